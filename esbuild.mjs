@@ -1,0 +1,84 @@
+// Builds the three bundles: the extension (Node, CommonJS), the dashboard webview (browser, IIFE)
+// and the CLI. `--production` minifies, `--watch` rebuilds on change.
+import * as esbuild from 'esbuild';
+import { copyFile, mkdir, chmod } from 'node:fs/promises';
+import path from 'node:path';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+// Tree-sitter runtime and the grammars the analyser loads lazily at run time.
+const WASM_FILES = [
+  'tree-sitter.wasm',
+  'tree-sitter-javascript.wasm',
+  'tree-sitter-typescript.wasm',
+  'tree-sitter-tsx.wasm',
+  'tree-sitter-python.wasm',
+];
+
+async function copyAssets() {
+  const from = path.join('node_modules', '@vscode', 'tree-sitter-wasm', 'wasm');
+  await mkdir(path.join('dist', 'wasm'), { recursive: true });
+  await Promise.all(WASM_FILES.map((f) => copyFile(path.join(from, f), path.join('dist', 'wasm', f))));
+}
+
+/** @type {esbuild.Plugin} */
+const reportProblems = {
+  name: 'report-problems',
+  setup(build) {
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      if (watch) console.log(`[watch] built ${build.initialOptions.outfile}`);
+    });
+  },
+};
+
+const common = {
+  bundle: true,
+  minify: production,
+  sourcemap: !production,
+  sourcesContent: false,
+  logLevel: 'warning',
+  plugins: [reportProblems],
+};
+
+const configs = [
+  {
+    ...common,
+    entryPoints: ['src/extension.ts'],
+    outfile: 'dist/extension.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+  },
+  {
+    ...common,
+    entryPoints: ['src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    banner: { js: '#!/usr/bin/env node' },
+  },
+  {
+    ...common,
+    entryPoints: ['webview/dashboard/main.ts'],
+    outfile: 'dist/webview/dashboard.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  },
+];
+
+await copyAssets();
+if (watch) {
+  const contexts = await Promise.all(configs.map((c) => esbuild.context(c)));
+  await Promise.all(contexts.map((c) => c.watch()));
+} else {
+  await Promise.all(configs.map((c) => esbuild.build(c)));
+  await chmod('dist/cli.js', 0o755);
+}

@@ -1,0 +1,2 @@
+// Dashboard webview entry point.
+document.body.textContent = 'PostgreSQL Health dashboard';
