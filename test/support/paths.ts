@@ -1,11 +1,11 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-/** The repository root, from compiled tests in out/test/... as well as from sources. */
+/** The repository root (the folder with our package.json), from compiled tests in out/ as well as from sources. */
 export const repoRoot: string = (() => {
-  let dir = __dirname;
-  while (dir !== path.dirname(dir)) {
-    if (path.basename(dir) === 'out' || path.basename(dir) === 'test') return path.dirname(dir);
-    dir = path.dirname(dir);
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, 'utf8')).name === 'pg-connection-health') return dir;
   }
   throw new Error(`cannot find the repository root from ${__dirname}`);
 })();
