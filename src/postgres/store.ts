@@ -1,0 +1,108 @@
+// Keeps the latest snapshot, the connection status and a bounded history per database.
+// One poll feeds it; the tree, the dashboard and the status bar render from it and never query
+// PostgreSQL themselves.
+import { MonitorStatus, Snapshot } from './snapshot';
+
+/** One point of the usage history (small: an hour at 2 s is 1,800 of these per database). */
+export interface HistoryPoint {
+  /** Epoch milliseconds (local clock, when the snapshot arrived). */
+  at: number;
+  used: number;
+  capacity: number;
+  maxConnections: number;
+  byState: Record<string, number>;
+}
+
+export interface DatabaseState {
+  name: string;
+  status: MonitorStatus;
+  snapshot: Snapshot | undefined;
+  history: readonly HistoryPoint[];
+  /** Highest `used` seen since the store started tracking this database. */
+  peak: number;
+}
+
+export interface Disposable {
+  dispose(): void;
+}
+
+export type StoreListener = (name: string) => void;
+
+export class SnapshotStore {
+  private readonly states = new Map<string, DatabaseState & { history: HistoryPoint[] }>();
+  private readonly listeners = new Set<StoreListener>();
+
+  /** @param historyLimitMs how far back history is kept */
+  constructor(private historyLimitMs: number = 60 * 60 * 1000) {}
+
+  setHistoryLimit(ms: number): void {
+    this.historyLimitMs = ms;
+  }
+
+  get(name: string): DatabaseState | undefined {
+    return this.states.get(name);
+  }
+
+  all(): DatabaseState[] {
+    return [...this.states.values()];
+  }
+
+  onDidChange(listener: StoreListener): Disposable {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  setStatus(name: string, status: MonitorStatus): void {
+    const state = this.ensure(name);
+    state.status = status;
+    this.emit(name);
+  }
+
+  update(name: string, snapshot: Snapshot, at: number = Date.now()): void {
+    const state = this.ensure(name);
+    state.snapshot = snapshot;
+    state.status = { kind: 'live' };
+    state.peak = Math.max(state.peak, snapshot.used);
+    state.history.push({
+      at,
+      used: snapshot.used,
+      capacity: snapshot.capacity,
+      maxConnections: snapshot.settings.maxConnections,
+      byState: { ...snapshot.byState },
+    });
+    const cutoff = at - this.historyLimitMs;
+    let drop = 0;
+    while (drop < state.history.length && (state.history[drop]?.at ?? at) < cutoff) drop++;
+    if (drop > 0) state.history.splice(0, drop);
+    this.emit(name);
+  }
+
+  /** Forget databases that are no longer configured. */
+  retain(names: ReadonlySet<string>): void {
+    for (const name of [...this.states.keys()]) {
+      if (!names.has(name)) {
+        this.states.delete(name);
+        this.emit(name);
+      }
+    }
+  }
+
+  private ensure(name: string): DatabaseState & { history: HistoryPoint[] } {
+    let state = this.states.get(name);
+    if (!state) {
+      state = { name, status: { kind: 'idle' }, snapshot: undefined, history: [], peak: 0 };
+      this.states.set(name, state);
+    }
+    return state;
+  }
+
+  private emit(name: string): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(name);
+      } catch {
+        // A failing view must not stop the others from updating.
+      }
+    }
+  }
+}
