@@ -1,0 +1,218 @@
+// Advice from the live numbers, one function per way out of too_many_connections. Pure: the
+// numbers come from the snapshot and the history, so the advice is testable and can be explained.
+import { Session, Snapshot } from '../postgres/snapshot';
+import { IdleAdvice, MaxConnectionsAdvice, PgBouncerAdvice, TimeoutSuggestion } from './protocol';
+
+/** Headroom above the observed peak when sizing max_connections. */
+const MAX_CONNECTIONS_HEADROOM = 1.25;
+/** Share of capacity PgBouncer's pools may take: the rest stays free for admin work, migrations, monitoring. */
+const POOLER_SHARE_OF_CAPACITY = 0.8;
+
+function roundUp(value: number, step: number): number {
+  return Math.ceil(value / step) * step;
+}
+
+export function maxConnectionsAdvice(snapshot: Snapshot, peak: number): MaxConnectionsAdvice {
+  const s = snapshot.settings;
+  const reservedTotal = s.superuserReservedConnections + s.reservedConnections;
+  const observed = Math.max(peak, snapshot.used);
+  // Enough ordinary slots for the peak plus a quarter, plus the reserved slots that come off the top.
+  const wantedCapacity = Math.max(observed + 5, Math.ceil(observed * MAX_CONNECTIONS_HEADROOM));
+  const needed = observed >= snapshot.capacity * 0.8;
+  // Never suggest lowering it: fewer slots than today would only move the failure elsewhere.
+  const suggested = Math.max(roundUp(wantedCapacity + reservedTotal, 10), needed ? s.maxConnections + 10 : s.maxConnections);
+  const text: string[] = [];
+  if (needed) {
+    text.push(
+      `The peak so far is ${observed} of ${snapshot.capacity} slots for ordinary users. ` +
+        `max_connections = ${suggested} leaves about a quarter above that peak.`,
+    );
+  } else {
+    text.push(
+      `The peak so far is ${observed} of ${snapshot.capacity} slots for ordinary users: raising max_connections is not needed now.`,
+    );
+  }
+  text.push(
+    `Capacity = max_connections (${s.maxConnections}) − superuser_reserved_connections (${s.superuserReservedConnections})` +
+      (s.serverVersionNum >= 160000 ? ` − reserved_connections (${s.reservedConnections})` : '') +
+      ` = ${snapshot.capacity}. The reserved slots stay free for superusers` +
+      (s.serverVersionNum >= 160000 ? ' and roles with pg_use_reserved_connections' : '') +
+      ', so an administrator can still connect when the server is full.',
+  );
+  text.push(
+    'max_connections takes effect only after a server restart; SELECT pg_reload_conf() is not enough. ' +
+      'Standbys need a max_connections at least as high as the primary.',
+  );
+  if (s.maxConnectionsPendingRestart) {
+    text.push('A new max_connections value is already set and waits for a restart (pg_settings.pending_restart = true).');
+  }
+  text.push(
+    'Each connection is a server process with its own memory: a few MB at rest, plus up to work_mem for every sort or hash ' +
+      'of a running query (several per query, times hash_mem_multiplier). shared_buffers is shared and does not grow, but the ' +
+      'lock table and other shared memory scale with max_connections. Check shared_buffers + max_connections × work_mem ' +
+      'against the machine\'s RAM before raising it; many connections also compete for CPU — a pooler is often the better fix.',
+  );
+  return {
+    needed,
+    current: s.maxConnections,
+    suggested,
+    statement: `ALTER SYSTEM SET max_connections = ${suggested};`,
+    pendingRestart: s.maxConnectionsPendingRestart,
+    text,
+  };
+}
+
+export interface IdleThresholds {
+  /** Idle sessions older than this count as "beyond the threshold". */
+  idleSeconds: number;
+  idleInTransactionSeconds: number;
+}
+
+export const DEFAULT_IDLE_THRESHOLDS: IdleThresholds = { idleSeconds: 600, idleInTransactionSeconds: 60 };
+
+function isClientSession(session: Session): boolean {
+  return session.backendType === null || session.backendType === 'client backend';
+}
+
+function formatSeconds(seconds: number): string {
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}min`;
+  return `${seconds}s`;
+}
+
+export function idleAdvice(snapshot: Snapshot, thresholds: IdleThresholds = DEFAULT_IDLE_THRESHOLDS): IdleAdvice {
+  let idleBeyond = 0;
+  let idleInTransactionBeyond = 0;
+  for (const session of snapshot.sessions) {
+    if (session.isMonitor || !isClientSession(session)) continue;
+    const seconds = session.stateSeconds ?? 0;
+    if (session.state === 'idle' && seconds > thresholds.idleSeconds) idleBeyond++;
+    if (session.state?.startsWith('idle in transaction') && seconds > thresholds.idleInTransactionSeconds) {
+      idleInTransactionBeyond++;
+    }
+  }
+  const s = snapshot.settings;
+  const timeouts: TimeoutSuggestion[] = [];
+  // Long enough for a human at a psql prompt to finish a thought, short enough that a leaked
+  // transaction does not hold its slot and its locks (and block vacuum) for hours.
+  const inTransactionSuggestion = Math.max(300, roundUp(thresholds.idleInTransactionSeconds * 5, 60));
+  timeouts.push(
+    timeoutSuggestion(
+      'idle_in_transaction_session_timeout',
+      s.idleInTransactionSessionTimeout,
+      inTransactionSuggestion,
+      'ends sessions that stay idle inside a transaction; a leaked transaction also holds locks and blocks vacuum.',
+    ),
+  );
+  if (s.serverVersionNum >= 140000) {
+    // Above the pools' own idle timeouts (node-postgres idleTimeoutMillis, SQLAlchemy pool_recycle), so
+    // the server only ends connections a pool has forgotten.
+    const idleSuggestion = Math.max(1800, roundUp(thresholds.idleSeconds * 3, 600));
+    timeouts.push(
+      timeoutSuggestion(
+        'idle_session_timeout',
+        s.idleSessionTimeout,
+        idleSuggestion,
+        'ends sessions idle outside a transaction; pools must cope with closed connections (most validate or reconnect). Not for connections through PgBouncer in transaction mode.',
+      ),
+    );
+  }
+  return {
+    idleThresholdSeconds: thresholds.idleSeconds,
+    idleInTransactionThresholdSeconds: thresholds.idleInTransactionSeconds,
+    idleBeyond,
+    idleInTransactionBeyond,
+    timeouts,
+  };
+}
+
+function timeoutSuggestion(
+  setting: TimeoutSuggestion['setting'],
+  currentMs: number | null,
+  suggestedSeconds: number,
+  why: string,
+): TimeoutSuggestion {
+  const value = formatSeconds(suggestedSeconds);
+  if (currentMs !== null && currentMs > 0) {
+    return { setting, currentMs, statement: null, text: `${setting} is ${formatSeconds(Math.round(currentMs / 1000))}: it ${why}` };
+  }
+  return {
+    setting,
+    currentMs,
+    statement: `ALTER SYSTEM SET ${setting} = '${value}';\nSELECT pg_reload_conf();`,
+    text:
+      `${setting} is disabled. '${value}' ${why} A reload is enough; ` +
+      `ALTER ROLE … SET ${setting} limits it to one application's role.`,
+  };
+}
+
+export interface PeakInput {
+  /** Highest `used` seen. */
+  peak: number;
+  /** Highest count of active + idle-in-transaction sessions seen in the history. */
+  peakBusy: number;
+}
+
+/**
+ * A PgBouncer configuration sized from what the server has seen: clients are cheap in PgBouncer, so
+ * it accepts twice the peak; the server side only needs the connections that were busy at once.
+ */
+export function pgBouncerAdvice(snapshot: Snapshot, input: PeakInput): PgBouncerAdvice {
+  const peak = Math.max(input.peak, snapshot.used);
+  const peakBusy = Math.max(1, input.peakBusy);
+  const pairs = new Set<string>();
+  for (const session of snapshot.sessions) {
+    if (session.isMonitor || !isClientSession(session) || session.user === null || session.database === null) continue;
+    pairs.add(`${session.user}\u0000${session.database}`);
+  }
+  const pools = Math.max(1, pairs.size);
+  const serverBudget = Math.max(1, Math.floor(snapshot.capacity * POOLER_SHARE_OF_CAPACITY));
+  const perPoolCap = Math.max(1, Math.floor(serverBudget / pools));
+  // Busy sessions spread over the pools, with half again for bursts; never more than the budget allows.
+  const defaultPoolSize = Math.min(perPoolCap, Math.max(5, Math.ceil((peakBusy * 1.5) / pools)));
+  const reservePoolSize = Math.max(0, Math.min(Math.ceil(defaultPoolSize / 4), perPoolCap - defaultPoolSize));
+  const maxClientConn = Math.max(20, roundUp(peak * 2, 10));
+  const serverConnections = pools * (defaultPoolSize + reservePoolSize);
+  const config = [
+    '[databases]',
+    '; every database on the server; replace the host and port with the server\'s',
+    '* = host=127.0.0.1 port=5432',
+    '',
+    '[pgbouncer]',
+    'listen_addr = 127.0.0.1',
+    'listen_port = 6432',
+    'auth_type = scram-sha-256',
+    'auth_file = /etc/pgbouncer/userlist.txt',
+    'pool_mode = transaction',
+    `; clients: twice the observed peak of ${peak} connections`,
+    `max_client_conn = ${maxClientConn}`,
+    `; server connections per (user, database) pool: peak of ${peakBusy} busy sessions over ${pools} pool${pools === 1 ? '' : 's'}, plus half again`,
+    `default_pool_size = ${defaultPoolSize}`,
+    `reserve_pool_size = ${reservePoolSize}`,
+    'reserve_pool_timeout = 3',
+    `; at most ${serverConnections} server connections of the ${snapshot.capacity} available (budget ${serverBudget})`,
+    `max_db_connections = ${serverBudget}`,
+    '; PgBouncer 1.21+: protocol-level prepared statements work in transaction mode',
+    'max_prepared_statements = 200',
+    'server_idle_timeout = 600',
+    '',
+  ].join('\n');
+  return {
+    peak,
+    peakBusy,
+    pools,
+    serverBudget,
+    maxClientConn,
+    defaultPoolSize,
+    reservePoolSize,
+    config,
+    caveats: [
+      'Transaction mode hands a server connection to a client for one transaction only: session state does not survive between transactions.',
+      'SET (without LOCAL), temporary tables, WITH HOLD cursors and session-level settings leak to, or vanish for, the next client; use SET LOCAL inside the transaction or set them per role.',
+      'Prepared statements: protocol-level ones need PgBouncer 1.21+ with max_prepared_statements > 0; SQL PREPARE/EXECUTE does not work in transaction mode.',
+      'LISTEN/NOTIFY does not work through transaction mode: keep a direct connection for listeners.',
+      'Session-level advisory locks (pg_advisory_lock) are tied to a server connection: use pg_advisory_xact_lock or a direct connection.',
+      'Point the application\'s pool at PgBouncer (port 6432) and keep its own pool small; migrations and admin tools can connect directly.',
+    ],
+  };
+}

@@ -1,0 +1,238 @@
+// From the store's state of one database to what the dashboard draws. Pure, so the numbers the
+// user reads can be checked against the snapshot in unit tests.
+import { Session, Snapshot } from '../postgres/snapshot';
+import { DatabaseState, HistoryPoint } from '../postgres/store';
+import { DEFAULT_IDLE_THRESHOLDS, IdleThresholds, idleAdvice, maxConnectionsAdvice, pgBouncerAdvice } from './advice';
+import { forecastCapacity } from './forecast';
+import {
+  DashboardPayload,
+  GroupDimension,
+  GroupRow,
+  HistorySample,
+  HistoryView,
+  IdleInTransactionRow,
+  LiveView,
+  StateBucket,
+  StateCounts,
+  UsageLevel,
+} from './protocol';
+import { NODE_POSTGRES_RETRY, PSYCOPG_RETRY } from './retrySnippets';
+
+export interface DashboardOptions {
+  /** Analyser findings in the workspace by rule id; undefined before any analysis. */
+  findings?: Record<string, number> | undefined;
+  thresholds?: IdleThresholds;
+  /** Shares of capacity (pgHealth.warningThreshold / criticalThreshold). */
+  warningRatio?: number;
+  criticalRatio?: number;
+  /** How far back the history chart reaches. */
+  historyWindowMs?: number;
+  /** Cap on the samples sent to the webview: the chart is a few hundred pixels wide. */
+  maxHistorySamples?: number;
+  /** Rows per top table and of the idle-in-transaction list. */
+  maxRows?: number;
+}
+
+const HOUR_MS = 60 * 60 * 1000;
+
+export function stateBucket(state: string | null): StateBucket {
+  switch (state) {
+    case 'active':
+      return 'active';
+    case 'idle':
+      return 'idle';
+    case 'idle in transaction':
+      return 'idleInTransaction';
+    case 'idle in transaction (aborted)':
+      return 'aborted';
+    default:
+      return 'other';
+  }
+}
+
+export function emptyStateCounts(): StateCounts {
+  return { active: 0, idle: 0, idleInTransaction: 0, aborted: 0, other: 0 };
+}
+
+/** Folds the monitor's per-state counts (hidden sessions under 'unknown') into the dashboard's buckets. */
+export function bucketStateCounts(byState: Readonly<Record<string, number>>): StateCounts {
+  const counts = emptyStateCounts();
+  for (const [state, count] of Object.entries(byState)) counts[stateBucket(state)] += count;
+  return counts;
+}
+
+export function usageLevel(used: number, capacity: number, warningRatio: number, criticalRatio: number): UsageLevel {
+  if (capacity <= 0) return 'critical';
+  const ratio = used / capacity;
+  if (ratio >= criticalRatio) return 'critical';
+  if (ratio >= warningRatio) return 'warning';
+  return 'ok';
+}
+
+function secondsBetween(fromIso: string | null, to: number): number | null {
+  if (fromIso === null) return null;
+  const from = Date.parse(fromIso);
+  return Number.isNaN(from) ? null : Math.max(0, Math.round((to - from) / 1000));
+}
+
+function groupLabel(session: Session, dimension: GroupDimension): string {
+  const value = session[dimension];
+  if (value === null) return session.visible ? '(none)' : '(insufficient privilege)';
+  if (value === '') return '(empty)';
+  return value;
+}
+
+/** Sessions grouped by one attribute, most sessions first, with each group's longest-connected session. */
+export function groupSessions(sessions: readonly Session[], dimension: GroupDimension, now: number, limit: number): GroupRow[] {
+  const groups = new Map<string, GroupRow>();
+  for (const session of sessions) {
+    const label = groupLabel(session, dimension);
+    let row = groups.get(label);
+    if (!row) {
+      row = { label, count: 0, oldestPid: null, oldestSeconds: null };
+      groups.set(label, row);
+    }
+    row.count++;
+    const age = secondsBetween(session.backendStart, now);
+    if (age !== null && (row.oldestSeconds === null || age > row.oldestSeconds)) {
+      row.oldestSeconds = age;
+      row.oldestPid = session.pid;
+    }
+  }
+  return [...groups.values()]
+    .sort((a, b) => b.count - a.count || (b.oldestSeconds ?? -1) - (a.oldestSeconds ?? -1) || a.label.localeCompare(b.label))
+    .slice(0, limit);
+}
+
+function terminateRefusal(session: Session, snapshot: Snapshot): string | null {
+  if (session.isMonitor) return "This is the dashboard's own monitor connection.";
+  if (session.backendType !== null && session.backendType !== 'client backend') return `A ${session.backendType}, not a client session.`;
+  const role = snapshot.role;
+  if (role.isSuperuser || role.canSignalBackend || session.user === role.name) return null;
+  return `Terminating another user's session needs superuser or membership in pg_signal_backend (role ${role.name} has neither).`;
+}
+
+export function idleInTransactionRows(snapshot: Snapshot): IdleInTransactionRow[] {
+  return snapshot.sessions
+    .filter((s) => s.state === 'idle in transaction' || s.state === 'idle in transaction (aborted)')
+    .map((s) => ({
+      pid: s.pid,
+      backendStart: s.backendStart,
+      user: s.user,
+      application: s.application,
+      clientAddress: s.clientAddress,
+      database: s.database,
+      aborted: s.state === 'idle in transaction (aborted)',
+      idleSeconds: s.stateSeconds,
+      transactionSeconds: s.transactionSeconds,
+      query: s.query,
+      cannotTerminate: terminateRefusal(s, snapshot),
+    }))
+    .sort((a, b) => (b.idleSeconds ?? -1) - (a.idleSeconds ?? -1) || a.pid - b.pid);
+}
+
+function toSample(point: HistoryPoint): HistorySample {
+  return {
+    at: point.at,
+    used: point.used,
+    capacity: point.capacity,
+    maxConnections: point.maxConnections,
+    byState: bucketStateCounts(point.byState),
+  };
+}
+
+/** The last `windowMs` of history, thinned to at most `maxSamples` by keeping each stretch's busiest sample. */
+export function historyView(history: readonly HistoryPoint[], windowMs: number, maxSamples: number, now?: number): HistoryView {
+  const to = now ?? history[history.length - 1]?.at ?? 0;
+  const from = to - windowMs;
+  const inWindow = history.filter((p) => p.at >= from && p.at <= to);
+  let samples: HistorySample[];
+  if (inWindow.length <= maxSamples) {
+    samples = inWindow.map(toSample);
+  } else {
+    // Keeping the highest point of each stretch means a short spike to capacity is never thinned away.
+    samples = [];
+    const stretch = inWindow.length / maxSamples;
+    for (let i = 0; i < maxSamples; i++) {
+      const part = inWindow.slice(Math.floor(i * stretch), Math.floor((i + 1) * stretch));
+      let best = part[0];
+      for (const p of part) if (best === undefined || p.used > best.used) best = p;
+      if (best) samples.push(toSample(best));
+    }
+  }
+  return { from, to, pointCount: inWindow.length, samples };
+}
+
+/** Highest number of sessions holding a transaction at once: what a transaction pooler must serve. */
+export function peakBusy(history: readonly HistoryPoint[], snapshot: Snapshot): number {
+  const busy = (counts: StateCounts): number => counts.active + counts.idleInTransaction + counts.aborted;
+  let peak = busy(bucketStateCounts(snapshot.byState));
+  for (const point of history) peak = Math.max(peak, busy(bucketStateCounts(point.byState)));
+  return peak;
+}
+
+function roleNotes(snapshot: Snapshot): string[] {
+  const notes: string[] = [];
+  const role = snapshot.role;
+  if (snapshot.hidden > 0 && !role.canReadAllStats && !role.isSuperuser) {
+    notes.push(
+      `${snapshot.hidden} session${snapshot.hidden === 1 ? '' : 's'} belong to other users and show no details to role ${role.name}: ` +
+        'grant pg_read_all_stats (or pg_monitor) to see their application, client and query.',
+    );
+  }
+  if (!role.isSuperuser && !role.canSignalBackend) {
+    notes.push(`Role ${role.name} can terminate only its own sessions: others need superuser or pg_signal_backend.`);
+  } else if (!role.isSuperuser) {
+    notes.push(`Role ${role.name} cannot terminate superusers' sessions (pg_signal_backend does not cover them).`);
+  }
+  return notes;
+}
+
+function liveView(state: DatabaseState, snapshot: Snapshot, options: DashboardOptions): LiveView {
+  const takenAt = Date.parse(snapshot.takenAt);
+  const now = Number.isNaN(takenAt) ? Date.now() : takenAt;
+  const maxRows = options.maxRows ?? 10;
+  const settings = snapshot.settings;
+  const iit = idleInTransactionRows(snapshot);
+  const iitLimit = Math.max(maxRows, 50);
+  return {
+    takenAt: snapshot.takenAt,
+    serverVersion: settings.serverVersion,
+    role: snapshot.role,
+    usage: {
+      used: snapshot.used,
+      capacity: snapshot.capacity,
+      maxConnections: settings.maxConnections,
+      superuserReserved: settings.superuserReservedConnections,
+      reserved: settings.reservedConnections,
+      hidden: snapshot.hidden,
+      level: usageLevel(snapshot.used, snapshot.capacity, options.warningRatio ?? 0.8, options.criticalRatio ?? 0.95),
+    },
+    states: bucketStateCounts(snapshot.byState),
+    groups: {
+      application: groupSessions(snapshot.sessions, 'application', now, maxRows),
+      user: groupSessions(snapshot.sessions, 'user', now, maxRows),
+      clientAddress: groupSessions(snapshot.sessions, 'clientAddress', now, maxRows),
+      database: groupSessions(snapshot.sessions, 'database', now, maxRows),
+    },
+    idleInTransaction: iit.slice(0, iitLimit),
+    idleInTransactionMore: Math.max(0, iit.length - iitLimit),
+    maxConnections: maxConnectionsAdvice(snapshot, state.peak),
+    idle: idleAdvice(snapshot, options.thresholds ?? DEFAULT_IDLE_THRESHOLDS),
+    pgbouncer: pgBouncerAdvice(snapshot, { peak: state.peak, peakBusy: peakBusy(state.history, snapshot) }),
+    notes: roleNotes(snapshot),
+  };
+}
+
+export function buildDashboardPayload(state: DatabaseState, options: DashboardOptions = {}): DashboardPayload {
+  const history = historyView(state.history, options.historyWindowMs ?? HOUR_MS, options.maxHistorySamples ?? 360);
+  return {
+    name: state.name,
+    status: state.status,
+    live: state.snapshot ? liveView(state, state.snapshot, options) : undefined,
+    history,
+    forecast: forecastCapacity(state.history),
+    peak: Math.max(state.peak, state.snapshot?.used ?? 0),
+    application: { findings: options.findings, nodePostgresRetry: NODE_POSTGRES_RETRY, psycopgRetry: PSYCOPG_RETRY },
+  };
+}

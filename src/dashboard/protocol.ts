@@ -1,0 +1,237 @@
+// Messages between the dashboard panel (extension host) and its webview. Both sides import these
+// types; the host validates what the webview sends with `parseWebviewMessage`, because a webview
+// is a browser page and its messages are input like any other.
+import { MonitorRole, MonitorStatus } from '../postgres/snapshot';
+
+export const DASHBOARD_VIEW_TYPE = 'pgHealth.dashboard';
+
+/** What the webview keeps through getState/setState and what the serializer revives: never a secret. */
+export interface DashboardWebviewState {
+  connection: string;
+}
+
+/** The states the dashboard draws; every pg_stat_activity state lands in exactly one bucket. */
+export type StateBucket = 'active' | 'idle' | 'idleInTransaction' | 'aborted' | 'other';
+
+export const STATE_BUCKETS: readonly StateBucket[] = ['active', 'idle', 'idleInTransaction', 'aborted', 'other'];
+
+export const STATE_LABELS: Readonly<Record<StateBucket, string>> = {
+  active: 'active',
+  idle: 'idle',
+  idleInTransaction: 'idle in transaction',
+  aborted: 'idle in transaction (aborted)',
+  other: 'other',
+};
+
+export type StateCounts = Record<StateBucket, number>;
+
+export type UsageLevel = 'ok' | 'warning' | 'critical';
+
+export interface UsageView {
+  used: number;
+  /** Slots ordinary users can take: max_connections - superuser-reserved - reserved. */
+  capacity: number;
+  maxConnections: number;
+  superuserReserved: number;
+  reserved: number;
+  /** Sessions counted in `used` whose details the monitor's role cannot see. */
+  hidden: number;
+  level: UsageLevel;
+}
+
+export type GroupDimension = 'application' | 'user' | 'clientAddress' | 'database';
+
+export interface GroupRow {
+  /** Display label; '(empty)' / '(unknown)' when PostgreSQL reports nothing. */
+  label: string;
+  count: number;
+  /** pid of the longest-connected session of the group. */
+  oldestPid: number | null;
+  /** Seconds since that session connected. */
+  oldestSeconds: number | null;
+}
+
+export interface IdleInTransactionRow {
+  pid: number;
+  backendStart: string | null;
+  user: string | null;
+  application: string | null;
+  clientAddress: string | null;
+  database: string | null;
+  aborted: boolean;
+  /** Seconds in the idle-in-transaction state. */
+  idleSeconds: number | null;
+  transactionSeconds: number | null;
+  query: string | null;
+  /** Why Terminate is not offered, when it is not. */
+  cannotTerminate: string | null;
+}
+
+export interface HistorySample {
+  at: number;
+  used: number;
+  capacity: number;
+  maxConnections: number;
+  byState: StateCounts;
+}
+
+export interface HistoryView {
+  /** Window drawn, epoch ms. */
+  from: number;
+  to: number;
+  /** Samples the store holds inside the window (before thinning for drawing). */
+  pointCount: number;
+  /** At most a few hundred samples; each keeps the highest `used` of the stretch it stands for. */
+  samples: HistorySample[];
+}
+
+export type ForecastKind = 'insufficient' | 'full' | 'rising' | 'stable' | 'falling';
+
+export interface ForecastView {
+  kind: ForecastKind;
+  /** Connections per minute from the fit; null when there were too few samples. */
+  slopePerMinute: number | null;
+  /** Minutes until `used` reaches capacity at that rate (rising only). */
+  minutesToCapacity: number | null;
+  /** Minutes of samples the fit covers. */
+  windowMinutes: number;
+  text: string;
+}
+
+export interface MaxConnectionsAdvice {
+  /** Whether the observed peak comes close enough to capacity to raise the limit. */
+  needed: boolean;
+  current: number;
+  suggested: number;
+  /** `ALTER SYSTEM SET max_connections = N;` */
+  statement: string;
+  pendingRestart: boolean;
+  text: string[];
+}
+
+export interface TimeoutSuggestion {
+  setting: 'idle_in_transaction_session_timeout' | 'idle_session_timeout';
+  /** Current value in ms; 0 = disabled; null when the server lacks the setting. */
+  currentMs: number | null;
+  /** Statements to run, or null when the current value is already reasonable. */
+  statement: string | null;
+  text: string;
+}
+
+export interface IdleAdvice {
+  idleThresholdSeconds: number;
+  idleInTransactionThresholdSeconds: number;
+  idleBeyond: number;
+  idleInTransactionBeyond: number;
+  timeouts: TimeoutSuggestion[];
+}
+
+export interface PgBouncerAdvice {
+  peak: number;
+  /** Highest count of sessions holding a transaction (active or idle in transaction) seen. */
+  peakBusy: number;
+  /** Distinct (user, database) pairs: PgBouncer keeps one pool per pair. */
+  pools: number;
+  /** Server connections the pools may use in total: part of capacity, the rest is left for admin work. */
+  serverBudget: number;
+  maxClientConn: number;
+  defaultPoolSize: number;
+  reservePoolSize: number;
+  config: string;
+  caveats: string[];
+}
+
+export interface ApplicationAdvice {
+  /** Analyser findings in the workspace by rule id; undefined when no analysis has run. */
+  findings: Record<string, number> | undefined;
+  nodePostgresRetry: string;
+  psycopgRetry: string;
+}
+
+export interface LiveView {
+  takenAt: string;
+  serverVersion: string;
+  role: MonitorRole;
+  usage: UsageView;
+  states: StateCounts;
+  groups: Record<GroupDimension, GroupRow[]>;
+  idleInTransaction: IdleInTransactionRow[];
+  /** Idle-in-transaction sessions beyond the rows listed. */
+  idleInTransactionMore: number;
+  maxConnections: MaxConnectionsAdvice;
+  idle: IdleAdvice;
+  pgbouncer: PgBouncerAdvice;
+  /** Plain-language remarks about what the role can see and do. */
+  notes: string[];
+}
+
+export interface DashboardPayload {
+  name: string;
+  status: MonitorStatus;
+  /** Undefined until the monitor has taken a first snapshot. */
+  live: LiveView | undefined;
+  history: HistoryView;
+  forecast: ForecastView;
+  /** Highest `used` since the store started tracking this database. */
+  peak: number;
+  application: ApplicationAdvice;
+}
+
+export type HostToWebview =
+  | { type: 'state'; payload: DashboardPayload }
+  /** The connection is no longer configured. */
+  | { type: 'removed'; name: string };
+
+export type ExportFormat = 'json' | 'csv';
+
+export type WebviewToHost =
+  | { type: 'ready' }
+  | { type: 'terminate'; pid: number; backendStart: string | null }
+  | { type: 'openTerminateIdlePreview' }
+  | { type: 'copy'; text: string }
+  | { type: 'export'; format: ExportFormat }
+  | { type: 'runAnalyzeWorkspace' }
+  | { type: 'openProblems' };
+
+/** Longest text the webview may ask the host to copy (the snippets are a few KB). */
+export const MAX_COPY_LENGTH = 100_000;
+
+/** Returns the message when it is well formed, undefined otherwise. */
+export function parseWebviewMessage(value: unknown): WebviewToHost | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const message = value as Record<string, unknown>;
+  switch (message['type']) {
+    case 'ready':
+    case 'openTerminateIdlePreview':
+    case 'runAnalyzeWorkspace':
+    case 'openProblems':
+      return { type: message['type'] };
+    case 'terminate': {
+      const pid = message['pid'];
+      const backendStart = message['backendStart'];
+      if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return undefined;
+      if (backendStart !== null && typeof backendStart !== 'string') return undefined;
+      return { type: 'terminate', pid, backendStart };
+    }
+    case 'copy': {
+      const text = message['text'];
+      if (typeof text !== 'string' || text.length > MAX_COPY_LENGTH) return undefined;
+      return { type: 'copy', text };
+    }
+    case 'export': {
+      const format = message['format'];
+      if (format !== 'json' && format !== 'csv') return undefined;
+      return { type: 'export', format };
+    }
+    default:
+      return undefined;
+  }
+}
+
+export function isDashboardWebviewState(value: unknown): value is DashboardWebviewState {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Record<string, unknown>)['connection'] === 'string'
+  );
+}
