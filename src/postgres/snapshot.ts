@@ -56,6 +56,8 @@ export interface MonitorRole {
   canReadAllStats: boolean;
   /** Member of pg_signal_backend: may terminate other non-superusers' sessions. */
   canSignalBackend: boolean;
+  /** PG16+: member of pg_use_reserved_connections, so it can still connect when only reserved slots are left. */
+  canUseReservedConnections?: boolean;
 }
 
 export interface Snapshot {
