@@ -1,0 +1,198 @@
+// Terminate Backend and Cancel Query, run on the monitor connection. Each signal is sent by one
+// statement that re-checks, at the moment of signalling, that the pid is still the same client
+// backend (same backend_start: pids are reused) and not the monitor itself. When that statement
+// matches nothing, a second read says why, so the user gets a reason instead of silence.
+import { Session } from './snapshot';
+import { SqlRunner } from './snapshotQuery';
+import { describeError } from './errors';
+
+/** The monitor connection as the actions need it (MonitorConnection fits). */
+export interface ActionConnection extends SqlRunner {
+  readonly monitorPid: number | undefined;
+  readonly serverVersionNum: number | undefined;
+}
+
+/** Which session to act on: the pid and the backend_start seen in the snapshot (Session fits). */
+export type SessionRef = Pick<Session, 'pid' | 'backendStart'>;
+
+export type RefusalReason = 'monitor-session' | 'not-client-backend' | 'backend-changed' | 'not-visible';
+export type RoleNeeded = 'superuser' | 'pg_signal_backend';
+
+export type SignalResult =
+  /** The backend is gone from pg_stat_activity. */
+  | { kind: 'terminated'; pid: number; message: string }
+  /** Terminate: signalled, but still present when we stopped waiting. Cancel: the signal was sent. */
+  | { kind: 'signalled'; pid: number; message: string }
+  | { kind: 'already-gone'; pid: number; message: string }
+  | { kind: 'not-permitted'; pid: number; roleNeeded: RoleNeeded; message: string }
+  | { kind: 'refused'; pid: number; reason: RefusalReason; message: string }
+  | { kind: 'failed'; pid: number; message: string };
+
+export interface TerminateOptions {
+  /** How long to wait for the backend to exit (PG14+ waits server-side). Default 2 s, at most 3 s. */
+  waitMs?: number;
+}
+
+const CLIENT_BACKEND_MATCH = `a.pid = $1 AND a.backend_start = $2::timestamptz AND a.backend_type = 'client backend' AND a.pid <> pg_backend_pid()`;
+
+export async function terminateBackend(conn: ActionConnection, session: SessionRef, options: TerminateOptions = {}): Promise<SignalResult> {
+  const waitMs = Math.min(Math.max(options.waitMs ?? 2_000, 0), 3_000);
+  const refused = precheck(conn, session);
+  if (refused) return refused;
+  const supportsWait = (conn.serverVersionNum ?? 0) >= 140000;
+  try {
+    // With a timeout, pg_terminate_backend (PG14+) returns whether the backend exited in time.
+    const sql = supportsWait
+      ? `SELECT pg_terminate_backend(a.pid, $3::bigint) AS done FROM pg_stat_activity a WHERE ${CLIENT_BACKEND_MATCH}`
+      : `SELECT pg_terminate_backend(a.pid) AS done FROM pg_stat_activity a WHERE ${CLIENT_BACKEND_MATCH}`;
+    const values: unknown[] = supportsWait ? [session.pid, session.backendStart, waitMs] : [session.pid, session.backendStart];
+    const result = await conn.query<{ done: boolean }>(sql, values);
+    const row = result.rows[0];
+    if (!row) return await explainNoMatch(conn, session);
+    let gone = supportsWait && waitMs > 0 && row.done;
+    if (!gone && waitMs > 0) gone = (await waitUntilGone(conn, [session], waitMs)).size === 0;
+    return gone
+      ? { kind: 'terminated', pid: session.pid, message: `Backend ${session.pid} was terminated.` }
+      : {
+          kind: 'signalled',
+          pid: session.pid,
+          message: `Backend ${session.pid} was told to terminate but was still there after ${waitMs} ms (it may be finishing a long operation).`,
+        };
+  } catch (error) {
+    return await failure(conn, session, error);
+  }
+}
+
+export async function cancelQuery(conn: ActionConnection, session: SessionRef): Promise<SignalResult> {
+  const refused = precheck(conn, session);
+  if (refused) return refused;
+  try {
+    const result = await conn.query<{ sent: boolean; state: string | null }>(
+      `SELECT pg_cancel_backend(a.pid) AS sent, a.state FROM pg_stat_activity a WHERE ${CLIENT_BACKEND_MATCH}`,
+      [session.pid, session.backendStart],
+    );
+    const row = result.rows[0];
+    if (!row) return await explainNoMatch(conn, session);
+    if (!row.sent) return { kind: 'failed', pid: session.pid, message: `The cancel request for backend ${session.pid} could not be sent.` };
+    const idle = row.state !== null && row.state !== 'active' && row.state !== 'fastpath function call';
+    return {
+      kind: 'signalled',
+      pid: session.pid,
+      message: idle
+        ? `Cancel sent to backend ${session.pid}; it was ${row.state}, so there was no running query to cancel.`
+        : `The query of backend ${session.pid} was cancelled; the session stays connected.`,
+    };
+  } catch (error) {
+    return await failure(conn, session, error);
+  }
+}
+
+export interface BulkTerminateResult {
+  requested: number;
+  /** Backends that are gone from pg_stat_activity. */
+  terminated: number;
+  results: SignalResult[];
+}
+
+/** Terminates exactly the given sessions (the ones the user ticked in the preview) and says how many went. */
+export async function terminateSessions(conn: ActionConnection, sessions: readonly SessionRef[], options: TerminateOptions = {}): Promise<BulkTerminateResult> {
+  const waitMs = Math.min(Math.max(options.waitMs ?? 2_000, 0), 3_000);
+  // Signal everyone first without waiting, then wait for all of them at once.
+  const results: SignalResult[] = [];
+  for (const session of sessions) results.push(await terminateBackend(conn, session, { waitMs: 0 }));
+  const signalled = sessions.filter((_, i) => results[i]?.kind === 'signalled');
+  const remaining = signalled.length > 0 ? await waitUntilGone(conn, signalled, waitMs).catch(() => new Set(signalled.map((s) => s.pid))) : new Set<number>();
+  for (let i = 0; i < results.length; i++) {
+    const result = results[i];
+    if (result?.kind === 'signalled' && !remaining.has(result.pid)) {
+      results[i] = { kind: 'terminated', pid: result.pid, message: `Backend ${result.pid} was terminated.` };
+    }
+  }
+  return { requested: sessions.length, terminated: results.filter((r) => r.kind === 'terminated').length, results };
+}
+
+function precheck(conn: ActionConnection, session: SessionRef): SignalResult | undefined {
+  if (conn.monitorPid !== undefined && session.pid === conn.monitorPid) {
+    return { kind: 'refused', pid: session.pid, reason: 'monitor-session', message: `Backend ${session.pid} is this extension's own monitor connection.` };
+  }
+  if (session.backendStart === null) {
+    return {
+      kind: 'refused',
+      pid: session.pid,
+      reason: 'not-visible',
+      message: `The monitor's role cannot see backend ${session.pid}, so it cannot check that the pid still belongs to the same session. Grant it pg_monitor (or pg_read_all_stats).`,
+    };
+  }
+  return undefined;
+}
+
+interface Diagnosis {
+  same_start: boolean | null;
+  backend_type: string | null;
+  is_self: boolean;
+}
+
+/** The signalling statement matched no row: say why. */
+async function explainNoMatch(conn: ActionConnection, session: SessionRef): Promise<SignalResult> {
+  const { rows } = await conn.query<Diagnosis>(
+    `SELECT a.backend_start = $2::timestamptz AS same_start, a.backend_type, a.pid = pg_backend_pid() AS is_self
+       FROM pg_stat_activity a WHERE a.pid = $1`,
+    [session.pid, session.backendStart],
+  );
+  const row = rows[0];
+  const pid = session.pid;
+  if (!row) return { kind: 'already-gone', pid, message: `Backend ${pid} had already ended.` };
+  if (row.is_self) return { kind: 'refused', pid, reason: 'monitor-session', message: `Backend ${pid} is this extension's own monitor connection.` };
+  if (row.backend_type === null) {
+    return { kind: 'refused', pid, reason: 'not-visible', message: `The monitor's role cannot see backend ${pid}; grant it pg_monitor (or pg_read_all_stats).` };
+  }
+  if (row.backend_type !== 'client backend') {
+    return { kind: 'refused', pid, reason: 'not-client-backend', message: `Backend ${pid} is a ${row.backend_type}, not a client session; only client backends can be terminated here.` };
+  }
+  if (row.same_start === false) {
+    return { kind: 'refused', pid, reason: 'backend-changed', message: `Pid ${pid} now belongs to a different session (it started after the one you chose); nothing was signalled.` };
+  }
+  return { kind: 'already-gone', pid, message: `Backend ${pid} had already ended.` };
+}
+
+async function failure(conn: ActionConnection, session: SessionRef, error: unknown): Promise<SignalResult> {
+  const described = describeError(error);
+  if (described.sqlState === '42501') {
+    const superuserTarget = await isSuperuserSession(conn, session.pid).catch(() => false);
+    return superuserTarget
+      ? { kind: 'not-permitted', pid: session.pid, roleNeeded: 'superuser', message: `Not permitted: backend ${session.pid} belongs to a superuser, and only a superuser may signal it.` }
+      : {
+          kind: 'not-permitted',
+          pid: session.pid,
+          roleNeeded: 'pg_signal_backend',
+          message: `Not permitted: signalling another role's backend needs the pg_signal_backend role (GRANT pg_signal_backend TO the monitor's role) or superuser.`,
+        };
+  }
+  return { kind: 'failed', pid: session.pid, message: described.message };
+}
+
+async function isSuperuserSession(conn: ActionConnection, pid: number): Promise<boolean> {
+  // usesysid is visible to every role, even where the rest of the row is not.
+  const { rows } = await conn.query<{ rolsuper: boolean }>(
+    'SELECT r.rolsuper FROM pg_stat_activity a JOIN pg_roles r ON r.oid = a.usesysid WHERE a.pid = $1',
+    [pid],
+  );
+  return rows[0]?.rolsuper === true;
+}
+
+/** Polls until none of the sessions is in pg_stat_activity or the time is up; returns the pids still there. */
+async function waitUntilGone(conn: ActionConnection, sessions: readonly SessionRef[], waitMs: number): Promise<Set<number>> {
+  const deadline = Date.now() + waitMs;
+  const pids = sessions.map((s) => s.pid);
+  const starts = sessions.map((s) => s.backendStart);
+  for (;;) {
+    const { rows } = await conn.query<{ pid: number }>(
+      `SELECT a.pid FROM pg_stat_activity a
+         JOIN unnest($1::int[], $2::timestamptz[]) AS t(pid, backend_start) ON a.pid = t.pid AND a.backend_start = t.backend_start`,
+      [pids, starts],
+    );
+    const remaining = new Set(rows.map((r) => r.pid));
+    if (remaining.size === 0 || Date.now() >= deadline) return remaining;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
