@@ -1,0 +1,77 @@
+// Connections by state over the last hour as stacked areas, with the capacity and max_connections
+// lines. Plain SVG coloured by CSS classes, so the theme's chart colours apply and nothing needs an
+// inline style (which the CSP forbids).
+import { HistorySample, HistoryView, STATE_BUCKETS, STATE_LABELS } from '../../src/dashboard/protocol';
+import { h, svg } from './dom';
+
+const WIDTH = 800;
+const HEIGHT = 220;
+const MARGIN = { top: 12, right: 110, bottom: 24, left: 36 };
+
+/** A round number at or above `value` for the top of the axis. */
+function niceMax(value: number): number {
+  if (value <= 10) return 10;
+  const step = 10 ** Math.floor(Math.log10(value));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * step >= value) return m * step;
+  return 10 * step;
+}
+
+function polylinePoints(samples: readonly HistorySample[], x: (s: HistorySample) => number, y: (s: HistorySample) => number): string {
+  return samples.map((s) => `${x(s).toFixed(1)},${y(s).toFixed(1)}`).join(' ');
+}
+
+export function historyChart(view: HistoryView, peak: number): SVGSVGElement | HTMLElement {
+  const samples = view.samples;
+  if (samples.length === 0) return h('p', { class: 'placeholder' }, 'No history yet: points arrive with every refresh.');
+  const plotW = WIDTH - MARGIN.left - MARGIN.right;
+  const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
+  const top = niceMax(Math.max(peak, ...samples.map((s) => Math.max(s.maxConnections, s.used))));
+  const span = Math.max(1, view.to - view.from);
+  const x = (s: HistorySample): number => MARGIN.left + ((s.at - view.from) / span) * plotW;
+  const yOf = (value: number): number => MARGIN.top + plotH - (value / top) * plotH;
+
+  const chart = svg('svg', {
+    class: 'history-chart',
+    viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
+    role: 'img',
+    'aria-label': `Connections by state over the last ${Math.round(span / 60_000)} minutes`,
+  });
+  chart.appendChild(svg('line', { x1: MARGIN.left, x2: MARGIN.left + plotW, y1: yOf(0), y2: yOf(0), class: 'axis' }));
+  for (const tick of [0, top / 2, top]) {
+    chart.appendChild(svg('line', { x1: MARGIN.left, x2: MARGIN.left + plotW, y1: yOf(tick), y2: yOf(tick), class: 'grid' }));
+    chart.appendChild(svg('text', { x: MARGIN.left - 6, y: yOf(tick) + 4, class: 'tick', 'text-anchor': 'end' }, tick));
+  }
+  const minutes = Math.round(span / 60_000);
+  const xLabels: Array<[number, string]> = [
+    [MARGIN.left, `−${minutes} min`],
+    [MARGIN.left + plotW / 2, `−${Math.round(minutes / 2)} min`],
+    [MARGIN.left + plotW, 'now'],
+  ];
+  for (const [lx, label] of xLabels) chart.appendChild(svg('text', { x: lx, y: HEIGHT - 6, class: 'tick', 'text-anchor': 'middle' }, label));
+
+  // Stacked areas, bottom to top in the legend's order.
+  const base = samples.map(() => 0);
+  for (const bucket of STATE_BUCKETS) {
+    const lower = [...base];
+    samples.forEach((s, i) => (base[i] = (base[i] ?? 0) + s.byState[bucket]));
+    if (samples.every((s) => s.byState[bucket] === 0)) continue;
+    const upperPath = samples.map((s, i) => `${x(s).toFixed(1)},${yOf(base[i] ?? 0).toFixed(1)}`);
+    const lowerPath = samples.map((s, i) => `${x(s).toFixed(1)},${yOf(lower[i] ?? 0).toFixed(1)}`).reverse();
+    // A single sample has no width: draw it as a thin column.
+    const d = samples.length === 1 ? columnPath(x(samples[0] as HistorySample), yOf(base[0] ?? 0), yOf(0)) : `M${upperPath.join('L')}L${lowerPath.join('L')}Z`;
+    chart.appendChild(svg('path', { d, class: `series area s-${bucket}` }, svg('title', {}, STATE_LABELS[bucket])));
+  }
+
+  const last = samples[samples.length - 1] as HistorySample;
+  chart.appendChild(svg('polyline', { points: polylinePoints(samples, x, (s) => yOf(s.capacity)), class: 'capacity-line' }));
+  chart.appendChild(svg('text', { x: MARGIN.left + plotW + 4, y: yOf(last.capacity) + 4, class: 'line-label' }, `capacity ${last.capacity}`));
+  chart.appendChild(svg('polyline', { points: polylinePoints(samples, x, (s) => yOf(s.maxConnections)), class: 'max-line' }));
+  // Keep the two labels apart when capacity and max_connections are close.
+  const maxLabelY = Math.min(yOf(last.maxConnections) + 4, yOf(last.capacity) - 10);
+  chart.appendChild(svg('text', { x: MARGIN.left + plotW + 4, y: maxLabelY, class: 'line-label' }, `max_connections ${last.maxConnections}`));
+  return chart;
+}
+
+function columnPath(cx: number, yTop: number, yBottom: number): string {
+  return `M${cx - 1.5},${yTop}L${cx + 1.5},${yTop}L${cx + 1.5},${yBottom}L${cx - 1.5},${yBottom}Z`;
+}
