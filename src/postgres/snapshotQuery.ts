@@ -61,8 +61,9 @@ SELECT
        a.query_start,
        a.xact_start,
        a.state_change,
-       greatest(0, round(extract(epoch FROM now() - a.state_change)::numeric, 3)) AS state_seconds,
-       greatest(0, round(extract(epoch FROM now() - a.xact_start)::numeric, 3)) AS transaction_seconds,
+       -- greatest() skips NULLs, so the NULL check keeps "no transaction" from becoming 0.
+       CASE WHEN a.state_change IS NOT NULL THEN greatest(0, round(extract(epoch FROM now() - a.state_change)::numeric, 3)) END AS state_seconds,
+       CASE WHEN a.xact_start IS NOT NULL THEN greatest(0, round(extract(epoch FROM now() - a.xact_start)::numeric, 3)) END AS transaction_seconds,
        a.wait_event_type,
        a.wait_event,
        -- pg_blocking_pids locks the whole lock manager; only a session waiting on a lock can be blocked.
