@@ -1,0 +1,272 @@
+// The driver catalogue: which calls hand out a pooled connection and which calls give it back. It is
+// data, extended by the `pgHealth.analysis.acquire` / `release` settings and by workspace summaries.
+import { familyOf, isLanguageId, type LanguageFamily } from './languages';
+import type { Callee, VarName } from './model';
+
+/** How a resource goes back to its pool. */
+export type ReleaseSpec =
+  /** A method on the resource: `client.release()`, `conn.close()`. */
+  | { kind: 'method'; method: string }
+  /** A call that takes the resource as an argument: `pool.putconn(conn)`, `releaseClient(c)`. */
+  | { kind: 'call'; method: string; receiver?: RegExp; argument: number };
+
+export interface AcquireApi {
+  id: string;
+  family: LanguageFamily;
+  /** The method or function name: `connect`, `getconn`. */
+  method: string;
+  /** Receiver's last name segment must match; undefined accepts any receiver and plain calls. */
+  receiver?: RegExp;
+  /** The call's result is the resource (`await pool.connect()`). */
+  valueForm: boolean;
+  /** `pool.connect((err, client, done) => …)`: the callback gets (err, resource, release). */
+  callbackForm: boolean;
+  /** As a `with` item: `safe` releases at the end of the block, `unsafe` does not (psycopg's `with conn`). */
+  context: 'safe' | 'unsafe' | 'none';
+  releases: ReleaseSpec[];
+  /** For messages: `client`, `connection`. */
+  noun: string;
+  /** For messages and docs: how to release it. */
+  releaseHint: string;
+  /** Set for APIs learned from workspace functions: the function that was summarised. */
+  summaryOf?: string;
+}
+
+/** `pgHealth.analysis.acquire` entries, e.g. `{ "language": "typescript", "call": "db.checkout", "release": "release" }`. */
+export interface ExtraAcquire {
+  language?: string;
+  call: string;
+  release?: string;
+}
+
+/** `pgHealth.analysis.release` entries, e.g. `{ "language": "python", "call": "db.checkin", "argument": 0 }`. */
+export interface ExtraRelease {
+  language?: string;
+  call: string;
+  argument?: number;
+}
+
+const POOL = /pool/i;
+
+const BUILTIN: readonly AcquireApi[] = [
+  {
+    id: 'pg.pool.connect',
+    family: 'js',
+    method: 'connect',
+    receiver: POOL,
+    valueForm: true,
+    callbackForm: true,
+    context: 'none',
+    releases: [{ kind: 'method', method: 'release' }],
+    noun: 'client',
+    releaseHint: 'client.release()',
+  },
+  {
+    id: 'postgres.reserve',
+    family: 'js',
+    method: 'reserve',
+    valueForm: true,
+    callbackForm: false,
+    context: 'none',
+    releases: [{ kind: 'method', method: 'release' }],
+    noun: 'reserved connection',
+    releaseHint: 'reserved.release()',
+  },
+  {
+    id: 'generic-pool.acquire',
+    family: 'js',
+    method: 'acquire',
+    receiver: POOL,
+    valueForm: true,
+    callbackForm: false,
+    context: 'none',
+    releases: [
+      { kind: 'call', method: 'release', receiver: POOL, argument: 0 },
+      { kind: 'call', method: 'destroy', receiver: POOL, argument: 0 },
+    ],
+    noun: 'resource',
+    releaseHint: 'pool.release(resource)',
+  },
+  {
+    // psycopg2.pool and psycopg_pool share the name and the release call.
+    id: 'psycopg.pool.getconn',
+    family: 'py',
+    method: 'getconn',
+    receiver: POOL,
+    valueForm: true,
+    callbackForm: false,
+    context: 'unsafe',
+    releases: [{ kind: 'call', method: 'putconn', receiver: POOL, argument: 0 }],
+    noun: 'connection',
+    releaseHint: 'pool.putconn(conn)',
+  },
+  {
+    id: 'psycopg_pool.connection',
+    family: 'py',
+    method: 'connection',
+    receiver: POOL,
+    valueForm: false,
+    callbackForm: false,
+    context: 'safe',
+    releases: [],
+    noun: 'connection',
+    releaseHint: 'with pool.connection() as conn:',
+  },
+  {
+    id: 'asyncpg.pool.acquire',
+    family: 'py',
+    method: 'acquire',
+    receiver: POOL,
+    valueForm: true,
+    callbackForm: false,
+    context: 'safe',
+    releases: [{ kind: 'call', method: 'release', receiver: POOL, argument: 0 }],
+    noun: 'connection',
+    releaseHint: 'await pool.release(conn)',
+  },
+  {
+    id: 'sqlalchemy.engine.connect',
+    family: 'py',
+    method: 'connect',
+    receiver: /engine/i,
+    valueForm: true,
+    callbackForm: false,
+    context: 'safe',
+    releases: [{ kind: 'method', method: 'close' }],
+    noun: 'connection',
+    releaseHint: 'conn.close()',
+  },
+  {
+    id: 'sqlalchemy.engine.raw_connection',
+    family: 'py',
+    method: 'raw_connection',
+    receiver: /engine/i,
+    valueForm: true,
+    callbackForm: false,
+    context: 'none',
+    releases: [{ kind: 'method', method: 'close' }],
+    noun: 'connection',
+    releaseHint: 'conn.close()',
+  },
+];
+
+/** Calls that cannot throw in practice; everything else may, which is what makes a path leak. */
+const NON_THROWING: Record<LanguageFamily, RegExp> = {
+  js: /^(console\.\w+|Math\.\w+|Date\.now|Array\.isArray|Object\.(keys|values|entries|freeze)|Number\.isInteger|String|Boolean|Symbol|(this\.)?(log|logger|debug)\.\w+|debug)$/,
+  py: /^(print|len|isinstance|issubclass|repr|str|bool|id|type|range|enumerate|zip|sorted|list|dict|tuple|set|(self\.)?(log|logger|logging|_log|_logger)\.\w+|logging\.getLogger)$/,
+};
+
+/** Calls that store their argument somewhere that outlives the function. */
+const STORES_ARGUMENT = /^(push|unshift|add|set|append|appendleft|insert|put|put_nowait|enqueue|resolve|emit|setdefault)$/;
+
+function exactName(name: string): RegExp {
+  return new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+}
+
+function splitCall(call: string): { receiver?: RegExp; method: string } {
+  const dot = call.lastIndexOf('.');
+  if (dot < 0) return { method: call };
+  const receiverText = call.slice(0, dot);
+  const lastSegment = receiverText.slice(receiverText.lastIndexOf('.') + 1);
+  return { receiver: lastSegment === '*' ? undefined : exactName(lastSegment), method: call.slice(dot + 1) };
+}
+
+function familyOfSetting(language: string | undefined): LanguageFamily[] {
+  if (!language) return ['js', 'py'];
+  if (isLanguageId(language)) return [familyOf(language)];
+  return /py/i.test(language) ? ['py'] : ['js'];
+}
+
+function releaseFromSetting(release: string | undefined, family: LanguageFamily): ReleaseSpec {
+  if (!release) return { kind: 'method', method: family === 'py' ? 'close' : 'release' };
+  const { receiver, method } = splitCall(release);
+  if (!release.includes('.')) return { kind: 'method', method };
+  return receiver ? { kind: 'call', method, receiver, argument: 0 } : { kind: 'call', method, argument: 0 };
+}
+
+export interface CatalogueOptions {
+  acquire?: ExtraAcquire[];
+  release?: ExtraRelease[];
+}
+
+/** The APIs in force for one language family. */
+export class Catalogue {
+  readonly acquires: AcquireApi[];
+  /** Release calls that apply to every resource (settings and summaries). */
+  readonly extraReleases: ReleaseSpec[];
+
+  constructor(
+    readonly family: LanguageFamily,
+    options: CatalogueOptions = {},
+    learned: { acquires?: AcquireApi[]; releases?: ReleaseSpec[] } = {},
+  ) {
+    this.acquires = BUILTIN.filter((api) => api.family === family);
+    for (const extra of options.acquire ?? []) {
+      if (!extra.call || !familyOfSetting(extra.language).includes(family)) continue;
+      const { receiver, method } = splitCall(extra.call);
+      const release = releaseFromSetting(extra.release, family);
+      this.acquires.push({
+        id: `setting:${extra.call}`,
+        family,
+        method,
+        ...(receiver ? { receiver } : {}),
+        valueForm: true,
+        callbackForm: false,
+        context: 'unsafe',
+        releases: [release],
+        noun: family === 'py' ? 'connection' : 'client',
+        releaseHint: extra.release ?? (family === 'py' ? 'conn.close()' : 'client.release()'),
+      });
+    }
+    this.acquires.push(...(learned.acquires ?? []).filter((api) => api.family === family));
+    this.extraReleases = [];
+    for (const extra of options.release ?? []) {
+      if (!extra.call || !familyOfSetting(extra.language).includes(family)) continue;
+      const { receiver, method } = splitCall(extra.call);
+      if (extra.argument === undefined && !extra.call.includes('.')) this.extraReleases.push({ kind: 'method', method });
+      else this.extraReleases.push({ kind: 'call', method, ...(receiver ? { receiver } : {}), argument: extra.argument ?? 0 });
+    }
+    this.extraReleases.push(...(learned.releases ?? []));
+  }
+
+  matchAcquire(callee: Callee, poolNames: ReadonlySet<string>): AcquireApi | undefined {
+    for (const api of this.acquires) {
+      if (api.method !== callee.name) continue;
+      if (!api.receiver) return api;
+      if (callee.receiverName === undefined) continue;
+      if (api.receiver.test(callee.receiverName) || poolNames.has(callee.receiverName)) return api;
+    }
+    return undefined;
+  }
+
+  /** The variable this call releases, if it is a release of a resource from `api` bound to one of `vars`. */
+  releasedVariable(
+    api: AcquireApi,
+    callee: Callee,
+    args: readonly (VarName | undefined)[],
+    isBound: (v: VarName) => boolean,
+    poolNames: ReadonlySet<string>,
+  ): VarName | undefined {
+    for (const spec of [...api.releases, ...this.extraReleases]) {
+      if (spec.method !== callee.name) continue;
+      if (spec.kind === 'method') {
+        if (callee.receiverVar !== undefined && isBound(callee.receiverVar)) return callee.receiverVar;
+        continue;
+      }
+      const arg = args[spec.argument];
+      if (arg === undefined || !isBound(arg)) continue;
+      if (!spec.receiver) return arg;
+      const receiverName = callee.receiverName;
+      if (receiverName !== undefined && (spec.receiver.test(receiverName) || poolNames.has(receiverName))) return arg;
+    }
+    return undefined;
+  }
+
+  isNonThrowing(callee: Callee): boolean {
+    return NON_THROWING[this.family].test(callee.text);
+  }
+
+  storesArgument(callee: Callee): boolean {
+    return callee.receiver !== undefined ? STORES_ARGUMENT.test(callee.name) : callee.name === 'resolve';
+  }
+}

@@ -1,0 +1,472 @@
+// Follows one acquired resource through every path of a function model. Structured abstract
+// interpretation: each op maps a set of path states to a set of path states; abrupt paths (throw,
+// return, break, continue) travel as states with `pending` set until a try, loop or the function's
+// end takes them. Every call may throw, so every call between an acquire and its release forks a path.
+import type { AcquireApi, Catalogue } from '../catalogue';
+import type { SourceRange } from '../findings';
+import type { Block, CallOp, Condition, EscapeHow, FunctionModel, Op, VarName } from '../model';
+import { dedupe, initialWorld, withoutVar, withVar, type Cause, type World } from './world';
+
+export type Site =
+  | { kind: 'acquire'; op: CallOp; api: AcquireApi }
+  /** For summaries: does the function release its parameter `name`? */
+  | { kind: 'param'; name: VarName; api: AcquireApi };
+
+export interface Leak {
+  /** `exit`: a path leaves the function holding it; `reacquire` / `overwrite`: its last reference is replaced. */
+  kind: 'exit' | 'reacquire' | 'overwrite';
+  cause?: Cause;
+  via?: Cause;
+  range: SourceRange;
+}
+
+export interface SiteEvents {
+  releases: SourceRange[];
+  escapes: { how: EscapeHow | 'callback' | 'yield'; range: SourceRange }[];
+  withUses: { range: SourceRange; text: string }[];
+  leaks: Leak[];
+  doubleReleases: { range: SourceRange; first: SourceRange }[];
+  usesAfterRelease: { range: SourceRange; text: string; releasedAt: SourceRange }[];
+  /** Worlds at the function's exits (for summaries). */
+  exits: World[];
+  /** The budget ran out: report nothing rather than something half-computed. */
+  aborted: boolean;
+}
+
+const MAX_LOOP_ITERATIONS = 8;
+const MAX_STEPS = 200_000;
+
+class BudgetExceeded extends Error {}
+
+export class PathChecker {
+  private steps = 0;
+  private readonly conditionVars = new Set<string>();
+  private readonly closureReleaseCache = new Map<object, Map<string, boolean>>();
+  readonly events: SiteEvents = {
+    releases: [],
+    escapes: [],
+    withUses: [],
+    leaks: [],
+    doubleReleases: [],
+    usesAfterRelease: [],
+    exits: [],
+    aborted: false,
+  };
+
+  constructor(
+    private readonly fn: FunctionModel,
+    private readonly site: Site,
+    private readonly catalogue: Catalogue,
+    private readonly poolNames: ReadonlySet<string>,
+  ) {
+    collectConditionVars(fn.body, this.conditionVars);
+  }
+
+  run(): SiteEvents {
+    let start = initialWorld();
+    if (this.site.kind === 'param') start = { ...start, status: 'held', vars: [this.site.name] };
+    try {
+      const final = this.exec(this.fn.body, [start]);
+      this.events.exits = final;
+      for (const w of final) {
+        if (w.status !== 'held') continue;
+        if (w.pending?.kind === 'break' || w.pending?.kind === 'continue') continue;
+        this.events.leaks.push({
+          kind: 'exit',
+          ...(w.pending ? { cause: w.pending.cause } : {}),
+          ...(w.via ? { via: w.via } : {}),
+          range: w.pending ? w.pending.cause.range : endOf(this.fn.range),
+        });
+      }
+      if (final.some((w) => w.yielded) && this.events.releases.length === 0) {
+        // Yielded and never released here: the generator's consumer owns it now.
+        this.events.leaks = [];
+      }
+    } catch (error) {
+      if (!(error instanceof BudgetExceeded)) throw error;
+      this.events.aborted = true;
+    }
+    return this.events;
+  }
+
+  private exec(block: Block, input: World[]): World[] {
+    let worlds = input;
+    for (const op of block) {
+      if (++this.steps > MAX_STEPS) throw new BudgetExceeded();
+      const active: World[] = [];
+      const passive: World[] = [];
+      for (const w of worlds) (w.pending ? passive : active).push(w);
+      if (active.length === 0) return worlds;
+      worlds = dedupe([...passive, ...this.op(op, active)]);
+    }
+    return worlds;
+  }
+
+  private op(op: Op, worlds: World[]): World[] {
+    switch (op.kind) {
+      case 'call':
+        return worlds.flatMap((w) => this.call(op, w));
+      case 'assign':
+        return worlds.map((w) => this.assign(w, op.target, op.from, op.fact, op.range));
+      case 'escape':
+        return worlds.map((w) => {
+          if (!w.vars.includes(op.variable) || w.status !== 'held') return w;
+          this.events.escapes.push({ how: op.how, range: op.range });
+          return { ...w, status: 'escaped' };
+        });
+      case 'await':
+        return worlds.flatMap((w) => [throwing(w, { kind: 'await', range: op.range }), w]);
+      case 'if': {
+        const thenIn: World[] = [];
+        const elseIn: World[] = [];
+        for (const w of worlds) {
+          const value = this.evaluate(op.condition, w);
+          if (value !== false) thenIn.push(w);
+          if (value !== true) elseIn.push(w);
+        }
+        return [...(thenIn.length ? this.exec(op.then, thenIn) : []), ...(elseIn.length ? this.exec(op.else, elseIn) : [])];
+      }
+      case 'loop':
+        return this.loop(op, worlds);
+      case 'switch':
+        return this.switchOp(op, worlds);
+      case 'try':
+        return this.tryOp(op, worlds);
+      case 'return':
+        return worlds.map((w) => ({ ...w, pending: { kind: 'return', cause: { kind: 'return', range: op.range } } }));
+      case 'throw':
+        return worlds.map((w) => ({ ...w, pending: { kind: 'throw', cause: { kind: 'throw', range: op.range } } }));
+      case 'jump':
+        return worlds.map((w) => ({
+          ...w,
+          pending: { kind: op.jump, ...(op.label ? { label: op.label } : {}), cause: { kind: op.jump, range: op.range } },
+        }));
+      case 'labeled':
+        return this.exec(op.body, worlds).map((w) =>
+          w.pending?.kind === 'break' && w.pending.label === op.label ? recovered(w) : w,
+        );
+      case 'inline':
+        return this.exec(op.body, worlds).map((w) => (w.pending?.kind === 'return' ? recovered(w) : w));
+      case 'yield':
+        return worlds.flatMap((w) => {
+          const yieldsIt = op.variable !== undefined && w.vars.includes(op.variable) && w.status === 'held';
+          if (yieldsIt) this.events.escapes.push({ how: 'yield', range: op.range });
+          const after = yieldsIt ? { ...w, yielded: true } : w;
+          // The consumer may throw into the generator here (a @contextmanager's `with` body raising).
+          return [throwing(after, { kind: 'yield', range: op.range }), after];
+        });
+      case 'with':
+        if (worlds.some((w) => w.vars.includes(op.variable))) this.events.withUses.push({ range: op.range, text: `with ${op.variable}:` });
+        return worlds;
+      case 'closure':
+        return worlds.map((w) => {
+          if (w.status !== 'held' || !this.closureReleases(op.fn, w)) return w;
+          this.events.escapes.push({ how: 'callback', range: op.range });
+          return { ...w, status: 'escaped' };
+        });
+    }
+  }
+
+  private call(op: CallOp, w: World): World[] {
+    const callee = op.callee;
+    const isBound = (v: VarName): boolean => w.vars.includes(v);
+    const releasedVar =
+      this.catalogue.releasedVariable(this.site.api, callee, op.args, isBound, this.poolNames) ??
+      (callee.receiver === undefined && w.handles.includes(callee.name) ? callee.name : undefined);
+    if (releasedVar !== undefined) return [this.release(w, op)];
+
+    if (callee.receiverVar !== undefined && isBound(callee.receiverVar) && w.status === 'released' && w.releasedAt) {
+      this.events.usesAfterRelease.push({ range: op.range, text: callee.text, releasedAt: w.releasedAt });
+    }
+    const out: World[] = [];
+    // Node-style callbacks report errors through the callback, not by throwing.
+    if (!op.callback && !this.catalogue.isNonThrowing(callee)) out.push(throwing(w, { kind: 'call', text: callee.text, range: op.range }));
+
+    let after = w;
+    for (const arg of op.args) {
+      if (arg === undefined || !after.vars.includes(arg)) continue;
+      const storesIt = op.isNew || this.catalogue.storesArgument(callee) || (callee.receiver === undefined && this.fn.params.includes(callee.name));
+      if (storesIt && after.status === 'held') {
+        this.events.escapes.push({ how: 'argument', range: op.range });
+        after = { ...after, status: 'escaped' };
+      } else if (after.status === 'released' && after.releasedAt) {
+        this.events.usesAfterRelease.push({ range: op.range, text: callee.text, releasedAt: after.releasedAt });
+      }
+    }
+
+    const tracked = this.site.kind === 'acquire' && this.site.op.id === op.id;
+    if (tracked) {
+      if (after.status === 'held') this.events.leaks.push({ kind: 'reacquire', range: op.range, ...(after.via ? { via: after.via } : {}) });
+      if (op.context) this.events.withUses.push({ range: op.range, text: `with ${op.callee.text}()` });
+      const fresh: World = { ...after, status: 'held', vars: [], handles: [], releasedAt: undefined, yielded: false };
+      if (op.callback && this.site.kind === 'acquire' && this.site.api.callbackForm) return [...out, ...this.acquireCallback(op, after, fresh)];
+      const bound = op.target !== undefined ? this.rebind(fresh, op.target, op.range, true) : fresh;
+      return [...out, bound];
+    }
+    if (op.target !== undefined) after = this.assign(after, op.target, undefined, undefined, op.range);
+    if (op.callback) {
+      let inCallback = after;
+      for (const p of op.callback.params) if (p) inCallback = this.assign(inCallback, p, undefined, undefined, op.callback.range);
+      return [...out, ...this.inline(op.callback.body, [inCallback])];
+    }
+    return [...out, after];
+  }
+
+  /** `pool.connect((err, client, done) => …)`: on the error path nothing is held. */
+  private acquireCallback(op: CallOp, before: World, fresh: World): World[] {
+    const [errName, clientName, doneName] = op.callback?.params ?? [];
+    const setFact = (world: World, value: boolean): World =>
+      errName ? { ...world, facts: { ...world.facts, [errName]: value } } : world;
+    let failed = setFact(before, true);
+    if (clientName) failed = this.assign(failed, clientName, undefined, false, op.range);
+    let ok = setFact(fresh, false);
+    if (clientName) ok = this.rebind(ok, clientName, op.range, true);
+    if (doneName) ok = { ...ok, handles: withVar(ok.handles, doneName) };
+    return this.inline(op.callback?.body ?? [], [failed, ok]);
+  }
+
+  private inline(body: Block, worlds: World[]): World[] {
+    return this.exec(body, worlds).map((w) => (w.pending?.kind === 'return' ? recovered(w) : w));
+  }
+
+  private release(w: World, op: CallOp): World {
+    if (!this.events.releases.some((r) => sameRange(r, op.range))) this.events.releases.push(op.range);
+    if (w.status === 'released') {
+      if (w.releasedAt) this.events.doubleReleases.push({ range: op.range, first: w.releasedAt });
+      return w;
+    }
+    if (w.status === 'none') return w;
+    return { ...w, status: 'released', releasedAt: op.range };
+  }
+
+  /** Binds `target` to the resource (acquire) after dropping whatever it held. */
+  private rebind(w: World, target: VarName, range: SourceRange, toResource: boolean): World {
+    const cleared = this.assign(w, target, undefined, undefined, range);
+    if (!toResource) return cleared;
+    const facts = { ...cleared.facts };
+    delete facts[target];
+    return { ...cleared, vars: withVar(cleared.vars, target), facts };
+  }
+
+  private assign(w: World, target: VarName, from: VarName | undefined, fact: boolean | undefined, range: SourceRange): World {
+    const aliases = from !== undefined && w.vars.includes(from);
+    let vars = withoutVar(w.vars, target);
+    if (aliases) vars = withVar(vars, target);
+    if (w.status === 'held' && w.vars.length > 0 && vars.length === 0) this.events.leaks.push({ kind: 'overwrite', range });
+    const facts = { ...w.facts };
+    if (fact !== undefined && this.conditionVars.has(target)) facts[target] = fact;
+    else delete facts[target];
+    const handles = withoutVar(w.handles, target);
+    if (aliases && w.handles.includes(from)) return { ...w, vars, handles: withVar(handles, target), facts };
+    return { ...w, vars, handles, facts };
+  }
+
+  private evaluate(condition: Condition, w: World): boolean | undefined {
+    if (condition.kind === 'constant') return condition.value;
+    if (condition.kind === 'unknown') return undefined;
+    let value: boolean | undefined;
+    if (w.vars.includes(condition.variable) || w.handles.includes(condition.variable)) value = true;
+    else value = w.facts[condition.variable];
+    if (value === undefined) return undefined;
+    return condition.negated ? !value : value;
+  }
+
+  private loop(op: Extract<Op, { kind: 'loop' }>, input: World[]): World[] {
+    const result: World[] = [];
+    const conditionExits: World[] = [];
+    const breakExits: World[] = [];
+    const seen = new Set<string>();
+    let frontier = input;
+    for (let iteration = 0; iteration < MAX_LOOP_ITERATIONS && frontier.length; iteration++) {
+      let bodyIn: World[] = frontier;
+      if (!(op.bodyFirst && iteration === 0)) {
+        bodyIn = [];
+        for (const w of this.exec(op.head, frontier)) {
+          if (w.pending) {
+            result.push(w);
+            continue;
+          }
+          const value = this.evaluate(op.condition, w);
+          if (value !== false) bodyIn.push(w);
+          if (value !== true) conditionExits.push(w);
+        }
+      }
+      const next: World[] = [];
+      for (const w of this.exec(op.body, bodyIn)) {
+        const ours = w.pending && (w.pending.label === undefined || w.pending.label === op.label);
+        if (!w.pending) next.push(w);
+        else if (ours && w.pending.kind === 'continue') next.push(recovered(w));
+        else if (ours && w.pending.kind === 'break') breakExits.push(recovered(w));
+        else result.push(w);
+      }
+      frontier = dedupe(next).filter((w) => {
+        const key = keyOf(w);
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
+    }
+    const afterCondition = op.orelse ? this.exec(op.orelse, dedupe(conditionExits)) : conditionExits;
+    return dedupe([...result, ...afterCondition, ...breakExits]);
+  }
+
+  private switchOp(op: Extract<Op, { kind: 'switch' }>, input: World[]): World[] {
+    const exits: World[] = [];
+    let fallthrough: World[] = [];
+    for (const clause of op.cases) {
+      fallthrough = [];
+      for (const w of this.exec(clause, dedupe([...input, ...fallthrough]))) {
+        if (!w.pending) fallthrough.push(w);
+        else if (w.pending.kind === 'break' && (w.pending.label === undefined || w.pending.label === op.label)) exits.push(recovered(w));
+        else exits.push(w);
+      }
+    }
+    exits.push(...fallthrough);
+    if (!op.hasDefault) exits.push(...input);
+    return dedupe(exits);
+  }
+
+  private tryOp(op: Extract<Op, { kind: 'try' }>, input: World[]): World[] {
+    const afterBody = this.exec(op.body, input);
+    let settled: World[] = [];
+    const caught: World[] = [];
+    for (const w of afterBody) {
+      if (w.pending?.kind === 'throw' && op.handlers.length > 0) {
+        caught.push(recovered(w));
+        if (!op.catchesAll) settled.push(w);
+      } else settled.push(w);
+    }
+    if (op.orelse) {
+      const normal = settled.filter((w) => !w.pending);
+      settled = [...settled.filter((w) => w.pending), ...this.exec(op.orelse, normal)];
+    }
+    const handled = caught.length ? op.handlers.flatMap((h) => this.exec(h, dedupe(caught))) : [];
+    const all = dedupe([...settled, ...handled]);
+    if (!op.finalizer) return all;
+    const entering = all.map((w): World => {
+      const { pending, ...rest } = w;
+      return { ...rest, resume: [...w.resume, pending ?? 'normal'] };
+    });
+    return dedupe(
+      this.exec(op.finalizer, dedupe(entering)).map((w): World => {
+        const resume = w.resume.slice(0, -1);
+        const top = w.resume[w.resume.length - 1];
+        if (w.pending || top === undefined || top === 'normal') return { ...w, resume };
+        return { ...w, resume, pending: top };
+      }),
+    );
+  }
+
+  /** Does this nested function release a resource it captures (so the obligation goes with it)? */
+  private closureReleases(fn: FunctionModel, w: World): boolean {
+    const key = `${w.vars.join(',')}|${w.handles.join(',')}`;
+    let perFn = this.closureReleaseCache.get(fn);
+    if (!perFn) {
+      perFn = new Map();
+      this.closureReleaseCache.set(fn, perFn);
+    }
+    const cached = perFn.get(key);
+    if (cached !== undefined) return cached;
+    const shadowed = new Set(fn.params.filter((p): p is string => p !== undefined));
+    const isCaptured = (v: VarName): boolean => w.vars.includes(v) && !shadowed.has(v);
+    let found = false;
+    visitCalls(fn.body, (call) => {
+      if (found) return;
+      if (this.catalogue.releasedVariable(this.site.api, call.callee, call.args, isCaptured, this.poolNames) !== undefined) found = true;
+      else if (call.callee.receiver === undefined && w.handles.includes(call.callee.name) && !shadowed.has(call.callee.name)) found = true;
+    });
+    perFn.set(key, found);
+    return found;
+  }
+}
+
+function throwing(w: World, cause: Cause): World {
+  return { ...w, pending: { kind: 'throw', cause } };
+}
+
+function recovered(w: World): World {
+  const { pending, ...rest } = w;
+  return pending ? { ...rest, via: pending.cause } : rest;
+}
+
+function keyOf(w: World): string {
+  return `${w.status}|${w.vars.join(',')}|${w.handles.join(',')}|${JSON.stringify(w.facts)}|${w.yielded}|${w.resume.length}`;
+}
+
+function sameRange(a: SourceRange, b: SourceRange): boolean {
+  return a.startLine === b.startLine && a.startColumn === b.startColumn && a.endLine === b.endLine && a.endColumn === b.endColumn;
+}
+
+function endOf(range: SourceRange): SourceRange {
+  return { startLine: range.endLine, startColumn: Math.max(0, range.endColumn - 1), endLine: range.endLine, endColumn: range.endColumn };
+}
+
+/** Calls in a block, including nested blocks and inline callbacks; nested closures only when asked. Iterative. */
+export function visitCalls(block: Block, visit: (call: CallOp) => void, intoClosures = true): void {
+  const stack: Block[] = [block];
+  while (stack.length) {
+    for (const op of stack.pop() as Block) {
+      switch (op.kind) {
+        case 'call':
+          visit(op);
+          if (op.callback) stack.push(op.callback.body);
+          break;
+        case 'if':
+          stack.push(op.then, op.else);
+          break;
+        case 'loop':
+          stack.push(op.head, op.body, op.orelse ?? []);
+          break;
+        case 'switch':
+          stack.push(...op.cases);
+          break;
+        case 'try':
+          stack.push(op.body, ...op.handlers, op.orelse ?? [], op.finalizer ?? []);
+          break;
+        case 'labeled':
+        case 'inline':
+          stack.push(op.body);
+          break;
+        case 'closure':
+          // A closure inside a closure still runs later; its releases count for the capture check.
+          if (intoClosures) stack.push(op.fn.body);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+}
+
+function collectConditionVars(block: Block, into: Set<string>): void {
+  const stack: Block[] = [block];
+  while (stack.length) {
+    for (const op of stack.pop() as Block) {
+      if ((op.kind === 'if' || op.kind === 'loop') && op.condition.kind === 'truthy') into.add(op.condition.variable);
+      switch (op.kind) {
+        case 'call':
+          if (op.callback) stack.push(op.callback.body);
+          break;
+        case 'if':
+          stack.push(op.then, op.else);
+          break;
+        case 'loop':
+          stack.push(op.head, op.body, op.orelse ?? []);
+          break;
+        case 'switch':
+          stack.push(...op.cases);
+          break;
+        case 'try':
+          stack.push(op.body, ...op.handlers, op.orelse ?? [], op.finalizer ?? []);
+          break;
+        case 'labeled':
+        case 'inline':
+          stack.push(op.body);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+}
+

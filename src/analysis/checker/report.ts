@@ -1,0 +1,173 @@
+// Turns what the path checker saw for one acquire into findings whose message names the leaking path
+// in one sentence, with the lines a reader needs.
+import type { AcquireApi } from '../catalogue';
+import { ruleMeta, type Finding, type RelatedLocation, type RuleId, type SourceRange } from '../findings';
+import type { CallOp, FunctionModel } from '../model';
+import type { Leak, SiteEvents } from './pathChecker';
+import type { Cause } from './world';
+
+const line = (r: SourceRange): number => r.startLine + 1;
+
+function before(a: SourceRange, b: SourceRange): boolean {
+  return a.startLine < b.startLine || (a.startLine === b.startLine && a.startColumn < b.startColumn);
+}
+
+function describe(cause: Cause): string {
+  switch (cause.kind) {
+    case 'call':
+      return `a throw from \`${cause.text}\` on line ${line(cause.range)}`;
+    case 'await':
+      return `a rejected \`await\` on line ${line(cause.range)}`;
+    case 'yield':
+      return `an exception raised at the \`yield\` on line ${line(cause.range)}`;
+    default:
+      return `the \`${cause.kind}\` on line ${line(cause.range)}`;
+  }
+}
+
+function causeNote(cause: Cause): string {
+  switch (cause.kind) {
+    case 'call':
+    case 'await':
+    case 'yield':
+      return 'may throw here';
+    case 'return':
+      return 'returns here without releasing it';
+    default:
+      return `leaves here with a \`${cause.kind}\` without releasing it`;
+  }
+}
+
+/** Early exits say the most; a throwing call is the usual explanation; a fall-through is last. */
+function priority(leak: Leak): number {
+  const kind = (leak.cause ?? leak.via)?.kind;
+  if (kind === 'return' || kind === 'throw' || kind === 'break' || kind === 'continue') return 0;
+  if (leak.kind !== 'exit') return 1;
+  if (kind) return 2;
+  return 3;
+}
+
+export interface SiteDescription {
+  op: CallOp;
+  api: AcquireApi;
+  /** The variable holding the resource (from the acquire's target or the callback's parameter). */
+  variable: string | undefined;
+}
+
+export function describeSite(op: CallOp, api: AcquireApi): SiteDescription {
+  const target = op.callback && api.callbackForm ? op.callback.params[1] : op.target;
+  return { op, api, variable: target !== undefined && !target.startsWith('$') ? target : undefined };
+}
+
+function subject(site: SiteDescription): string {
+  const call = `\`${site.op.callee.text}()\` on line ${line(site.op.range)}`;
+  return site.variable ? `\`${site.variable}\` from ${call}` : `The ${site.api.noun} from ${call}`;
+}
+
+function finding(rule: RuleId, message: string, range: SourceRange, related: RelatedLocation[]): Finding {
+  return { rule, severity: ruleMeta(rule).severity, message, range, related, fixable: false };
+}
+
+export function siteFindings(site: SiteDescription, events: SiteEvents, fn: FunctionModel): Finding[] {
+  const findings: Finding[] = [];
+  const details = {
+    variable: site.variable,
+    acquireRange: site.op.range,
+    acquireStatementRange: site.op.statementRange,
+    releaseRanges: events.releases,
+    functionRange: fn.range,
+    api: site.api.id,
+  };
+  if (events.leaks.length > 0) {
+    const leak = leakFinding(site, events);
+    findings.push({ ...leak, resource: details });
+  }
+  for (const d of events.doubleReleases) {
+    const name = site.variable ? `\`${site.variable}\`` : `the ${site.api.noun}`;
+    findings.push(
+      finding('double-release', `This releases ${name} a second time: it was already released on line ${line(d.first)} on this path.`, d.range, [
+        { range: d.first, message: 'first release' },
+        { range: site.op.range, message: 'acquired here' },
+      ]),
+    );
+  }
+  for (const u of events.usesAfterRelease) {
+    const name = site.variable ? `\`${site.variable}\`` : `the ${site.api.noun}`;
+    findings.push(
+      finding('use-after-release', `\`${u.text}\` on line ${line(u.range)} uses ${name} after it was released on line ${line(u.releasedAt)}.`, u.range, [
+        { range: u.releasedAt, message: 'released here' },
+      ]),
+    );
+  }
+  return findings;
+}
+
+function leakFinding(site: SiteDescription, events: SiteEvents): Finding {
+  const released = events.releases.length > 0;
+  const handedOver = events.escapes.length > 0;
+  const range = findingRange(site.op);
+  const withUse = events.withUses[0];
+  if (withUse && !released) {
+    const what = site.op.context ? `the ${site.api.noun}` : subject(site).replace(/^The/, 'the');
+    return finding(
+      'with-does-not-release',
+      `\`${withUse.text}\` on line ${line(withUse.range)} ends a transaction but does not return ${what} to the pool; call ${site.api.releaseHint} in a \`finally\` block.`,
+      range,
+      [{ range: withUse.range, message: 'this `with` commits or rolls back; it does not release' }],
+    );
+  }
+  if (!released && !handedOver) {
+    return finding(
+      'unreleased-client',
+      `${subject(site)} is never released: no path calls ${site.api.releaseHint}.`,
+      range,
+      [],
+    );
+  }
+  const leaks = [...events.leaks].sort((a, b) => priority(a) - priority(b) || (before(a.range, b.range) ? -1 : 1));
+  const main = leaks[0] as Leak;
+  const skipped = skippedRelease(main.cause?.range ?? main.via?.range ?? main.range, events);
+  const skipsText = skipped ? ` skips the ${skipped.what} on line ${line(skipped.range)}` : ' skips the release';
+  let path: string;
+  if (main.kind === 'reacquire') {
+    path = `the loop acquires again on line ${line(main.range)} while the previous ${site.api.noun} is still held`;
+    if (main.via) path += ` (${describe(main.via)}${skipsText})`;
+  } else if (main.kind === 'overwrite') {
+    path = `line ${line(main.range)} overwrites the last reference while it is still held`;
+  } else if (main.cause ?? main.via) {
+    path = `${describe((main.cause ?? main.via) as Cause)}${skipsText}`;
+  } else {
+    path = `a path reaches the end of the function on line ${line(main.range)} without releasing it`;
+  }
+  const related: RelatedLocation[] = [];
+  const seenLines = new Set<number>();
+  for (const leak of leaks) {
+    const cause = leak.cause ?? leak.via;
+    if (!cause || seenLines.has(cause.range.startLine) || related.length >= 4) continue;
+    seenLines.add(cause.range.startLine);
+    related.push({ range: cause.range, message: causeNote(cause) });
+  }
+  if (skipped) related.push({ range: skipped.range, message: `the ${skipped.what} this path skips` });
+  const mainCause = main.cause ?? main.via;
+  const other = leaks.find((l) => (l.cause ?? l.via) && mainCause && priority(l) !== priority(main) && priority(l) < 3);
+  const otherCause = other?.cause ?? other?.via;
+  const also = otherCause ? ` ${capitalise(describe(otherCause))} skips it too.` : '';
+  return finding('release-not-guaranteed', `${subject(site)} is not released on every path: ${path}.${also}`, range, related);
+}
+
+function skippedRelease(from: SourceRange, events: SiteEvents): { range: SourceRange; what: string } | undefined {
+  const releases = [...events.releases].sort((a, b) => (before(a, b) ? -1 : 1));
+  const after = releases.find((r) => !before(r, from)) ?? releases[0];
+  if (after) return { range: after, what: 'release' };
+  const escape = events.escapes[0];
+  return escape ? { range: escape.range, what: 'hand-over' } : undefined;
+}
+
+/** The acquire call, or only its callee when the call spans lines (a callback would underline a whole block). */
+export function findingRange(op: CallOp): SourceRange {
+  return op.range.startLine === op.range.endLine ? op.range : op.calleeRange;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -1,0 +1,85 @@
+// The abstract state of one path while the checker follows a single acquired resource through a
+// function. Paths that reach the same state merge, which keeps the checker linear in the function's
+// size: a state is small (the resource's status, the variables bound to it, a few known booleans).
+import type { SourceRange } from '../findings';
+
+export type Status = 'none' | 'held' | 'released' | 'escaped';
+
+/** Why a path left the normal flow; named in the finding's message. */
+export type Cause =
+  | { kind: 'call'; text: string; range: SourceRange }
+  | { kind: 'await'; range: SourceRange }
+  | { kind: 'yield'; range: SourceRange }
+  | { kind: 'throw'; range: SourceRange }
+  | { kind: 'return'; range: SourceRange }
+  | { kind: 'break'; range: SourceRange }
+  | { kind: 'continue'; range: SourceRange };
+
+export type CompletionKind = 'return' | 'throw' | 'break' | 'continue';
+
+export interface Completion {
+  kind: CompletionKind;
+  label?: string;
+  cause: Cause;
+}
+
+/** A finalizer remembers how its try block ended so it can continue that way afterwards. */
+export type Resume = Completion | 'normal';
+
+export interface World {
+  status: Status;
+  /** Variables that hold the resource, sorted. */
+  vars: readonly string[];
+  /** Variables that release the resource when called (`done` of `pool.connect(cb)`), sorted. */
+  handles: readonly string[];
+  /** Known truthiness of variables that conditions test. */
+  facts: Readonly<Record<string, boolean>>;
+  /** Set while the path is abrupt (returning, throwing, breaking). */
+  pending?: Completion;
+  resume: readonly Resume[];
+  /** The resource was yielded to a generator's consumer. */
+  yielded: boolean;
+  /** Where the resource was released on this path (for double-release and use-after-release). */
+  releasedAt?: SourceRange;
+  /** The last abrupt completion this path recovered from (a caught throw, an inline `return`, a `continue`). */
+  via?: Cause;
+}
+
+export function initialWorld(): World {
+  return { status: 'none', vars: [], handles: [], facts: {}, resume: [], yielded: false };
+}
+
+function completionKey(c: Completion | undefined): string {
+  return c ? `${c.kind}:${c.label ?? ''}` : '';
+}
+
+export function worldKey(w: World): string {
+  const facts = Object.keys(w.facts)
+    .sort()
+    .map((k) => `${k}=${w.facts[k] ? 1 : 0}`)
+    .join(',');
+  const resume = w.resume.map((r) => (r === 'normal' ? 'n' : completionKey(r))).join('/');
+  return `${w.status}|${w.vars.join(',')}|${w.handles.join(',')}|${facts}|${completionKey(w.pending)}|${resume}|${w.yielded ? 1 : 0}`;
+}
+
+/** Keeps the first world of each state: the first path found is the one the message describes. */
+export function dedupe(worlds: World[]): World[] {
+  if (worlds.length < 2) return worlds;
+  const seen = new Set<string>();
+  const out: World[] = [];
+  for (const w of worlds) {
+    const key = worldKey(w);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(w);
+  }
+  return out;
+}
+
+export function withVar(list: readonly string[], name: string): string[] {
+  return list.includes(name) ? [...list] : [...list, name].sort();
+}
+
+export function withoutVar(list: readonly string[], name: string): string[] {
+  return list.filter((v) => v !== name);
+}

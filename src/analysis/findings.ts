@@ -1,0 +1,88 @@
+// What the analyser reports: rule ids, positions and findings. Shared by the editor glue, the CLI and
+// (later) the fixes.
+
+export type RuleId =
+  | 'unreleased-client'
+  | 'release-not-guaranteed'
+  | 'double-release'
+  | 'with-does-not-release'
+  | 'use-after-release';
+
+/** 0-based lines and columns; columns count UTF-16 code units, as VS Code does. End is exclusive. */
+export interface SourceRange {
+  startLine: number;
+  startColumn: number;
+  endLine: number;
+  endColumn: number;
+}
+
+export interface RelatedLocation {
+  range: SourceRange;
+  message: string;
+}
+
+/** What a fix needs to know about the leaked resource (issue 4); absent for findings a fix cannot address. */
+export interface ResourceDetails {
+  /** The variable the client is bound to, when it is a plain local. */
+  variable: string | undefined;
+  /** The acquire call (`pool.connect()`, `pool.getconn()`). */
+  acquireRange: SourceRange;
+  /** The statement holding the acquire call. */
+  acquireStatementRange: SourceRange;
+  /** Every release call of this client the analyser saw. */
+  releaseRanges: SourceRange[];
+  /** The body of the function the client is acquired in. */
+  functionRange: SourceRange;
+  /** Catalogue id of the acquire API, e.g. `pg.pool.connect`. */
+  api: string;
+}
+
+export interface Finding {
+  rule: RuleId;
+  severity: 'error' | 'warning';
+  message: string;
+  range: SourceRange;
+  related: RelatedLocation[];
+  fixable: boolean;
+  resource?: ResourceDetails;
+}
+
+export interface RuleMeta {
+  id: RuleId;
+  severity: 'error' | 'warning';
+  /** One line for SARIF `shortDescription` and the docs index. */
+  summary: string;
+}
+
+export const RULES: readonly RuleMeta[] = [
+  { id: 'unreleased-client', severity: 'error', summary: 'A pool client is acquired and no path releases it.' },
+  {
+    id: 'release-not-guaranteed',
+    severity: 'warning',
+    summary: 'Some path (an exception, an early return, break or continue) skips the release of a pool client.',
+  },
+  { id: 'double-release', severity: 'error', summary: 'A pool client is released twice on the same path.' },
+  {
+    id: 'with-does-not-release',
+    severity: 'error',
+    summary: '`with conn:` ends a transaction; it does not return the connection to the pool.',
+  },
+  { id: 'use-after-release', severity: 'error', summary: 'A pool client is used after it was released.' },
+];
+
+export function ruleMeta(rule: RuleId): RuleMeta {
+  const meta = RULES.find((r) => r.id === rule);
+  if (!meta) throw new Error(`unknown rule ${rule}`);
+  return meta;
+}
+
+/** Where the rule's page lives in the repository and on the web. */
+export const RULE_DOCS_BASE = 'https://github.com/pg-health/pg-connection-health/blob/main/docs/rules/';
+
+export function ruleDocUrl(rule: RuleId): string {
+  return `${RULE_DOCS_BASE}${rule}.md`;
+}
+
+export function ruleDocPath(rule: RuleId): string {
+  return `docs/rules/${rule}.md`;
+}

@@ -1,0 +1,109 @@
+// Runs the path checker once per acquire in a function and once per parameter that the function
+// might release, producing the function's findings and its summary for callers.
+import type { AcquireApi, Catalogue, ReleaseSpec } from './catalogue';
+import { PathChecker, visitCalls } from './checker/pathChecker';
+import { describeSite, siteFindings } from './checker/report';
+import type { Finding } from './findings';
+import type { CallOp, FunctionModel } from './model';
+
+export interface FunctionResult {
+  findings: Finding[];
+  /** Set when the function hands an acquired resource to its caller: callers acquire by calling it. */
+  returnsAcquired?: AcquireApi;
+  /** Parameters the function releases on every path that does not throw. */
+  releasedParams: number[];
+}
+
+function isAcquisition(call: CallOp, api: AcquireApi): boolean {
+  if (call.context) return api.context !== 'safe';
+  if (call.callback && api.callbackForm) return true;
+  return api.valueForm;
+}
+
+export function acquireSites(fn: FunctionModel, catalogue: Catalogue, poolNames: ReadonlySet<string>): { op: CallOp; api: AcquireApi }[] {
+  const sites: { op: CallOp; api: AcquireApi }[] = [];
+  visitCalls(
+    fn.body,
+    (call) => {
+      const api = catalogue.matchAcquire(call.callee, poolNames);
+      if (api && isAcquisition(call, api)) sites.push({ op: call, api });
+    },
+    false,
+  );
+  return sites;
+}
+
+export function analyzeFunction(fn: FunctionModel, catalogue: Catalogue, poolNames: ReadonlySet<string>): FunctionResult {
+  const findings: Finding[] = [];
+  let returnsAcquired: AcquireApi | undefined;
+  for (const { op, api } of acquireSites(fn, catalogue, poolNames)) {
+    const events = new PathChecker(fn, { kind: 'acquire', op, api }, catalogue, poolNames).run();
+    if (events.aborted) continue;
+    findings.push(...siteFindings(describeSite(op, api), events, fn));
+    if (events.escapes.some((e) => e.how === 'return')) returnsAcquired ??= api;
+  }
+  return { findings, ...(returnsAcquired ? { returnsAcquired } : {}), releasedParams: releasedParams(fn, catalogue, poolNames) };
+}
+
+function releasedParams(fn: FunctionModel, catalogue: Catalogue, poolNames: ReadonlySet<string>): number[] {
+  if (!fn.name) return [];
+  const anyResource = anyResourceApi(catalogue);
+  const released: number[] = [];
+  fn.params.forEach((param, index) => {
+    if (param === undefined) return;
+    // Cheap pre-check: only run the checker when some call could release this parameter.
+    let mentions = false;
+    visitCalls(
+      fn.body,
+      (call) => {
+        if (!mentions && catalogue.releasedVariable(anyResource, call.callee, call.args, (v) => v === param, poolNames) !== undefined) mentions = true;
+      },
+      false,
+    );
+    if (!mentions) return;
+    const events = new PathChecker(fn, { kind: 'param', name: param, api: anyResource }, catalogue, poolNames).run();
+    if (events.aborted) return;
+    const normalExits = events.exits.filter((w) => w.pending?.kind !== 'throw');
+    if (normalExits.length > 0 && normalExits.every((w) => w.status === 'released')) released.push(index);
+  });
+  return released;
+}
+
+/** Every release the catalogue knows, for a parameter whose driver is unknown. */
+function anyResourceApi(catalogue: Catalogue): AcquireApi {
+  const releases: ReleaseSpec[] = catalogue.acquires.flatMap((api) => api.releases);
+  return {
+    id: 'parameter',
+    family: catalogue.family,
+    method: '',
+    valueForm: true,
+    callbackForm: false,
+    context: 'none',
+    releases,
+    noun: 'client',
+    releaseHint: 'release',
+  };
+}
+
+/** The acquire API callers get when they call a function that returns an acquired resource. */
+export function learnedAcquire(fn: FunctionModel, underlying: AcquireApi): AcquireApi | undefined {
+  if (!fn.name || GENERIC_NAMES.has(fn.name)) return undefined;
+  return {
+    ...underlying,
+    id: `summary:${fn.name}`,
+    method: fn.name,
+    receiver: undefined,
+    valueForm: true,
+    callbackForm: false,
+    context: underlying.context === 'safe' ? 'unsafe' : underlying.context,
+    summaryOf: fn.name,
+  };
+}
+
+export function learnedRelease(fn: FunctionModel, argument: number): ReleaseSpec | undefined {
+  if (!fn.name || GENERIC_NAMES.has(fn.name)) return undefined;
+  return { kind: 'call', method: fn.name, argument };
+}
+
+/** Names too common to treat every call of them as an acquire or a release. */
+const GENERIC_NAMES = new Set(['connect', 'query', 'get', 'then', 'close', 'end', 'open', 'run', 'execute', 'call', 'apply', 'constructor', 'acquire', 'release', 'getconn', 'putconn', '__init__', '__enter__', '__exit__', '__aenter__', '__aexit__']);

@@ -1,0 +1,385 @@
+// JavaScript/TypeScript syntax trees -> function models: functions and statements (expressions are in
+// jsExpressions.ts).
+import type { Block, FileModel, FunctionModel, Op, VarName } from '../model';
+import type { SyntaxNode } from '../treeSitter';
+import { LoweringContext, namedChildren, rangeOf, unwrap } from './builder';
+import { isFunctionNode, JsExpressionLowering, patternNames } from './jsExpressions';
+
+const POOL_CONSTRUCTOR = /^(await\s+)?(new\s+)?([\w$]+\.)*(Pool|createPool)\s*[(<]/;
+const NESTED_SCOPE = new Set([
+  'function_declaration',
+  'generator_function_declaration',
+  'function_expression',
+  'function',
+  'generator_function',
+  'arrow_function',
+  'method_definition',
+  'class_declaration',
+  'class',
+]);
+
+export function lowerJavaScript(root: SyntaxNode): FileModel {
+  const ctx = new LoweringContext('js');
+  new JsLowering(ctx).program(root);
+  return { family: 'js', functions: ctx.functions, poolNames: ctx.poolNames };
+}
+
+class JsLowering extends JsExpressionLowering {
+  program(root: SyntaxNode): void {
+    this.scope = { locals: collectLocals(root), params: new Set(), inlineDepth: 0, isGenerator: false };
+    const body: Block = [];
+    for (const statement of namedChildren(root)) this.stmt(statement, body);
+    this.ctx.addFunction({ family: 'js', params: [], body, range: rangeOf(root), isGenerator: false }, root);
+  }
+
+  protected override closure(node: SyntaxNode): FunctionModel {
+    const outer = this.scope;
+    const outerStatement = this.statement;
+    const params = this.paramsOf(node);
+    const bodyNode = node.childForFieldName('body');
+    this.scope = {
+      locals: bodyNode ? collectLocals(bodyNode) : new Set(),
+      params: new Set(params.filter((p): p is string => p !== undefined)),
+      inlineDepth: 0,
+      isGenerator: node.type.startsWith('generator') || node.children.some((c) => c?.type === '*'),
+    };
+    for (const name of this.destructuredParams(node)) this.scope.locals.add(name);
+    const body: Block = [];
+    try {
+      this.functionBody(node, body);
+    } finally {
+      this.scope = outer;
+      this.statement = outerStatement;
+    }
+    const nameNode = node.childForFieldName('name') ?? nameFromParent(node);
+    const model: FunctionModel = {
+      ...(nameNode ? { name: nameNode.text, nameRange: rangeOf(nameNode) } : {}),
+      family: 'js',
+      params,
+      body,
+      range: rangeOf(node),
+      isGenerator: this.scopeWasGenerator(node),
+    };
+    this.ctx.addFunction(model, node);
+    return model;
+  }
+
+  private scopeWasGenerator(node: SyntaxNode): boolean {
+    return node.type.startsWith('generator') || node.children.some((c) => c?.type === '*');
+  }
+
+  protected override inlineBody(fn: SyntaxNode): Block {
+    // Runs in place: its names join the enclosing function's, its `return` ends only the callback.
+    const bodyNode = fn.childForFieldName('body');
+    if (bodyNode) for (const name of collectLocals(bodyNode)) this.scope.locals.add(name);
+    for (const p of this.paramsOf(fn)) if (p) this.scope.locals.add(p);
+    for (const name of this.destructuredParams(fn)) this.scope.locals.add(name);
+    this.scope.inlineDepth++;
+    const body: Block = [];
+    try {
+      this.functionBody(fn, body);
+    } finally {
+      this.scope.inlineDepth--;
+    }
+    return body;
+  }
+
+  private functionBody(fn: SyntaxNode, out: Block): void {
+    const bodyNode = fn.childForFieldName('body');
+    if (!bodyNode) return;
+    if (bodyNode.type === 'statement_block') {
+      for (const statement of namedChildren(bodyNode)) this.stmt(statement, out);
+      return;
+    }
+    // Expression-bodied arrow: `(c) => c.query(...)` returns the expression.
+    const saved = this.statement;
+    this.statement = bodyNode;
+    const value = this.expr(bodyNode, out);
+    this.statement = saved;
+    if (value && this.scope.inlineDepth === 0) out.push({ kind: 'escape', variable: value, how: 'return', range: rangeOf(bodyNode) });
+    out.push({ kind: 'return', range: rangeOf(bodyNode) });
+  }
+
+  protected override paramsOf(fn: SyntaxNode): (VarName | undefined)[] {
+    const single = fn.childForFieldName('parameter');
+    if (single) return [single.type === 'identifier' ? single.text : undefined];
+    const list = fn.childForFieldName('parameters');
+    if (!list) return [];
+    return namedChildren(list).map((param) => {
+      let node: SyntaxNode | null = param;
+      if (param.type === 'required_parameter' || param.type === 'optional_parameter') node = param.childForFieldName('pattern');
+      if (node?.type === 'assignment_pattern') node = node.childForFieldName('left');
+      return node?.type === 'identifier' ? node.text : undefined;
+    });
+  }
+
+  private destructuredParams(fn: SyntaxNode): string[] {
+    const list = fn.childForFieldName('parameters');
+    if (!list) return [];
+    return namedChildren(list).flatMap((p) => (p.type === 'identifier' ? [] : patternNames(p)));
+  }
+
+  private stmt(node: SyntaxNode, out: Block): void {
+    this.ctx.nested(() => {
+      const saved = this.statement;
+      this.statement = node;
+      try {
+        this.stmtInner(node, out);
+      } finally {
+        this.statement = saved;
+      }
+    });
+  }
+
+  private block(node: SyntaxNode | null): Block {
+    const out: Block = [];
+    if (!node) return out;
+    if (node.type === 'statement_block') for (const s of namedChildren(node)) this.stmt(s, out);
+    else this.stmt(node, out);
+    return out;
+  }
+
+  private stmtInner(node: SyntaxNode, out: Block): void {
+    switch (node.type) {
+      case 'statement_block':
+        for (const s of namedChildren(node)) this.stmt(s, out);
+        return;
+      case 'expression_statement':
+        for (const e of namedChildren(node)) this.expr(e, out);
+        return;
+      case 'lexical_declaration':
+      case 'variable_declaration':
+        for (const declarator of namedChildren(node)) if (declarator.type === 'variable_declarator') this.declarator(declarator, out);
+        return;
+      case 'if_statement': {
+        const test = node.childForFieldName('condition');
+        const condition = test ? this.condition(test, out) : { kind: 'unknown' as const };
+        const alternative = node.childForFieldName('alternative');
+        const elseNode = alternative?.type === 'else_clause' ? alternative.namedChild(0) : alternative;
+        out.push({
+          kind: 'if',
+          condition,
+          then: this.block(node.childForFieldName('consequence')),
+          else: this.block(elseNode ?? null),
+          range: rangeOf(node),
+        });
+        return;
+      }
+      case 'for_statement':
+        return this.forStatement(node, out);
+      case 'for_in_statement':
+        return this.forIn(node, out);
+      case 'while_statement':
+      case 'do_statement': {
+        const head: Block = [];
+        const test = node.childForFieldName('condition');
+        const condition = test ? this.condition(test, head) : { kind: 'unknown' as const };
+        out.push({
+          kind: 'loop',
+          head,
+          condition,
+          body: this.block(node.childForFieldName('body')),
+          bodyFirst: node.type === 'do_statement',
+          range: rangeOf(node),
+        });
+        return;
+      }
+      case 'try_statement':
+        return this.tryStatement(node, out);
+      case 'return_statement': {
+        const value = node.namedChild(0);
+        const v = value ? this.expr(value, out) : undefined;
+        if (v && this.scope.inlineDepth === 0) out.push({ kind: 'escape', variable: v, how: 'return', range: rangeOf(node) });
+        out.push({ kind: 'return', range: rangeOf(node) });
+        return;
+      }
+      case 'throw_statement': {
+        const value = node.namedChild(0);
+        if (value) this.expr(value, out);
+        out.push({ kind: 'throw', range: rangeOf(node) });
+        return;
+      }
+      case 'break_statement':
+      case 'continue_statement': {
+        const label = node.childForFieldName('label')?.text ?? node.namedChild(0)?.text;
+        out.push({
+          kind: 'jump',
+          jump: node.type === 'break_statement' ? 'break' : 'continue',
+          ...(label ? { label } : {}),
+          range: rangeOf(node),
+        });
+        return;
+      }
+      case 'switch_statement':
+        return this.switchStatement(node, out);
+      case 'labeled_statement': {
+        const label = node.childForFieldName('label')?.text ?? '';
+        const body = node.childForFieldName('body');
+        const inner = this.block(body);
+        const only = inner.length === 1 ? inner[0] : undefined;
+        if (only && (only.kind === 'loop' || only.kind === 'switch')) out.push({ ...only, label });
+        else out.push({ kind: 'labeled', label, body: inner });
+        return;
+      }
+      case 'function_declaration':
+      case 'generator_function_declaration':
+        out.push({ kind: 'closure', fn: this.closure(node), range: rangeOf(node) });
+        return;
+      case 'class_declaration':
+        this.classBody(node);
+        return;
+      case 'export_statement': {
+        const declaration = node.childForFieldName('declaration') ?? node.childForFieldName('value');
+        if (declaration) this.stmt(declaration, out);
+        return;
+      }
+      case 'import_statement':
+      case 'empty_statement':
+      case 'debugger_statement':
+      case 'comment':
+      case 'type_alias_declaration':
+      case 'interface_declaration':
+      case 'enum_declaration':
+      case 'ambient_declaration':
+      case 'abstract_class_declaration':
+      case 'module':
+      case 'internal_module':
+      case 'function_signature':
+        return;
+      default:
+        this.expr(node, out);
+    }
+  }
+
+  private declarator(declarator: SyntaxNode, out: Block): void {
+    const name = declarator.childForFieldName('name');
+    const value = declarator.childForFieldName('value');
+    if (!name) return;
+    if (name.type !== 'identifier') {
+      if (value) this.expr(value, out);
+      for (const n of patternNames(name)) out.push({ kind: 'assign', target: n, range: rangeOf(declarator) });
+      return;
+    }
+    if (!value) {
+      out.push({ kind: 'assign', target: name.text, fact: false, range: rangeOf(declarator) });
+      return;
+    }
+    if (POOL_CONSTRUCTOR.test(unwrap(value).text)) this.ctx.poolNames.add(name.text);
+    const v = this.expr(value, out, name.text);
+    if (v !== name.text) out.push(this.assignOp(name.text, v, value, declarator));
+  }
+
+  private forStatement(node: SyntaxNode, out: Block): void {
+    const initializer = node.childForFieldName('initializer');
+    if (initializer && initializer.type !== 'empty_statement') this.stmt(initializer, out);
+    const head: Block = [];
+    const test = node.childForFieldName('condition');
+    const conditionNode = test?.type === 'expression_statement' ? test.namedChild(0) : test;
+    const condition =
+      conditionNode && conditionNode.type !== 'empty_statement' ? this.condition(conditionNode, head) : { kind: 'constant' as const, value: true };
+    const body = this.block(node.childForFieldName('body'));
+    const increment = node.childForFieldName('increment');
+    if (increment) this.expr(increment, body);
+    out.push({ kind: 'loop', head, condition, body, bodyFirst: false, range: rangeOf(node) });
+  }
+
+  private forIn(node: SyntaxNode, out: Block): void {
+    const right = node.childForFieldName('right');
+    if (right) this.expr(right, out);
+    const head: Block = [];
+    if (node.children.some((c) => c?.type === 'await')) head.push({ kind: 'await', range: rangeOf(node) });
+    const body: Block = [];
+    const left = node.childForFieldName('left');
+    if (left) for (const n of patternNames(left)) body.push({ kind: 'assign', target: n, range: rangeOf(left) });
+    body.push(...this.block(node.childForFieldName('body')));
+    out.push({ kind: 'loop', head, condition: { kind: 'unknown' }, body, bodyFirst: false, range: rangeOf(node) });
+  }
+
+  private tryStatement(node: SyntaxNode, out: Block): void {
+    const body = this.block(node.childForFieldName('body'));
+    const handlers: Block[] = [];
+    const handler = node.childForFieldName('handler');
+    if (handler) {
+      const ops: Block = [];
+      const param = handler.childForFieldName('parameter');
+      if (param) for (const n of patternNames(param)) ops.push({ kind: 'assign', target: n, range: rangeOf(param) });
+      ops.push(...this.block(handler.childForFieldName('body')));
+      handlers.push(ops);
+    }
+    const finalizerNode = node.childForFieldName('finalizer');
+    const finalizer = finalizerNode ? this.block(finalizerNode.childForFieldName('body') ?? finalizerNode.namedChild(0)) : undefined;
+    const op: Op = { kind: 'try', body, handlers, catchesAll: true, ...(finalizer ? { finalizer } : {}), range: rangeOf(node) };
+    out.push(op);
+  }
+
+  private switchStatement(node: SyntaxNode, out: Block): void {
+    const value = node.childForFieldName('value');
+    if (value) this.expr(value, out);
+    const body = node.childForFieldName('body');
+    const cases: Block[] = [];
+    let hasDefault = false;
+    for (const clause of body ? namedChildren(body) : []) {
+      if (clause.type === 'switch_default') hasDefault = true;
+      const test = clause.childForFieldName('value');
+      const ops: Block = [];
+      for (const s of namedChildren(clause)) if (!test || !s.equals(test)) this.stmt(s, ops);
+      if (clause.type === 'switch_default' || test) cases.push(ops);
+    }
+    out.push({ kind: 'switch', cases, hasDefault, range: rangeOf(node) });
+  }
+}
+
+/** `const getClient = async () => …`, `getClient: async () => …`, `exports.getClient = …`. */
+function nameFromParent(fn: SyntaxNode): SyntaxNode | null {
+  const parent = fn.parent;
+  if (!parent) return null;
+  if (parent.type === 'variable_declarator') return parent.childForFieldName('name');
+  if (parent.type === 'pair') return parent.childForFieldName('key');
+  if (parent.type === 'public_field_definition' || parent.type === 'field_definition') return parent.childForFieldName('name') ?? parent.childForFieldName('property');
+  if (parent.type === 'assignment_expression') {
+    const left = parent.childForFieldName('left');
+    return left?.type === 'member_expression' ? left.childForFieldName('property') : left;
+  }
+  return null;
+}
+
+/** Names declared directly in a function body (not in nested functions): let/const/var, functions, classes, catch and loop variables. */
+function collectLocals(body: SyntaxNode): Set<string> {
+  const locals = new Set<string>();
+  const stack: SyntaxNode[] = [...namedChildren(body)];
+  while (stack.length) {
+    const node = stack.pop() as SyntaxNode;
+    switch (node.type) {
+      case 'variable_declarator': {
+        const name = node.childForFieldName('name');
+        if (name) for (const n of patternNames(name)) locals.add(n);
+        const value = node.childForFieldName('value');
+        if (value) stack.push(value);
+        continue;
+      }
+      case 'function_declaration':
+      case 'generator_function_declaration':
+      case 'class_declaration': {
+        const name = node.childForFieldName('name');
+        if (name) locals.add(name.text);
+        continue;
+      }
+      case 'catch_clause': {
+        const param = node.childForFieldName('parameter');
+        if (param) for (const n of patternNames(param)) locals.add(n);
+        break;
+      }
+      case 'for_in_statement': {
+        const left = node.childForFieldName('left');
+        if (left && node.children.some((c) => c?.type === 'const' || c?.type === 'let' || c?.type === 'var')) {
+          for (const n of patternNames(left)) locals.add(n);
+        }
+        break;
+      }
+    }
+    if (NESTED_SCOPE.has(node.type) || isFunctionNode(node)) continue;
+    for (const child of namedChildren(node)) stack.push(child);
+  }
+  return locals;
+}
+

@@ -1,0 +1,404 @@
+// JavaScript/TypeScript expressions -> model ops, in evaluation order. An expression lowers to the
+// variable that holds its value when that value could be a client (an identifier or a temporary
+// bound to a call's result), so the checker can follow the client from the acquire to its release.
+import type { Block, Callee, CallOp, Condition, FunctionModel, InlineCallback, VarName } from '../model';
+import type { SyntaxNode } from '../treeSitter';
+import { lastSegment, LoweringContext, namedChildren, rangeOf, unwrap } from './builder';
+
+const FUNCTION_TYPES = new Set(['arrow_function', 'function_expression', 'function', 'generator_function']);
+/** Array methods whose synchronous callback runs during the call, zero or more times. */
+const ITERATES = new Set(['map', 'forEach', 'filter', 'reduce', 'reduceRight', 'some', 'every', 'find', 'findIndex', 'flatMap']);
+const PROMISE_METHODS = new Set(['then', 'catch', 'finally']);
+
+export function isFunctionNode(node: SyntaxNode): boolean {
+  return FUNCTION_TYPES.has(node.type);
+}
+
+export function isAsync(fn: SyntaxNode): boolean {
+  return fn.children.some((c) => c?.type === 'async');
+}
+
+export interface FunctionScope {
+  locals: Set<string>;
+  params: Set<string>;
+  /** > 0 while lowering a callback that runs in place: its `return` does not hand a value to our caller. */
+  inlineDepth: number;
+  isGenerator: boolean;
+}
+
+export abstract class JsExpressionLowering {
+  protected scope: FunctionScope = { locals: new Set(), params: new Set(), inlineDepth: 0, isGenerator: false };
+  /** The statement being lowered, for `statementRange` of calls. */
+  protected statement: SyntaxNode | undefined;
+
+  constructor(protected readonly ctx: LoweringContext) {}
+
+  /** A nested function that is not run in place: analysed on its own. */
+  protected abstract closure(node: SyntaxNode): FunctionModel;
+  /** The body of a callback that runs in place, its parameters bound by the caller. */
+  protected abstract inlineBody(fn: SyntaxNode): Block;
+  protected abstract paramsOf(fn: SyntaxNode): (VarName | undefined)[];
+
+  protected isLocal(name: string): boolean {
+    return this.scope.locals.has(name) || this.scope.params.has(name);
+  }
+
+  expr(node: SyntaxNode, out: Block, target?: VarName): VarName | undefined {
+    return this.ctx.nested(() => this.exprInner(unwrap(node), out, target));
+  }
+
+  private exprInner(node: SyntaxNode, out: Block, target: VarName | undefined): VarName | undefined {
+    switch (node.type) {
+      case 'identifier':
+        return node.text === 'undefined' ? undefined : node.text;
+      case 'await_expression': {
+        const inner = node.namedChild(0);
+        if (!inner) return undefined;
+        const value = this.expr(inner, out, target);
+        // A call already may throw; awaiting a plain value adds the rejection.
+        const bare = unwrap(inner);
+        if (bare.type !== 'call_expression' && bare.type !== 'new_expression') out.push({ kind: 'await', range: rangeOf(node) });
+        return value;
+      }
+      case 'call_expression':
+        return this.call(node, out, target, false);
+      case 'new_expression':
+        return this.call(node, out, target, true);
+      case 'assignment_expression':
+        return this.assignment(node, out);
+      case 'binary_expression':
+        return this.binary(node, out);
+      case 'ternary_expression': {
+        const test = node.childForFieldName('condition');
+        const condition = test ? this.condition(test, out) : { kind: 'unknown' as const };
+        const thenOps: Block = [];
+        const elseOps: Block = [];
+        const consequence = node.childForFieldName('consequence');
+        const alternative = node.childForFieldName('alternative');
+        if (consequence) this.expr(consequence, thenOps);
+        if (alternative) this.expr(alternative, elseOps);
+        if (thenOps.length || elseOps.length) out.push({ kind: 'if', condition, then: thenOps, else: elseOps, range: rangeOf(node) });
+        return undefined;
+      }
+      case 'object':
+      case 'array':
+        return this.container(node, out);
+      case 'yield_expression': {
+        const inner = node.namedChild(0);
+        const value = inner ? this.expr(inner, out) : undefined;
+        out.push({ kind: 'yield', ...(value ? { variable: value } : {}), range: rangeOf(node) });
+        return undefined;
+      }
+      case 'arrow_function':
+      case 'function_expression':
+      case 'function':
+      case 'generator_function':
+        out.push({ kind: 'closure', fn: this.closure(node), range: rangeOf(node) });
+        return undefined;
+      case 'class':
+        this.classBody(node);
+        return undefined;
+      case 'string':
+      case 'number':
+      case 'true':
+      case 'false':
+      case 'null':
+      case 'this':
+      case 'regex':
+      case 'property_identifier':
+      case 'type_arguments':
+      case 'type_annotation':
+        return undefined;
+      default:
+        for (const child of namedChildren(node)) this.expr(child, out);
+        return undefined;
+    }
+  }
+
+  /** Methods of a class are analysed on their own; the class itself does nothing at run time here. */
+  protected classBody(node: SyntaxNode): void {
+    const body = node.childForFieldName('body');
+    if (!body) return;
+    for (const member of namedChildren(body)) {
+      if (member.type === 'method_definition') this.closure(member);
+      else {
+        // Field initialisers with arrow functions are methods too.
+        const value = member.childForFieldName('value');
+        if (value && isFunctionNode(unwrap(value))) this.closure(unwrap(value));
+      }
+    }
+  }
+
+  private container(node: SyntaxNode, out: Block): undefined {
+    for (const child of namedChildren(node)) {
+      let valueNode: SyntaxNode | null = child;
+      if (child.type === 'pair') valueNode = child.childForFieldName('value');
+      else if (child.type === 'method_definition') {
+        this.closure(child);
+        continue;
+      }
+      if (!valueNode) continue;
+      const value = child.type === 'shorthand_property_identifier' ? child.text : this.expr(valueNode, out);
+      if (value) out.push({ kind: 'escape', variable: value, how: 'container', range: rangeOf(child) });
+    }
+    return undefined;
+  }
+
+  private assignment(node: SyntaxNode, out: Block): VarName | undefined {
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    if (!left || !right) return undefined;
+    const leftBare = unwrap(left);
+    const isName = leftBare.type === 'identifier';
+    const local = isName && this.isLocal(leftBare.text);
+    const value = this.expr(right, out, local ? leftBare.text : undefined);
+    if (isName) {
+      if (!local && value) out.push({ kind: 'escape', variable: value, how: 'store', range: rangeOf(node) });
+      if (value !== leftBare.text) out.push(this.assignOp(leftBare.text, value, right, node));
+      return value;
+    }
+    if (leftBare.type === 'member_expression' || leftBare.type === 'subscript_expression') {
+      const object = leftBare.childForFieldName('object');
+      if (object) this.expr(object, out);
+      if (value) out.push({ kind: 'escape', variable: value, how: 'store', range: rangeOf(node) });
+      return value;
+    }
+    // Destructuring assignment: every name gets some other value.
+    for (const name of patternNames(leftBare)) out.push({ kind: 'assign', target: name, range: rangeOf(node) });
+    return undefined;
+  }
+
+  protected assignOp(target: VarName, from: VarName | undefined, valueNode: SyntaxNode | undefined, node: SyntaxNode): Block[number] {
+    const fact = valueNode ? literalTruthiness(unwrap(valueNode)) : false;
+    return {
+      kind: 'assign',
+      target,
+      ...(from !== undefined ? { from } : {}),
+      ...(fact !== undefined ? { fact } : {}),
+      range: rangeOf(node),
+    };
+  }
+
+  private binary(node: SyntaxNode, out: Block): undefined {
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    const operator = node.childForFieldName('operator')?.type ?? '';
+    if (!left || !right) return undefined;
+    if (operator === '&&' || operator === '||' || operator === '??') {
+      // `client && client.release()`: the right side runs only on some paths.
+      const condition = this.condition(left, out);
+      const rightOps: Block = [];
+      this.expr(right, rightOps);
+      if (rightOps.length) {
+        const runsWhenTrue = operator === '&&';
+        const cond: Condition =
+          operator === '??' && condition.kind === 'truthy' ? { ...condition } : condition;
+        out.push({
+          kind: 'if',
+          condition: cond,
+          then: runsWhenTrue ? rightOps : [],
+          else: runsWhenTrue ? [] : rightOps,
+          range: rangeOf(node),
+        });
+      }
+      return undefined;
+    }
+    this.expr(left, out);
+    this.expr(right, out);
+    return undefined;
+  }
+
+  /** Lowers the condition's calls into `out` and describes what it tests, when that is simple. */
+  condition(node: SyntaxNode, out: Block): Condition {
+    const bare = unwrap(node);
+    if (bare.type !== 'identifier') this.expr(bare, out);
+    return conditionOf(bare);
+  }
+
+  private call(node: SyntaxNode, out: Block, target: VarName | undefined, isNew: boolean): VarName | undefined {
+    const calleeNode = node.childForFieldName(isNew ? 'constructor' : 'function');
+    const argsNode = node.childForFieldName('arguments');
+    if (!calleeNode) return undefined;
+    let callee = unwrap(calleeNode);
+    // TypeScript parses `await a.b<T>(x)` with the await inside the callee.
+    if (callee.type === 'await_expression' && callee.namedChild(0)) callee = unwrap(callee.namedChild(0) as SyntaxNode);
+    if (callee.type === 'member_expression') {
+      const property = callee.childForFieldName('property')?.text ?? '';
+      const object = callee.childForFieldName('object');
+      if (object && PROMISE_METHODS.has(property) && !isNew) return this.promiseChain(node, object, property, argsNode, out);
+    }
+    const info = this.calleeInfo(callee, out);
+    const argNodes = argsNode ? namedChildren(argsNode) : [];
+    const args: (VarName | undefined)[] = [];
+    let callback: InlineCallback | undefined;
+    const iterates = info.receiver !== undefined && ITERATES.has(info.name);
+    argNodes.forEach((arg, index) => {
+      const bare = unwrap(arg);
+      if (isFunctionNode(bare)) {
+        args.push(undefined);
+        const isLast = index === argNodes.length - 1;
+        if (iterates && !isAsync(bare)) {
+          // A synchronous iteration callback runs in place, any number of times.
+          out.push({
+            kind: 'loop',
+            head: [],
+            condition: { kind: 'unknown' },
+            body: [{ kind: 'inline', body: this.inlineBody(bare) }],
+            bodyFirst: false,
+            range: rangeOf(bare),
+          });
+        } else if (isLast && !iterates) {
+          callback = { params: this.paramsOf(bare), body: this.inlineBody(bare), range: rangeOf(bare) };
+        } else {
+          out.push({ kind: 'closure', fn: this.closure(bare), range: rangeOf(bare) });
+        }
+        return;
+      }
+      args.push(this.expr(arg, out));
+    });
+    const op: CallOp = {
+      kind: 'call',
+      id: this.ctx.id(),
+      callee: info,
+      args,
+      target: target ?? this.ctx.temp(),
+      isNew,
+      ...(callback ? { callback } : {}),
+      range: rangeOf(node),
+      calleeRange: rangeOf(callee),
+      statementRange: rangeOf(this.statement ?? node),
+    };
+    out.push(op);
+    return op.target;
+  }
+
+  private calleeInfo(callee: SyntaxNode, out: Block): Callee {
+    if (callee.type === 'member_expression') {
+      const object = callee.childForFieldName('object');
+      const name = callee.childForFieldName('property')?.text ?? '';
+      const receiverVar = object ? this.expr(object, out) : undefined;
+      const receiver = object ? unwrap(object).text : '';
+      const receiverName = object && unwrap(object).type !== 'call_expression' ? lastSegment(receiver) : undefined;
+      return {
+        text: `${receiver}.${name}`,
+        name,
+        receiver,
+        ...(receiverName !== undefined ? { receiverName } : {}),
+        ...(receiverVar !== undefined ? { receiverVar } : {}),
+      };
+    }
+    if (callee.type === 'identifier') return { text: callee.text, name: callee.text };
+    this.expr(callee, out);
+    return { text: callee.text.slice(0, 60), name: '' };
+  }
+
+  /** `X.then(f, g)` runs like `try { v = await X } catch (e) { g(e) } else { f(v) }`. */
+  private promiseChain(
+    node: SyntaxNode,
+    object: SyntaxNode,
+    method: string,
+    argsNode: SyntaxNode | null,
+    out: Block,
+  ): VarName | undefined {
+    const argNodes = argsNode ? namedChildren(argsNode).map(unwrap) : [];
+    const body: Block = [];
+    const value = this.expr(object, body);
+    const inline = (fn: SyntaxNode | undefined, bound: VarName | undefined): Block => {
+      if (!fn || !isFunctionNode(fn)) return [];
+      const [first] = this.paramsOf(fn);
+      const ops: Block = [];
+      if (first) ops.push({ kind: 'assign', target: first, ...(bound ? { from: bound } : {}), range: rangeOf(fn) });
+      ops.push({ kind: 'inline', body: this.inlineBody(fn) });
+      return ops;
+    };
+    const range = rangeOf(node);
+    if (method === 'then') {
+      const onFulfilled = inline(argNodes[0], value);
+      if (argNodes.length < 2) {
+        out.push(...body, ...onFulfilled);
+      } else {
+        out.push({ kind: 'try', body, handlers: [inline(argNodes[1], undefined)], catchesAll: true, orelse: onFulfilled, range });
+      }
+      return undefined;
+    }
+    if (method === 'catch') {
+      out.push({ kind: 'try', body, handlers: [inline(argNodes[0], undefined)], catchesAll: true, range });
+      return value;
+    }
+    out.push({ kind: 'try', body, handlers: [], catchesAll: true, finalizer: inline(argNodes[0], undefined), range });
+    return value;
+  }
+}
+
+/** What a condition tests, when it is a variable's truthiness (`client`, `!err`, `x != null`). */
+export function conditionOf(node: SyntaxNode): Condition {
+  const bare = unwrap(node);
+  switch (bare.type) {
+    case 'identifier':
+      return { kind: 'truthy', variable: bare.text, negated: false };
+    case 'true':
+      return { kind: 'constant', value: true };
+    case 'false':
+      return { kind: 'constant', value: false };
+    case 'unary_expression': {
+      const operator = bare.childForFieldName('operator')?.type;
+      const argument = bare.childForFieldName('argument');
+      if (operator !== '!' || !argument) return { kind: 'unknown' };
+      const inner = conditionOf(argument);
+      if (inner.kind === 'truthy') return { ...inner, negated: !inner.negated };
+      if (inner.kind === 'constant') return { kind: 'constant', value: !inner.value };
+      return inner;
+    }
+    case 'binary_expression': {
+      const operator = bare.childForFieldName('operator')?.type ?? '';
+      const left = bare.childForFieldName('left');
+      const right = bare.childForFieldName('right');
+      if (!left || !right || !['==', '===', '!=', '!=='].includes(operator)) return { kind: 'unknown' };
+      const isNothing = (n: SyntaxNode): boolean => n.type === 'null' || (n.type === 'identifier' && n.text === 'undefined');
+      const variable = isNothing(unwrap(right)) ? unwrap(left) : isNothing(unwrap(left)) ? unwrap(right) : undefined;
+      if (!variable || variable.type !== 'identifier') return { kind: 'unknown' };
+      return { kind: 'truthy', variable: variable.text, negated: operator.startsWith('=') };
+    }
+    default:
+      return { kind: 'unknown' };
+  }
+}
+
+function literalTruthiness(node: SyntaxNode): boolean | undefined {
+  switch (node.type) {
+    case 'true':
+      return true;
+    case 'false':
+    case 'null':
+      return false;
+    case 'identifier':
+      return node.text === 'undefined' ? false : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Names a destructuring pattern binds. Iterative: patterns can nest arbitrarily. */
+export function patternNames(node: SyntaxNode): string[] {
+  const names: string[] = [];
+  const stack: SyntaxNode[] = [node];
+  while (stack.length) {
+    const current = stack.pop() as SyntaxNode;
+    if (current.type === 'identifier' || current.type === 'shorthand_property_identifier_pattern') {
+      names.push(current.text);
+      continue;
+    }
+    if (current.type === 'pair_pattern') {
+      const value = current.childForFieldName('value');
+      if (value) stack.push(value);
+      continue;
+    }
+    if (current.type === 'assignment_pattern' || current.type === 'object_assignment_pattern') {
+      const left = current.childForFieldName('left');
+      if (left) stack.push(left);
+      continue;
+    }
+    for (const child of namedChildren(current)) stack.push(child);
+  }
+  return names;
+}

@@ -1,0 +1,519 @@
+// Python syntax trees -> function models. Python's locals are the names a function assigns (unless
+// declared global/nonlocal), so storing a connection in an outer name or an attribute is a hand-over.
+import type { Block, CallOp, Condition, FileModel, FunctionModel, VarName } from '../model';
+import type { SyntaxNode } from '../treeSitter';
+import { lastSegment, LoweringContext, namedChildren, rangeOf } from './builder';
+
+const POOL_FACTORY = /^(await\s+)?([\w.]+\.)?(SimpleConnectionPool|ThreadedConnectionPool|ConnectionPool|AsyncConnectionPool|create_pool|create_engine|create_async_engine)\s*\(/;
+const CATCH_ALL = /^(Exception|BaseException)$/;
+const NESTED_SCOPE = new Set(['function_definition', 'class_definition', 'lambda']);
+
+export function lowerPython(root: SyntaxNode): FileModel {
+  const ctx = new LoweringContext('py');
+  new PyLowering(ctx).module(root);
+  return { family: 'py', functions: ctx.functions, poolNames: ctx.poolNames };
+}
+
+interface Scope {
+  outer: Set<string>;
+}
+
+class PyLowering {
+  private scope: Scope = { outer: new Set() };
+  private statement: SyntaxNode | undefined;
+
+  constructor(private readonly ctx: LoweringContext) {}
+
+  module(root: SyntaxNode): void {
+    const body: Block = [];
+    for (const s of namedChildren(root)) this.stmt(s, body);
+    this.ctx.addFunction({ family: 'py', params: [], body, range: rangeOf(root), isGenerator: false }, root);
+  }
+
+  private functionDef(node: SyntaxNode): FunctionModel {
+    const saved = { scope: this.scope, statement: this.statement };
+    this.scope = { outer: new Set() };
+    const params = paramsOf(node.childForFieldName('parameters'));
+    const body: Block = [];
+    const bodyNode = node.childForFieldName('body');
+    try {
+      if (node.type === 'lambda') {
+        const value = bodyNode ? this.expr(bodyNode, body) : undefined;
+        if (value) body.push({ kind: 'escape', variable: value, how: 'return', range: rangeOf(node) });
+      } else if (bodyNode) {
+        for (const s of namedChildren(bodyNode)) this.stmt(s, body);
+      }
+    } finally {
+      this.scope = saved.scope;
+      this.statement = saved.statement;
+    }
+    const nameNode = node.childForFieldName('name');
+    const model: FunctionModel = {
+      ...(nameNode ? { name: nameNode.text, nameRange: rangeOf(nameNode) } : {}),
+      family: 'py',
+      params,
+      body,
+      range: rangeOf(node),
+      isGenerator: bodyNode ? containsYield(bodyNode) : false,
+    };
+    this.ctx.addFunction(model, node);
+    return model;
+  }
+
+  private block(node: SyntaxNode | null): Block {
+    const out: Block = [];
+    if (node) for (const s of namedChildren(node)) this.stmt(s, out);
+    return out;
+  }
+
+  private stmt(node: SyntaxNode, out: Block): void {
+    this.ctx.nested(() => {
+      const saved = this.statement;
+      this.statement = node;
+      try {
+        this.stmtInner(node, out);
+      } finally {
+        this.statement = saved;
+      }
+    });
+  }
+
+  private stmtInner(node: SyntaxNode, out: Block): void {
+    switch (node.type) {
+      case 'expression_statement':
+        for (const e of namedChildren(node)) this.expr(e, out);
+        return;
+      case 'if_statement':
+        out.push(this.ifChain(node, namedChildren(node).filter((c) => c.type === 'elif_clause' || c.type === 'else_clause'), out));
+        return;
+      case 'for_statement': {
+        const right = node.childForFieldName('right');
+        if (right) this.expr(right, out);
+        const head: Block = [];
+        if (node.children.some((c) => c?.type === 'async')) head.push({ kind: 'await', range: rangeOf(node) });
+        const body: Block = [];
+        const left = node.childForFieldName('left');
+        if (left) for (const n of targetNames(left)) body.push({ kind: 'assign', target: n, range: rangeOf(left) });
+        body.push(...this.block(node.childForFieldName('body')));
+        const alternative = node.childForFieldName('alternative');
+        out.push({
+          kind: 'loop',
+          head,
+          condition: { kind: 'unknown' },
+          body,
+          ...(alternative ? { orelse: this.block(alternative.childForFieldName('body')) } : {}),
+          bodyFirst: false,
+          range: rangeOf(node),
+        });
+        return;
+      }
+      case 'while_statement': {
+        const head: Block = [];
+        const test = node.childForFieldName('condition');
+        const condition = test ? this.condition(test, head) : ({ kind: 'unknown' } as const);
+        const alternative = node.childForFieldName('alternative');
+        out.push({
+          kind: 'loop',
+          head,
+          condition,
+          body: this.block(node.childForFieldName('body')),
+          ...(alternative ? { orelse: this.block(alternative.childForFieldName('body')) } : {}),
+          bodyFirst: false,
+          range: rangeOf(node),
+        });
+        return;
+      }
+      case 'try_statement':
+        return this.tryStatement(node, out);
+      case 'with_statement':
+        return this.withStatement(node, out);
+      case 'return_statement': {
+        const value = node.namedChild(0);
+        const v = value ? this.expr(value, out) : undefined;
+        if (v) out.push({ kind: 'escape', variable: v, how: 'return', range: rangeOf(node) });
+        out.push({ kind: 'return', range: rangeOf(node) });
+        return;
+      }
+      case 'raise_statement':
+        for (const e of namedChildren(node)) this.expr(e, out);
+        out.push({ kind: 'throw', range: rangeOf(node) });
+        return;
+      case 'assert_statement': {
+        for (const e of namedChildren(node)) this.expr(e, out);
+        out.push({ kind: 'if', condition: { kind: 'unknown' }, then: [{ kind: 'throw', range: rangeOf(node) }], else: [], range: rangeOf(node) });
+        return;
+      }
+      case 'break_statement':
+      case 'continue_statement':
+        out.push({ kind: 'jump', jump: node.type === 'break_statement' ? 'break' : 'continue', range: rangeOf(node) });
+        return;
+      case 'function_definition':
+        out.push({ kind: 'closure', fn: this.functionDef(node), range: rangeOf(node) });
+        return;
+      case 'decorated_definition': {
+        const definition = node.childForFieldName('definition');
+        if (definition) this.stmt(definition, out);
+        return;
+      }
+      case 'class_definition': {
+        const body = node.childForFieldName('body');
+        // Methods are analysed on their own; the class body's other statements run once, here.
+        if (body) for (const s of namedChildren(body)) this.stmt(s, out);
+        return;
+      }
+      case 'global_statement':
+      case 'nonlocal_statement':
+        for (const name of namedChildren(node)) this.scope.outer.add(name.text);
+        return;
+      case 'match_statement':
+        return this.matchStatement(node, out);
+      case 'pass_statement':
+      case 'import_statement':
+      case 'import_from_statement':
+      case 'future_import_statement':
+      case 'comment':
+        return;
+      case 'delete_statement':
+        return;
+      default:
+        for (const child of namedChildren(node)) this.expr(child, out);
+    }
+  }
+
+  private ifChain(node: SyntaxNode, rest: SyntaxNode[], out: Block): Block[number] {
+    const test = node.childForFieldName('condition');
+    const condition = test ? this.condition(test, out) : ({ kind: 'unknown' } as const);
+    const then = this.block(node.childForFieldName('consequence'));
+    const [next, ...others] = rest;
+    let otherwise: Block = [];
+    if (next?.type === 'else_clause') otherwise = this.block(next.childForFieldName('body'));
+    else if (next) {
+      // elif: its condition's calls run only when the earlier tests failed.
+      otherwise = [];
+      otherwise.push(this.ifChain(next, others, otherwise));
+    }
+    return { kind: 'if', condition, then, else: otherwise, range: rangeOf(node) };
+  }
+
+  private tryStatement(node: SyntaxNode, out: Block): void {
+    const body = this.block(node.childForFieldName('body'));
+    const handlers: Block[] = [];
+    let catchesAll = false;
+    let orelse: Block | undefined;
+    let finalizer: Block | undefined;
+    for (const clause of namedChildren(node)) {
+      if (clause.type === 'except_clause' || clause.type === 'except_group_clause') {
+        const parts = namedChildren(clause);
+        const blockNode = parts.find((p) => p.type === 'block');
+        const typeNode = parts.find((p) => p.type !== 'block');
+        const ops: Block = [];
+        let typeText = typeNode?.text ?? '';
+        if (typeNode?.type === 'as_pattern') {
+          const alias = typeNode.childForFieldName('alias');
+          typeText = typeNode.namedChild(0)?.text ?? '';
+          if (alias) for (const n of targetNames(alias)) ops.push({ kind: 'assign', target: n, range: rangeOf(alias) });
+        }
+        if (!typeNode || CATCH_ALL.test(typeText.trim())) catchesAll = true;
+        ops.push(...this.block(blockNode ?? null));
+        handlers.push(ops);
+      } else if (clause.type === 'else_clause') {
+        orelse = this.block(clause.childForFieldName('body'));
+      } else if (clause.type === 'finally_clause') {
+        finalizer = this.block(namedChildren(clause).find((c) => c.type === 'block') ?? null);
+      }
+    }
+    out.push({
+      kind: 'try',
+      body,
+      handlers,
+      catchesAll,
+      ...(orelse ? { orelse } : {}),
+      ...(finalizer ? { finalizer } : {}),
+      range: rangeOf(node),
+    });
+  }
+
+  private withStatement(node: SyntaxNode, out: Block): void {
+    const isAsync = node.children.some((c) => c?.type === 'async');
+    const clause = namedChildren(node).find((c) => c.type === 'with_clause');
+    for (const item of clause ? namedChildren(clause) : []) {
+      const inner = item.type === 'with_item' ? item.childForFieldName('value') ?? item.namedChild(0) : item;
+      if (!inner) continue;
+      let valueNode: SyntaxNode = inner;
+      let alias: string | undefined;
+      if (inner.type === 'as_pattern') {
+        valueNode = inner.namedChild(0) ?? inner;
+        const target = inner.childForFieldName('alias');
+        alias = target ? targetNames(target)[0] : undefined;
+      }
+      const bare = stripParens(valueNode);
+      if (bare.type === 'call') {
+        const target = alias ?? this.ctx.temp();
+        const op = this.call(bare, out, target);
+        if (op) op.context = isAsync ? 'async-with' : 'with';
+      } else {
+        const v = this.expr(bare, out);
+        if (v) out.push({ kind: 'with', variable: v, range: rangeOf(item) });
+        if (alias) out.push({ kind: 'assign', target: alias, ...(v ? { from: v } : {}), range: rangeOf(item) });
+      }
+    }
+    out.push(...this.block(node.childForFieldName('body') ?? namedChildren(node).find((c) => c.type === 'block') ?? null));
+  }
+
+  private matchStatement(node: SyntaxNode, out: Block): void {
+    const subject = node.childForFieldName('subject') ?? node.namedChild(0);
+    if (subject) this.expr(subject, out);
+    const body = node.childForFieldName('body') ?? namedChildren(node).find((c) => c.type === 'block');
+    const cases = body ? namedChildren(body).filter((c) => c.type === 'case_clause') : [];
+    // Each case is one branch; no case may match.
+    let chain: Block = [];
+    for (const clause of [...cases].reverse()) {
+      const consequence = clause.childForFieldName('consequence') ?? namedChildren(clause).find((c) => c.type === 'block') ?? null;
+      chain = [{ kind: 'if', condition: { kind: 'unknown' }, then: this.block(consequence), else: chain, range: rangeOf(clause) }];
+    }
+    out.push(...chain);
+  }
+
+  private condition(node: SyntaxNode, out: Block): Condition {
+    const bare = stripParens(node);
+    if (bare.type !== 'identifier') this.expr(bare, out);
+    return conditionOf(bare);
+  }
+
+  expr(node: SyntaxNode, out: Block, target?: VarName): VarName | undefined {
+    return this.ctx.nested(() => this.exprInner(stripParens(node), out, target));
+  }
+
+  private exprInner(node: SyntaxNode, out: Block, target: VarName | undefined): VarName | undefined {
+    switch (node.type) {
+      case 'identifier':
+        return node.text;
+      case 'call':
+        return this.call(node, out, target ?? this.ctx.temp())?.target;
+      case 'await': {
+        const inner = node.namedChild(0);
+        if (!inner) return undefined;
+        const value = this.expr(inner, out, target);
+        if (stripParens(inner).type !== 'call') out.push({ kind: 'await', range: rangeOf(node) });
+        return value;
+      }
+      case 'assignment':
+      case 'augmented_assignment':
+        return this.assignment(node, out);
+      case 'named_expression': {
+        const name = node.childForFieldName('name');
+        const value = node.childForFieldName('value');
+        const v = value ? this.expr(value, out, name?.text) : undefined;
+        if (name && v !== name.text) out.push({ kind: 'assign', target: name.text, ...(v ? { from: v } : {}), range: rangeOf(node) });
+        return name?.text;
+      }
+      case 'boolean_operator': {
+        const left = node.childForFieldName('left');
+        const right = node.childForFieldName('right');
+        const operator = node.childForFieldName('operator')?.type;
+        if (!left || !right) return undefined;
+        const condition = this.condition(left, out);
+        const rightOps: Block = [];
+        this.expr(right, rightOps);
+        if (rightOps.length) {
+          const and = operator === 'and';
+          out.push({ kind: 'if', condition, then: and ? rightOps : [], else: and ? [] : rightOps, range: rangeOf(node) });
+        }
+        return undefined;
+      }
+      case 'conditional_expression': {
+        const [consequence, test, alternative] = namedChildren(node);
+        const condition = test ? this.condition(test, out) : ({ kind: 'unknown' } as const);
+        const thenOps: Block = [];
+        const elseOps: Block = [];
+        if (consequence) this.expr(consequence, thenOps);
+        if (alternative) this.expr(alternative, elseOps);
+        if (thenOps.length || elseOps.length) out.push({ kind: 'if', condition, then: thenOps, else: elseOps, range: rangeOf(node) });
+        return undefined;
+      }
+      case 'yield': {
+        const inner = node.namedChild(0);
+        const value = inner ? this.expr(inner, out) : undefined;
+        out.push({ kind: 'yield', ...(value ? { variable: value } : {}), range: rangeOf(node) });
+        return undefined;
+      }
+      case 'list':
+      case 'tuple':
+      case 'set':
+      case 'dictionary':
+      case 'expression_list':
+        for (const child of namedChildren(node)) {
+          const valueNode = child.type === 'pair' ? child.childForFieldName('value') : child;
+          const v = valueNode ? this.expr(valueNode, out) : undefined;
+          if (v) out.push({ kind: 'escape', variable: v, how: 'container', range: rangeOf(child) });
+        }
+        return undefined;
+      case 'lambda':
+        out.push({ kind: 'closure', fn: this.functionDef(node), range: rangeOf(node) });
+        return undefined;
+      case 'string':
+      case 'integer':
+      case 'float':
+      case 'true':
+      case 'false':
+      case 'none':
+      case 'comment':
+        return undefined;
+      default:
+        for (const child of namedChildren(node)) this.expr(child, out);
+        return undefined;
+    }
+  }
+
+  private assignment(node: SyntaxNode, out: Block): VarName | undefined {
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    if (!left || !right) return undefined;
+    const bare = stripParens(left);
+    const isName = bare.type === 'identifier' && node.type === 'assignment';
+    const local = isName && !this.scope.outer.has(bare.text);
+    if (isName && POOL_FACTORY.test(right.text)) this.ctx.poolNames.add(bare.text);
+    const value = this.expr(right, out, local ? bare.text : undefined);
+    if (isName) {
+      if (!local && value) out.push({ kind: 'escape', variable: value, how: 'store', range: rangeOf(node) });
+      if (value !== bare.text) out.push({ kind: 'assign', target: bare.text, ...(value ? { from: value } : {}), ...literalFact(right), range: rangeOf(node) });
+      return value;
+    }
+    if (bare.type === 'attribute' || bare.type === 'subscript') {
+      const object = bare.childForFieldName(bare.type === 'attribute' ? 'object' : 'value');
+      if (object) this.expr(object, out);
+      if (value) out.push({ kind: 'escape', variable: value, how: 'store', range: rangeOf(node) });
+      return value;
+    }
+    for (const n of targetNames(bare)) out.push({ kind: 'assign', target: n, range: rangeOf(node) });
+    return undefined;
+  }
+
+  private call(node: SyntaxNode, out: Block, target: VarName): CallOp | undefined {
+    const fnNode = node.childForFieldName('function');
+    const argsNode = node.childForFieldName('arguments');
+    if (!fnNode) return undefined;
+    const calleeNode = stripParens(fnNode);
+    let callee: CallOp['callee'];
+    if (calleeNode.type === 'attribute') {
+      const object = calleeNode.childForFieldName('object');
+      const name = calleeNode.childForFieldName('attribute')?.text ?? '';
+      const receiverVar = object ? this.expr(object, out) : undefined;
+      const receiver = object?.text ?? '';
+      const receiverName = object && stripParens(object).type !== 'call' ? lastSegment(receiver) : undefined;
+      callee = {
+        text: `${receiver}.${name}`,
+        name,
+        receiver,
+        ...(receiverName !== undefined ? { receiverName } : {}),
+        ...(receiverVar !== undefined ? { receiverVar } : {}),
+      };
+    } else if (calleeNode.type === 'identifier') {
+      callee = { text: calleeNode.text, name: calleeNode.text };
+    } else {
+      this.expr(calleeNode, out);
+      callee = { text: calleeNode.text.slice(0, 60), name: '' };
+    }
+    const args: (VarName | undefined)[] = [];
+    for (const arg of argsNode ? namedChildren(argsNode) : []) {
+      if (arg.type === 'keyword_argument') {
+        const value = arg.childForFieldName('value');
+        if (value) this.expr(value, out);
+        continue;
+      }
+      args.push(this.expr(arg, out));
+    }
+    const op: CallOp = {
+      kind: 'call',
+      id: this.ctx.id(),
+      callee,
+      args,
+      target,
+      isNew: false,
+      range: rangeOf(node),
+      calleeRange: rangeOf(calleeNode),
+      statementRange: rangeOf(this.statement ?? node),
+    };
+    out.push(op);
+    return op;
+  }
+}
+
+function stripParens(node: SyntaxNode): SyntaxNode {
+  let current = node;
+  for (let i = 0; i < 200 && current.type === 'parenthesized_expression'; i++) {
+    const inner = current.namedChild(0);
+    if (!inner) break;
+    current = inner;
+  }
+  return current;
+}
+
+function conditionOf(node: SyntaxNode): Condition {
+  const bare = stripParens(node);
+  switch (bare.type) {
+    case 'identifier':
+      return { kind: 'truthy', variable: bare.text, negated: false };
+    case 'true':
+      return { kind: 'constant', value: true };
+    case 'false':
+      return { kind: 'constant', value: false };
+    case 'not_operator': {
+      const argument = bare.childForFieldName('argument');
+      const inner = argument ? conditionOf(argument) : ({ kind: 'unknown' } as const);
+      if (inner.kind === 'truthy') return { ...inner, negated: !inner.negated };
+      if (inner.kind === 'constant') return { kind: 'constant', value: !inner.value };
+      return inner;
+    }
+    case 'comparison_operator': {
+      const [left, right] = namedChildren(bare);
+      const operator = bare.children.find((c) => c && !c.isNamed)?.text ?? '';
+      const operators = bare.children.filter((c) => c && !c.isNamed).map((c) => c?.type);
+      if (!left || !right || right.type !== 'none' || left.type !== 'identifier') return { kind: 'unknown' };
+      const negatedTest = operators.includes('is not') || operator === '!=';
+      const positiveTest = operators.includes('is') || operator === '==';
+      if (!negatedTest && !positiveTest) return { kind: 'unknown' };
+      return { kind: 'truthy', variable: left.text, negated: !negatedTest };
+    }
+    default:
+      return { kind: 'unknown' };
+  }
+}
+
+function literalFact(node: SyntaxNode): { fact?: boolean } {
+  const bare = stripParens(node);
+  if (bare.type === 'true') return { fact: true };
+  if (bare.type === 'false' || bare.type === 'none') return { fact: false };
+  return {};
+}
+
+function paramsOf(list: SyntaxNode | null): (VarName | undefined)[] {
+  if (!list) return [];
+  return namedChildren(list).map((param) => {
+    if (param.type === 'identifier') return param.text;
+    const name = param.childForFieldName('name') ?? param.namedChild(0);
+    return name?.type === 'identifier' ? name.text : undefined;
+  });
+}
+
+function targetNames(node: SyntaxNode): string[] {
+  const names: string[] = [];
+  const stack = [node];
+  while (stack.length) {
+    const current = stack.pop() as SyntaxNode;
+    if (current.type === 'identifier') names.push(current.text);
+    else if (current.type !== 'attribute' && current.type !== 'subscript') stack.push(...namedChildren(current));
+  }
+  return names;
+}
+
+function containsYield(body: SyntaxNode): boolean {
+  const stack = [body];
+  while (stack.length) {
+    const node = stack.pop() as SyntaxNode;
+    if (node.type === 'yield') return true;
+    if (NESTED_SCOPE.has(node.type)) continue;
+    stack.push(...namedChildren(node));
+  }
+  return false;
+}

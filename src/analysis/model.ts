@@ -1,0 +1,123 @@
+// The language-neutral model of one function that every lowering produces and the path checker reads.
+// It keeps only what decides whether a client is released on every path: calls (any of which may
+// throw), the flow of the client's value between variables, and structured control flow. Whether a
+// call acquires or releases is decided later by the catalogue, so cross-file summaries can add APIs
+// without lowering again.
+import type { SourceRange } from './findings';
+import type { LanguageFamily } from './languages';
+
+/** A local variable, or a temporary (`$t3`) the lowering made for an intermediate value. */
+export type VarName = string;
+
+export interface Callee {
+  /** Source text of the callee, e.g. `client.query`, `this.pool.connect`, `done`. */
+  text: string;
+  /** Last segment: `query`, `connect`, `done`. */
+  name: string;
+  /** Receiver text for member calls (`this.pool`); undefined for plain calls. */
+  receiver?: string;
+  /** Last segment of the receiver (`pool`). */
+  receiverName?: string;
+  /** The receiver as a variable, when it is a plain identifier or a temporary. */
+  receiverVar?: VarName;
+}
+
+export interface InlineCallback {
+  /** Parameter names (undefined for destructuring or missing ones). */
+  params: (VarName | undefined)[];
+  body: Block;
+  range: SourceRange;
+}
+
+export interface CallOp {
+  kind: 'call';
+  /** Unique within the file; identifies acquire sites. */
+  id: number;
+  callee: Callee;
+  /** Argument i refers to this variable (identifier or temporary), if any. */
+  args: (VarName | undefined)[];
+  /** The result is bound to this variable. */
+  target?: VarName;
+  isNew: boolean;
+  /** Python `with X as y:` / `async with` (the result is the context manager's value). */
+  context?: 'with' | 'async-with';
+  /** A function passed as the last argument that runs as the call's continuation (node-style callbacks). */
+  callback?: InlineCallback;
+  range: SourceRange;
+  /** Just the callee (`pool.connect`), for calls that span several lines. */
+  calleeRange: SourceRange;
+  statementRange: SourceRange;
+}
+
+export type Condition =
+  | { kind: 'truthy'; variable: VarName; negated: boolean }
+  | { kind: 'unknown' }
+  | { kind: 'constant'; value: boolean };
+
+export type Op =
+  | CallOp
+  /** `target = from` (alias) or `target = <something else>`; `fact` when a literal's truthiness is known. */
+  | { kind: 'assign'; target: VarName; from?: VarName; fact?: boolean; range: SourceRange }
+  /** The value of `variable` leaves the function's hands: returned, stored in a field, put in a container. */
+  | { kind: 'escape'; variable: VarName; how: EscapeHow; range: SourceRange }
+  /** Awaiting something that is not a call (the promise may reject). */
+  | { kind: 'await'; range: SourceRange }
+  | { kind: 'if'; condition: Condition; then: Block; else: Block; range: SourceRange }
+  | {
+      kind: 'loop';
+      /** Runs before every iteration (the condition and its calls). */
+      head: Block;
+      condition: Condition;
+      body: Block;
+      /** Python's `for ... else`: runs when the loop ends without `break`. */
+      orelse?: Block;
+      bodyFirst: boolean;
+      label?: string;
+      range: SourceRange;
+    }
+  | { kind: 'switch'; cases: Block[]; hasDefault: boolean; label?: string; range: SourceRange }
+  | {
+      kind: 'try';
+      body: Block;
+      handlers: Block[];
+      /** False for Python `except SomeError:` clauses only: other exceptions pass through. */
+      catchesAll: boolean;
+      orelse?: Block;
+      finalizer?: Block;
+      range: SourceRange;
+    }
+  | { kind: 'return'; range: SourceRange }
+  | { kind: 'throw'; range: SourceRange }
+  | { kind: 'jump'; jump: 'break' | 'continue'; label?: string; range: SourceRange }
+  | { kind: 'labeled'; label: string; body: Block }
+  /** A callback body run in place: its `return` ends the block, not the function. */
+  | { kind: 'inline'; body: Block }
+  /** `yield value`: the consumer takes over; a @contextmanager's caller may throw into it here. */
+  | { kind: 'yield'; variable?: VarName; range: SourceRange }
+  /** `with conn:` on an existing value (Python). */
+  | { kind: 'with'; variable: VarName; range: SourceRange }
+  /** A nested function created here that is not run in place; it may release captured clients later. */
+  | { kind: 'closure'; fn: FunctionModel; range: SourceRange };
+
+export type EscapeHow = 'return' | 'store' | 'container' | 'argument';
+
+export type Block = Op[];
+
+export interface FunctionModel {
+  /** Declared or assigned name (`getClient`, method `connect`), used by cross-file summaries. */
+  name?: string;
+  family: LanguageFamily;
+  params: (VarName | undefined)[];
+  body: Block;
+  /** The whole function (or the file for top-level code). */
+  range: SourceRange;
+  nameRange?: SourceRange;
+  isGenerator: boolean;
+}
+
+export interface FileModel {
+  family: LanguageFamily;
+  functions: FunctionModel[];
+  /** Names the file binds to a pool constructor (`const db = new Pool()`), so `db.connect()` acquires. */
+  poolNames: Set<string>;
+}
