@@ -31,8 +31,12 @@ function wasmDirectory(): string {
   // From a bundle (dist/cli.js, dist/extension.js) esbuild copied the files to dist/wasm.
   const besideBundle = path.join(__dirname, 'wasm');
   if (fs.existsSync(path.join(besideBundle, 'tree-sitter.wasm'))) return besideBundle;
-  // From compiled sources and tests: the package itself.
-  return path.dirname(require.resolve('@vscode/tree-sitter-wasm'));
+  // From compiled sources and tests (out/src/analysis): the package in the nearest node_modules.
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'node_modules', '@vscode', 'tree-sitter-wasm', 'wasm');
+    if (fs.existsSync(path.join(candidate, 'tree-sitter.wasm'))) return candidate;
+  }
+  return besideBundle;
 }
 
 interface Runtime {
