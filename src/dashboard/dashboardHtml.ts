@@ -7,6 +7,8 @@ export interface DashboardHtmlInput {
   cspSource: string;
   /** A fresh nonce per render (see `createNonce`). */
   nonce: string;
+  /** Another fresh nonce, for the one <style> element the toolkit adds to test :focus-visible support. */
+  styleNonce: string;
   scriptUri: string;
   styleUri: string;
   title: string;
@@ -16,11 +18,16 @@ export function createNonce(): string {
   return randomBytes(18).toString('base64');
 }
 
-export function contentSecurityPolicy(cspSource: string, nonce: string): string {
+/**
+ * Scripts only by nonce; styles from the extension's files plus the toolkit's own <style> probe by a
+ * separate nonce (its FAST base reads it from meta[property=csp-nonce]). No 'unsafe-inline' anywhere:
+ * inline style attributes stay blocked.
+ */
+export function contentSecurityPolicy(cspSource: string, nonce: string, styleNonce: string): string {
   return [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,
-    `style-src ${cspSource}`,
+    `style-src ${cspSource} 'nonce-${styleNonce}'`,
     `img-src ${cspSource} data:`,
     `font-src ${cspSource}`,
   ].join('; ');
@@ -31,7 +38,7 @@ export function escapeHtml(text: string): string {
 }
 
 export function dashboardHtml(input: DashboardHtmlInput): string {
-  const csp = escapeHtml(contentSecurityPolicy(input.cspSource, input.nonce));
+  const csp = escapeHtml(contentSecurityPolicy(input.cspSource, input.nonce, input.styleNonce));
   const nonce = escapeHtml(input.nonce);
   return `<!DOCTYPE html>
 <html lang="en">
@@ -39,6 +46,7 @@ export function dashboardHtml(input: DashboardHtmlInput): string {
   <meta charset="UTF-8">
   <meta http-equiv="Content-Security-Policy" content="${csp}">
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
+  <meta property="csp-nonce" content="${escapeHtml(input.styleNonce)}">
   <link rel="stylesheet" href="${escapeHtml(input.styleUri)}">
   <title>${escapeHtml(input.title)}</title>
 </head>

@@ -79,6 +79,7 @@ export class DashboardPanel implements vscode.Disposable {
     webview.html = dashboardHtml({
       cspSource: webview.cspSource,
       nonce: createNonce(),
+      styleNonce: createNonce(),
       scriptUri: asset('dist', 'webview', 'dashboard.js'),
       styleUri: asset('media', 'dashboard.css'),
       title: dashboardTitle(this.name),

@@ -5,16 +5,17 @@ describe('dashboard HTML shell', () => {
   const html = dashboardHtml({
     cspSource: 'https://file+.vscode-resource.vscode-cdn.net',
     nonce: 'abc123',
+    styleNonce: 'sty1e',
     scriptUri: 'https://x/dist/webview/dashboard.js',
     styleUri: 'https://x/media/dashboard.css',
     title: 'PostgreSQL Health: <b>prod</b>',
   });
 
   it('allows scripts only by nonce and styles only from the extension', () => {
-    const csp = contentSecurityPolicy('https://src', 'n0nce');
+    const csp = contentSecurityPolicy('https://src', 'n0nce', 'sty1e');
     assert.equal(
       csp,
-      "default-src 'none'; script-src 'nonce-n0nce'; style-src https://src; img-src https://src data:; font-src https://src",
+      "default-src 'none'; script-src 'nonce-n0nce'; style-src https://src 'nonce-sty1e'; img-src https://src data:; font-src https://src",
     );
     assert.ok(!csp.includes('unsafe'));
   });
@@ -24,6 +25,10 @@ describe('dashboard HTML shell', () => {
     assert.match(html, /<script nonce="abc123" src="https:\/\/x\/dist\/webview\/dashboard.js"><\/script>/);
     assert.ok(!html.includes('<style'));
     assert.ok(!/ style=/.test(html));
+  });
+
+  it('gives the toolkit its style nonce, which is not the script nonce', () => {
+    assert.ok(html.includes('<meta property="csp-nonce" content="sty1e">'));
   });
 
   it('escapes the connection name in the title', () => {
