@@ -141,11 +141,12 @@ function toSample(point: HistoryPoint): HistorySample {
   };
 }
 
-/** The last `windowMs` of history, thinned to at most `maxSamples` by keeping each stretch's busiest sample. */
+/** The last `windowMs` of history (or less, when younger, but at least a minute wide), thinned to at most `maxSamples` by keeping each stretch's busiest sample. */
 export function historyView(history: readonly HistoryPoint[], windowMs: number, maxSamples: number, now?: number): HistoryView {
   const to = now ?? history[history.length - 1]?.at ?? 0;
-  const from = to - windowMs;
-  const inWindow = history.filter((p) => p.at >= from && p.at <= to);
+  const inWindow = history.filter((p) => p.at >= to - windowMs && p.at <= to);
+  // A young history fills the chart instead of hugging its right edge.
+  const from = Math.min(to - 60_000, Math.max(to - windowMs, inWindow[0]?.at ?? to));
   let samples: HistorySample[];
   if (inWindow.length <= maxSamples) {
     samples = inWindow.map(toSample);

@@ -6,7 +6,7 @@ import { h, svg } from './dom';
 
 const WIDTH = 800;
 const HEIGHT = 220;
-const MARGIN = { top: 12, right: 110, bottom: 24, left: 36 };
+const MARGIN = { top: 12, right: 130, bottom: 24, left: 36 };
 
 /** A round number at or above `value` for the top of the axis. */
 function niceMax(value: number): number {

@@ -64,10 +64,10 @@ function idleInTransactionGrid(rows: readonly IdleInTransactionRow[]): HTMLEleme
       { title: 'User', width: '1fr' },
       { title: 'Application', width: '1.5fr' },
       { title: 'Client', width: '1fr' },
-      { title: 'Idle in transaction', width: '1fr' },
-      { title: 'Transaction age', width: '1fr' },
+      { title: 'Idle for', width: '8em' },
+      { title: 'Transaction open for', width: '8em' },
       { title: 'Last query', width: '3fr' },
-      { title: '', width: '7em' },
+      { title: '', width: '9em' },
     ],
     rows.map(
       (row): GridRow => ({

@@ -134,3 +134,17 @@ describe('dashboard model', () => {
     assert.equal(payload.history.pointCount, 0);
   });
 });
+
+describe('dashboard history window', () => {
+  it('spans only the samples there are when the history is younger than the window', () => {
+    const history = [point(T - 600_000, 10), point(T - 300_000, 12), point(T, 14)];
+    const view = historyView(history, 3_600_000, 360);
+    assert.equal(view.from, T - 600_000);
+    assert.equal(view.to, T);
+  });
+
+  it('is at least a minute wide', () => {
+    const view = historyView([point(T, 14)], 3_600_000, 360);
+    assert.equal(view.from, T - 60_000);
+  });
+});

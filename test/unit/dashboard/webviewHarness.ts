@@ -112,9 +112,12 @@ export async function openWebviewHarness(viewport = { width: 1200, height: 1800 
         const bodyClass = name === 'high-contrast' ? 'vscode-high-contrast' : `vscode-${name}`;
         await page.evaluate(`new Promise((resolve) => {
           const link = document.querySelector('link[href*="theme.css"]');
-          link.onload = resolve;
+          // The toolkit re-reads the variables when the body class changes: switch it once they are in.
+          link.onload = () => {
+            document.body.className = '${bodyClass}';
+            requestAnimationFrame(() => resolve());
+          };
           link.href = '/theme.css?${name}';
-          document.body.className = '${bodyClass}';
         })`);
       },
       close: async () => {
