@@ -4,7 +4,8 @@ import * as vscode from 'vscode';
 import { SnapshotStore } from '../postgres/store';
 
 export interface DashboardHost {
-  store: SnapshotStore;
+  /** Read-only use: the dashboard renders from the store and never writes to it. */
+  store: Pick<SnapshotStore, 'get' | 'onDidChange'>;
   extensionUri: vscode.Uri;
   /** Keeps the monitor of `name` polling until the returned disposable is disposed. */
   lease(name: string): vscode.Disposable;

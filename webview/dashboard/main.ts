@@ -73,9 +73,12 @@ const sessions = createSessionsView();
 const advice = createAdviceView();
 
 const app = document.getElementById('app') ?? document.body;
-replaceContent(app, [header, h('div', { class: 'row' }, usage.element, history), sessions.element, advice.element]);
+const page = [header, h('div', { class: 'row' }, usage.element, history), sessions.element, advice.element];
+replaceContent(app, page);
 
 function render(payload: DashboardPayload): void {
+  // After a 'removed' message the page was replaced; a connection of the same name may come back.
+  if (!header.isConnected) replaceContent(app, page);
   saveConnection(payload.name);
   title.textContent = `PostgreSQL Health: ${payload.name}`;
   document.title = title.textContent;

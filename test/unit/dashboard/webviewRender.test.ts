@@ -121,6 +121,24 @@ describe('dashboard webview in a browser', function () {
     assert.deepEqual(harness.errors, []);
   });
 
+  it('says when the monitor is reconnecting, and recovers after the connection was removed and added back', async () => {
+    const waiting = buildDashboardPayload({
+      name: 'shop-prod',
+      status: { kind: 'reconnecting', lastError: 'connection refused', attempt: 3, nextRetryMs: 4000 },
+      snapshot: undefined,
+      history: [],
+      peak: 0,
+    });
+    await harness.send({ type: 'state', payload: waiting });
+    assert.equal(await view.locator('.status').getAttribute('data-status'), 'reconnecting');
+    assert.match(await view.locator('.banner').innerText(), /connection refused/);
+    await harness.send({ type: 'removed', name: 'shop-prod' });
+    assert.match(await text('removed'), /no longer configured/);
+    await harness.send({ type: 'state', payload: data });
+    assert.equal(await text('usage-used'), String(data.live?.usage.used));
+    assert.equal(await view.locator('.banner').isVisible(), false);
+  });
+
   it('reads in light, dark and high-contrast themes (screenshots in test-results/)', async () => {
     fs.mkdirSync(testResultsDir, { recursive: true });
     for (const name of Object.keys(THEMES)) {
