@@ -8,7 +8,7 @@ export interface DashboardHost {
   store: Pick<SnapshotStore, 'get' | 'onDidChange'>;
   extensionUri: vscode.Uri;
   /** Keeps the monitor of `name` polling until the returned disposable is disposed. */
-  lease(name: string): vscode.Disposable;
+  lease(name: string): { dispose(): void };
   /** Terminates one backend after the host's modal confirmation and permission checks. */
   terminate(name: string, pid: number, backendStart: string | null): Promise<void>;
   /** Opens the preview of "Terminate Idle Sessions…" for this database. */

@@ -26,7 +26,7 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
 
 export class DashboardPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
-  private lease: vscode.Disposable | undefined;
+  private lease: { dispose(): void } | undefined;
   private pushTimer: ReturnType<typeof setTimeout> | undefined;
   private lastPush = 0;
   private seenInStore = false;
