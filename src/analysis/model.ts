@@ -52,7 +52,9 @@ export interface CallOp {
 export type Condition =
   | { kind: 'truthy'; variable: VarName; negated: boolean }
   | { kind: 'unknown' }
-  | { kind: 'constant'; value: boolean };
+  | { kind: 'constant'; value: boolean }
+  /** `a && b`, `a || b` (and Python's `and` / `or`); `negated` for `!(a && b)`. */
+  | { kind: 'and' | 'or'; left: Condition; right: Condition; negated: boolean };
 
 export type Op =
   | CallOp

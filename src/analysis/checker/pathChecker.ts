@@ -179,13 +179,15 @@ export class PathChecker {
       this.events.usesAfterRelease.push({ range: op.range, text: callee.text, releasedAt: w.releasedAt });
     }
     const out: World[] = [];
-    // Node-style callbacks report errors through the callback, not by throwing.
-    if (!op.callback && !this.catalogue.isNonThrowing(callee)) out.push(throwing(w, { kind: 'call', text: callee.text, range: op.range }));
+    const storesIt = op.isNew || this.catalogue.storesArgument(callee) || (callee.receiver === undefined && this.fn.params.includes(callee.name));
+    const handsOver = storesIt && op.args.some((a) => a !== undefined && isBound(a));
+    // Node-style callbacks report errors through the callback, not by throwing; storing a value in a
+    // container or handing it to a callback is treated as not throwing (the hand-over happens).
+    if (!op.callback && !handsOver && !this.catalogue.isNonThrowing(callee)) out.push(throwing(w, { kind: 'call', text: callee.text, range: op.range }));
 
     let after = w;
     for (const arg of op.args) {
       if (arg === undefined || !after.vars.includes(arg)) continue;
-      const storesIt = op.isNew || this.catalogue.storesArgument(callee) || (callee.receiver === undefined && this.fn.params.includes(callee.name));
       if (storesIt && after.status === 'held') {
         this.events.escapes.push({ how: 'argument', range: op.range });
         after = { ...after, status: 'escaped' };
@@ -264,6 +266,17 @@ export class PathChecker {
   private evaluate(condition: Condition, w: World): boolean | undefined {
     if (condition.kind === 'constant') return condition.value;
     if (condition.kind === 'unknown') return undefined;
+    if (condition.kind === 'and' || condition.kind === 'or') {
+      const left = this.evaluate(condition.left, w);
+      const right = this.evaluate(condition.right, w);
+      const decisive = condition.kind === 'or';
+      let value: boolean | undefined;
+      if (left === decisive || right === decisive) value = decisive;
+      else if (left === !decisive && right === !decisive) value = !decisive;
+      if (value === undefined) return undefined;
+      return condition.negated ? !value : value;
+    }
+    if (condition.kind !== 'truthy') return undefined;
     let value: boolean | undefined;
     if (w.vars.includes(condition.variable) || w.handles.includes(condition.variable)) value = true;
     else value = w.facts[condition.variable];
@@ -438,11 +451,19 @@ export function visitCalls(block: Block, visit: (call: CallOp) => void, intoClos
   }
 }
 
+function conditionVariables(condition: Condition, into: Set<string>): void {
+  if (condition.kind === 'truthy') into.add(condition.variable);
+  else if (condition.kind !== 'unknown' && condition.kind !== 'constant') {
+    conditionVariables(condition.left, into);
+    conditionVariables(condition.right, into);
+  }
+}
+
 function collectConditionVars(block: Block, into: Set<string>): void {
   const stack: Block[] = [block];
   while (stack.length) {
     for (const op of stack.pop() as Block) {
-      if ((op.kind === 'if' || op.kind === 'loop') && op.condition.kind === 'truthy') into.add(op.condition.variable);
+      if (op.kind === 'if' || op.kind === 'loop') conditionVariables(op.condition, into);
       switch (op.kind) {
         case 'call':
           if (op.callback) stack.push(op.callback.body);

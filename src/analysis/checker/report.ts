@@ -117,12 +117,11 @@ function leakFinding(site: SiteDescription, events: SiteEvents): Finding {
     );
   }
   if (!released && !handedOver) {
-    return finding(
-      'unreleased-client',
-      `${subject(site)} is never released: no path calls ${site.api.releaseHint}.`,
-      range,
-      [],
-    );
+    const overwrite = events.leaks.find((l) => l.kind === 'overwrite');
+    const why = overwrite
+      ? `line ${line(overwrite.range)} overwrites its last reference while it is still held`
+      : `no path calls ${site.api.releaseHint}`;
+    return finding('unreleased-client', `${subject(site)} is never released: ${why}.`, range, overwrite ? [{ range: overwrite.range, message: 'the reference is overwritten here' }] : []);
   }
   const leaks = [...events.leaks].sort((a, b) => priority(a) - priority(b) || (before(a.range, b.range) ? -1 : 1));
   const main = leaks[0] as Leak;

@@ -191,11 +191,9 @@ export abstract class JsExpressionLowering {
       this.expr(right, rightOps);
       if (rightOps.length) {
         const runsWhenTrue = operator === '&&';
-        const cond: Condition =
-          operator === '??' && condition.kind === 'truthy' ? { ...condition } : condition;
         out.push({
           kind: 'if',
-          condition: cond,
+          condition,
           then: runsWhenTrue ? rightOps : [],
           else: runsWhenTrue ? [] : rightOps,
           range: rangeOf(node),
@@ -344,15 +342,15 @@ export function conditionOf(node: SyntaxNode): Condition {
       const operator = bare.childForFieldName('operator')?.type;
       const argument = bare.childForFieldName('argument');
       if (operator !== '!' || !argument) return { kind: 'unknown' };
-      const inner = conditionOf(argument);
-      if (inner.kind === 'truthy') return { ...inner, negated: !inner.negated };
-      if (inner.kind === 'constant') return { kind: 'constant', value: !inner.value };
-      return inner;
+      return negate(conditionOf(argument));
     }
     case 'binary_expression': {
       const operator = bare.childForFieldName('operator')?.type ?? '';
       const left = bare.childForFieldName('left');
       const right = bare.childForFieldName('right');
+      if (left && right && (operator === '&&' || operator === '||')) {
+        return { kind: operator === '&&' ? 'and' : 'or', left: conditionOf(left), right: conditionOf(right), negated: false };
+      }
       if (!left || !right || !['==', '===', '!=', '!=='].includes(operator)) return { kind: 'unknown' };
       const isNothing = (n: SyntaxNode): boolean => n.type === 'null' || (n.type === 'identifier' && n.text === 'undefined');
       const variable = isNothing(unwrap(right)) ? unwrap(left) : isNothing(unwrap(left)) ? unwrap(right) : undefined;
@@ -361,6 +359,19 @@ export function conditionOf(node: SyntaxNode): Condition {
     }
     default:
       return { kind: 'unknown' };
+  }
+}
+
+export function negate(condition: Condition): Condition {
+  switch (condition.kind) {
+    case 'truthy':
+    case 'and':
+    case 'or':
+      return { ...condition, negated: !condition.negated };
+    case 'constant':
+      return { kind: 'constant', value: !condition.value };
+    default:
+      return condition;
   }
 }
 

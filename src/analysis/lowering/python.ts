@@ -3,6 +3,7 @@
 import type { Block, CallOp, Condition, FileModel, FunctionModel, VarName } from '../model';
 import type { SyntaxNode } from '../treeSitter';
 import { lastSegment, LoweringContext, namedChildren, rangeOf } from './builder';
+import { negate } from './jsExpressions';
 
 const POOL_FACTORY = /^(await\s+)?([\w.]+\.)?(SimpleConnectionPool|ThreadedConnectionPool|ConnectionPool|AsyncConnectionPool|create_pool|create_engine|create_async_engine)\s*\(/;
 const CATCH_ALL = /^(Exception|BaseException)$/;
@@ -460,10 +461,14 @@ function conditionOf(node: SyntaxNode): Condition {
       return { kind: 'constant', value: false };
     case 'not_operator': {
       const argument = bare.childForFieldName('argument');
-      const inner = argument ? conditionOf(argument) : ({ kind: 'unknown' } as const);
-      if (inner.kind === 'truthy') return { ...inner, negated: !inner.negated };
-      if (inner.kind === 'constant') return { kind: 'constant', value: !inner.value };
-      return inner;
+      return argument ? negate(conditionOf(argument)) : { kind: 'unknown' };
+    }
+    case 'boolean_operator': {
+      const left = bare.childForFieldName('left');
+      const right = bare.childForFieldName('right');
+      const operator = bare.childForFieldName('operator')?.type;
+      if (!left || !right) return { kind: 'unknown' };
+      return { kind: operator === 'and' ? 'and' : 'or', left: conditionOf(left), right: conditionOf(right), negated: false };
     }
     case 'comparison_operator': {
       const [left, right] = namedChildren(bare);

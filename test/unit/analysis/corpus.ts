@@ -1,0 +1,112 @@
+// Reads the fixture corpus under test/fixtures/analysis: each file's top-level functions, their
+// `expect: RULE` lines and `safe` markers. Deliberately independent of the analyser (plain text
+// scanning), so the labels are checked against the analyser rather than derived from it.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { LanguageId, RuleId } from '../../../src/analysis/analyzer';
+import { languageForPath } from '../../../src/analysis/analyzer';
+import { fixturesDir } from '../../support/paths';
+
+export const corpusDir = path.join(fixturesDir, 'analysis');
+
+export const LEAK_RULES: readonly RuleId[] = ['unreleased-client', 'release-not-guaranteed', 'with-does-not-release'];
+
+export interface Expectation {
+  /** 1-based. */
+  line: number;
+  rule: RuleId;
+}
+
+export interface FixtureFunction {
+  name: string;
+  /** 1-based, inclusive: decorators and the header through the last line of the body. */
+  startLine: number;
+  endLine: number;
+  safe: boolean;
+  expectations: Expectation[];
+  /** `// oracle: leak` / `# oracle: no-leak`: the leak happens (or not) in code this function calls. */
+  oracleOverride?: 'leak' | 'no-leak';
+  isAsync: boolean;
+}
+
+export interface FixtureFile {
+  absolute: string;
+  /** Relative to the corpus folder, e.g. `js/basic.js`. */
+  relative: string;
+  language: LanguageId;
+  text: string;
+  expectations: Expectation[];
+  functions: FixtureFunction[];
+}
+
+const EXPECT = /(?:\/\/|#)\s*expect:\s*([a-z-]+(?:\s*,\s*[a-z-]+)*)/;
+const SAFE = /(?:\/\/|#)\s*safe\b/;
+const ORACLE = /(?:\/\/|#)\s*oracle:\s*(leak|no-leak)\b/;
+const JS_FUNCTION = /^(?:export\s+)?(async\s+)?function\*?\s+([A-Za-z_$][\w$]*)/;
+const PY_FUNCTION = /^(async\s+)?def\s+([A-Za-z_]\w*)/;
+
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...listFiles(full));
+    else if (languageForPath(full)) out.push(full);
+  }
+  return out.sort();
+}
+
+function topLevelFunctions(lines: string[], python: boolean): Omit<FixtureFunction, 'expectations' | 'safe' | 'oracleOverride'>[] {
+  const found: Omit<FixtureFunction, 'expectations' | 'safe' | 'oracleOverride'>[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const match = (python ? PY_FUNCTION : JS_FUNCTION).exec(lines[i] as string);
+    if (!match) continue;
+    let start = i;
+    while (python && start > 0 && (lines[start - 1] as string).startsWith('@')) start--;
+    let end = i + 1;
+    if (python) {
+      while (end < lines.length && (/^\s/.test(lines[end] as string) || (lines[end] as string).trim() === '')) end++;
+      while (end - 1 > i && (lines[end - 1] as string).trim() === '') end--;
+      end--; // last body line, 0-based
+    } else {
+      while (end < lines.length && !/^}/.test(lines[end] as string)) end++;
+    }
+    found.push({ name: match[2] as string, startLine: start + 1, endLine: end + 1, isAsync: Boolean(match[1]) });
+  }
+  return found;
+}
+
+export function loadCorpus(): FixtureFile[] {
+  return listFiles(corpusDir).map((absolute) => {
+    const text = fs.readFileSync(absolute, 'utf8');
+    const language = languageForPath(absolute) as LanguageId;
+    const lines = text.split('\n');
+    const expectations: Expectation[] = [];
+    lines.forEach((lineText, index) => {
+      const match = EXPECT.exec(lineText);
+      if (!match) return;
+      for (const rule of (match[1] as string).split(',')) expectations.push({ line: index + 1, rule: rule.trim() as RuleId });
+    });
+    const functions = topLevelFunctions(lines, language === 'python').map((fn) => {
+      const header = lines.slice(fn.startLine - 1, fn.endLine).find((l) => PY_FUNCTION.test(l) || JS_FUNCTION.test(l)) ?? '';
+      const body = lines.slice(fn.startLine - 1, fn.endLine).join('\n');
+      const oracle = ORACLE.exec(body)?.[1] as 'leak' | 'no-leak' | undefined;
+      return {
+        ...fn,
+        safe: SAFE.test(header),
+        expectations: expectations.filter((e) => e.line >= fn.startLine && e.line <= fn.endLine),
+        ...(oracle ? { oracleOverride: oracle } : {}),
+      };
+    });
+    return { absolute, relative: path.relative(corpusDir, absolute).split(path.sep).join('/'), language, text, expectations, functions };
+  });
+}
+
+/** Fixtures are the functions that take a pool; `_helpers` are analysed but not counted or run. */
+export function isFixture(fn: FixtureFunction): boolean {
+  return !fn.name.startsWith('_');
+}
+
+export function expectsLeak(fn: FixtureFunction): boolean {
+  if (fn.oracleOverride) return fn.oracleOverride === 'leak';
+  return fn.expectations.some((e) => LEAK_RULES.includes(e.rule));
+}
