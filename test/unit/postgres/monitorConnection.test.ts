@@ -282,3 +282,45 @@ describe('monitor connection on a full server (PostgreSQL 18)', function () {
     assert.equal(snapshot.used, 10);
   });
 });
+
+describe('a monitoring role with pg_use_reserved_connections (PostgreSQL 18)', function () {
+  let server: PgServer | undefined;
+  let monitor: MonitorConnection | undefined;
+  const hogs: Client[] = [];
+
+  before(async function () {
+    if (!isVersionAvailable('default')) this.skip();
+    server = await startPostgres({ version: 'default', maxConnections: 12, settings: { superuser_reserved_connections: 2, reserved_connections: 3 } });
+  });
+
+  after(async () => {
+    await monitor?.stop();
+    await Promise.all(hogs.map((c) => c.end().catch(() => undefined)));
+    await server?.stop();
+  });
+
+  it('connects while ordinary roles are refused, and says so in its role', async () => {
+    const s = server as PgServer;
+    const app = await createRole(s, 'app');
+    const watcher = await createRole(s, 'watcher', { grants: ['pg_monitor', 'pg_use_reserved_connections'] });
+    let refusal: { code?: string; message?: string } | undefined;
+    for (;;) {
+      try {
+        hogs.push(await connectAs(s, app, 'app'));
+      } catch (error) {
+        refusal = error as { code?: string; message?: string };
+        break;
+      }
+    }
+    assert.equal(hogs.length, 7);
+    assert.equal(refusal?.code, '53300');
+    const store = new SnapshotStore();
+    monitor = newMonitor(configFor(s, watcher), secretOnly(watcher.password), store);
+    monitor.start();
+    await waitLive(monitor);
+    const snapshot = await waitFor('a snapshot', () => store.get('test')?.snapshot);
+    assert.equal(snapshot.capacity, 7);
+    assert.equal(snapshot.used, 8);
+    assert.equal(snapshot.role.canUseReservedConnections, true);
+  });
+});
