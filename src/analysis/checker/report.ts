@@ -2,6 +2,7 @@
 // in one sentence, with the lines a reader needs.
 import type { AcquireApi } from '../catalogue';
 import { ruleMeta, type Finding, type RelatedLocation, type RuleId, type SourceRange } from '../findings';
+import type { LanguageFamily } from '../languages';
 import type { CallOp, FunctionModel } from '../model';
 import type { Leak, SiteEvents } from './pathChecker';
 import type { Cause } from './world';
@@ -12,7 +13,8 @@ function before(a: SourceRange, b: SourceRange): boolean {
   return a.startLine < b.startLine || (a.startLine === b.startLine && a.startColumn < b.startColumn);
 }
 
-function describe(cause: Cause): string {
+function describe(cause: Cause, family: LanguageFamily): string {
+  if (cause.kind === 'throw' && family === 'py') return `the \`raise\` on line ${line(cause.range)}`;
   switch (cause.kind) {
     case 'call':
       return `a throw from \`${cause.text}\` on line ${line(cause.range)}`;
@@ -79,7 +81,7 @@ export function siteFindings(site: SiteDescription, events: SiteEvents, fn: Func
     api: site.api.id,
   };
   if (events.leaks.length > 0) {
-    const leak = leakFinding(site, events);
+    const leak = leakFinding(site, events, fn.family);
     findings.push({ ...leak, resource: details });
   }
   for (const d of events.doubleReleases) {
@@ -102,7 +104,7 @@ export function siteFindings(site: SiteDescription, events: SiteEvents, fn: Func
   return findings;
 }
 
-function leakFinding(site: SiteDescription, events: SiteEvents): Finding {
+function leakFinding(site: SiteDescription, events: SiteEvents, family: LanguageFamily): Finding {
   const released = events.releases.length > 0;
   const handedOver = events.escapes.length > 0;
   const range = findingRange(site.op);
@@ -126,15 +128,15 @@ function leakFinding(site: SiteDescription, events: SiteEvents): Finding {
   const leaks = [...events.leaks].sort((a, b) => priority(a) - priority(b) || (before(a.range, b.range) ? -1 : 1));
   const main = leaks[0] as Leak;
   const skipped = skippedRelease(main.cause?.range ?? main.via?.range ?? main.range, events);
-  const skipsText = skipped ? ` skips the ${skipped.what} on line ${line(skipped.range)}` : ' skips the release';
+  const skipsText = skipped ? ` skips the ${skipped.what} on line ${line(skipped.range)}` : ' leaves without releasing it';
   let path: string;
   if (main.kind === 'reacquire') {
     path = `the loop acquires again on line ${line(main.range)} while the previous ${site.api.noun} is still held`;
-    if (main.via) path += ` (${describe(main.via)}${skipsText})`;
+    if (main.via) path += ` (${describe(main.via, family)}${skipsText})`;
   } else if (main.kind === 'overwrite') {
     path = `line ${line(main.range)} overwrites the last reference while it is still held`;
   } else if (main.cause ?? main.via) {
-    path = `${describe((main.cause ?? main.via) as Cause)}${skipsText}`;
+    path = `${describe((main.cause ?? main.via) as Cause, family)}${skipsText}`;
   } else {
     path = `a path reaches the end of the function on line ${line(main.range)} without releasing it`;
   }
@@ -150,15 +152,16 @@ function leakFinding(site: SiteDescription, events: SiteEvents): Finding {
   const mainCause = main.cause ?? main.via;
   const other = leaks.find((l) => (l.cause ?? l.via) && mainCause && priority(l) !== priority(main) && priority(l) < 3);
   const otherCause = other?.cause ?? other?.via;
-  const also = otherCause ? ` ${capitalise(describe(otherCause))} skips it too.` : '';
+  const also = otherCause ? ` ${capitalise(describe(otherCause, family))} skips it too.` : '';
   return finding('release-not-guaranteed', `${subject(site)} is not released on every path: ${path}.${also}`, range, related);
 }
 
 function skippedRelease(from: SourceRange, events: SiteEvents): { range: SourceRange; what: string } | undefined {
   const releases = [...events.releases].sort((a, b) => (before(a, b) ? -1 : 1));
-  const after = releases.find((r) => !before(r, from)) ?? releases[0];
+  const after = releases.find((r) => !before(r, from));
   if (after) return { range: after, what: 'release' };
-  const escape = events.escapes[0];
+  if (releases.length) return undefined;
+  const escape = events.escapes.find((e) => !before(e.range, from));
   return escape ? { range: escape.range, what: 'hand-over' } : undefined;
 }
 
