@@ -1,9 +1,180 @@
+// Composition root: builds the features and wires them together. No logic of its own.
 import * as vscode from 'vscode';
+import { ConnectionCommands } from './connections/connectionCommands';
+import { readConnections } from './connections/connectionSettings';
+import { PasswordStore } from './connections/passwordStore';
+import { DashboardPanels } from './dashboard/dashboardPanels';
+import { DASHBOARD_VIEW_TYPE } from './dashboard/protocol';
+import { Logger } from './log';
+import { ConnectionConfig } from './postgres/connectionConfig';
+import { MonitorManager } from './postgres/monitors';
+import { IdleState } from './postgres/idleSessions';
+import { SnapshotStore } from './postgres/store';
+import { DatabaseNode, DatabasesTreeProvider, GroupNode, SessionNode, TreeNode } from './sidebar/databasesTreeProvider';
+import { SessionActions } from './sidebar/sessionActions';
+import { terminateIdleSessions } from './sidebar/terminateIdleSessions';
+import { StatusBar } from './statusBar';
 
-export function activate(_context: vscode.ExtensionContext): void {
-  // wired in the following commits
+let monitors: MonitorManager | undefined;
+
+export function activate(context: vscode.ExtensionContext): void {
+  const log = new Logger();
+  const settings = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('pgHealth');
+  const store = new SnapshotStore(settings().get<number>('historyMinutes', 60) * 60_000);
+  const passwords = new PasswordStore(context.secrets);
+  monitors = new MonitorManager({
+    store,
+    intervalMs: settings().get<number>('refreshInterval', 2) * 1000,
+    passwordsFor: (config) => ({ secretPassword: async () => passwords.get(config.name), warn: (m) => log.warn(m) }),
+    log: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
+  });
+  const manager = monitors;
+  const actions = new SessionActions(manager, store, log);
+  const connectionCommands = new ConnectionCommands(passwords, log);
+
+  const tree = new DatabasesTreeProvider(store, manager);
+  const treeView = vscode.window.createTreeView('pgHealth.databases', { treeDataProvider: tree, showCollapseAll: true });
+  const statusBar = new StatusBar(manager, store);
+  const dashboards = new DashboardPanels({
+    store,
+    extensionUri: context.extensionUri,
+    lease: (name) => manager.lease(name, 'dashboard'),
+    terminate: async (name, pid, backendStart) => {
+      const session = actions.findSession(name, pid, backendStart);
+      if (!session) {
+        void vscode.window.showInformationMessage(`Backend ${pid} is no longer in the latest snapshot of ${name}; nothing was terminated.`);
+        return;
+      }
+      await actions.terminate(name, session);
+    },
+    openTerminateIdlePreview: (name) => vscode.commands.executeCommand('pgHealth.terminateIdleSessions', name),
+    findingsSummary: () => undefined,
+  });
+
+  const warnedAboutPasswords = new Set<string>();
+  const applyConnections = (): void => {
+    const { connections, problems } = readConnections();
+    for (const p of problems) log.warn(p);
+    manager.configure(connections);
+    tree.setConnections(connections, problems);
+    const names = connections.map((c) => c.name);
+    statusBar.update(names);
+    dashboards.retain(new Set(names));
+    store.retain(new Set(names));
+    for (const c of connections) {
+      if (!warnedAboutPasswords.has(c.name) && c.connectionString) {
+        warnedAboutPasswords.add(c.name);
+        void connectionCommands.offerToMovePassword(c);
+      }
+    }
+  };
+
+  // Poll only while someone can see the result: the window has focus, or the tree or a dashboard is visible.
+  const updatePolling = (): void => {
+    if (vscode.window.state.focused || treeView.visible) manager.resume();
+    else manager.pause();
+  };
+
+  const databaseName = (arg: unknown): string | undefined =>
+    typeof arg === 'string' ? arg : arg instanceof DatabaseNode ? arg.name : arg instanceof GroupNode || arg instanceof SessionNode ? arg.database : undefined;
+
+  const pickDatabase = async (arg: unknown): Promise<string | undefined> => {
+    const given = databaseName(arg);
+    if (given) return given;
+    const names = manager.names();
+    if (names.length <= 1) return names[0];
+    return vscode.window.showQuickPick(names, { title: 'Which database?' });
+  };
+
+  const command = (id: string, run: (...args: unknown[]) => unknown): vscode.Disposable =>
+    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      try {
+        return await run(...args);
+      } catch (err) {
+        // A command never takes the extension host down: it reports and logs.
+        log.error(`${id} failed`, err);
+        void vscode.window.showErrorMessage(`PostgreSQL Health: ${err instanceof Error ? err.message : String(err)}`);
+        return undefined;
+      }
+    });
+
+  const sessionOf = (arg: unknown): SessionNode | undefined => (arg instanceof SessionNode ? arg : undefined);
+
+  context.subscriptions.push(
+    log,
+    tree,
+    treeView,
+    statusBar,
+    dashboards,
+    { dispose: () => void manager.dispose() },
+    vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, dashboards),
+    treeView.onDidExpandElement((e) => tree.onExpand(e.element)),
+    treeView.onDidCollapseElement((e) => tree.onCollapse(e.element)),
+    treeView.onDidChangeVisibility(updatePolling),
+    vscode.window.onDidChangeWindowState(updatePolling),
+    vscode.workspace.onDidGrantWorkspaceTrust(applyConnections),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('pgHealth.connections') || e.affectsConfiguration('pgHealth.statusBar.connections')) applyConnections();
+      if (e.affectsConfiguration('pgHealth.refreshInterval')) manager.intervalMs = settings().get<number>('refreshInterval', 2) * 1000;
+      if (e.affectsConfiguration('pgHealth.historyMinutes')) store.setHistoryLimit(settings().get<number>('historyMinutes', 60) * 60_000);
+    }),
+    command('pgHealth.addConnection', () => connectionCommands.add()),
+    command('pgHealth.editConnection', async (arg) => {
+      const name = databaseName(arg);
+      const config = name ? tree.databaseNode(name)?.config : undefined;
+      if (config) await connectionCommands.add(config);
+    }),
+    command('pgHealth.removeConnection', async (arg) => {
+      const name = databaseName(arg);
+      if (name) await connectionCommands.remove(name);
+    }),
+    command('pgHealth.refresh', async () => {
+      for (const name of manager.names()) manager.retry(name);
+      tree.refresh();
+      await manager.refresh();
+    }),
+    command('pgHealth.openDashboard', async (arg) => {
+      const name = await pickDatabase(arg);
+      if (!name) {
+        void vscode.window.showInformationMessage('No PostgreSQL connections are configured. Use "PostgreSQL Health: Add Connection" first.');
+        return;
+      }
+      dashboards.createOrShow(name);
+    }),
+    command('pgHealth.terminateBackend', async (arg) => {
+      const node = sessionOf(arg);
+      if (node) await actions.terminate(node.database, node.session);
+    }),
+    command('pgHealth.cancelQuery', async (arg) => {
+      const node = sessionOf(arg);
+      if (node) await actions.cancel(node.database, node.session);
+    }),
+    command('pgHealth.copyQuery', async (arg) => {
+      const node = sessionOf(arg);
+      if (node) await actions.copyQuery(node.session);
+    }),
+    command('pgHealth.openQuery', async (arg) => {
+      const node = sessionOf(arg);
+      if (node) await actions.openQuery(node.session);
+    }),
+    command('pgHealth.terminateIdleSessions', async (arg) => {
+      const states = arg instanceof GroupNode && isIdleState(arg.key) ? [arg.key] : undefined;
+      return terminateIdleSessions({ ...(databaseName(arg) ? { database: databaseName(arg) } : {}), ...(states ? { states } : {}) }, manager, store, log);
+    }),
+    command('pgHealth.showLogs', () => log.show()),
+  );
+
+  applyConnections();
+  updatePolling();
 }
 
-export function deactivate(): void {
-  // nothing to release yet
+function isIdleState(key: string): key is IdleState {
+  return key === 'idle' || key === 'idle in transaction' || key === 'idle in transaction (aborted)';
 }
+
+export async function deactivate(): Promise<void> {
+  await monitors?.dispose();
+  monitors = undefined;
+}
+
+export type { ConnectionConfig, TreeNode };

@@ -1,0 +1,60 @@
+import * as vscode from 'vscode';
+import { ConnectionConfig } from '../postgres/connectionConfig';
+
+export const CONNECTIONS_SETTING = 'pgHealth.connections';
+
+export interface ConfiguredConnections {
+  connections: ConnectionConfig[];
+  /** Entries that could not be used, with the reason (shown once in the log and on the tree). */
+  problems: string[];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Parses the raw setting value: bad entries are reported, never thrown. */
+export function parseConnections(raw: unknown): ConfiguredConnections {
+  const problems: string[] = [];
+  const connections: ConnectionConfig[] = [];
+  if (raw === undefined || raw === null) return { connections, problems };
+  if (!Array.isArray(raw)) return { connections, problems: [`${CONNECTIONS_SETTING} must be an array of connections`] };
+  const seen = new Set<string>();
+  raw.forEach((entry, index) => {
+    if (!isRecord(entry)) return problems.push(`${CONNECTIONS_SETTING}[${index}] is not an object`);
+    const name = entry['name'];
+    if (typeof name !== 'string' || name.trim() === '') return problems.push(`${CONNECTIONS_SETTING}[${index}] has no name`);
+    if (seen.has(name)) return problems.push(`${CONNECTIONS_SETTING}[${index}]: the name "${name}" is used twice`);
+    seen.add(name);
+    const config: ConnectionConfig = { name };
+    const str = (key: 'connectionString' | 'host' | 'database' | 'user' | 'sslRootCert'): void => {
+      const v = entry[key];
+      if (typeof v === 'string' && v !== '') config[key] = v;
+    };
+    str('connectionString');
+    str('host');
+    str('database');
+    str('user');
+    str('sslRootCert');
+    const port = entry['port'];
+    if (typeof port === 'number') config.port = port;
+    else if (typeof port === 'string' && /^\d+$/.test(port)) config.port = Number(port);
+    const ssl = entry['ssl'];
+    if (ssl === 'disable' || ssl === 'prefer' || ssl === 'require' || ssl === 'verify-full') config.ssl = ssl;
+    connections.push(config);
+    return undefined;
+  });
+  return { connections, problems };
+}
+
+/**
+ * The configured connections. In an untrusted workspace only the user's own (global) setting
+ * counts, so a cloned repository cannot point a stored password at a host of its choosing.
+ */
+export function readConnections(): ConfiguredConnections {
+  const inspected = vscode.workspace.getConfiguration().inspect<unknown>(CONNECTIONS_SETTING);
+  const raw = vscode.workspace.isTrusted
+    ? vscode.workspace.getConfiguration().get<unknown>(CONNECTIONS_SETTING)
+    : inspected?.globalValue;
+  return parseConnections(raw);
+}

@@ -1,0 +1,300 @@
+import * as vscode from 'vscode';
+import { ConnectionConfig } from '../postgres/connectionConfig';
+import { Session, Snapshot } from '../postgres/snapshot';
+import { DatabaseState, SnapshotStore } from '../postgres/store';
+import { formatDuration, GroupBy, groupSessions, sessionDescription, sessionLabel, usageLevel } from './sessionGroups';
+
+/** What the tree needs from the monitors: keep a database polled while its node is expanded. */
+export interface MonitorLeases {
+  lease(name: string, reason: string): { dispose(): void };
+}
+
+export class DatabaseNode {
+  readonly kind = 'database';
+  constructor(readonly config: ConnectionConfig) {}
+  get name(): string {
+    return this.config.name;
+  }
+}
+
+export class GroupNode {
+  readonly kind = 'group';
+  constructor(
+    readonly database: string,
+    readonly key: string,
+    readonly sessions: Session[],
+  ) {}
+}
+
+export class SessionNode {
+  readonly kind = 'session';
+  constructor(
+    readonly database: string,
+    readonly session: Session,
+  ) {}
+}
+
+export class MessageNode {
+  readonly kind = 'message';
+  constructor(
+    readonly id: string,
+    readonly text: string,
+    readonly icon: string,
+    readonly tooltip?: string,
+  ) {}
+}
+
+export type TreeNode = DatabaseNode | GroupNode | SessionNode | MessageNode;
+
+interface TreeSettings {
+  groupBy: GroupBy;
+  warningThreshold: number;
+  criticalThreshold: number;
+  idleInTransactionWarningSeconds: number;
+}
+
+function readTreeSettings(): TreeSettings {
+  const c = vscode.workspace.getConfiguration('pgHealth');
+  return {
+    groupBy: c.get<GroupBy>('groupBy', 'state'),
+    warningThreshold: c.get<number>('warningThreshold', 0.8),
+    criticalThreshold: c.get<number>('criticalThreshold', 0.95),
+    idleInTransactionWarningSeconds: c.get<number>('idleInTransactionWarningSeconds', 60),
+  };
+}
+
+const LEVEL_COLOR = { ok: 'charts.green', warning: 'charts.yellow', critical: 'charts.red' } as const;
+
+export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private databases = new Map<string, DatabaseNode>();
+  private problems: string[] = [];
+  private settings = readTreeSettings();
+  private readonly expanded = new Map<string, { dispose(): void }>();
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly store: SnapshotStore,
+    private readonly leases: MonitorLeases,
+  ) {
+    const sub = store.onDidChange((name) => {
+      const node = this.databases.get(name);
+      // Re-render just that database; its children are rebuilt from the store.
+      if (node) this.changed.fire(node);
+    });
+    this.disposables.push(
+      { dispose: () => sub.dispose() },
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('pgHealth')) {
+          this.settings = readTreeSettings();
+          this.changed.fire(undefined);
+        }
+      }),
+    );
+  }
+
+  /** Called by the composition root whenever pgHealth.connections changes. */
+  setConnections(connections: ConnectionConfig[], problems: string[]): void {
+    const next = new Map<string, DatabaseNode>();
+    for (const c of connections) {
+      const existing = this.databases.get(c.name);
+      next.set(c.name, existing && JSON.stringify(existing.config) === JSON.stringify(c) ? existing : new DatabaseNode(c));
+    }
+    for (const [name, lease] of this.expanded) {
+      if (!next.has(name)) {
+        lease.dispose();
+        this.expanded.delete(name);
+      }
+    }
+    this.databases = next;
+    this.problems = problems;
+    this.changed.fire(undefined);
+  }
+
+  databaseNode(name: string): DatabaseNode | undefined {
+    return this.databases.get(name);
+  }
+
+  /** Wire to TreeView.onDidExpandElement / onDidCollapseElement. */
+  onExpand(node: TreeNode): void {
+    if (node instanceof DatabaseNode && !this.expanded.has(node.name)) {
+      this.expanded.set(node.name, this.leases.lease(node.name, 'tree'));
+    }
+  }
+
+  onCollapse(node: TreeNode): void {
+    if (node instanceof DatabaseNode) {
+      this.expanded.get(node.name)?.dispose();
+      this.expanded.delete(node.name);
+    }
+  }
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  getChildren(node?: TreeNode): TreeNode[] {
+    if (!node) {
+      const problems = this.problems.map((p, i) => new MessageNode(`problem:${i}`, p, 'warning'));
+      return [...problems, ...this.databases.values()];
+    }
+    if (node instanceof DatabaseNode) return this.databaseChildren(node.name, this.store.get(node.name));
+    if (node instanceof GroupNode) return node.sessions.map((s) => new SessionNode(node.database, s));
+    return [];
+  }
+
+  getParent(node: TreeNode): TreeNode | undefined {
+    if (node instanceof GroupNode || node instanceof SessionNode) return this.databases.get(node.database);
+    return undefined;
+  }
+
+  private databaseChildren(name: string, state: DatabaseState | undefined): TreeNode[] {
+    const status = state?.status;
+    const nodes: TreeNode[] = [];
+    if (status?.kind === 'failed') nodes.push(new MessageNode(`${name}:error`, status.reason, 'error'));
+    if (status?.kind === 'reconnecting') {
+      nodes.push(new MessageNode(`${name}:error`, `Reconnecting: ${status.lastError}`, 'warning', `attempt ${status.attempt}, next try in ${Math.round(status.nextRetryMs / 1000)} s`));
+    }
+    const snapshot = state?.snapshot;
+    if (!snapshot) {
+      if (!status || status.kind === 'idle' || status.kind === 'connecting') nodes.push(new MessageNode(`${name}:connecting`, 'Connecting…', 'loading~spin'));
+      return nodes;
+    }
+    if (snapshot.hidden > 0) {
+      nodes.push(
+        new MessageNode(
+          `${name}:hidden`,
+          `${snapshot.hidden} session${snapshot.hidden === 1 ? '' : 's'} hidden — grant pg_monitor to see them`,
+          'eye-closed',
+          `The role ${snapshot.role.name} may not read other users' sessions. They are counted in the usage; ` +
+            `GRANT pg_monitor TO ${snapshot.role.name}; shows their details.`,
+        ),
+      );
+    }
+    const visible = snapshot.sessions.filter((s) => s.visible && (s.backendType === 'client backend' || s.backendType === null));
+    for (const g of groupSessions(visible, this.settings.groupBy)) nodes.push(new GroupNode(name, g.key, g.sessions));
+    return nodes;
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    if (node instanceof DatabaseNode) return this.databaseItem(node);
+    if (node instanceof GroupNode) {
+      const item = new vscode.TreeItem(node.key, vscode.TreeItemCollapsibleState.Collapsed);
+      item.id = `group:${node.database}:${this.settings.groupBy}:${node.key}`;
+      item.description = String(node.sessions.length);
+      item.contextValue = 'pgHealth:group';
+      item.iconPath = new vscode.ThemeIcon('folder');
+      return item;
+    }
+    if (node instanceof SessionNode) return this.sessionItem(node);
+    const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
+    item.id = `message:${node.id}`;
+    item.iconPath = new vscode.ThemeIcon(node.icon);
+    item.contextValue = 'pgHealth:message';
+    if (node.tooltip) item.tooltip = node.tooltip;
+    return item;
+  }
+
+  private databaseItem(node: DatabaseNode): vscode.TreeItem {
+    const state = this.store.get(node.name);
+    const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `database:${node.name}`;
+    item.contextValue = 'pgHealth:database';
+    const snapshot = state?.snapshot;
+    const status = state?.status;
+    if (status?.kind === 'failed') {
+      item.description = status.reason;
+      item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
+      item.tooltip = `${node.name}: ${status.reason}`;
+      item.contextValue = 'pgHealth:database:failed';
+      return item;
+    }
+    if (snapshot) {
+      const level = usageLevel(snapshot.used, snapshot.capacity, this.settings.warningThreshold, this.settings.criticalThreshold);
+      item.description = `${snapshot.used}/${snapshot.capacity}` + (status?.kind === 'reconnecting' ? ' (reconnecting…)' : '');
+      item.iconPath = new vscode.ThemeIcon('database', new vscode.ThemeColor(LEVEL_COLOR[level]));
+      item.tooltip = this.databaseTooltip(node, snapshot, status?.kind === 'reconnecting' ? status.lastError : undefined);
+      return item;
+    }
+    if (status?.kind === 'reconnecting') {
+      item.description = status.lastError;
+      item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+      item.tooltip = `${node.name}: ${status.lastError} — retrying in ${Math.round(status.nextRetryMs / 1000)} s (attempt ${status.attempt})`;
+      return item;
+    }
+    item.description = status?.kind === 'connecting' ? 'connecting…' : '';
+    item.iconPath = new vscode.ThemeIcon('database');
+    return item;
+  }
+
+  private databaseTooltip(node: DatabaseNode, s: Snapshot, reconnectError: string | undefined): vscode.MarkdownString {
+    const st = s.settings;
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**${escapeMd(node.name)}** — PostgreSQL ${escapeMd(st.serverVersion)}\n\n`);
+    md.appendMarkdown(`${s.used} of ${s.capacity} connection slots in use (${s.capacity > 0 ? Math.round((100 * s.used) / s.capacity) : 100}%)\n\n`);
+    md.appendMarkdown(`max_connections = ${st.maxConnections}${st.maxConnectionsPendingRestart ? ' (a new value waits for a restart)' : ''}  \n`);
+    md.appendMarkdown(`superuser_reserved_connections = ${st.superuserReservedConnections}  \n`);
+    if (st.serverVersionNum >= 160000) md.appendMarkdown(`reserved_connections = ${st.reservedConnections}  \n`);
+    const states = Object.entries(s.byState)
+      .map(([k, v]) => `${escapeMd(k)}: ${v}`)
+      .join(', ');
+    if (states) md.appendMarkdown(`\n${states}\n`);
+    if (s.hidden > 0) md.appendMarkdown(`\n${s.hidden} sessions hidden from role ${escapeMd(s.role.name)} — grant pg_monitor to see them\n`);
+    if (reconnectError) md.appendMarkdown(`\n$(warning) ${escapeMd(reconnectError)}\n`);
+    return md;
+  }
+
+  private sessionItem(node: SessionNode): vscode.TreeItem {
+    const s = node.session;
+    const item = new vscode.TreeItem(sessionLabel(s), vscode.TreeItemCollapsibleState.None);
+    item.id = `session:${node.database}:${s.pid}:${s.backendStart ?? ''}`;
+    item.description = sessionDescription(s);
+    item.contextValue = s.isMonitor ? 'pgHealth:monitorSession' : 'pgHealth:session';
+    const longIdleTx =
+      (s.state === 'idle in transaction' || s.state === 'idle in transaction (aborted)') &&
+      (s.stateSeconds ?? 0) >= this.settings.idleInTransactionWarningSeconds;
+    item.iconPath = s.isMonitor
+      ? new vscode.ThemeIcon('eye')
+      : longIdleTx
+        ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
+        : new vscode.ThemeIcon(s.state === 'active' ? 'pulse' : 'plug');
+    item.tooltip = sessionTooltip(s, longIdleTx);
+    return item;
+  }
+
+  dispose(): void {
+    for (const l of this.expanded.values()) l.dispose();
+    this.expanded.clear();
+    for (const d of this.disposables) d.dispose();
+    this.changed.dispose();
+  }
+}
+
+function escapeMd(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}
+
+function sessionTooltip(s: Session, longIdleTx: boolean): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(undefined, true);
+  md.appendMarkdown(`**pid ${s.pid}**${s.isMonitor ? ' — this extension\'s monitor connection' : ''}\n\n`);
+  const row = (k: string, v: string | null | undefined): void => {
+    if (v) md.appendMarkdown(`${k}: ${escapeMd(v)}  \n`);
+  };
+  row('user', s.user);
+  row('database', s.database);
+  row('application', s.application);
+  row('client', s.clientAddress);
+  row('state', s.state ? `${s.state} for ${formatDuration(s.stateSeconds)}` : null);
+  row('backend start', s.backendStart);
+  row('transaction start', s.transactionStart);
+  row('wait', s.waitEventType ? `${s.waitEventType} / ${s.waitEvent ?? ''}` : null);
+  if (s.blockedBy.length) row('blocked by', s.blockedBy.join(', '));
+  if (longIdleTx) md.appendMarkdown(`\n$(warning) Idle in a transaction for ${formatDuration(s.stateSeconds)}: it holds a connection and its locks.\n`);
+  if (s.query === '<insufficient privilege>') {
+    md.appendMarkdown('\nQuery hidden: `<insufficient privilege>` — the monitor\'s role may not see other users\' queries (grant pg_read_all_stats or pg_monitor).\n');
+  } else if (s.query) {
+    md.appendCodeblock(s.query.length > 2000 ? s.query.slice(0, 2000) + '…' : s.query, 'sql');
+  }
+  return md;
+}

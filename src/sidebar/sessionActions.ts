@@ -1,0 +1,98 @@
+// Terminate Backend, Cancel Query, Copy Query, Open Query — for tree nodes and the dashboard.
+// Every signal goes through src/postgres/actions on the monitor connection after a modal
+// confirmation that shows exactly which session is meant.
+import * as vscode from 'vscode';
+import { cancelQuery, SignalResult, terminateBackend } from '../postgres/actions';
+import { MonitorManager } from '../postgres/monitors';
+import { Session } from '../postgres/snapshot';
+import { SnapshotStore } from '../postgres/store';
+import { Logger } from '../log';
+import { formatDuration } from './sessionGroups';
+
+const QUERY_PREVIEW_CHARS = 300;
+
+export class SessionActions {
+  constructor(
+    private readonly monitors: MonitorManager,
+    private readonly store: SnapshotStore,
+    private readonly log: Logger,
+  ) {}
+
+  /** Finds the session as the latest snapshot knows it (the dashboard passes only pid and backend_start). */
+  findSession(database: string, pid: number, backendStart: string | null): Session | undefined {
+    return this.store.get(database)?.snapshot?.sessions.find((s) => s.pid === pid && s.backendStart === backendStart);
+  }
+
+  async terminate(database: string, session: Session): Promise<SignalResult | undefined> {
+    if (session.isMonitor) {
+      void vscode.window.showInformationMessage(`Session ${session.pid} is this extension's own monitor connection; it is never terminated.`);
+      return undefined;
+    }
+    const confirm = 'Terminate Backend';
+    const choice = await vscode.window.showWarningMessage(
+      `Terminate backend ${session.pid} on ${database}?`,
+      { modal: true, detail: describeForConfirmation(session) + '\n\nIts open transaction is rolled back and the client is disconnected.' },
+      confirm,
+    );
+    if (choice !== confirm) return undefined;
+    return this.run(database, session, 'terminate');
+  }
+
+  async cancel(database: string, session: Session): Promise<SignalResult | undefined> {
+    if (session.isMonitor) return undefined;
+    const confirm = 'Cancel Query';
+    const choice = await vscode.window.showWarningMessage(
+      `Cancel the running query of backend ${session.pid} on ${database}?`,
+      { modal: true, detail: describeForConfirmation(session) + '\n\nThe session stays connected; its current statement fails with "canceling statement due to user request".' },
+      confirm,
+    );
+    if (choice !== confirm) return undefined;
+    return this.run(database, session, 'cancel');
+  }
+
+  async copyQuery(session: Session): Promise<void> {
+    await vscode.env.clipboard.writeText(session.query ?? '');
+  }
+
+  async openQuery(session: Session): Promise<void> {
+    const doc = await vscode.workspace.openTextDocument({
+      language: 'sql',
+      content: `-- pid ${session.pid}${session.user ? `, user ${session.user}` : ''}${session.application ? `, application ${session.application}` : ''}\n${session.query ?? ''}\n`,
+    });
+    await vscode.window.showTextDocument(doc, { preview: true });
+  }
+
+  private async run(database: string, session: Session, action: 'terminate' | 'cancel'): Promise<SignalResult | undefined> {
+    const monitor = this.monitors.monitor(database);
+    if (!monitor || !monitor.isConnected) {
+      void vscode.window.showErrorMessage(`${database} is not connected; nothing was ${action === 'terminate' ? 'terminated' : 'cancelled'}.`);
+      return undefined;
+    }
+    let result: SignalResult;
+    try {
+      result = action === 'terminate' ? await terminateBackend(monitor, session) : await cancelQuery(monitor, session);
+    } catch (err) {
+      this.log.error(`${action} ${session.pid} on ${database} failed`, err);
+      void vscode.window.showErrorMessage(`Could not ${action} backend ${session.pid}: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    }
+    this.log.info(`${action} pid ${session.pid} on ${database}: ${result.kind} — ${result.message}`);
+    if (result.kind === 'terminated' || result.kind === 'signalled' || result.kind === 'already-gone') {
+      void vscode.window.showInformationMessage(result.message);
+    } else {
+      void vscode.window.showErrorMessage(result.message);
+    }
+    await this.monitors.refresh(database).catch(() => undefined);
+    return result;
+  }
+}
+
+export function describeForConfirmation(s: Session): string {
+  const lines = [`pid: ${s.pid}`];
+  if (s.user) lines.push(`user: ${s.user}`);
+  if (s.application) lines.push(`application: ${s.application}`);
+  if (s.clientAddress) lines.push(`client: ${s.clientAddress}`);
+  if (s.state) lines.push(`state: ${s.state}${s.stateSeconds !== null ? ` for ${formatDuration(s.stateSeconds)}` : ''}`);
+  if (s.query) lines.push(`query: ${s.query.length > QUERY_PREVIEW_CHARS ? s.query.slice(0, QUERY_PREVIEW_CHARS) + '…' : s.query}`);
+  return lines.join('\n');
+}

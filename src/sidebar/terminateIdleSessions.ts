@@ -1,0 +1,109 @@
+// "Terminate Idle Sessions…": pick a database, the states and a minimum age, then tick exactly
+// the sessions to terminate in a preview of the ones that match. Only client backends, never the
+// monitor's own (findIdleSessions guarantees both); the result says how many went.
+import * as vscode from 'vscode';
+import { terminateSessions } from '../postgres/actions';
+import { findIdleSessions, IDLE_STATES, IdleState } from '../postgres/idleSessions';
+import { MonitorManager } from '../postgres/monitors';
+import { Session } from '../postgres/snapshot';
+import { SnapshotStore } from '../postgres/store';
+import { Logger } from '../log';
+import { formatDuration, sessionLabel } from './sessionGroups';
+
+export interface TerminateIdleRequest {
+  database?: string;
+  /** Pre-selected states (from a state group node). */
+  states?: IdleState[];
+}
+
+const DEFAULT_STATES: IdleState[] = ['idle in transaction', 'idle in transaction (aborted)', 'idle'];
+
+export async function terminateIdleSessions(
+  request: TerminateIdleRequest,
+  monitors: MonitorManager,
+  store: SnapshotStore,
+  log: Logger,
+): Promise<number | undefined> {
+  const database = request.database ?? (await pickDatabase(monitors));
+  if (!database) return undefined;
+  // Keep the database polled while the user decides, so the preview is fresh.
+  const lease = monitors.lease(database, 'terminate-idle');
+  try {
+    await monitors.refresh(database).catch(() => undefined);
+    const states = await pickStates(request.states ?? DEFAULT_STATES);
+    if (!states) return undefined;
+    const minAge = await vscode.window.showInputBox({
+      title: `Terminate Idle Sessions on ${database} (2/3)`,
+      prompt: 'Minimum time in that state, in seconds',
+      value: '60',
+      validateInput: (v) => (/^\d+$/.test(v.trim()) ? undefined : 'Enter a whole number of seconds (0 for any age)'),
+    });
+    if (minAge === undefined) return undefined;
+    await monitors.refresh(database).catch(() => undefined);
+    const snapshot = store.get(database)?.snapshot;
+    if (!snapshot) {
+      void vscode.window.showErrorMessage(`${database} is not connected: there are no sessions to preview.`);
+      return undefined;
+    }
+    const candidates = findIdleSessions(snapshot, { states, minAgeSeconds: Number(minAge.trim()) });
+    if (candidates.length === 0) {
+      void vscode.window.showInformationMessage(`No ${states.join(' / ')} sessions on ${database} have been in that state for ${minAge.trim()} s or more.`);
+      return 0;
+    }
+    const chosen = await pickSessions(database, candidates);
+    if (!chosen || chosen.length === 0) return undefined;
+    const monitor = monitors.monitor(database);
+    if (!monitor?.isConnected) {
+      void vscode.window.showErrorMessage(`${database} is not connected; nothing was terminated.`);
+      return undefined;
+    }
+    const result = await terminateSessions(monitor, chosen);
+    const failures = result.results.filter((r) => r.kind !== 'terminated' && r.kind !== 'already-gone');
+    log.info(`terminate idle sessions on ${database}: ${result.terminated} of ${result.requested} terminated`);
+    for (const f of failures) log.warn(`pid ${f.pid}: ${f.message}`);
+    const summary = `Terminated ${result.terminated} of ${result.requested} session${result.requested === 1 ? '' : 's'} on ${database}.`;
+    if (failures.length > 0) void vscode.window.showWarningMessage(`${summary} ${failures[0]?.message ?? ''}`);
+    else void vscode.window.showInformationMessage(summary);
+    await monitors.refresh(database).catch(() => undefined);
+    return result.terminated;
+  } finally {
+    lease.dispose();
+  }
+}
+
+async function pickDatabase(monitors: MonitorManager): Promise<string | undefined> {
+  const names = monitors.names();
+  if (names.length === 0) {
+    void vscode.window.showInformationMessage('No PostgreSQL connections are configured. Use "PostgreSQL Health: Add Connection" first.');
+    return undefined;
+  }
+  if (names.length === 1) return names[0];
+  return vscode.window.showQuickPick(names, { title: 'Terminate Idle Sessions: which database?' });
+}
+
+async function pickStates(preselected: IdleState[]): Promise<IdleState[] | undefined> {
+  const items = IDLE_STATES.map((state) => ({ label: state, picked: preselected.includes(state) }));
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'Terminate Idle Sessions (1/3): which states?',
+    canPickMany: true,
+    placeHolder: 'Sessions in these states are offered for termination',
+  });
+  if (!picked || picked.length === 0) return undefined;
+  return picked.map((p) => p.label);
+}
+
+async function pickSessions(database: string, candidates: Session[]): Promise<Session[] | undefined> {
+  const items = candidates.map((s) => ({
+    label: sessionLabel(s),
+    description: `${s.state ?? ''} ${formatDuration(s.stateSeconds)}`.trim(),
+    detail: s.query ? s.query.replace(/\s+/g, ' ').slice(0, 200) : undefined,
+    picked: true,
+    session: s,
+  }));
+  const picked = await vscode.window.showQuickPick(items, {
+    title: `Terminate Idle Sessions on ${database} (3/3): ${candidates.length} match — untick any to keep`,
+    canPickMany: true,
+    matchOnDetail: true,
+  });
+  return picked?.map((p) => p.session);
+}
