@@ -55,11 +55,12 @@ export async function openClient(resolved: ResolvedConnection, options: OpenOpti
 
 // set_config through pg_settings only touches settings this server version has (idle_session_timeout
 // is PG14+). is_local = false: the monitor runs in autocommit, so it lasts for the session.
+// DateStyle and TimeZone fix the text form of the timestamps the snapshot reads (see snapshotQuery).
 const SETUP_SQL = `
 SELECT pg_backend_pid() AS pid,
        current_setting('server_version_num')::int AS server_version_num,
        (SELECT count(set_config(s.name, v.value, false))
-          FROM (VALUES ('statement_timeout', $1::text), ('idle_session_timeout', '0')) AS v(name, value)
+          FROM (VALUES ('statement_timeout', $1::text), ('idle_session_timeout', '0'), ('DateStyle', 'ISO, MDY'), ('TimeZone', 'UTC')) AS v(name, value)
           JOIN pg_settings s ON s.name = v.name) AS applied`;
 
 function shouldTryNext(sslMode: string, error: unknown): boolean {

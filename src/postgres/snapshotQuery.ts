@@ -1,6 +1,9 @@
-// The one query a refresh runs: sessions, settings, the monitor's role and its own pid in a single
-// round trip. Sessions come back as one JSON array so that timestamps keep their microseconds
-// (backend_start is compared exactly before a terminate; a JS Date would round it to milliseconds).
+// The one round trip a refresh makes: two statements sent together (simple query protocol, one
+// implicit transaction, so both see the same now()): a header row with settings, the monitor's role
+// and its own pid, then one row per session. Plain rows keep the server's share small (the same
+// sessions as one JSON array cost about twice the server time). Timestamps come back as text so they
+// keep their microseconds: backend_start is compared exactly before a terminate, and a JS Date would
+// round it to milliseconds. openClient sets DateStyle ISO and TimeZone UTC, which fixes their shape.
 import type { QueryResult, QueryResultRow } from 'pg';
 import { MonitorRole, ServerSettings, Session, Snapshot } from './snapshot';
 
@@ -29,7 +32,7 @@ const SETTING_NAMES = [
  */
 const TAKES_A_SLOT = `(a.backend_type = 'client backend' OR (a.backend_type IS NULL AND a.datid IS NOT NULL AND a.usesysid IS NOT NULL))`;
 
-/** The snapshot SQL for a server version (server_version_num). It has no inputs. */
+/** The snapshot SQL for a server version (server_version_num): two statements, no inputs. */
 export function snapshotSql(serverVersionNum: number): string {
   // pg_use_reserved_connections exists from PostgreSQL 16 on; naming it earlier is an error.
   const reservedRole = serverVersionNum >= 160000 ? `pg_has_role('pg_use_reserved_connections', 'USAGE')` : 'false';
@@ -37,7 +40,7 @@ export function snapshotSql(serverVersionNum: number): string {
   return `/* pg-health monitor snapshot */
 SELECT
   pg_backend_pid() AS monitor_pid,
-  to_json(now()) #>> '{}' AS taken_at,
+  now()::text AS taken_at,
   current_setting('server_version_num')::int AS server_version_num,
   current_setting('server_version') AS server_version,
   (SELECT json_object_agg(name, json_build_array(setting, reset_val, pending_restart))
@@ -46,37 +49,35 @@ SELECT
   (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS is_superuser,
   pg_has_role('pg_read_all_stats', 'USAGE') AS can_read_all_stats,
   pg_has_role('pg_signal_backend', 'USAGE') AS can_signal_backend,
-  ${reservedRole} AS can_use_reserved_connections,
-  (SELECT coalesce(json_agg(s), '[]'::json) FROM (
-     SELECT
-       a.pid,
-       a.backend_start,
-       a.usename AS user,
-       a.datname AS database,
-       a.application_name AS application,
-       host(a.client_addr) AS client_address,
-       a.state,
-       a.backend_type,
-       a.query,
-       a.query_start,
-       a.xact_start,
-       a.state_change,
-       -- greatest() skips NULLs, so the NULL check keeps "no transaction" from becoming 0.
-       CASE WHEN a.state_change IS NOT NULL THEN greatest(0, round(extract(epoch FROM now() - a.state_change)::numeric, 3)) END AS state_seconds,
-       CASE WHEN a.xact_start IS NOT NULL THEN greatest(0, round(extract(epoch FROM now() - a.xact_start)::numeric, 3)) END AS transaction_seconds,
-       a.wait_event_type,
-       a.wait_event,
-       -- pg_blocking_pids locks the whole lock manager; only a session waiting on a lock can be blocked.
-       CASE WHEN a.wait_event_type = 'Lock' THEN pg_blocking_pids(a.pid) ELSE '{}'::int[] END AS blocked_by,
-       a.pid = pg_backend_pid() AS is_monitor,
-       a.backend_type IS NOT NULL AS visible
-     FROM pg_stat_activity a
-     WHERE ${TAKES_A_SLOT}
-     ORDER BY a.pid
-  ) s) AS sessions`;
+  ${reservedRole} AS can_use_reserved_connections;
+SELECT
+  a.pid,
+  a.backend_start::text AS backend_start,
+  a.usename,
+  a.datname,
+  a.application_name,
+  host(a.client_addr) AS client_address,
+  a.state,
+  a.backend_type,
+  a.query,
+  a.query_start::text AS query_start,
+  a.xact_start::text AS xact_start,
+  a.state_change::text AS state_change,
+  -- greatest() skips NULLs, so the NULL check keeps "no transaction" from becoming 0.
+  CASE WHEN a.state_change IS NOT NULL THEN greatest(0, extract(epoch FROM now() - a.state_change)::float8) END AS state_seconds,
+  CASE WHEN a.xact_start IS NOT NULL THEN greatest(0, extract(epoch FROM now() - a.xact_start)::float8) END AS transaction_seconds,
+  a.wait_event_type,
+  a.wait_event,
+  -- pg_blocking_pids locks the whole lock manager; only a session waiting on a lock can be blocked.
+  CASE WHEN a.wait_event_type = 'Lock' THEN pg_blocking_pids(a.pid) END AS blocked_by,
+  a.pid = pg_backend_pid() AS is_monitor,
+  a.backend_type IS NOT NULL AS visible
+FROM pg_stat_activity a
+WHERE ${TAKES_A_SLOT}
+ORDER BY a.pid`;
 }
 
-interface SnapshotRow {
+export interface SnapshotHeaderRow {
   monitor_pid: number;
   taken_at: string;
   server_version_num: number;
@@ -87,21 +88,45 @@ interface SnapshotRow {
   can_read_all_stats: boolean;
   can_signal_backend: boolean;
   can_use_reserved_connections: boolean;
-  sessions: unknown[];
 }
 
-/** Runs the snapshot query once and builds the Snapshot. */
+export interface SessionRow {
+  pid: number;
+  backend_start: string | null;
+  usename: string | null;
+  datname: string | null;
+  application_name: string | null;
+  client_address: string | null;
+  state: string | null;
+  backend_type: string | null;
+  query: string | null;
+  query_start: string | null;
+  xact_start: string | null;
+  state_change: string | null;
+  state_seconds: number | null;
+  transaction_seconds: number | null;
+  wait_event_type: string | null;
+  wait_event: string | null;
+  blocked_by: number[] | null;
+  is_monitor: boolean;
+  visible: boolean;
+}
+
+/** Runs the snapshot statements in one round trip and builds the Snapshot. */
 export async function takeSnapshot(runner: SqlRunner, connection: string, serverVersionNum: number): Promise<Snapshot> {
-  const result = await runner.query<SnapshotRow>(snapshotSql(serverVersionNum));
-  const row = result.rows[0];
-  if (!row) throw new Error('the snapshot query returned no row');
-  return buildSnapshot(connection, row);
+  // Several statements in one simple-protocol query: pg resolves with one result per statement.
+  const results = (await runner.query(snapshotSql(serverVersionNum))) as unknown;
+  if (!Array.isArray(results) || results.length !== 2) throw new Error('the snapshot query did not return its two results');
+  const [header, sessions] = results as [QueryResult<SnapshotHeaderRow>, QueryResult<SessionRow>];
+  const row = header.rows[0];
+  if (!row) throw new Error('the snapshot query returned no header row');
+  return buildSnapshot(connection, row, sessions.rows);
 }
 
 /** Pure: the query's row to a Snapshot (exported for tests). */
-export function buildSnapshot(connection: string, row: SnapshotRow): Snapshot {
+export function buildSnapshot(connection: string, row: SnapshotHeaderRow, sessionRows: readonly SessionRow[]): Snapshot {
   const settings = toSettings(row);
-  const sessions = row.sessions.map(toSession);
+  const sessions = sessionRows.map(toSession);
   const role: MonitorRole = {
     name: row.role_name,
     isSuperuser: row.is_superuser === true,
@@ -118,7 +143,7 @@ export function buildSnapshot(connection: string, row: SnapshotRow): Snapshot {
   }
   return {
     connection,
-    takenAt: row.taken_at,
+    takenAt: isoTimestamp(row.taken_at) ?? row.taken_at,
     settings,
     role,
     monitorPid: row.monitor_pid,
@@ -130,7 +155,7 @@ export function buildSnapshot(connection: string, row: SnapshotRow): Snapshot {
   };
 }
 
-function toSettings(row: SnapshotRow): ServerSettings {
+function toSettings(row: SnapshotHeaderRow): ServerSettings {
   const all = row.settings ?? {};
   const current = (name: string): number | null => numberOrNull(all[name]?.[0]);
   // The timeouts are reported as the server hands them to new sessions (reset_val), not the values the
@@ -149,34 +174,39 @@ function toSettings(row: SnapshotRow): ServerSettings {
   };
 }
 
-function toSession(value: unknown): Session {
-  const r = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
-  const blockedBy = Array.isArray(r.blocked_by) ? (r.blocked_by as unknown[]).filter((p): p is number => typeof p === 'number') : [];
+function toSession(r: SessionRow): Session {
   return {
-    pid: typeof r.pid === 'number' ? r.pid : 0,
-    backendStart: stringOrNull(r.backend_start),
-    user: stringOrNull(r.user),
-    database: stringOrNull(r.database),
-    application: stringOrNull(r.application),
-    clientAddress: stringOrNull(r.client_address),
-    state: stringOrNull(r.state),
-    backendType: stringOrNull(r.backend_type),
-    query: stringOrNull(r.query),
-    queryStart: stringOrNull(r.query_start),
-    transactionStart: stringOrNull(r.xact_start),
-    stateChange: stringOrNull(r.state_change),
-    stateSeconds: numberOrNull(r.state_seconds),
-    transactionSeconds: numberOrNull(r.transaction_seconds),
-    waitEventType: stringOrNull(r.wait_event_type),
-    waitEvent: stringOrNull(r.wait_event),
-    blockedBy,
-    isMonitor: r.is_monitor === true,
-    visible: r.visible === true,
+    pid: r.pid,
+    backendStart: isoTimestamp(r.backend_start),
+    user: r.usename,
+    database: r.datname,
+    application: r.application_name,
+    clientAddress: r.client_address,
+    state: r.state,
+    backendType: r.backend_type,
+    query: r.query,
+    queryStart: isoTimestamp(r.query_start),
+    transactionStart: isoTimestamp(r.xact_start),
+    stateChange: isoTimestamp(r.state_change),
+    stateSeconds: r.state_seconds === null ? null : Math.round(r.state_seconds * 1000) / 1000,
+    transactionSeconds: r.transaction_seconds === null ? null : Math.round(r.transaction_seconds * 1000) / 1000,
+    waitEventType: r.wait_event_type,
+    waitEvent: r.wait_event,
+    blockedBy: r.blocked_by ?? [],
+    isMonitor: r.is_monitor,
+    visible: r.visible,
   };
 }
 
-function stringOrNull(value: unknown): string | null {
-  return typeof value === 'string' ? value : null;
+/**
+ * '2026-11-25 15:08:26.929531+00' (DateStyle ISO) to '2026-11-25T15:08:26.929531+00:00', which both
+ * JavaScript and PostgreSQL read back exactly. Anything else is passed through unchanged.
+ */
+export function isoTimestamp(text: string | null): string | null {
+  if (text === null) return null;
+  const match = /^(\d{4,}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?)([+-]\d\d)(?::?(\d\d))?$/.exec(text);
+  if (!match) return text;
+  return `${match[1]}T${match[2]}${match[3]}:${match[4] ?? '00'}`;
 }
 
 function numberOrNull(value: unknown): number | null {
