@@ -160,6 +160,18 @@ for (const version of ['default', '12', 'debian'] as PostgresVersion[]) {
       assert.match(status.reason, /database missing/i);
     });
 
+    it('ssl "prefer" falls back to a plain connection on a server without TLS; "require" fails saying so', async () => {
+      const s = server as PgServer;
+      monitor = newMonitor({ ...configFor(s), ssl: 'prefer' }, secretOnly(s.password), store);
+      monitor.start();
+      await waitLive(monitor);
+      await monitor.stop();
+      monitor = newMonitor({ ...configFor(s), ssl: 'require' }, secretOnly(s.password), store);
+      monitor.start();
+      const status = await waitFor('failed', () => (monitor?.status.kind === 'failed' ? monitor.status : undefined));
+      assert.match(status.reason, /does not support TLS/);
+    });
+
     it('a missing password says where passwords come from', async () => {
       const s = server as PgServer;
       monitor = newMonitor(configFor(s), secretOnly(undefined), store);
