@@ -1,0 +1,65 @@
+// The dynamic oracle for JS/TS: every fixture function runs against a real PostgreSQL with a real pg
+// Pool, normally and under injected faults; a client stays checked out after some run exactly when
+// the analyser reports a leak for that function.
+import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import type { FunctionReport } from '../../oracle/faults';
+import { startPostgres, type PgServer } from '../../support/postgresServer';
+import { isFixture, loadCorpus } from './corpus';
+import { analyserVerdicts, disagreements, SKIP_FILE } from './oracleSupport';
+
+const run = promisify(execFile);
+const runner = path.join(__dirname, '..', '..', 'oracle', 'jsRunner.js');
+const files = loadCorpus().filter((f) => f.language !== 'python');
+
+async function runFixtures(file: string, connectionString: string, names: string[]): Promise<FunctionReport[]> {
+  const { stdout } = await run(process.execPath, [runner, file, connectionString, JSON.stringify(names)], {
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 240_000,
+  });
+  return JSON.parse(stdout) as FunctionReport[];
+}
+
+describe('dynamic oracle: JS/TS fixtures against PostgreSQL with a pg Pool', function () {
+  this.timeout(300_000);
+  let server: PgServer | undefined;
+  const runs = new Map<string, Promise<FunctionReport[]>>();
+
+  before(async () => {
+    server = await startPostgres({ maxConnections: 200 });
+    // One runner process per file, all at once: each uses a pool of at most 4 connections.
+    for (const file of files.filter((f) => !SKIP_FILE.test(f.text))) {
+      const names = file.functions.filter(isFixture).map((f) => f.name);
+      const reports = runFixtures(file.absolute, server.connectionString, names);
+      reports.catch(() => undefined); // awaited (and reported) by the file's test
+      runs.set(file.relative, reports);
+    }
+  });
+
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('skips only fixture files that say why (a driver that is not installed)', () => {
+    const skipped = files.filter((f) => SKIP_FILE.test(f.text));
+    assert.ok(skipped.length <= 1, `too many skipped files: ${skipped.map((f) => f.relative).join(', ')}`);
+  });
+
+  for (const file of files.filter((f) => !SKIP_FILE.test(f.text))) {
+    it(`${file.relative}: a client stays checked out exactly when the analyser reports a leak`, async () => {
+      const reports = await (runs.get(file.relative) as Promise<FunctionReport[]>);
+      const verdicts = await analyserVerdicts(file);
+      assert.deepEqual(disagreements(reports, verdicts), []);
+      // pg throws on a second release: every double-release fixture must have made it throw for real.
+      for (const fn of file.functions.filter((f) => f.expectations.some((e) => e.rule === 'double-release'))) {
+        const report = reports.find((r) => r.name === fn.name);
+        assert.ok(
+          report?.runs.some((r) => r.error?.includes('already been released')),
+          `${fn.name}: expected pg to throw on the double release in some run`,
+        );
+      }
+    });
+  }
+});
