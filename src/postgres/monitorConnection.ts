@@ -65,6 +65,8 @@ export class MonitorConnection implements SqlRunner {
   private versionNum: number | undefined;
   private lastError: DescribedError | undefined;
   private disposed = false;
+  /** The previous client's close; a new connection waits for it so two never overlap. */
+  private closing: Promise<void> = Promise.resolve();
 
   constructor(options: MonitorConnectionOptions) {
     this.name = options.name;
@@ -116,7 +118,7 @@ export class MonitorConnection implements SqlRunner {
     const client = this.client;
     this.dropClient();
     const pending = this.connecting;
-    if (client) await endQuietly(client);
+    if (client) await this.close(client);
     if (pending) await pending;
     if (!this.running) this.setStatus({ kind: 'idle' });
   }
@@ -235,6 +237,7 @@ export class MonitorConnection implements SqlRunner {
   private async openOnce(epoch: number): Promise<void> {
     let opened: Awaited<ReturnType<typeof openClient>>;
     let target = this.config.name;
+    await this.closing;
     try {
       const resolved = await resolveConnection(this.config, this.passwords, { connectTimeoutMs: this.connectTimeoutMs });
       target = describeTarget(resolved.target);
@@ -251,7 +254,7 @@ export class MonitorConnection implements SqlRunner {
     }
     if (epoch !== this.epoch || !this.running) {
       // stop() happened while connecting: this client must not become a second connection.
-      await endQuietly(opened.client);
+      await this.close(opened.client);
       this.connecting = undefined;
       this.restartIfWanted();
       return;
@@ -276,9 +279,22 @@ export class MonitorConnection implements SqlRunner {
   private connectionLost(client: Client, error: unknown): void {
     if (client !== this.client) return;
     this.dropClient();
-    void endQuietly(client);
+    void this.close(client);
     if (!this.running) return;
     this.failed(error, this.config.name);
+  }
+
+  /** Ends a client; waits at most 2 s (a dead network path can hold a graceful close for minutes). */
+  private close(client: Client): Promise<void> {
+    let timer: TimerHandle | undefined;
+    const capped = new Promise<void>((resolve) => {
+      timer = this.timers.setTimeout(resolve, 2_000);
+    });
+    const closed = Promise.race([endQuietly(client), capped]).finally(() => {
+      if (timer !== undefined) this.timers.clearTimeout(timer);
+    });
+    this.closing = closed;
+    return closed;
   }
 
   private dropClient(): void {

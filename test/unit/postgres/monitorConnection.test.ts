@@ -124,6 +124,27 @@ for (const version of ['default', '12', 'debian'] as PostgresVersion[]) {
       }
     });
 
+    it('start, stop and retry in quick succession leave exactly one connection', async () => {
+      const s = server as PgServer;
+      monitor = newMonitor(configFor(s), secretOnly(s.password), store);
+      const m = monitor;
+      for (let i = 0; i < 10; i++) {
+        m.start();
+        void m.stop();
+        m.start();
+        m.retry();
+        void m.refresh();
+      }
+      await waitLive(m);
+      await waitFor('exactly the live monitor session', async () => {
+        const pids = await observe(monitorSessions);
+        return pids.length === 1 && pids[0] === m.monitorPid;
+      });
+      // Nothing late shows up: closed attempts stay closed.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.deepEqual(await observe(monitorSessions), [m.monitorPid]);
+    });
+
     it('stops: the monitor session leaves pg_stat_activity and the status is idle', async () => {
       const s = server as PgServer;
       monitor = newMonitor(configFor(s), secretOnly(s.password), store);
