@@ -149,14 +149,28 @@ export class MonitorManager {
     if (!this.isPaused) return;
     this.isPaused = false;
     // Views come back to fresh data at once rather than after one interval.
-    void this.refresh();
+    this.poll();
     this.schedulePoll(true);
   }
 
-  /** Refreshes one database, or every leased one. */
+  /**
+   * Refreshes one database, or every leased one, with a snapshot taken after this call (after an
+   * action, or the Refresh command). The interval's polls instead skip a database still refreshing.
+   */
   async refresh(name?: string): Promise<void> {
-    const targets = name !== undefined ? [this.entries.get(name)] : [...this.entries.entries()].filter(([n]) => this.isLeased(n)).map(([, e]) => e);
-    await Promise.all(targets.map((entry) => entry?.monitor.refresh()));
+    await Promise.all(this.targets(name).map((entry) => entry.monitor.refreshAfterActions()));
+  }
+
+  private poll(): void {
+    for (const entry of this.targets(undefined)) void entry.monitor.refresh();
+  }
+
+  private targets(name: string | undefined): Entry[] {
+    if (name !== undefined) {
+      const entry = this.entries.get(name);
+      return entry ? [entry] : [];
+    }
+    return [...this.entries.entries()].filter(([n]) => this.isLeased(n)).map(([, e]) => e);
   }
 
   /** Reconnects a failed or waiting database now (after the user fixed the password, say). */
@@ -215,7 +229,7 @@ export class MonitorManager {
     if (![...this.entries.keys()].some((name) => this.isLeased(name))) return;
     this.pollTimer = this.timers.setTimeout(() => {
       this.pollTimer = undefined;
-      void this.refresh();
+      this.poll();
       this.schedulePoll(false);
     }, this.interval);
   }
