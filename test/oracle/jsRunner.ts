@@ -135,6 +135,8 @@ async function main(): Promise<void> {
   if (!file || !connectionString || !namesJson) throw new Error('usage: jsRunner FIXTURE CONNECTION_STRING NAMES_JSON');
   process.on('unhandledRejection', (reason) => stray.push(`unhandled rejection: ${reason instanceof Error ? reason.message : String(reason)}`));
   process.on('uncaughtException', (err) => stray.push(`uncaught exception: ${err.message}`));
+  // Fixtures may log; stdout carries the report alone.
+  console.log = (...args: unknown[]) => console.error(...args);
   injectQueryFaults();
   const exported = loadFixture(path.resolve(file));
   const releaseKept = (exported._releaseKept ?? exported._release_kept) as Fixture | undefined;
