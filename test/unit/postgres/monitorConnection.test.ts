@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Client } from 'pg';
 import { ConnectionConfig } from '../../../src/postgres/connectionConfig';
 import { PasswordSources } from '../../../src/postgres/connectionOptions';
@@ -355,5 +357,37 @@ describe('a monitoring role with pg_use_reserved_connections (PostgreSQL 18)', f
     assert.equal(snapshot.capacity, 7);
     assert.equal(snapshot.used, 8);
     assert.equal(snapshot.role.canUseReservedConnections, true);
+  });
+});
+
+describe('a server that only accepts TLS connections (PostgreSQL 18)', function () {
+  let server: PgServer | undefined;
+  let monitor: MonitorConnection | undefined;
+
+  before(async function () {
+    if (!isVersionAvailable('default')) this.skip();
+    server = await startPostgres({ version: 'default' });
+    const admin = await server.connect();
+    try {
+      // Only hostssl lines: a plain TCP connection finds no pg_hba.conf entry ("no encryption").
+      const hba = path.join(server.dataDir, 'pg_hba.conf');
+      fs.writeFileSync(hba, 'local all all scram-sha-256\nhostssl all all 127.0.0.1/32 scram-sha-256\n');
+      await admin.query('SELECT pg_reload_conf()');
+    } finally {
+      await admin.end();
+    }
+  });
+
+  after(async () => {
+    await monitor?.stop();
+    await server?.stop();
+  });
+
+  it('ssl "disable" fails saying that TLS is required', async () => {
+    const s = server as PgServer;
+    monitor = newMonitor(configFor(s), secretOnly(s.password));
+    monitor.start();
+    const status = await waitFor('failed', () => (monitor?.status.kind === 'failed' ? monitor.status : undefined));
+    assert.match(status.reason, /only accepts TLS/);
   });
 });
