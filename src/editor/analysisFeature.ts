@@ -1,0 +1,70 @@
+// The analyser in the editor: diagnostics for open JS/TS/Python documents, the "Analyze Workspace"
+// command, and the findings count the dashboard shows. extension.ts calls registerAnalysisFeature once.
+import * as vscode from 'vscode';
+import { setWasmDirectory, type RuleId } from '../analysis/analyzer';
+import { AnalysisDiagnostics } from './analysisDiagnostics';
+import { affectsAnalysisSettings, readAnalysisSettings } from './analysisSettings';
+import { ANALYZE_WORKSPACE_COMMAND, analyzeWorkspaceCommand } from './analyzeWorkspaceCommand';
+import type { FeatureLog } from './featureLog';
+import { OpenDocumentAnalysis } from './openDocumentAnalysis';
+import { WorkspaceScanner } from './workspaceScan';
+
+export interface AnalysisFeature {
+  dispose(): void;
+  /** Findings currently in the Problems panel, by rule id (every rule present, most often 0). */
+  findingsSummary(): Record<string, number>;
+  /** Fires when findingsSummary() may have changed. */
+  onDidChangeFindings: vscode.Event<void>;
+}
+
+export function registerAnalysisFeature(context: vscode.ExtensionContext, log: FeatureLog): AnalysisFeature {
+  // Only a path is recorded here; tree-sitter and the grammars load on the first analysis.
+  setWasmDirectory(vscode.Uri.joinPath(context.extensionUri, 'dist', 'wasm').fsPath);
+  const docsFor = (rule: RuleId): vscode.Uri => vscode.Uri.joinPath(context.extensionUri, 'docs', 'rules', `${rule}.md`);
+  const diagnostics = new AnalysisDiagnostics(docsFor);
+  const scanner = new WorkspaceScanner(diagnostics, log);
+  const documents = new OpenDocumentAnalysis(diagnostics, readAnalysisSettings, (uri) => scanner.isScanned(uri), log);
+
+  const settingsChanged = (): void => {
+    const settings = readAnalysisSettings();
+    if (!settings.enable) {
+      scanner.reset();
+      documents.cancelPending();
+      diagnostics.clear();
+      return;
+    }
+    documents.restart();
+    // Findings of files that are not open were computed with the old catalogue or excludes.
+    if (scanner.hasScanned) {
+      scanner.run(settings, false).then(undefined, (err: unknown) => log.error('Re-analysing the workspace failed', err));
+    }
+  };
+
+  const disposables: vscode.Disposable[] = [
+    diagnostics,
+    scanner,
+    documents,
+    vscode.commands.registerCommand(ANALYZE_WORKSPACE_COMMAND, () => analyzeWorkspaceCommand(scanner, readAnalysisSettings(), log)),
+    vscode.workspace.onDidOpenTextDocument((d) => documents.schedule(d, 0)),
+    vscode.workspace.onDidChangeTextDocument((e) => {
+      if (e.contentChanges.length > 0) documents.schedule(e.document);
+    }),
+    vscode.workspace.onDidCloseTextDocument((d) => documents.closed(d)),
+    vscode.workspace.onDidDeleteFiles((e) => e.files.forEach((uri) => diagnostics.deleteUnder(uri))),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (affectsAnalysisSettings(e)) settingsChanged();
+    }),
+    // Trust makes the workspace's own acquire/release settings count.
+    vscode.workspace.onDidGrantWorkspaceTrust(settingsChanged),
+  ];
+  // Documents already open when the extension activates; scheduled, so activation itself stays light.
+  for (const document of vscode.workspace.textDocuments) documents.schedule(document, 0);
+
+  return {
+    dispose: () => {
+      for (const d of disposables.reverse()) d.dispose();
+    },
+    findingsSummary: () => diagnostics.summary(),
+    onDidChangeFindings: diagnostics.onDidChange,
+  };
+}

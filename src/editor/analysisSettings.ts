@@ -1,0 +1,68 @@
+// The `pgHealth.analysis.*` settings, read once per use so that a change applies on the next run.
+import * as vscode from 'vscode';
+import type { AnalyzerOptions, ExtraAcquire, ExtraRelease } from '../analysis/analyzer';
+
+export interface AnalysisSettings {
+  enable: boolean;
+  /** Globs relative to each workspace folder, from `pgHealth.analysis.exclude`. */
+  exclude: string[];
+  /** Extra catalogue entries for the analyser. */
+  options: AnalyzerOptions;
+}
+
+const SECTION = 'pgHealth.analysis';
+
+export function readAnalysisSettings(): AnalysisSettings {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  return {
+    enable: config.get<boolean>('enable', true) !== false,
+    exclude: stringArray(config.get<unknown>('exclude')),
+    options: {
+      acquire: catalogueSetting(config, 'acquire').flatMap(toExtraAcquire),
+      release: catalogueSetting(config, 'release').flatMap(toExtraRelease),
+    },
+  };
+}
+
+export function affectsAnalysisSettings(event: vscode.ConfigurationChangeEvent): boolean {
+  return event.affectsConfiguration(SECTION);
+}
+
+/**
+ * `acquire` and `release` are restrictedConfigurations: a repository someone just cloned must not be
+ * able to redefine what counts as a release. Untrusted, only the user's own (global) value counts.
+ */
+function catalogueSetting(config: vscode.WorkspaceConfiguration, key: 'acquire' | 'release'): unknown[] {
+  if (vscode.workspace.isTrusted) return arrayOf(config.get<unknown>(key));
+  const inspected = config.inspect<unknown>(key);
+  return arrayOf(inspected?.globalValue ?? inspected?.defaultValue);
+}
+
+function arrayOf(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function stringArray(value: unknown): string[] {
+  return arrayOf(value).filter((v): v is string => typeof v === 'string' && v.trim() !== '');
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+// Settings are hand-edited JSON: entries of the wrong shape are dropped rather than trusted.
+function toExtraAcquire(entry: unknown): ExtraAcquire[] {
+  if (!isRecord(entry) || typeof entry['call'] !== 'string' || entry['call'] === '') return [];
+  const extra: ExtraAcquire = { call: entry['call'] };
+  if (typeof entry['language'] === 'string') extra.language = entry['language'];
+  if (typeof entry['release'] === 'string' && entry['release'] !== '') extra.release = entry['release'];
+  return [extra];
+}
+
+function toExtraRelease(entry: unknown): ExtraRelease[] {
+  if (!isRecord(entry) || typeof entry['call'] !== 'string' || entry['call'] === '') return [];
+  const extra: ExtraRelease = { call: entry['call'] };
+  if (typeof entry['language'] === 'string') extra.language = entry['language'];
+  if (typeof entry['argument'] === 'number' && Number.isInteger(entry['argument']) && entry['argument'] >= 0) extra.argument = entry['argument'];
+  return [extra];
+}

@@ -1,0 +1,92 @@
+// Analyses open documents as the user types: debounced per document, the latest text wins, and a
+// result computed for an older version (or older settings) is dropped instead of shown.
+import * as vscode from 'vscode';
+import { analyzeText } from '../analysis/analyzer';
+import type { AnalysisDiagnostics } from './analysisDiagnostics';
+import { analysedLanguage, DEPENDENCY_EXCLUDES, matchesAnyGlob } from './analysisScope';
+import type { AnalysisSettings } from './analysisSettings';
+import type { FeatureLog } from './featureLog';
+
+/** Long enough that a burst of keystrokes is analysed once, short enough to feel live. */
+export const CHANGE_DEBOUNCE_MS = 300;
+
+export class OpenDocumentAnalysis implements vscode.Disposable {
+  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Bumped when settings change, so that analyses started under the old ones are dropped. */
+  private generation = 0;
+
+  constructor(
+    private readonly diagnostics: AnalysisDiagnostics,
+    private readonly settings: () => AnalysisSettings,
+    /** Files a workspace scan reported on keep their diagnostics when closed. */
+    private readonly keepWhenClosed: (uri: vscode.Uri) => boolean,
+    private readonly log: FeatureLog,
+  ) {}
+
+  /** Analyses `document` after `delayMs`, replacing any analysis already scheduled for it. */
+  schedule(document: vscode.TextDocument, delayMs = CHANGE_DEBOUNCE_MS): void {
+    const key = document.uri.toString();
+    const pending = this.timers.get(key);
+    if (pending !== undefined) clearTimeout(pending);
+    const settings = this.settings();
+    const language = analysedLanguage(document);
+    if (!settings.enable || !language) {
+      this.timers.delete(key);
+      return;
+    }
+    if (matchesAnyGlob(document, [...DEPENDENCY_EXCLUDES, ...settings.exclude])) {
+      this.timers.delete(key);
+      this.diagnostics.delete(document.uri);
+      return;
+    }
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        void this.analyze(document, settings);
+      }, delayMs),
+    );
+  }
+
+  closed(document: vscode.TextDocument): void {
+    const key = document.uri.toString();
+    const pending = this.timers.get(key);
+    if (pending !== undefined) clearTimeout(pending);
+    this.timers.delete(key);
+    if (!this.keepWhenClosed(document.uri)) this.diagnostics.delete(document.uri);
+  }
+
+  /** Settings changed: drop what is in flight and analyse every open document again. */
+  restart(): void {
+    this.generation++;
+    this.cancelPending();
+    for (const document of vscode.workspace.textDocuments) this.schedule(document, 0);
+  }
+
+  cancelPending(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private async analyze(document: vscode.TextDocument, settings: AnalysisSettings): Promise<void> {
+    const language = analysedLanguage(document);
+    if (!language || document.isClosed) return;
+    const version = document.version;
+    const generation = this.generation;
+    const started = Date.now();
+    try {
+      // The first call loads tree-sitter and the grammar: only now, never at activation.
+      const findings = await analyzeText(document.getText(), language, settings.options);
+      if (document.isClosed || document.version !== version || generation !== this.generation) return;
+      this.diagnostics.set(document.uri, findings);
+      const elapsed = Date.now() - started;
+      if (elapsed > 1000) this.log.info(`Analysing ${document.uri.fsPath} took ${elapsed} ms`);
+    } catch (err) {
+      this.log.error(`Analysing ${document.uri.fsPath} failed`, err);
+    }
+  }
+
+  dispose(): void {
+    this.cancelPending();
+  }
+}

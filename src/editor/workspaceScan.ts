@@ -1,0 +1,206 @@
+// "Analyze Workspace": lists the files, reads them, analyses them in chunks with summaries across
+// files, and fills the Problems panel chunk by chunk behind a cancellable progress notification.
+import * as vscode from 'vscode';
+import { analyzeWorkspace, languageForPath, MAX_FILE_CHARS, type Finding, type LanguageId, type SourceFile } from '../analysis/analyzer';
+import type { AnalysisDiagnostics } from './analysisDiagnostics';
+import type { AnalysisSettings } from './analysisSettings';
+import type { FeatureLog } from './featureLog';
+import { planChunks, summaryCandidateTest } from './scanChunks';
+import { findWorkspaceFiles } from './workspaceFiles';
+
+export interface ScanOutcome {
+  filesScanned: number;
+  filesWithFindings: number;
+  findings: number;
+  /** Files listed but not analysed, by reason (too-large, binary, unparsable, unreadable, …). */
+  skipped: Record<string, number>;
+  cancelled: boolean;
+}
+
+interface ScannedFile extends SourceFile {
+  uri: vscode.Uri;
+  /** Set when the text came from an open editor: results for an older version are dropped. */
+  version?: number;
+}
+
+const READ_BATCH = 64;
+/** Share of the progress bar for reading; analysing takes the rest. */
+const READ_SHARE = 20;
+
+type Progress = vscode.Progress<{ message?: string; increment?: number }>;
+
+export class WorkspaceScanner implements vscode.Disposable {
+  private running: vscode.CancellationTokenSource | undefined;
+  /** Files in the last scan's result: their diagnostics outlive closing them. */
+  private scanned = new Set<string>();
+
+  constructor(
+    private readonly diagnostics: AnalysisDiagnostics,
+    private readonly log: FeatureLog,
+  ) {}
+
+  isScanned(uri: vscode.Uri): boolean {
+    return this.scanned.has(uri.toString());
+  }
+
+  get hasScanned(): boolean {
+    return this.scanned.size > 0;
+  }
+
+  /** Forgets the scan (analysis turned off); diagnostics are the caller's to clear. */
+  reset(): void {
+    this.running?.cancel();
+    this.scanned.clear();
+  }
+
+  /**
+   * Scans the workspace, replacing a scan in progress. `interactive` shows a cancellable notification;
+   * otherwise (re-runs after a settings change) progress shows in the status bar only.
+   */
+  run(settings: AnalysisSettings, interactive: boolean): Thenable<ScanOutcome> {
+    this.running?.cancel();
+    const source = new vscode.CancellationTokenSource();
+    this.running = source;
+    return vscode.window.withProgress(
+      {
+        location: interactive ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window,
+        title: 'PostgreSQL Health: analysing the workspace',
+        cancellable: interactive,
+      },
+      async (progress, token) => {
+        const forward = token.onCancellationRequested(() => source.cancel());
+        try {
+          return await this.scan(settings, progress, source.token);
+        } finally {
+          forward.dispose();
+          if (this.running === source) this.running = undefined;
+          source.dispose();
+        }
+      },
+    );
+  }
+
+  private async scan(settings: AnalysisSettings, progress: Progress, token: vscode.CancellationToken): Promise<ScanOutcome> {
+    const outcome: ScanOutcome = { filesScanned: 0, filesWithFindings: 0, findings: 0, skipped: {}, cancelled: false };
+    const skip = (reason: string, uri: vscode.Uri): void => {
+      outcome.skipped[reason] = (outcome.skipped[reason] ?? 0) + 1;
+      this.log.info(`Analyze Workspace skipped ${uri.fsPath || uri.toString()} (${reason})`);
+    };
+    const started = Date.now();
+    progress.report({ message: 'finding files…' });
+    const { uris, truncated } = await findWorkspaceFiles(settings.exclude, token);
+    for (const folder of truncated) this.log.warn(`Analyze Workspace: ${folder} has more matching files than it lists; the rest were not analysed`);
+
+    const files = await this.readAll(uris, progress, token, skip);
+    const extraCalls = [...(settings.options.acquire ?? []).flatMap((a) => [a.call, a.release ?? '']), ...(settings.options.release ?? []).map((r) => r.call)];
+    const mayDefineSummaries = summaryCandidateTest(extraCalls);
+    const chunks = planChunks(files, (f) => mayDefineSummaries(f.text));
+    const seenNow = new Set<string>();
+    let analysed = 0;
+    for (const chunk of chunks) {
+      if (token.isCancellationRequested) break;
+      progress.report({ message: `${analysed}/${files.length} files` });
+      // Let cancellation, typing and other extensions through between chunks.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (token.isCancellationRequested) break;
+      let results;
+      try {
+        results = await analyzeWorkspace([...chunk.members, ...chunk.context], settings.options);
+      } catch (err) {
+        this.log.error(`Analyze Workspace could not analyse ${chunk.members.length} files from ${chunk.members[0]?.path ?? '?'}`, err);
+        for (const file of chunk.members) skip('analyser-error', file.uri);
+        analysed += chunk.members.length;
+        continue;
+      }
+      // A newer scan replaced this one while it analysed: its results must not land after the newer ones.
+      if (token.isCancellationRequested) break;
+      const entries: [vscode.Uri, Finding[]][] = [];
+      chunk.members.forEach((file, index) => {
+        const result = results[index];
+        seenNow.add(file.uri.toString());
+        if (result?.skipped) skip(result.skipped, file.uri);
+        else outcome.filesScanned++;
+        const findings = result?.findings ?? [];
+        // The editor moved on while we analysed: the open-document analysis owns that file's diagnostics.
+        if (file.version !== undefined && openDocument(file.uri)?.version !== file.version) return;
+        entries.push([file.uri, findings]);
+        if (findings.length > 0) {
+          outcome.filesWithFindings++;
+          outcome.findings += findings.length;
+        }
+      });
+      this.diagnostics.setMany(entries);
+      for (const key of seenNow) this.scanned.add(key);
+      analysed += chunk.members.length;
+      progress.report({ increment: ((100 - READ_SHARE) * chunk.members.length) / Math.max(files.length, 1), message: `${analysed}/${files.length} files` });
+    }
+    outcome.cancelled = token.isCancellationRequested;
+    if (!outcome.cancelled) this.forgetFilesNoLongerScanned(seenNow);
+    const skippedCount = Object.values(outcome.skipped).reduce((a, b) => a + b, 0);
+    this.log.info(
+      `Analyze Workspace ${outcome.cancelled ? 'cancelled' : 'finished'} in ${Date.now() - started} ms: ${outcome.findings} findings in ${outcome.filesWithFindings} files, ` +
+        `${outcome.filesScanned} files scanned, ${skippedCount} skipped${skippedCount ? ` (${describeCounts(outcome.skipped)})` : ''}`,
+    );
+    return outcome;
+  }
+
+  private async readAll(uris: readonly vscode.Uri[], progress: Progress, token: vscode.CancellationToken, skip: (reason: string, uri: vscode.Uri) => void): Promise<ScannedFile[]> {
+    const files: ScannedFile[] = [];
+    for (let start = 0; start < uris.length && !token.isCancellationRequested; start += READ_BATCH) {
+      const batch = uris.slice(start, start + READ_BATCH);
+      const read = await Promise.all(
+        batch.map((uri) =>
+          readSource(uri).catch((err: unknown) => {
+            this.log.warn(`Analyze Workspace could not read ${uri.fsPath || uri.toString()}: ${err instanceof Error ? err.message : String(err)}`);
+            return 'unreadable';
+          }),
+        ),
+      );
+      read.forEach((file, index) => {
+        if (typeof file === 'string') skip(file, batch[index] as vscode.Uri);
+        else files.push(file);
+      });
+      progress.report({ increment: (READ_SHARE * batch.length) / uris.length, message: `reading ${Math.min(start + READ_BATCH, uris.length)}/${uris.length} files` });
+    }
+    return files;
+  }
+
+  /** Files the previous scan reported on that this one no longer lists (deleted, now excluded). */
+  private forgetFilesNoLongerScanned(seenNow: ReadonlySet<string>): void {
+    const gone: vscode.Uri[] = [];
+    for (const key of this.scanned) {
+      if (seenNow.has(key)) continue;
+      const uri = vscode.Uri.parse(key);
+      if (!openDocument(uri)) gone.push(uri);
+    }
+    this.scanned = new Set(seenNow);
+    this.diagnostics.setMany(gone.map((uri) => [uri, []]));
+  }
+
+  dispose(): void {
+    this.running?.cancel();
+  }
+}
+
+function openDocument(uri: vscode.Uri): vscode.TextDocument | undefined {
+  const key = uri.toString();
+  return vscode.workspace.textDocuments.find((d) => !d.isClosed && d.uri.toString() === key);
+}
+
+/** The file's text (an open editor's, which may be unsaved, wins over the disk), or why it is skipped. */
+async function readSource(uri: vscode.Uri): Promise<ScannedFile | string> {
+  const language: LanguageId | undefined = languageForPath(uri.path);
+  if (!language) return 'not-source';
+  const open = openDocument(uri);
+  if (open) return { uri, path: uri.fsPath, text: open.getText(), language, version: open.version };
+  const bytes = await vscode.workspace.fs.readFile(uri);
+  // UTF-8 needs at most 4 bytes a character: beyond this even the analyser's limit is certainly passed.
+  if (bytes.byteLength > MAX_FILE_CHARS * 4) return 'too-large';
+  return { uri, path: uri.fsPath, text: new TextDecoder('utf-8').decode(bytes), language };
+}
+
+function describeCounts(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .map(([reason, n]) => `${n} ${reason}`)
+    .join(', ');
+}
