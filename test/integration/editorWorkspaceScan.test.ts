@@ -1,0 +1,146 @@
+// "PostgreSQL Health: Analyze Workspace" as a user runs it: files nobody opened get diagnostics,
+// helpers in one file make leaks visible in another, and excluded or generated files stay quiet.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+
+/** What the command resolves with (src/editor/workspaceScan.ts ScanOutcome). */
+interface ScanOutcome {
+  filesScanned: number;
+  filesWithFindings: number;
+  findings: number;
+  skipped: Record<string, number>;
+  cancelled: boolean;
+}
+
+const LEAKY_JS = `const { Pool } = require('pg');
+const pool = new Pool();
+
+async function countRows() {
+  const client = await pool.connect();
+  const result = await client.query('SELECT count(*) FROM t');
+  client.release();
+  return result.rows[0].count;
+}
+
+module.exports = { countRows };
+`;
+
+/** Leaky files the scan must skip (dependencies, build output, .gitignore), and one it must report until excluded. */
+const QUIET = ['node_modules/leaky-package/index.js', 'dist/leaky.js', 'ignored-output/leaky.js', 'src/types.d.ts'];
+const GENERATED = 'generated/leaky.js';
+
+/** Polls until `probe` is true; the deadline only bounds a failure, it is not a sleep. */
+async function waitFor(what: string, probe: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function folderUri(): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the test workspace is open');
+  return folder.uri;
+}
+
+function workspaceFile(relative: string): vscode.Uri {
+  return vscode.Uri.joinPath(folderUri(), ...relative.split('/'));
+}
+
+function pgDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
+  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'pg-health');
+}
+
+function rules(uri: vscode.Uri): string[] {
+  return pgDiagnostics(uri).map((d) => (typeof d.code === 'object' ? String(d.code.value) : '?'));
+}
+
+function allPgDiagnostics(): number {
+  return vscode.languages.getDiagnostics().reduce((n, [, list]) => n + list.filter((d) => d.source === 'pg-health').length, 0);
+}
+
+async function analyzeWorkspace(): Promise<ScanOutcome> {
+  const outcome = await vscode.commands.executeCommand<ScanOutcome | undefined>('pgHealth.analyzeWorkspace');
+  assert.ok(outcome, 'the command ran a scan and resolved with its outcome');
+  assert.equal(outcome.cancelled, false);
+  return outcome;
+}
+
+async function write(relative: string, text: string): Promise<void> {
+  await vscode.workspace.fs.writeFile(workspaceFile(relative), new TextEncoder().encode(text));
+}
+
+describe('Analyze Workspace', () => {
+  before(async () => {
+    const ext = vscode.extensions.all.find((e) => e.packageJSON.name === 'pg-connection-health');
+    assert.ok(ext, 'the extension under development is loaded');
+    await ext.activate();
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    for (const file of [...QUIET.filter((f) => f.endsWith('.js')), GENERATED]) await write(file, LEAKY_JS);
+    // A declaration file holds no code paths, whatever it looks like.
+    await write('src/types.d.ts', 'export declare function countRows(): Promise<number>;\n');
+    await write('.gitignore', '# build output\nignored-output/\n');
+  });
+
+  after(async () => {
+    await vscode.workspace.getConfiguration('pgHealth.analysis').update('exclude', undefined, vscode.ConfigurationTarget.Workspace);
+    for (const path of ['node_modules', 'dist', 'ignored-output', 'generated', 'src/types.d.ts', '.gitignore']) {
+      await vscode.workspace.fs.delete(workspaceFile(path), { recursive: true, useTrash: false });
+    }
+  });
+
+  it('fills the Problems panel for files that are not open, with the same count the summary gives', async () => {
+    await waitFor('earlier tests to have closed reports.py', () => !vscode.workspace.textDocuments.some((d) => d.uri.path.endsWith('/src/reports.py')));
+    const outcome = await analyzeWorkspace();
+
+    assert.deepEqual(rules(workspaceFile('src/reports.py')), ['release-not-guaranteed'], 'the psycopg2 leak in reports.py');
+    const [pyDiagnostic] = pgDiagnostics(workspaceFile('src/reports.py'));
+    assert.equal(pyDiagnostic?.range.start.line, 6, 'at `conn = pool.getconn()` in monthly_total');
+    assert.deepEqual(rules(workspaceFile('src/orders.js')), ['release-not-guaranteed'], 'countOrders, and not listOrders');
+    assert.deepEqual(rules(workspaceFile('src/broken.js')), [], 'a file that does not parse reports nothing');
+    assert.deepEqual(rules(workspaceFile('src/db.js')), [], 'getClient() hands its client to the caller');
+
+    // users.js + orders.js + reports.py + generated/leaky.js; broken.js and db.js are scanned too.
+    assert.equal(outcome.findings, 4, `findings: ${JSON.stringify(outcome)}`);
+    assert.equal(outcome.filesWithFindings, 4);
+    assert.equal(outcome.filesScanned, 6, 'src/{orders,reports,db,users,broken}, generated/leaky.js');
+    assert.equal(allPgDiagnostics(), outcome.findings, 'the Problems panel shows what the summary counts');
+  });
+
+  it('sees a leak through a helper in another file: users.js gets its client from getClient() in db.js', async () => {
+    await analyzeWorkspace();
+    const [diagnostic] = pgDiagnostics(workspaceFile('src/users.js'));
+    assert.ok(diagnostic, 'users.js has a finding only a cross-file analysis can make');
+    assert.equal(diagnostic.range.start.line, 4);
+    assert.match(diagnostic.message, /getClient\(\)/);
+  });
+
+  it('skips dependencies, build output, .gitignore-d folders and declaration files', async () => {
+    await analyzeWorkspace();
+    for (const file of QUIET) assert.deepEqual(rules(workspaceFile(file)), [], `${file} is not analysed`);
+    assert.deepEqual(rules(workspaceFile(GENERATED)), ['release-not-guaranteed'], 'an ordinary folder is analysed');
+  });
+
+  it('respects pgHealth.analysis.exclude, and takes back findings of files it now excludes', async () => {
+    await analyzeWorkspace();
+    assert.equal(pgDiagnostics(workspaceFile(GENERATED)).length, 1);
+    await vscode.workspace.getConfiguration('pgHealth.analysis').update('exclude', ['generated/**'], vscode.ConfigurationTarget.Workspace);
+    const outcome = await analyzeWorkspace();
+    assert.deepEqual(rules(workspaceFile(GENERATED)), [], 'the excluded file lost its finding');
+    assert.deepEqual(rules(workspaceFile('src/orders.js')), ['release-not-guaranteed'], 'the rest is still reported');
+    assert.equal(outcome.findings, 3);
+  });
+
+  it('keeps the diagnostics of a scanned file when it is opened and closed', async () => {
+    await analyzeWorkspace();
+    const uri = workspaceFile('src/reports.py');
+    // vscode.open, as a user opens files: openTextDocument would keep the document alive for minutes.
+    await vscode.commands.executeCommand('vscode.open', uri);
+    let document: vscode.TextDocument | undefined;
+    await waitFor('the editor on reports.py', () => (document = vscode.window.activeTextEditor?.document)?.uri.toString() === uri.toString());
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await waitFor('VS Code to close the document', () => document?.isClosed === true);
+    assert.deepEqual(rules(uri), ['release-not-guaranteed']);
+  });
+});
