@@ -1,7 +1,7 @@
 // Builds the three bundles: the extension (Node, CommonJS), the dashboard webview (browser, IIFE)
 // and the CLI. `--production` minifies, `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
-import { copyFile, mkdir, chmod } from 'node:fs/promises';
+import { copyFile, mkdir, chmod, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 const production = process.argv.includes('--production');
@@ -74,7 +74,15 @@ const configs = [
   },
 ];
 
+/** A production build must not ship the source maps a development build left behind. */
+async function removeSourceMaps(dir) {
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name.endsWith('.map')) await rm(path.join(entry.parentPath ?? entry.path, entry.name));
+  }
+}
+
 await copyAssets();
+if (production) await removeSourceMaps('dist');
 if (watch) {
   const contexts = await Promise.all(configs.map((c) => esbuild.context(c)));
   await Promise.all(contexts.map((c) => c.watch()));
