@@ -4,14 +4,15 @@
 // callers acquire), so every chunk also carries, as context, the files that may define such helpers.
 
 export interface ChunkLimits {
-  /** Characters of source per chunk (about a second of analysis on a slow machine). */
+  /** Characters of source per chunk: about half a second of analysis on 2 cores (one big minified file takes longer on its own). */
   chunkChars: number;
   chunkFiles: number;
   /** Characters of context files repeated in every chunk; beyond this, helpers stay in their own chunk. */
   contextChars: number;
 }
 
-export const DEFAULT_CHUNK_LIMITS: ChunkLimits = { chunkChars: 1_000_000, chunkFiles: 250, contextChars: 250_000 };
+// Context repeats in every chunk: its budget keeps that overhead under a fifth of the work.
+export const DEFAULT_CHUNK_LIMITS: ChunkLimits = { chunkChars: 500_000, chunkFiles: 200, contextChars: 100_000 };
 
 export interface Chunk<T> {
   /** Files whose results this chunk produces. */
