@@ -28,6 +28,9 @@ module.exports = { countRows };
 /** Leaky files the scan must skip (dependencies, build output, .gitignore), and one it must report until excluded. */
 const QUIET = ['node_modules/leaky-package/index.js', 'dist/leaky.js', 'ignored-output/leaky.js', 'src/types.d.ts'];
 const GENERATED = 'generated/leaky.js';
+/** Skipped without a crash or a finding: past the analyser's size limit, and a file with NUL bytes. */
+const HUGE = 'generated/huge.js';
+const BINARY = 'generated/binary.js';
 
 /** Polls until `probe` is true; the deadline only bounds a failure, it is not a sleep. */
 async function waitFor(what: string, probe: () => boolean, timeoutMs = 20_000): Promise<void> {
@@ -81,6 +84,8 @@ describe('Analyze Workspace', () => {
     // A declaration file holds no code paths, whatever it looks like.
     await write('src/types.d.ts', 'export declare function countRows(): Promise<number>;\n');
     await write('.gitignore', '# build output\nignored-output/\n');
+    await write(HUGE, LEAKY_JS + '// padding\n'.repeat(200_000));
+    await write(BINARY, LEAKY_JS.replace('SELECT', '\u0000SELECT'));
   });
 
   after(async () => {
@@ -106,6 +111,8 @@ describe('Analyze Workspace', () => {
     assert.equal(outcome.filesWithFindings, 4);
     assert.equal(outcome.filesScanned, 6, 'src/{orders,reports,db,users,broken}, generated/leaky.js');
     assert.equal(allPgDiagnostics(), outcome.findings, 'the Problems panel shows what the summary counts');
+    assert.deepEqual(outcome.skipped, { 'too-large': 1, binary: 1 }, 'the huge and the binary file are counted as skipped');
+    assert.deepEqual([...rules(workspaceFile(HUGE)), ...rules(workspaceFile(BINARY))], [], 'and report nothing');
   });
 
   it('sees a leak through a helper in another file: users.js gets its client from getClient() in db.js', async () => {
