@@ -5,6 +5,7 @@ import { readConnections } from './connections/connectionSettings';
 import { PasswordStore } from './connections/passwordStore';
 import { DashboardPanels } from './dashboard/dashboardPanels';
 import { DASHBOARD_VIEW_TYPE } from './dashboard/protocol';
+import { registerAnalysisFeature } from './editor/analysisFeature';
 import { Logger } from './log';
 import { ConnectionConfig } from './postgres/connectionConfig';
 import { MonitorManager } from './postgres/monitors';
@@ -32,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const actions = new SessionActions(manager, store, log);
   const connectionCommands = new ConnectionCommands(passwords, log);
 
+  const analysis = registerAnalysisFeature(context, log);
   const tree = new DatabasesTreeProvider(store, manager);
   const treeView = vscode.window.createTreeView('pgHealth.databases', { treeDataProvider: tree, showCollapseAll: true });
   const statusBar = new StatusBar(manager, store);
@@ -48,7 +50,8 @@ export function activate(context: vscode.ExtensionContext): void {
       await actions.terminate(name, session);
     },
     openTerminateIdlePreview: (name) => vscode.commands.executeCommand('pgHealth.terminateIdleSessions', name),
-    findingsSummary: () => undefined,
+    findingsSummary: () => analysis.findingsSummary(),
+    onDidChangeFindings: analysis.onDidChangeFindings,
   });
 
   const warnedAboutPasswords = new Set<string>();
@@ -102,6 +105,7 @@ export function activate(context: vscode.ExtensionContext): void {
 
   context.subscriptions.push(
     log,
+    analysis,
     tree,
     treeView,
     statusBar,
