@@ -69,6 +69,7 @@ if (only.length === 0) {
 }
 if (built) {
   suite('unit', npx('mocha'), ['--config', 'test/unit/.mocharc.json']);
+  suite('reliability', npx('mocha'), ['--config', 'test/reliability/.mocharc.json']);
   suite('integration', process.execPath, ['out/test/integration/launch.js']);
   suite('e2e', npx('mocha'), ['--config', 'test/e2e/.mocharc.json']);
 }
