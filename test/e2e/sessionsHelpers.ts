@@ -1,0 +1,262 @@
+// Helpers for the session tests: real sessions in known states, what the server says about them,
+// and reading the Databases tree, context menus and quick picks the way a user sees them.
+import { Client } from 'pg';
+import { Locator, Page } from 'playwright-core';
+import { PgServer } from '../support/postgresServer';
+import { eventually, escapeRegex } from './workbench';
+
+export type SessionState = 'idle' | 'active' | 'idle in transaction' | 'idle in transaction (aborted)';
+
+export interface TestSession {
+  pid: number;
+  state: SessionState;
+  applicationName: string;
+  client: Client;
+  /** The pg_sleep(60) of an active session: rejects when it is cancelled or the backend ends. */
+  running: Promise<unknown> | undefined;
+}
+
+export interface TestSessions {
+  sessions: TestSession[];
+  pids(): number[];
+  byState(state: SessionState): TestSession[];
+  /** Terminates the backends that are still there (only these) and closes their clients. */
+  close(): Promise<void>;
+}
+
+/** Opens one connection per requested state, application_name `${prefix}-${state}-${i}`, and waits until the server shows each state. */
+export async function openSessions(pg: PgServer, prefix: string, states: SessionState[]): Promise<TestSessions> {
+  const sessions: TestSession[] = [];
+  const counts = new Map<string, number>();
+  for (const state of states) {
+    const i = (counts.get(state) ?? 0) + 1;
+    counts.set(state, i);
+    const applicationName = `${prefix}-${state.replace(/[^a-z]+/g, '_')}-${i}`;
+    const client = new Client({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: pg.database, application_name: applicationName });
+    // A terminated backend surfaces as an 'error' event on an idle client; the test asserts on the server instead.
+    client.on('error', () => undefined);
+    await client.connect();
+    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    const pid = rows[0]?.pid ?? 0;
+    let running: Promise<unknown> | undefined;
+    if (state === 'active') {
+      running = client.query('SELECT pg_sleep(60)');
+      // Observed by the tests that expect it to fail; never an unhandled rejection.
+      running.catch(() => undefined);
+    } else if (state === 'idle in transaction') {
+      await client.query('BEGIN');
+      await client.query('SELECT 1');
+    } else if (state === 'idle in transaction (aborted)') {
+      await client.query('BEGIN');
+      await client.query('SELECT 1/0').catch(() => undefined);
+    }
+    sessions.push({ pid, state, applicationName, client, running });
+  }
+  const observer = await pg.connect();
+  try {
+    await eventually(
+      async () => serverSessions(observer, sessions.map((s) => s.pid)),
+      (rows) => sessions.every((s) => rows.find((r) => r.pid === s.pid)?.state === s.state),
+      15_000,
+      'the test sessions to reach their states',
+    );
+  } finally {
+    await observer.end();
+  }
+  return {
+    sessions,
+    pids: () => sessions.map((s) => s.pid),
+    byState: (state) => sessions.filter((s) => s.state === state),
+    async close() {
+      const killer = await pg.connect();
+      try {
+        const pids = sessions.map((s) => s.pid);
+        await killer.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = ANY($1::int[])', [pids]);
+        await eventually(async () => (await serverSessions(killer, pids)).length, (n) => n === 0, 15_000, 'the test backends to exit');
+      } finally {
+        await killer.end();
+      }
+      await Promise.all(sessions.map((s) => s.client.end().catch(() => undefined)));
+      await Promise.all(sessions.map((s) => s.running?.catch(() => undefined)));
+    },
+  };
+}
+
+export interface ServerSession {
+  pid: number;
+  state: string | null;
+  applicationName: string;
+  /** Seconds since state_change, as the server measures it. */
+  stateSeconds: number | null;
+}
+
+/** The rows of pg_stat_activity for these pids (or every client backend when pids is omitted). */
+export async function serverSessions(client: Client, pids?: number[]): Promise<ServerSession[]> {
+  const { rows } = await client.query<{ pid: number; state: string | null; application_name: string; state_seconds: number | null }>(
+    `SELECT pid, state, application_name, extract(epoch FROM now() - state_change)::float8 AS state_seconds
+       FROM pg_stat_activity
+      WHERE backend_type = 'client backend' AND ($1::int[] IS NULL OR pid = ANY($1::int[]))
+      ORDER BY pid`,
+    [pids ?? null],
+  );
+  return rows.map((r) => ({ pid: r.pid, state: r.state, applicationName: r.application_name, stateSeconds: r.state_seconds }));
+}
+
+/** The probe's pid: it is running this very query when it reads pg_stat_activity, but idle whenever the monitor looks. */
+export async function backendPid(client: Client): Promise<number> {
+  const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+  return rows[0]?.pid ?? 0;
+}
+
+// ---- the Databases tree ----------------------------------------------------------------------
+
+export interface TreeRowText {
+  level: number;
+  label: string;
+  description: string;
+  expanded: boolean | undefined;
+}
+
+/** Every rendered row of the tree, in order, as the user reads it. */
+export async function readTree(tree: Locator): Promise<TreeRowText[]> {
+  return tree.locator('.monaco-list-row').evaluateAll((rows) =>
+    rows
+      .map((row) => {
+        const expanded = row.getAttribute('aria-expanded');
+        return {
+          top: parseFloat((row as unknown as { style?: { top?: string } }).style?.top ?? '0'),
+          level: Number(row.getAttribute('aria-level') ?? '0'),
+          label: row.querySelector('.label-name')?.textContent?.trim() ?? '',
+          description: row.querySelector('.label-description')?.textContent?.trim() ?? '',
+          expanded: expanded === null ? undefined : expanded === 'true',
+        };
+      })
+      .sort((a, b) => a.top - b.top)
+      .map(({ level, label, description, expanded }) => ({ level, label, description, expanded })),
+  );
+}
+
+/** The rows under the database node `database` (its groups and their sessions), from the tree as rendered. */
+export function databaseChildren(rows: TreeRowText[], database: string): TreeRowText[] {
+  const start = rows.findIndex((r) => r.level === 1 && r.label === database);
+  if (start === -1) return [];
+  const children: TreeRowText[] = [];
+  for (const row of rows.slice(start + 1)) {
+    if (row.level <= 1) break;
+    children.push(row);
+  }
+  return children;
+}
+
+/** The tree row whose label is exactly `label` under the given level (1 database, 2 group, 3 session). */
+export function exactRow(tree: Locator, label: string, level?: number): Locator {
+  const rows = level === undefined ? tree.locator('.monaco-list-row') : tree.locator(`.monaco-list-row[aria-level="${level}"]`);
+  return rows.filter({ has: tree.page().locator('.label-name', { hasText: new RegExp(`^${escapeRegex(label)}$`) }) });
+}
+
+/** The session row for a pid (labels start with the pid). */
+export function sessionRow(tree: Locator, pid: number): Locator {
+  return tree
+    .locator('.monaco-list-row[aria-level="3"]')
+    .filter({ has: tree.page().locator('.label-name', { hasText: new RegExp(`^${pid}(\\D|$)`) }) });
+}
+
+/** Expands a collapsed row by its twistie (a no-op when it is expanded already). */
+export async function expand(row: Locator): Promise<void> {
+  await row.first().waitFor({ state: 'visible', timeout: 60_000 });
+  if ((await row.first().getAttribute('aria-expanded')) === 'true') return;
+  await row.first().locator('.monaco-tl-twistie').click();
+  await eventually(async () => row.first().getAttribute('aria-expanded'), (v) => v === 'true', 20_000, 'the row to expand');
+}
+
+export async function collapse(row: Locator): Promise<void> {
+  if ((await row.first().getAttribute('aria-expanded').catch(() => null)) !== 'true') return;
+  await row.first().locator('.monaco-tl-twistie').click();
+  await eventually(async () => row.first().getAttribute('aria-expanded'), (v) => v === 'false', 20_000, 'the row to collapse');
+}
+
+/** Right-clicks a row and returns the labels of the context menu that opens. */
+export async function openContextMenu(page: Page, row: Locator): Promise<string[]> {
+  await row.first().click({ button: 'right' });
+  const menu = page.locator('.monaco-menu .action-label');
+  await menu.first().waitFor({ state: 'visible', timeout: 10_000 });
+  await page.waitForTimeout(400);
+  return (await menu.allTextContents()).map((t) => t.trim()).filter((t) => t.length > 0);
+}
+
+export async function closeMenus(page: Page): Promise<void> {
+  await page.keyboard.press('Escape');
+  await page.locator('.monaco-menu').first().waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+}
+
+// ---- modal dialogs -------------------------------------------------------------------------
+
+export async function dialogText(page: Page): Promise<string> {
+  const box = page.locator('.monaco-dialog-box').first();
+  await box.waitFor({ state: 'visible', timeout: 20_000 });
+  return (await box.innerText()).trim();
+}
+
+// ---- quick picks and input boxes -------------------------------------------------------------
+
+export interface QuickPickRow {
+  label: string;
+  description: string;
+  checked: boolean | undefined;
+}
+
+export function quickInput(page: Page): Locator {
+  return page.locator('.quick-input-widget');
+}
+
+/** Waits for a quick input whose title contains `title`. */
+export async function waitForQuickInput(page: Page, title: string | RegExp, timeoutMs = 30_000): Promise<void> {
+  await eventually(
+    async () => ((await quickInput(page).isVisible()) ? ((await quickInput(page).locator('.quick-input-title').textContent()) ?? '') : ''),
+    (t) => (typeof title === 'string' ? t.includes(title) : title.test(t)),
+    timeoutMs,
+    `a quick input titled ${String(title)}`,
+  );
+}
+
+export async function readQuickPick(page: Page): Promise<QuickPickRow[]> {
+  return quickInput(page)
+    .locator('.quick-input-list .monaco-list-row')
+    .evaluateAll((rows) =>
+      rows
+        .map((row) => {
+          const checked = row.getAttribute('aria-checked');
+          return {
+            top: parseFloat((row as unknown as { style?: { top?: string } }).style?.top ?? '0'),
+            label: row.querySelector('.quick-input-list-row .label-name')?.textContent?.trim() ?? '',
+            description: row.querySelector('.quick-input-list-row .label-description')?.textContent?.trim() ?? '',
+            checked: checked === null ? undefined : checked === 'true',
+          };
+        })
+        .sort((a, b) => a.top - b.top)
+        .map(({ label, description, checked }) => ({ label, description, checked })),
+    );
+}
+
+/** Ticks or unticks the quick pick row whose label starts with `labelPrefix`. */
+export async function setQuickPickChecked(page: Page, labelPrefix: string, checked: boolean): Promise<void> {
+  const row = quickInput(page)
+    .locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegex(labelPrefix)}`) }) })
+    .first();
+  await row.waitFor({ state: 'visible', timeout: 10_000 });
+  if ((await row.getAttribute('aria-checked')) === String(checked)) return;
+  await row.locator('.quick-input-list-label').first().click();
+  await eventually(async () => row.getAttribute('aria-checked'), (v) => v === String(checked), 10_000, `"${labelPrefix}" to be ${checked ? 'ticked' : 'unticked'}`);
+}
+
+/** Accepts the quick pick or input box that is open (Enter in its input). */
+export async function acceptQuickInput(page: Page): Promise<void> {
+  await quickInput(page).locator('.quick-input-box input').first().focus();
+  await page.keyboard.press('Enter');
+}
+
+export async function typeIntoQuickInput(page: Page, text: string): Promise<void> {
+  const input = quickInput(page).locator('.quick-input-box input').first();
+  await input.fill(text);
+}
