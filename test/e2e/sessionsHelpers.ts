@@ -238,16 +238,17 @@ export async function readQuickPick(page: Page): Promise<QuickPickRow[]> {
     );
 }
 
-/** Ticks or unticks the quick pick row whose label starts with `labelPrefix`. */
-export async function setQuickPickChecked(page: Page, labelPrefix: string, checked: boolean): Promise<void> {
+/** Ticks or unticks the quick pick row whose label is `label` (a RegExp matches the label text). */
+export async function setQuickPickChecked(page: Page, label: string | RegExp, checked: boolean): Promise<void> {
+  const labelText = typeof label === 'string' ? new RegExp(`^${escapeRegex(label)}$`) : label;
   const row = quickInput(page)
     .locator('.quick-input-list .monaco-list-row')
-    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegex(labelPrefix)}`) }) })
+    .filter({ has: page.locator('.quick-input-list-row .label-name', { hasText: labelText }) })
     .first();
   await row.waitFor({ state: 'visible', timeout: 10_000 });
   if ((await row.getAttribute('aria-checked')) === String(checked)) return;
   await row.locator('.quick-input-list-label').first().click();
-  await eventually(async () => row.getAttribute('aria-checked'), (v) => v === String(checked), 10_000, `"${labelPrefix}" to be ${checked ? 'ticked' : 'unticked'}`);
+  await eventually(async () => row.getAttribute('aria-checked'), (v) => v === String(checked), 10_000, `"${String(label)}" to be ${checked ? 'ticked' : 'unticked'}`);
 }
 
 /** Accepts the quick pick or input box that is open (Enter in its input). */

@@ -1,0 +1,143 @@
+import * as assert from 'node:assert/strict';
+import { Client } from 'pg';
+import { screenshot } from '../support/vscodeServer';
+import { environment } from './environment';
+import {
+  acceptQuickInput,
+  closeMenus,
+  collapse,
+  exactRow,
+  expand,
+  openContextMenu,
+  openSessions,
+  QuickPickRow,
+  readQuickPick,
+  serverSessions,
+  sessionRow,
+  setQuickPickChecked,
+  TestSessions,
+  typeIntoQuickInput,
+  waitForQuickInput,
+} from './sessionsHelpers';
+import { clickMenuItem, eventually, openDatabasesView } from './workbench';
+
+const DATABASE = 'test-db';
+const MIN_AGE_SECONDS = 5;
+const CHOSEN_STATES = ['idle', 'idle in transaction'];
+
+function pidOf(row: QuickPickRow): number {
+  return Number(/^(\d+)/.exec(row.label)?.[1] ?? NaN);
+}
+
+describe('Terminate Idle Sessions', () => {
+  let probe: Client | undefined;
+  let sessions: TestSessions | undefined;
+
+  after(async () => {
+    const { page } = await environment();
+    await page.keyboard.press('Escape').catch(() => undefined);
+    await sessions?.close();
+    await probe?.end().catch(() => undefined);
+    const tree = await openDatabasesView(page);
+    await collapse(exactRow(tree, DATABASE, 1)).catch(() => undefined);
+  });
+
+  it('previews exactly the sessions in the chosen states and age, and terminates exactly the ticked ones', async () => {
+    const { pg, page } = await environment();
+    probe = await pg.connect();
+    sessions = await openSessions(pg, 'e2e-idle', ['idle', 'idle', 'idle in transaction', 'idle in transaction (aborted)', 'active']);
+    const mine = sessions;
+    const [idle1, idle2] = mine.byState('idle');
+    const [inTransaction] = mine.byState('idle in transaction');
+    const [aborted] = mine.byState('idle in transaction (aborted)');
+    const [active] = mine.byState('active');
+    assert.ok(idle1 && idle2 && inTransaction && aborted && active);
+
+    const tree = await openDatabasesView(page);
+    await expand(exactRow(tree, DATABASE, 1));
+    await expand(exactRow(tree, 'idle', 2));
+    await sessionRow(tree, idle1.pid).first().waitFor({ state: 'visible', timeout: 60_000 });
+
+    // Old enough that they match a minimum age of 5 s with room to spare.
+    await eventually(
+      async () => serverSessions(probe as Client, mine.pids()),
+      (rows) => rows.length === mine.sessions.length && rows.every((r) => (r.stateSeconds ?? 0) >= MIN_AGE_SECONDS + 3),
+      30_000,
+      'the test sessions to age',
+    );
+
+    const menu = await openContextMenu(page, exactRow(tree, DATABASE, 1));
+    assert.ok(menu.includes('Terminate Idle Sessions…'), `database menu: ${menu.join(', ')}`);
+    assert.ok(!menu.includes('Terminate Backend'), `database menu: ${menu.join(', ')}`);
+    await clickMenuItem(page, 'Terminate Idle Sessions…');
+
+    // 1/3: the states, all three idle states ticked by default.
+    await waitForQuickInput(page, '(1/3)');
+    const stateRows = await readQuickPick(page);
+    assert.deepEqual(
+      stateRows.map((r) => [r.label, r.checked]),
+      [
+        ['idle', true],
+        ['idle in transaction', true],
+        ['idle in transaction (aborted)', true],
+      ],
+    );
+    await setQuickPickChecked(page, 'idle in transaction (aborted)', false);
+    await acceptQuickInput(page);
+
+    // 2/3: the minimum age.
+    await waitForQuickInput(page, '(2/3)');
+    await typeIntoQuickInput(page, String(MIN_AGE_SECONDS));
+    await acceptQuickInput(page);
+
+    // 3/3: the preview.
+    await waitForQuickInput(page, '(3/3)');
+    const shownAt = Date.now();
+    const preview = await eventually(async () => readQuickPick(page), (rows) => rows.length > 0, 10_000, 'the preview rows');
+    const server = await serverSessions(probe);
+    const elapsed = (Date.now() - shownAt) / 1000;
+    await screenshot(page, 'terminate-idle-preview');
+    const previewPids = preview.map(pidOf);
+    assert.ok(preview.every((r) => r.checked === true), 'every previewed session starts ticked');
+    for (const s of [idle1, idle2, inTransaction]) assert.ok(previewPids.includes(s.pid), `${s.applicationName} (${s.pid}) is in the preview: ${previewPids.join(', ')}`);
+    for (const s of [aborted, active]) assert.ok(!previewPids.includes(s.pid), `${s.applicationName} (${s.pid}) is not in the preview`);
+    // Exactly the sessions that match, as the server sees them now (allowing for the seconds since the preview was built).
+    for (const pid of previewPids) {
+      const s = server.find((r) => r.pid === pid);
+      assert.ok(s && s.state !== null && CHOSEN_STATES.includes(s.state) && (s.stateSeconds ?? 0) >= MIN_AGE_SECONDS, `preview row ${pid} matches: ${JSON.stringify(s)}`);
+      assert.notEqual(s.applicationName, 'pg-health monitor', 'the monitor is never offered');
+    }
+    for (const s of server) {
+      const clearlyMatches = s.state !== null && CHOSEN_STATES.includes(s.state) && (s.stateSeconds ?? 0) >= MIN_AGE_SECONDS + elapsed + 2 && s.applicationName !== 'pg-health monitor';
+      if (clearlyMatches) assert.ok(previewPids.includes(s.pid), `server session ${JSON.stringify(s)} matches but is not in the preview`);
+    }
+    const row = preview.find((r) => pidOf(r) === inTransaction.pid);
+    assert.match(row?.description ?? '', /^idle in transaction \d+s$/);
+
+    // Untick one of ours, and anything that is not ours: other suites' sessions are not ours to end.
+    await setQuickPickChecked(page, new RegExp(`^${idle2.pid} `), false);
+    for (const pid of previewPids) if (!mine.pids().includes(pid)) await setQuickPickChecked(page, new RegExp(`^${pid} `), false);
+    const ticked = (await readQuickPick(page)).filter((r) => r.checked).map(pidOf);
+    assert.deepEqual([...ticked].sort(), [idle1.pid, inTransaction.pid].sort());
+    await acceptQuickInput(page);
+
+    await eventually(
+      async () => (await serverSessions(probe as Client, mine.pids())).map((r) => r.pid),
+      (pids) => !pids.includes(idle1.pid) && !pids.includes(inTransaction.pid),
+      30_000,
+      'the ticked backends to leave pg_stat_activity',
+    );
+    const remaining = (await serverSessions(probe, mine.pids())).map((r) => r.pid).sort();
+    assert.deepEqual(remaining, [idle2.pid, aborted.pid, active.pid].sort(), 'the unticked, aborted and active sessions remain');
+    await eventually(
+      async () => page.locator('.notifications-toasts .notification-toast').allInnerTexts(),
+      (texts) => texts.some((t) => t.includes(`Terminated 2 of 2 sessions on ${DATABASE}.`)),
+      20_000,
+      'a notification saying how many went',
+    );
+    await eventually(async () => sessionRow(tree, idle1.pid).count(), (n) => n === 0, 30_000, 'the terminated session to leave the tree');
+    assert.equal(await sessionRow(tree, idle2.pid).count(), 1, 'the unticked session is still in the tree');
+    await screenshot(page, 'terminate-idle-done');
+    await closeMenus(page);
+  });
+});
