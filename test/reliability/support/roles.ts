@@ -9,6 +9,8 @@ export async function createLoginRole(server: PgServer, user: string, password: 
   registerSecret(password);
   const admin = await server.connect();
   try {
+    // The test servers run with synchronous_commit off: an immediate shutdown could lose the role.
+    await admin.query('SET synchronous_commit TO on');
     await admin.query(`CREATE ROLE ${admin.escapeIdentifier(user)} LOGIN PASSWORD ${admin.escapeLiteral(password)}`);
     for (const grant of grants) await admin.query(`GRANT ${grant} TO ${admin.escapeIdentifier(user)}`);
   } finally {
