@@ -1,5 +1,7 @@
 // Helpers for the session tests: real sessions in known states, what the server says about them,
 // and reading the Databases tree, context menus and quick picks the way a user sees them.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Client } from 'pg';
 import { Locator, Page } from 'playwright-core';
 import { PgServer } from '../support/postgresServer';
@@ -260,4 +262,28 @@ export async function acceptQuickInput(page: Page): Promise<void> {
 export async function typeIntoQuickInput(page: Page, text: string): Promise<void> {
   const input = quickInput(page).locator('.quick-input-box input').first();
   await input.fill(text);
+}
+
+// ---- workspace settings ----------------------------------------------------------------------
+
+export interface ExtraConnection {
+  name: string;
+  host: string;
+  port: number;
+  user: string;
+  database: string;
+}
+
+/**
+ * Adds connections to the workspace's pgHealth.connections by editing .vscode/settings.json on disk,
+ * as a user would; VS Code picks the change up by itself. The returned function puts the file back.
+ */
+export function addConnections(workspace: string, connections: ExtraConnection[]): () => void {
+  const file = path.join(workspace, '.vscode', 'settings.json');
+  const original = fs.readFileSync(file, 'utf8');
+  const settings = JSON.parse(original) as Record<string, unknown>;
+  const existing = Array.isArray(settings['pgHealth.connections']) ? (settings['pgHealth.connections'] as unknown[]) : [];
+  settings['pgHealth.connections'] = [...existing, ...connections];
+  fs.writeFileSync(file, JSON.stringify(settings, null, 2));
+  return () => fs.writeFileSync(file, original);
 }

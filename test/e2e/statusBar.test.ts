@@ -1,0 +1,113 @@
+import * as assert from 'node:assert/strict';
+import { Client } from 'pg';
+import { Locator, Page } from 'playwright-core';
+import { PgServer, startPostgres } from '../support/postgresServer';
+import { screenshot } from '../support/vscodeServer';
+import { environment } from './environment';
+import { addConnections, openSessions, TestSessions } from './sessionsHelpers';
+import { escapeRegex, eventually } from './workbench';
+
+interface StatusBarText {
+  text: string;
+  label: string;
+  classes: string;
+}
+
+/** The extension's status bar entry (its accessible label starts with "PostgreSQL "). */
+function statusItem(page: Page): Locator {
+  return page.locator('.statusbar-item').filter({ has: page.locator('[aria-label^="PostgreSQL "]') });
+}
+
+async function readStatus(page: Page): Promise<StatusBarText> {
+  const item = statusItem(page).first();
+  if ((await item.count()) === 0) return { text: '', label: '', classes: '' };
+  return {
+    text: ((await item.locator('.statusbar-item-label').first().textContent()) ?? '').trim(),
+    label: (await item.locator('[aria-label^="PostgreSQL "]').first().getAttribute('aria-label')) ?? '',
+    classes: (await item.getAttribute('class')) ?? '',
+  };
+}
+
+/** used/capacity as the server counts them. */
+async function serverUsage(client: Client): Promise<string> {
+  const { rows } = await client.query<{ used: number; capacity: number }>(`
+    SELECT (SELECT count(*)::int FROM pg_stat_activity WHERE backend_type = 'client backend') AS used,
+           current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
+             - coalesce(current_setting('reserved_connections', true)::int, 0) AS capacity`);
+  return `${rows[0]?.used}/${rows[0]?.capacity}`;
+}
+
+function editorTab(page: Page, title: string): Locator {
+  return page.locator('.tabs-container .tab').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegex(title)}$`) }) });
+}
+
+async function closeTab(tab: Locator): Promise<void> {
+  await tab.first().hover();
+  await tab.first().locator('.tab-actions .action-label').first().click();
+  await tab.first().waitFor({ state: 'detached', timeout: 10_000 });
+}
+
+describe('Status bar', () => {
+  let probe: Client | undefined;
+  let sessions: TestSessions | undefined;
+  let small: PgServer | undefined;
+  const smallClients: Client[] = [];
+  let restoreSettings: (() => void) | undefined;
+
+  after(async () => {
+    restoreSettings?.();
+    await sessions?.close();
+    await probe?.end().catch(() => undefined);
+    await Promise.all(smallClients.map((c) => c.end().catch(() => undefined)));
+    await small?.stop();
+  });
+
+  it('shows used/capacity of test-db as the server counts them, and a click opens its dashboard', async () => {
+    const { pg, page } = await environment();
+    probe = await pg.connect();
+    sessions = await openSessions(pg, 'e2e-statusbar', ['idle', 'idle', 'active']);
+    const seen = await eventually(
+      async () => ({ ...(await readStatus(page)), expected: await serverUsage(probe as Client) }),
+      (v) => v.text === v.expected,
+      60_000,
+      'the status bar to show the server\'s used/capacity',
+    );
+    assert.match(seen.text, /^\d+\/37$/);
+    assert.equal(seen.label, `PostgreSQL test-db: ${seen.text} connections in use`, 'the most loaded database is test-db (the others are not connected)');
+
+    const title = 'PostgreSQL Health: test-db';
+    const wasOpen = (await editorTab(page, title).count()) > 0;
+    await statusItem(page).first().click();
+    await eventually(async () => editorTab(page, title).first().getAttribute('aria-selected'), (v) => v === 'true', 30_000, `the "${title}" tab to open`);
+    await screenshot(page, 'status-bar-dashboard');
+    if (!wasOpen) await closeTab(editorTab(page, title));
+  });
+
+  it('shows the most loaded database, in the error colour when it is full, and opens that one', async () => {
+    const { page, workspace } = await environment();
+    // A second server with three ordinary slots (max_connections 6 - 3 reserved for superusers).
+    small = await startPostgres({ maxConnections: 6 });
+    restoreSettings = addConnections(workspace, [{ name: 'small-db', host: small.host, port: small.port, user: small.user, database: small.database }]);
+    for (let i = 0; i < 2; i++) smallClients.push(await small.connect());
+    const smallProbe = await small.connect();
+    smallClients.push(smallProbe);
+    const seen = await eventually(
+      async () => ({ ...(await readStatus(page)), expected: await serverUsage(smallProbe) }),
+      (v) => v.label.startsWith('PostgreSQL small-db:') && v.text === v.expected,
+      60_000,
+      'the status bar to show small-db, the most loaded database',
+    );
+    assert.match(seen.text, /^[34]\/3$/, 'the two clients, the probe and (on that server) the monitor');
+    assert.match(seen.classes, /error-kind/, `the item has the error background: ${seen.classes}`);
+
+    const title = 'PostgreSQL Health: small-db';
+    await statusItem(page).first().click();
+    await eventually(async () => editorTab(page, title).first().getAttribute('aria-selected'), (v) => v === 'true', 30_000, `the "${title}" tab to open`);
+    await screenshot(page, 'status-bar-most-loaded');
+    await closeTab(editorTab(page, title));
+
+    restoreSettings();
+    restoreSettings = undefined;
+    await eventually(async () => (await readStatus(page)).label, (l) => l.startsWith('PostgreSQL test-db:'), 30_000, 'the status bar to go back to test-db');
+  });
+});
