@@ -7,11 +7,10 @@ import { DashboardPanels } from './dashboard/dashboardPanels';
 import { DASHBOARD_VIEW_TYPE } from './dashboard/protocol';
 import { registerAnalysisFeature } from './editor/analysisFeature';
 import { Logger } from './log';
-import { ConnectionConfig } from './postgres/connectionConfig';
 import { MonitorManager } from './postgres/monitors';
 import { IdleState } from './postgres/idleSessions';
 import { SnapshotStore } from './postgres/store';
-import { DatabaseNode, DatabasesTreeProvider, GroupNode, SessionNode, TreeNode } from './sidebar/databasesTreeProvider';
+import { DatabaseNode, DatabasesTreeProvider, GroupNode, SessionNode } from './sidebar/databasesTreeProvider';
 import { SessionActions } from './sidebar/sessionActions';
 import { terminateIdleSessions } from './sidebar/terminateIdleSessions';
 import { StatusBar } from './statusBar';
@@ -181,4 +180,3 @@ export async function deactivate(): Promise<void> {
   monitors = undefined;
 }
 
-export type { ConnectionConfig, TreeNode };
