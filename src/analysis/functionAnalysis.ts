@@ -1,6 +1,7 @@
 // Runs the path checker once per acquire in a function and once per parameter that the function
 // might release, producing the function's findings and its summary for callers.
 import type { AcquireApi, Catalogue, ReleaseSpec } from './catalogue';
+import { FunctionContext } from './checker/functionContext';
 import { PathChecker, visitCalls } from './checker/pathChecker';
 import { describeSite, siteFindings } from './checker/report';
 import type { Finding } from './findings';
@@ -36,16 +37,17 @@ export function acquireSites(fn: FunctionModel, catalogue: Catalogue, poolNames:
 export function analyzeFunction(fn: FunctionModel, catalogue: Catalogue, poolNames: ReadonlySet<string>): FunctionResult {
   const findings: Finding[] = [];
   let returnsAcquired: AcquireApi | undefined;
+  const context = new FunctionContext(fn.body);
   for (const { op, api } of acquireSites(fn, catalogue, poolNames)) {
-    const events = new PathChecker(fn, { kind: 'acquire', op, api }, catalogue, poolNames).run();
+    const events = new PathChecker(fn, { kind: 'acquire', op, api }, catalogue, poolNames, context).run();
     if (events.aborted) continue;
     findings.push(...siteFindings(describeSite(op, api), events, fn));
     if (events.escapes.some((e) => e.how === 'return')) returnsAcquired ??= api;
   }
-  return { findings, ...(returnsAcquired ? { returnsAcquired } : {}), releasedParams: releasedParams(fn, catalogue, poolNames) };
+  return { findings, ...(returnsAcquired ? { returnsAcquired } : {}), releasedParams: releasedParams(fn, catalogue, poolNames, context) };
 }
 
-function releasedParams(fn: FunctionModel, catalogue: Catalogue, poolNames: ReadonlySet<string>): number[] {
+function releasedParams(fn: FunctionModel, catalogue: Catalogue, poolNames: ReadonlySet<string>, context: FunctionContext): number[] {
   if (!fn.name) return [];
   const anyResource = anyResourceApi(catalogue);
   const released: number[] = [];
@@ -61,7 +63,7 @@ function releasedParams(fn: FunctionModel, catalogue: Catalogue, poolNames: Read
       false,
     );
     if (!mentions) return;
-    const events = new PathChecker(fn, { kind: 'param', name: param, api: anyResource }, catalogue, poolNames).run();
+    const events = new PathChecker(fn, { kind: 'param', name: param, api: anyResource }, catalogue, poolNames, context).run();
     if (events.aborted) return;
     const normalExits = events.exits.filter((w) => w.pending?.kind !== 'throw');
     if (normalExits.length > 0 && normalExits.every((w) => w.status === 'released')) released.push(index);

@@ -5,7 +5,8 @@
 import type { AcquireApi, Catalogue } from '../catalogue';
 import type { SourceRange } from '../findings';
 import type { Block, CallOp, Condition, EscapeHow, FunctionModel, Op, VarName } from '../model';
-import { dedupe, initialWorld, withoutVar, withVar, type Cause, type World } from './world';
+import { FunctionContext } from './functionContext';
+import { dedupe, initialWorld, withoutVar, withVar, worldKey, type Cause, type World } from './world';
 
 export type Site =
   | { kind: 'acquire'; op: CallOp; api: AcquireApi }
@@ -40,7 +41,9 @@ class BudgetExceeded extends Error {}
 
 export class PathChecker {
   private steps = 0;
-  private readonly conditionVars = new Set<string>();
+  /** Set while checking an acquire: paths past it that can no longer matter are dropped. */
+  private sitePosition: number | undefined;
+  private readonly conditionVars: ReadonlySet<string>;
   private readonly closureReleaseCache = new Map<object, Map<string, boolean>>();
   readonly events: SiteEvents = {
     releases: [],
@@ -58,15 +61,14 @@ export class PathChecker {
     private readonly site: Site,
     private readonly catalogue: Catalogue,
     private readonly poolNames: ReadonlySet<string>,
+    private readonly context: FunctionContext = new FunctionContext(fn.body),
   ) {
-    collectConditionVars(fn.body, this.conditionVars);
+    this.conditionVars = context.conditionVars;
   }
 
   run(): SiteEvents {
-    let start = initialWorld();
-    if (this.site.kind === 'param') start = { ...start, status: 'held', vars: [this.site.name] };
     try {
-      const final = this.exec(this.fn.body, [start]);
+      const final = this.site.kind === 'param' ? this.exec(this.fn.body, [paramWorld(this.site.name)]) : this.runFromSite(this.site.op);
       this.events.exits = final;
       for (const w of final) {
         if (w.status !== 'held') continue;
@@ -89,17 +91,54 @@ export class PathChecker {
     return this.events;
   }
 
+  /**
+   * Paths are followed from the function's start, but the part before the acquire is shared between
+   * sites (see `exec`), and a path is dropped once it no longer holds the client and nothing it can
+   * still reach mentions a variable bound to it: such a path cannot produce a finding any more.
+   */
+  private runFromSite(siteOp: CallOp): World[] {
+    this.sitePosition = this.context.positionOf(siteOp);
+    return this.exec(this.fn.body, [initialWorld()]);
+  }
+
   private exec(block: Block, input: World[]): World[] {
     let worlds = input;
-    for (const op of block) {
-      if (++this.steps > MAX_STEPS) throw new BudgetExceeded();
-      const active: World[] = [];
-      const passive: World[] = [];
-      for (const w of worlds) (w.pending ? passive : active).push(w);
-      if (active.length === 0) return worlds;
-      worlds = dedupe([...passive, ...this.op(op, active)]);
+    let start = 0;
+    if (this.sitePosition !== undefined && worlds.every(isInert)) {
+      // Before the acquire, every site sees the same paths: reuse what an earlier check computed.
+      const sitePosition = this.sitePosition;
+      const states = this.context.prefixStates(block, worlds.map(worldKey).join(';'), worlds);
+      // Only ops wholly before the acquire: their paths cannot depend on which site is checked.
+      const before = (op: Op): boolean => this.context.positionOf(op) < sitePosition && !this.context.contains(op, sitePosition);
+      while (start < block.length && before(block[start] as Op)) {
+        const current = states[start] as World[];
+        if (current.every((w) => w.pending)) break;
+        if (states.length <= start + 1) states.push(this.step(block[start] as Op, current, false));
+        start++;
+      }
+      worlds = states[start] as World[];
+    }
+    for (let i = start; i < block.length; i++) {
+      // Abrupt paths skip the rest of the block unchanged.
+      if (worlds.every((w) => w.pending)) break;
+      worlds = this.step(block[i] as Op, worlds);
     }
     return worlds;
+  }
+
+  /** Runs one op; `prune` drops paths that can no longer matter for this site (never for shared states). */
+  private step(op: Op, input: World[], prune = true): World[] {
+    if (++this.steps > MAX_STEPS) throw new BudgetExceeded();
+    let worlds = input;
+    const horizon = this.context.horizon(op);
+    if (prune && this.sitePosition !== undefined && horizon > this.sitePosition) {
+      worlds = worlds.filter((w) => w.status === 'held' || !this.context.unmentionedFrom([...w.vars, ...w.handles], horizon));
+    }
+    const active: World[] = [];
+    const passive: World[] = [];
+    for (const w of worlds) (w.pending ? passive : active).push(w);
+    if (active.length === 0) return worlds;
+    return dedupe([...passive, ...this.op(op, active)]);
   }
 
   private op(op: Op, worlds: World[]): World[] {
@@ -393,6 +432,15 @@ export class PathChecker {
   }
 }
 
+/** Holds nothing and is bound to nothing: what every path looks like before the acquire. */
+function isInert(w: World): boolean {
+  return w.vars.length === 0 && w.handles.length === 0 && w.status === 'none';
+}
+
+function paramWorld(name: VarName): World {
+  return { ...initialWorld(), status: 'held', vars: [name] };
+}
+
 function throwing(w: World, cause: Cause): World {
   return { ...w, pending: { kind: 'throw', cause } };
 }
@@ -450,44 +498,3 @@ export function visitCalls(block: Block, visit: (call: CallOp) => void, intoClos
     }
   }
 }
-
-function conditionVariables(condition: Condition, into: Set<string>): void {
-  if (condition.kind === 'truthy') into.add(condition.variable);
-  else if (condition.kind !== 'unknown' && condition.kind !== 'constant') {
-    conditionVariables(condition.left, into);
-    conditionVariables(condition.right, into);
-  }
-}
-
-function collectConditionVars(block: Block, into: Set<string>): void {
-  const stack: Block[] = [block];
-  while (stack.length) {
-    for (const op of stack.pop() as Block) {
-      if (op.kind === 'if' || op.kind === 'loop') conditionVariables(op.condition, into);
-      switch (op.kind) {
-        case 'call':
-          if (op.callback) stack.push(op.callback.body);
-          break;
-        case 'if':
-          stack.push(op.then, op.else);
-          break;
-        case 'loop':
-          stack.push(op.head, op.body, op.orelse ?? []);
-          break;
-        case 'switch':
-          stack.push(...op.cases);
-          break;
-        case 'try':
-          stack.push(op.body, ...op.handlers, op.orelse ?? [], op.finalizer ?? []);
-          break;
-        case 'labeled':
-        case 'inline':
-          stack.push(op.body);
-          break;
-        default:
-          break;
-      }
-    }
-  }
-}
-
