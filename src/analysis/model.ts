@@ -115,6 +115,8 @@ export interface FunctionModel {
   range: SourceRange;
   nameRange?: SourceRange;
   isGenerator: boolean;
+  /** Python `@contextmanager` / `@asynccontextmanager`: the `with` that uses it releases nothing it yields. */
+  contextManager?: boolean;
 }
 
 export interface FileModel {

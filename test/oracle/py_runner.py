@@ -10,6 +10,7 @@ k-th on fails, results come back empty, or the k-th connection request fails.
 import asyncio
 import contextlib
 import importlib.util
+import inspect
 import json
 import sys
 
@@ -277,6 +278,13 @@ def run_sync(driver, module, fn, dsn, fault):
             # A context manager (e.g. @contextmanager): use it the way callers do; the body may fail.
             with value as conn:
                 driver.use(conn)
+        elif inspect.isgenerator(value):
+            # A generator hands each connection it yields to its consumer, here: give it back.
+            conn = next(value)
+            if driver.is_connection(conn):
+                driver.give_back(pool, conn)
+                result["handedOver"] += 1
+            value.close()
     except Exception as error:  # noqa: BLE001 - every failure is part of the record
         result["error"] = error_text(error)
     keeper = getattr(module, "_release_kept", None)
@@ -310,6 +318,10 @@ async def run_async(driver, module, fn, dsn, fault):
         await asyncio.wait_for(body(), 5)
     except Exception as error:  # noqa: BLE001
         result["error"] = error_text(error)
+    # Let work the function started but did not await (e.g. the other half of a gather) finish first.
+    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    if others:
+        await asyncio.wait(others, timeout=2)
     await asyncio.sleep(0.01)
     result.update(checkedOut=driver.checked_out(pool), operations=STATE["ops"], connects=STATE["connects"])
     STATE["fault"] = ("none", 0)

@@ -188,7 +188,9 @@ export class PathChecker {
         return this.exec(op.body, worlds).map((w) => (w.pending?.kind === 'return' ? recovered(w) : w));
       case 'yield':
         return worlds.flatMap((w) => {
-          const yieldsIt = op.variable !== undefined && w.vars.includes(op.variable) && w.status === 'held';
+          // A plain generator hands what it yields to its consumer; a @contextmanager lends it to a
+          // `with` block that gives nothing back.
+          const yieldsIt = !this.fn.contextManager && op.variable !== undefined && w.vars.includes(op.variable) && w.status === 'held';
           if (yieldsIt) this.events.escapes.push({ how: 'yield', range: op.range });
           const after = yieldsIt ? { ...w, yielded: true } : w;
           // The consumer may throw into the generator here (a @contextmanager's `with` body raising).

@@ -56,6 +56,7 @@ class PyLowering {
       body,
       range: rangeOf(node),
       isGenerator: bodyNode ? containsYield(bodyNode) : false,
+      ...(isContextManager(node) ? { contextManager: true } : {}),
     };
     this.ctx.addFunction(model, node);
     return model;
@@ -510,6 +511,13 @@ function targetNames(node: SyntaxNode): string[] {
     else if (current.type !== 'attribute' && current.type !== 'subscript') stack.push(...namedChildren(current));
   }
   return names;
+}
+
+/** Decorated with `@contextmanager` / `@asynccontextmanager` (possibly `contextlib.`-qualified). */
+function isContextManager(fn: SyntaxNode): boolean {
+  const parent = fn.parent;
+  if (parent?.type !== 'decorated_definition') return false;
+  return namedChildren(parent).some((d) => d.type === 'decorator' && /\b(async)?contextmanager\b/.test(d.text));
 }
 
 function containsYield(body: SyntaxNode): boolean {
