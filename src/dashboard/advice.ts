@@ -12,6 +12,10 @@ function roundUp(value: number, step: number): number {
   return Math.ceil(value / step) * step;
 }
 
+function plural(count: number, one: string): string {
+  return `${count} ${count === 1 ? one : `${one}s`}`;
+}
+
 export function maxConnectionsAdvice(snapshot: Snapshot, peak: number): MaxConnectionsAdvice {
   const s = snapshot.settings;
   const reservedTotal = s.superuserReservedConnections + s.reservedConnections;
@@ -153,25 +157,45 @@ export interface PeakInput {
   peakBusy: number;
 }
 
+export interface PgBouncerSizingInput {
+  /** Highest `used` seen. */
+  peak: number;
+  /** Highest count of sessions holding a transaction at once. */
+  peakBusy: number;
+  /** Distinct (user, database) pairs. */
+  pools: number;
+  /** Slots ordinary users can take. */
+  capacity: number;
+}
+
+export type PgBouncerSizing = Pick<PgBouncerAdvice, 'peak' | 'peakBusy' | 'pools' | 'serverBudget' | 'maxClientConn' | 'defaultPoolSize' | 'reservePoolSize'>;
+
 /**
- * A PgBouncer configuration sized from what the server has seen: clients are cheap in PgBouncer, so
- * it accepts twice the peak; the server side only needs the connections that were busy at once.
+ * PgBouncer's numbers from what the server has seen: clients are cheap in PgBouncer, so it accepts
+ * twice the peak; the server side only needs the connections that were busy at once.
  */
-export function pgBouncerAdvice(snapshot: Snapshot, input: PeakInput): PgBouncerAdvice {
-  const peak = Math.max(input.peak, snapshot.used);
+export function pgBouncerSizing(input: PgBouncerSizingInput): PgBouncerSizing {
+  const peak = input.peak;
   const peakBusy = Math.max(1, input.peakBusy);
-  const pairs = new Set<string>();
-  for (const session of snapshot.sessions) {
-    if (session.isMonitor || !isClientSession(session) || session.user === null || session.database === null) continue;
-    pairs.add(`${session.user}\u0000${session.database}`);
-  }
-  const pools = Math.max(1, pairs.size);
-  const serverBudget = Math.max(1, Math.floor(snapshot.capacity * POOLER_SHARE_OF_CAPACITY));
+  const pools = Math.max(1, input.pools);
+  const serverBudget = Math.max(1, Math.floor(input.capacity * POOLER_SHARE_OF_CAPACITY));
   const perPoolCap = Math.max(1, Math.floor(serverBudget / pools));
   // Busy sessions spread over the pools, with half again for bursts; never more than the budget allows.
   const defaultPoolSize = Math.min(perPoolCap, Math.max(5, Math.ceil((peakBusy * 1.5) / pools)));
   const reservePoolSize = Math.max(0, Math.min(Math.ceil(defaultPoolSize / 4), perPoolCap - defaultPoolSize));
   const maxClientConn = Math.max(20, roundUp(peak * 2, 10));
+  return { peak, peakBusy, pools, serverBudget, maxClientConn, defaultPoolSize, reservePoolSize };
+}
+
+/** A PgBouncer configuration sized by `pgBouncerSizing` from the snapshot and the peaks. */
+export function pgBouncerAdvice(snapshot: Snapshot, input: PeakInput): PgBouncerAdvice {
+  const pairs = new Set<string>();
+  for (const session of snapshot.sessions) {
+    if (session.isMonitor || !isClientSession(session) || session.user === null || session.database === null) continue;
+    pairs.add(`${session.user}\u0000${session.database}`);
+  }
+  const sizing = pgBouncerSizing({ peak: Math.max(input.peak, snapshot.used), peakBusy: input.peakBusy, pools: pairs.size, capacity: snapshot.capacity });
+  const { peak, peakBusy, pools, serverBudget, maxClientConn, defaultPoolSize, reservePoolSize } = sizing;
   const serverConnections = pools * (defaultPoolSize + reservePoolSize);
   const config = [
     '[databases]',
@@ -184,9 +208,9 @@ export function pgBouncerAdvice(snapshot: Snapshot, input: PeakInput): PgBouncer
     'auth_type = scram-sha-256',
     'auth_file = /etc/pgbouncer/userlist.txt',
     'pool_mode = transaction',
-    `; clients: twice the observed peak of ${peak} connections`,
+    `; clients: twice the observed peak of ${plural(peak, 'connection')}`,
     `max_client_conn = ${maxClientConn}`,
-    `; server connections per (user, database) pool: peak of ${peakBusy} busy sessions over ${pools} pool${pools === 1 ? '' : 's'}, plus half again`,
+    `; server connections per (user, database) pool: peak of ${plural(peakBusy, 'busy session')} over ${plural(pools, 'pool')}, plus half again`,
     `default_pool_size = ${defaultPoolSize}`,
     `reserve_pool_size = ${reservePoolSize}`,
     'reserve_pool_timeout = 3',
@@ -198,13 +222,7 @@ export function pgBouncerAdvice(snapshot: Snapshot, input: PeakInput): PgBouncer
     '',
   ].join('\n');
   return {
-    peak,
-    peakBusy,
-    pools,
-    serverBudget,
-    maxClientConn,
-    defaultPoolSize,
-    reservePoolSize,
+    ...sizing,
     config,
     caveats: [
       'Transaction mode hands a server connection to a client for one transaction only: session state does not survive between transactions.',
