@@ -3,10 +3,13 @@
 // inline style (which the CSP forbids).
 import { HistorySample, HistoryView, STATE_BUCKETS, STATE_LABELS } from '../../src/dashboard/protocol';
 import { h, svg } from './dom';
+import { agoLabel } from './format';
 
-const WIDTH = 800;
+/** Drawn at the width it is shown at (one SVG unit = one CSS pixel), so the 11px labels stay 11px. */
+const DEFAULT_WIDTH = 800;
+const MIN_WIDTH = 320;
 const HEIGHT = 220;
-const MARGIN = { top: 12, right: 130, bottom: 24, left: 36 };
+const MARGIN = { top: 12, right: 120, bottom: 24, left: 36 };
 
 /** A round number at or above `value` for the top of the axis. */
 function niceMax(value: number): number {
@@ -20,9 +23,10 @@ function polylinePoints(samples: readonly HistorySample[], x: (s: HistorySample)
   return samples.map((s) => `${x(s).toFixed(1)},${y(s).toFixed(1)}`).join(' ');
 }
 
-export function historyChart(view: HistoryView, peak: number): SVGSVGElement | HTMLElement {
+export function historyChart(view: HistoryView, peak: number, width: number = DEFAULT_WIDTH): SVGSVGElement | HTMLElement {
   const samples = view.samples;
   if (samples.length === 0) return h('p', { class: 'placeholder' }, 'No history yet: points arrive with every refresh.');
+  const WIDTH = Math.max(MIN_WIDTH, Math.round(width));
   const plotW = WIDTH - MARGIN.left - MARGIN.right;
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
   const top = niceMax(Math.max(peak, ...samples.map((s) => Math.max(s.maxConnections, s.used))));
@@ -34,17 +38,18 @@ export function historyChart(view: HistoryView, peak: number): SVGSVGElement | H
     class: 'history-chart',
     viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
     role: 'img',
-    'aria-label': `Connections by state over the last ${Math.round(span / 60_000)} minutes`,
+    width: WIDTH,
+    height: HEIGHT,
+    'aria-label': `Connections by state over the last ${agoLabel(span).slice(1)}`,
   });
   chart.appendChild(svg('line', { x1: MARGIN.left, x2: MARGIN.left + plotW, y1: yOf(0), y2: yOf(0), class: 'axis' }));
   for (const tick of [0, top / 2, top]) {
     chart.appendChild(svg('line', { x1: MARGIN.left, x2: MARGIN.left + plotW, y1: yOf(tick), y2: yOf(tick), class: 'grid' }));
     chart.appendChild(svg('text', { x: MARGIN.left - 6, y: yOf(tick) + 4, class: 'tick', 'text-anchor': 'end' }, tick));
   }
-  const minutes = Math.round(span / 60_000);
   const xLabels: Array<[number, string]> = [
-    [MARGIN.left, `−${minutes} min`],
-    [MARGIN.left + plotW / 2, `−${Math.round(minutes / 2)} min`],
+    [MARGIN.left, agoLabel(span)],
+    [MARGIN.left + plotW / 2, agoLabel(span / 2)],
     [MARGIN.left + plotW, 'now'],
   ];
   for (const [lx, label] of xLabels) chart.appendChild(svg('text', { x: lx, y: HEIGHT - 6, class: 'tick', 'text-anchor': 'middle' }, label));

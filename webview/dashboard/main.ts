@@ -76,6 +76,20 @@ const app = document.getElementById('app') ?? document.body;
 const page = [header, h('div', { class: 'row' }, usage.element, history), sessions.element, advice.element];
 replaceContent(app, page);
 
+let lastPayload: DashboardPayload | undefined;
+let drawnWidth = 0;
+
+/** The chart is drawn at the width it gets, so its labels keep their size in a narrow column. */
+function drawHistory(): void {
+  if (!lastPayload) return;
+  drawnWidth = historyBody.clientWidth;
+  replaceContent(historyBody, [historyChart(lastPayload.history, lastPayload.peak, drawnWidth || undefined)]);
+}
+
+new ResizeObserver(() => {
+  if (historyBody.clientWidth !== drawnWidth) drawHistory();
+}).observe(historyBody);
+
 function render(payload: DashboardPayload): void {
   // After a 'removed' message the page was replaced; a connection of the same name may come back.
   if (!header.isConnected) replaceContent(app, page);
@@ -96,7 +110,8 @@ function render(payload: DashboardPayload): void {
   usage.update(payload);
   forecast.textContent = payload.forecast.text;
   forecast.setAttribute('data-kind', payload.forecast.kind);
-  replaceContent(historyBody, [historyChart(payload.history, payload.peak)]);
+  lastPayload = payload;
+  drawHistory();
   replaceContent(historyLegend, [stateLegendWithoutCounts()]);
   historyCount.textContent = String(payload.history.pointCount);
   historyCaption.textContent = ` samples over the last ${Math.round((payload.history.to - payload.history.from) / 60_000)} min, kept while VS Code runs.`;
