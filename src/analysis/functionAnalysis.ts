@@ -1,8 +1,8 @@
 // Runs the path checker once per acquire in a function and once per parameter that the function
 // might release, producing the function's findings and its summary for callers.
 import type { AcquireApi, Catalogue, ReleaseSpec } from './catalogue';
-import { FunctionContext } from './checker/functionContext';
-import { PathChecker, visitCalls } from './checker/pathChecker';
+import { FunctionContext, visitCalls } from './checker/functionContext';
+import { PathChecker } from './checker/pathChecker';
 import { describeSite, siteFindings } from './checker/report';
 import type { Finding } from './findings';
 import type { CallOp, FunctionModel } from './model';

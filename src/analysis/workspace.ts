@@ -35,10 +35,17 @@ export function looksBinary(text: string): boolean {
   return text.slice(0, 8000).includes('\u0000');
 }
 
-/** Parses and lowers one file; the reason when it cannot be analysed. */
-export async function modelFile(file: SourceFile): Promise<FileModel | SkipReason> {
+/** Cheap checks that need no parse: the reason a file is skipped, or undefined. */
+function quickSkip(file: SourceFile): SkipReason | undefined {
   if (file.text.length > MAX_FILE_CHARS) return 'too-large';
   if (looksBinary(file.text)) return 'binary';
+  return undefined;
+}
+
+/** Parses and lowers one file; the reason when it cannot be analysed. */
+export async function modelFile(file: SourceFile): Promise<FileModel | SkipReason> {
+  const skip = quickSkip(file);
+  if (skip) return skip;
   let tree;
   try {
     tree = await parseText(file.text, file.language);
@@ -61,20 +68,68 @@ interface Learned {
   releases: ReleaseSpec[];
 }
 
-/** Analyses `files` with summaries across all of them. Results are in the order of `files`. */
-export async function analyzeWorkspace(files: readonly SourceFile[], options: AnalyzerOptions = {}): Promise<FileResult[]> {
+/** Turns files into models; the CLI passes one that runs on worker threads. Results in the order of `files`. */
+export type FileModeller = (files: readonly SourceFile[]) => Promise<(FileModel | SkipReason)[]>;
+
+const modelInTurn: FileModeller = async (files) => {
   const models: (FileModel | SkipReason)[] = [];
   for (const file of files) models.push(await modelFile(file));
+  return models;
+};
+
+/**
+ * The method names through which a call can acquire or release with `catalogue`. A function finds a
+ * leak or becomes a summary only through a call whose callee's last name is one of these, so a file
+ * whose text never mentions one has nothing to report and is not parsed at all (most of a workspace,
+ * and nearly all of node_modules).
+ */
+export function apiNames(catalogue: Catalogue): string[] {
+  const names = new Set<string>();
+  for (const api of catalogue.acquires) {
+    names.add(api.method);
+    for (const release of api.releases) names.add(release.method);
+  }
+  for (const release of catalogue.extraReleases) names.add(release.method);
+  return [...names].filter((n) => n !== '');
+}
+
+/** Matches `names` as whole identifiers (`$` counts as an identifier character in JavaScript). */
+export function mentionsAny(names: readonly string[]): (text: string) => boolean {
+  if (names.length === 0) return () => false;
+  const escaped = names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const pattern = new RegExp(`(?<![\\w$])(?:${escaped.join('|')})(?![\\w$])`);
+  return (text) => pattern.test(text);
+}
+
+/** Analyses `files` with summaries across all of them. Results are in the order of `files`. */
+export async function analyzeWorkspace(files: readonly SourceFile[], options: AnalyzerOptions = {}, modeller: FileModeller = modelInTurn): Promise<FileResult[]> {
+  // undefined: not parsed, because the text names no API of the catalogue (no findings, nothing to learn).
+  const models: (FileModel | SkipReason | undefined)[] = files.map(quickSkip);
+  const resultsByFile: (FunctionResult[] | undefined)[] = new Array(files.length);
   const families: LanguageFamily[] = ['js', 'py'];
-  const resultsByFile = models.map((m) => (typeof m === 'string' ? undefined : new Array<FunctionResult>(m.functions.length)));
   for (const family of families) {
+    let unparsed = files.flatMap((file, index) => (models[index] === undefined && familyOf(file.language) === family ? [index] : []));
+    const parseMentioning = async (names: readonly string[]): Promise<void> => {
+      const mentions = mentionsAny(names);
+      const chosen = unparsed.filter((index) => mentions((files[index] as SourceFile).text));
+      if (chosen.length === 0) return;
+      const chosenSet = new Set(chosen);
+      unparsed = unparsed.filter((index) => !chosenSet.has(index));
+      const made = await modeller(chosen.map((index) => files[index] as SourceFile));
+      chosen.forEach((fileIndex, i) => {
+        const model = made[i] as FileModel | SkipReason;
+        models[fileIndex] = model;
+        if (typeof model !== 'string') resultsByFile[fileIndex] = new Array<FunctionResult>(model.functions.length);
+      });
+    };
     const learned: Learned = { acquires: [], releases: [] };
+    await parseMentioning(apiNames(new Catalogue(family, options, learned)));
     const known = new Set<string>();
     for (let round = 0; round < MAX_SUMMARY_ROUNDS; round++) {
       const catalogue = new Catalogue(family, options, learned);
-      let learnedSomething = false;
+      const newNames: string[] = [];
       models.forEach((model, fileIndex) => {
-        if (typeof model === 'string' || model.family !== family) return;
+        if (model === undefined || typeof model === 'string' || model.family !== family) return;
         model.functions.forEach((fn, fnIndex) => {
           const result = analyzeFunction(fn, catalogue, model.poolNames);
           (resultsByFile[fileIndex] as FunctionResult[])[fnIndex] = result;
@@ -83,7 +138,7 @@ export async function analyzeWorkspace(files: readonly SourceFile[], options: An
             if (api && !known.has(api.id)) {
               known.add(api.id);
               learned.acquires.push(api);
-              learnedSomething = true;
+              newNames.push(api.method);
             }
           }
           for (const index of result.releasedParams) {
@@ -92,13 +147,15 @@ export async function analyzeWorkspace(files: readonly SourceFile[], options: An
             if (spec && !known.has(id)) {
               known.add(id);
               learned.releases.push(spec);
-              learnedSomething = true;
+              newNames.push(spec.method);
             }
           }
         });
       });
-      // Results computed with the final catalogue stand; otherwise go round with what was learned.
-      if (!learnedSomething) break;
+      // Results computed with the final catalogue stand; otherwise go round with what was learned,
+      // now also over the files that call the learned functions.
+      if (newNames.length === 0 || round === MAX_SUMMARY_ROUNDS - 1) break;
+      await parseMentioning(newNames);
     }
   }
   return files.map((file, index) => {

@@ -3,7 +3,7 @@
 // let a check start at the statement holding its acquire (everything before runs the same for every
 // site) and stop following a path once nothing later can mention the client, which keeps a function
 // with many acquires close to linear instead of quadratic.
-import type { Block, Condition, Op } from '../model';
+import type { Block, CallOp, Condition, Op } from '../model';
 import type { World } from './world';
 
 function conditionVariables(condition: Condition, into: Set<string>): void {
@@ -148,5 +148,16 @@ export class FunctionContext {
   /** Nothing at or after `position` mentions any of the names. */
   unmentionedFrom(names: readonly string[], position: number): boolean {
     return names.every((n) => (this.lastReference.get(n) ?? -1) < position);
+  }
+}
+
+/** Calls in a block, including nested blocks and inline callbacks; nested closures only when asked. Iterative. */
+export function visitCalls(block: Block, visit: (call: CallOp) => void, intoClosures = true): void {
+  const stack: Op[] = [...block].reverse();
+  while (stack.length) {
+    const op = stack.pop() as Op;
+    if (op.kind === 'call') visit(op);
+    const children = childBlocks(op, intoClosures).flat();
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as Op);
   }
 }

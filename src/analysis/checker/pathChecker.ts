@@ -5,8 +5,23 @@
 import type { AcquireApi, Catalogue } from '../catalogue';
 import type { SourceRange } from '../findings';
 import type { Block, CallOp, Condition, EscapeHow, FunctionModel, Op, VarName } from '../model';
-import { FunctionContext } from './functionContext';
-import { dedupe, initialWorld, withoutVar, withVar, worldKey, type Cause, type World } from './world';
+import { FunctionContext, visitCalls } from './functionContext';
+import {
+  dedupe,
+  endOf,
+  initialWorld,
+  isInert,
+  loopKey,
+  paramWorld,
+  recovered,
+  sameRange,
+  throwing,
+  withoutVar,
+  withVar,
+  worldKey,
+  type Cause,
+  type World,
+} from './world';
 
 export type Site =
   | { kind: 'acquire'; op: CallOp; api: AcquireApi }
@@ -354,7 +369,7 @@ export class PathChecker {
         else result.push(w);
       }
       frontier = dedupe(next).filter((w) => {
-        const key = keyOf(w);
+        const key = loopKey(w);
         if (seen.has(key)) return false;
         seen.add(key);
         return true;
@@ -431,72 +446,5 @@ export class PathChecker {
     });
     perFn.set(key, found);
     return found;
-  }
-}
-
-/** Holds nothing and is bound to nothing: what every path looks like before the acquire. */
-function isInert(w: World): boolean {
-  return w.vars.length === 0 && w.handles.length === 0 && w.status === 'none';
-}
-
-function paramWorld(name: VarName): World {
-  return { ...initialWorld(), status: 'held', vars: [name] };
-}
-
-function throwing(w: World, cause: Cause): World {
-  return { ...w, pending: { kind: 'throw', cause } };
-}
-
-function recovered(w: World): World {
-  const { pending, ...rest } = w;
-  return pending ? { ...rest, via: pending.cause } : rest;
-}
-
-function keyOf(w: World): string {
-  return `${w.status}|${w.vars.join(',')}|${w.handles.join(',')}|${JSON.stringify(w.facts)}|${w.yielded}|${w.resume.length}`;
-}
-
-function sameRange(a: SourceRange, b: SourceRange): boolean {
-  return a.startLine === b.startLine && a.startColumn === b.startColumn && a.endLine === b.endLine && a.endColumn === b.endColumn;
-}
-
-function endOf(range: SourceRange): SourceRange {
-  return { startLine: range.endLine, startColumn: Math.max(0, range.endColumn - 1), endLine: range.endLine, endColumn: range.endColumn };
-}
-
-/** Calls in a block, including nested blocks and inline callbacks; nested closures only when asked. Iterative. */
-export function visitCalls(block: Block, visit: (call: CallOp) => void, intoClosures = true): void {
-  const stack: Block[] = [block];
-  while (stack.length) {
-    for (const op of stack.pop() as Block) {
-      switch (op.kind) {
-        case 'call':
-          visit(op);
-          if (op.callback) stack.push(op.callback.body);
-          break;
-        case 'if':
-          stack.push(op.then, op.else);
-          break;
-        case 'loop':
-          stack.push(op.head, op.body, op.orelse ?? []);
-          break;
-        case 'switch':
-          stack.push(...op.cases);
-          break;
-        case 'try':
-          stack.push(op.body, ...op.handlers, op.orelse ?? [], op.finalizer ?? []);
-          break;
-        case 'labeled':
-        case 'inline':
-          stack.push(op.body);
-          break;
-        case 'closure':
-          // A closure inside a closure still runs later; its releases count for the capture check.
-          if (intoClosures) stack.push(op.fn.body);
-          break;
-        default:
-          break;
-      }
-    }
   }
 }

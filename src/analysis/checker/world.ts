@@ -2,6 +2,7 @@
 // function. Paths that reach the same state merge, which keeps the checker linear in the function's
 // size: a state is small (the resource's status, the variables bound to it, a few known booleans).
 import type { SourceRange } from '../findings';
+import type { VarName } from '../model';
 
 export type Status = 'none' | 'held' | 'released' | 'escaped';
 
@@ -82,4 +83,34 @@ export function withVar(list: readonly string[], name: string): string[] {
 
 export function withoutVar(list: readonly string[], name: string): string[] {
   return list.filter((v) => v !== name);
+}
+
+/** Holds nothing and is bound to nothing: what every path looks like before the acquire. */
+export function isInert(w: World): boolean {
+  return w.vars.length === 0 && w.handles.length === 0 && w.status === 'none';
+}
+
+export function paramWorld(name: VarName): World {
+  return { ...initialWorld(), status: 'held', vars: [name] };
+}
+
+export function throwing(w: World, cause: Cause): World {
+  return { ...w, pending: { kind: 'throw', cause } };
+}
+
+export function recovered(w: World): World {
+  const { pending, ...rest } = w;
+  return pending ? { ...rest, via: pending.cause } : rest;
+}
+
+export function loopKey(w: World): string {
+  return `${w.status}|${w.vars.join(',')}|${w.handles.join(',')}|${JSON.stringify(w.facts)}|${w.yielded}|${w.resume.length}`;
+}
+
+export function sameRange(a: SourceRange, b: SourceRange): boolean {
+  return a.startLine === b.startLine && a.startColumn === b.startColumn && a.endLine === b.endLine && a.endColumn === b.endColumn;
+}
+
+export function endOf(range: SourceRange): SourceRange {
+  return { startLine: range.endLine, startColumn: Math.max(0, range.endColumn - 1), endLine: range.endLine, endColumn: range.endColumn };
 }

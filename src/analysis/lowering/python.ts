@@ -1,11 +1,11 @@
-// Python syntax trees -> function models. Python's locals are the names a function assigns (unless
-// declared global/nonlocal), so storing a connection in an outer name or an attribute is a hand-over.
-import type { Block, CallOp, Condition, FileModel, FunctionModel, VarName } from '../model';
+// Python syntax trees -> function models: functions and statements (expressions are in
+// pyExpressions.ts). Python's locals are the names a function assigns (unless declared
+// global/nonlocal), so storing a connection in an outer name or an attribute is a hand-over.
+import type { Block, FileModel, FunctionModel, VarName } from '../model';
 import type { SyntaxNode } from '../treeSitter';
-import { lastSegment, LoweringContext, namedChildren, rangeOf } from './builder';
-import { negate } from './jsExpressions';
+import { LoweringContext, namedChildren, rangeOf } from './builder';
+import { PyExpressionLowering, stripParens, targetNames } from './pyExpressions';
 
-const POOL_FACTORY = /^(await\s+)?([\w.]+\.)?(SimpleConnectionPool|ThreadedConnectionPool|ConnectionPool|AsyncConnectionPool|create_pool|create_engine|create_async_engine)\s*\(/;
 const CATCH_ALL = /^(Exception|BaseException)$/;
 const NESTED_SCOPE = new Set(['function_definition', 'class_definition', 'lambda']);
 
@@ -15,23 +15,14 @@ export function lowerPython(root: SyntaxNode): FileModel {
   return { family: 'py', functions: ctx.functions, poolNames: ctx.poolNames };
 }
 
-interface Scope {
-  outer: Set<string>;
-}
-
-class PyLowering {
-  private scope: Scope = { outer: new Set() };
-  private statement: SyntaxNode | undefined;
-
-  constructor(private readonly ctx: LoweringContext) {}
-
+class PyLowering extends PyExpressionLowering {
   module(root: SyntaxNode): void {
     const body: Block = [];
     for (const s of namedChildren(root)) this.stmt(s, body);
     this.ctx.addFunction({ family: 'py', params: [], body, range: rangeOf(root), isGenerator: false }, root);
   }
 
-  private functionDef(node: SyntaxNode): FunctionModel {
+  protected override functionDef(node: SyntaxNode): FunctionModel {
     const saved = { scope: this.scope, statement: this.statement };
     this.scope = { outer: new Set() };
     const params = paramsOf(node.childForFieldName('parameters'));
@@ -275,222 +266,6 @@ class PyLowering {
     }
     out.push(...chain);
   }
-
-  private condition(node: SyntaxNode, out: Block): Condition {
-    const bare = stripParens(node);
-    if (bare.type !== 'identifier') this.expr(bare, out);
-    return conditionOf(bare);
-  }
-
-  expr(node: SyntaxNode, out: Block, target?: VarName): VarName | undefined {
-    return this.ctx.nested(() => this.exprInner(stripParens(node), out, target));
-  }
-
-  private exprInner(node: SyntaxNode, out: Block, target: VarName | undefined): VarName | undefined {
-    switch (node.type) {
-      case 'identifier':
-        return node.text;
-      case 'call':
-        return this.call(node, out, target ?? this.ctx.temp())?.target;
-      case 'await': {
-        const inner = node.namedChild(0);
-        if (!inner) return undefined;
-        const value = this.expr(inner, out, target);
-        if (stripParens(inner).type !== 'call') out.push({ kind: 'await', range: rangeOf(node) });
-        return value;
-      }
-      case 'assignment':
-      case 'augmented_assignment':
-        return this.assignment(node, out);
-      case 'named_expression': {
-        const name = node.childForFieldName('name');
-        const value = node.childForFieldName('value');
-        const v = value ? this.expr(value, out, name?.text) : undefined;
-        if (name && v !== name.text) out.push({ kind: 'assign', target: name.text, ...(v ? { from: v } : {}), range: rangeOf(node) });
-        return name?.text;
-      }
-      case 'boolean_operator': {
-        const left = node.childForFieldName('left');
-        const right = node.childForFieldName('right');
-        const operator = node.childForFieldName('operator')?.type;
-        if (!left || !right) return undefined;
-        const condition = this.condition(left, out);
-        const rightOps: Block = [];
-        this.expr(right, rightOps);
-        if (rightOps.length) {
-          const and = operator === 'and';
-          out.push({ kind: 'if', condition, then: and ? rightOps : [], else: and ? [] : rightOps, range: rangeOf(node) });
-        }
-        return undefined;
-      }
-      case 'conditional_expression': {
-        const [consequence, test, alternative] = namedChildren(node);
-        const condition = test ? this.condition(test, out) : ({ kind: 'unknown' } as const);
-        const thenOps: Block = [];
-        const elseOps: Block = [];
-        if (consequence) this.expr(consequence, thenOps);
-        if (alternative) this.expr(alternative, elseOps);
-        if (thenOps.length || elseOps.length) out.push({ kind: 'if', condition, then: thenOps, else: elseOps, range: rangeOf(node) });
-        return undefined;
-      }
-      case 'yield': {
-        const inner = node.namedChild(0);
-        const value = inner ? this.expr(inner, out) : undefined;
-        out.push({ kind: 'yield', ...(value ? { variable: value } : {}), range: rangeOf(node) });
-        return undefined;
-      }
-      case 'list':
-      case 'tuple':
-      case 'set':
-      case 'dictionary':
-      case 'expression_list':
-        for (const child of namedChildren(node)) {
-          const valueNode = child.type === 'pair' ? child.childForFieldName('value') : child;
-          const v = valueNode ? this.expr(valueNode, out) : undefined;
-          if (v) out.push({ kind: 'escape', variable: v, how: 'container', range: rangeOf(child) });
-        }
-        return undefined;
-      case 'lambda':
-        out.push({ kind: 'closure', fn: this.functionDef(node), range: rangeOf(node) });
-        return undefined;
-      case 'string':
-      case 'integer':
-      case 'float':
-      case 'true':
-      case 'false':
-      case 'none':
-      case 'comment':
-        return undefined;
-      default:
-        for (const child of namedChildren(node)) this.expr(child, out);
-        return undefined;
-    }
-  }
-
-  private assignment(node: SyntaxNode, out: Block): VarName | undefined {
-    const left = node.childForFieldName('left');
-    const right = node.childForFieldName('right');
-    if (!left || !right) return undefined;
-    const bare = stripParens(left);
-    const isName = bare.type === 'identifier' && node.type === 'assignment';
-    const local = isName && !this.scope.outer.has(bare.text);
-    if (isName && POOL_FACTORY.test(right.text)) this.ctx.poolNames.add(bare.text);
-    const value = this.expr(right, out, local ? bare.text : undefined);
-    if (isName) {
-      if (!local && value) out.push({ kind: 'escape', variable: value, how: 'store', range: rangeOf(node) });
-      if (value !== bare.text) out.push({ kind: 'assign', target: bare.text, ...(value ? { from: value } : {}), ...literalFact(right), range: rangeOf(node) });
-      return value;
-    }
-    if (bare.type === 'attribute' || bare.type === 'subscript') {
-      const object = bare.childForFieldName(bare.type === 'attribute' ? 'object' : 'value');
-      if (object) this.expr(object, out);
-      if (value) out.push({ kind: 'escape', variable: value, how: 'store', range: rangeOf(node) });
-      return value;
-    }
-    for (const n of targetNames(bare)) out.push({ kind: 'assign', target: n, range: rangeOf(node) });
-    return undefined;
-  }
-
-  private call(node: SyntaxNode, out: Block, target: VarName): CallOp | undefined {
-    const fnNode = node.childForFieldName('function');
-    const argsNode = node.childForFieldName('arguments');
-    if (!fnNode) return undefined;
-    const calleeNode = stripParens(fnNode);
-    let callee: CallOp['callee'];
-    if (calleeNode.type === 'attribute') {
-      const object = calleeNode.childForFieldName('object');
-      const name = calleeNode.childForFieldName('attribute')?.text ?? '';
-      const receiverVar = object ? this.expr(object, out) : undefined;
-      const receiver = object?.text ?? '';
-      const receiverName = object && stripParens(object).type !== 'call' ? lastSegment(receiver) : undefined;
-      callee = {
-        text: `${receiver}.${name}`,
-        name,
-        receiver,
-        ...(receiverName !== undefined ? { receiverName } : {}),
-        ...(receiverVar !== undefined ? { receiverVar } : {}),
-      };
-    } else if (calleeNode.type === 'identifier') {
-      callee = { text: calleeNode.text, name: calleeNode.text };
-    } else {
-      this.expr(calleeNode, out);
-      callee = { text: calleeNode.text.slice(0, 60), name: '' };
-    }
-    const args: (VarName | undefined)[] = [];
-    for (const arg of argsNode ? namedChildren(argsNode) : []) {
-      if (arg.type === 'keyword_argument') {
-        const value = arg.childForFieldName('value');
-        if (value) this.expr(value, out);
-        continue;
-      }
-      args.push(this.expr(arg, out));
-    }
-    const op: CallOp = {
-      kind: 'call',
-      id: this.ctx.id(),
-      callee,
-      args,
-      target,
-      isNew: false,
-      range: rangeOf(node),
-      calleeRange: rangeOf(calleeNode),
-      statementRange: rangeOf(this.statement ?? node),
-    };
-    out.push(op);
-    return op;
-  }
-}
-
-function stripParens(node: SyntaxNode): SyntaxNode {
-  let current = node;
-  for (let i = 0; i < 200 && current.type === 'parenthesized_expression'; i++) {
-    const inner = current.namedChild(0);
-    if (!inner) break;
-    current = inner;
-  }
-  return current;
-}
-
-function conditionOf(node: SyntaxNode): Condition {
-  const bare = stripParens(node);
-  switch (bare.type) {
-    case 'identifier':
-      return { kind: 'truthy', variable: bare.text, negated: false };
-    case 'true':
-      return { kind: 'constant', value: true };
-    case 'false':
-      return { kind: 'constant', value: false };
-    case 'not_operator': {
-      const argument = bare.childForFieldName('argument');
-      return argument ? negate(conditionOf(argument)) : { kind: 'unknown' };
-    }
-    case 'boolean_operator': {
-      const left = bare.childForFieldName('left');
-      const right = bare.childForFieldName('right');
-      const operator = bare.childForFieldName('operator')?.type;
-      if (!left || !right) return { kind: 'unknown' };
-      return { kind: operator === 'and' ? 'and' : 'or', left: conditionOf(left), right: conditionOf(right), negated: false };
-    }
-    case 'comparison_operator': {
-      const [left, right] = namedChildren(bare);
-      const operator = bare.children.find((c) => c && !c.isNamed)?.text ?? '';
-      const operators = bare.children.filter((c) => c && !c.isNamed).map((c) => c?.type);
-      if (!left || !right || right.type !== 'none' || left.type !== 'identifier') return { kind: 'unknown' };
-      const negatedTest = operators.includes('is not') || operator === '!=';
-      const positiveTest = operators.includes('is') || operator === '==';
-      if (!negatedTest && !positiveTest) return { kind: 'unknown' };
-      return { kind: 'truthy', variable: left.text, negated: !negatedTest };
-    }
-    default:
-      return { kind: 'unknown' };
-  }
-}
-
-function literalFact(node: SyntaxNode): { fact?: boolean } {
-  const bare = stripParens(node);
-  if (bare.type === 'true') return { fact: true };
-  if (bare.type === 'false' || bare.type === 'none') return { fact: false };
-  return {};
 }
 
 function paramsOf(list: SyntaxNode | null): (VarName | undefined)[] {
@@ -500,17 +275,6 @@ function paramsOf(list: SyntaxNode | null): (VarName | undefined)[] {
     const name = param.childForFieldName('name') ?? param.namedChild(0);
     return name?.type === 'identifier' ? name.text : undefined;
   });
-}
-
-function targetNames(node: SyntaxNode): string[] {
-  const names: string[] = [];
-  const stack = [node];
-  while (stack.length) {
-    const current = stack.pop() as SyntaxNode;
-    if (current.type === 'identifier') names.push(current.text);
-    else if (current.type !== 'attribute' && current.type !== 'subscript') stack.push(...namedChildren(current));
-  }
-  return names;
 }
 
 /** Decorated with `@contextmanager` / `@asynccontextmanager` (possibly `contextlib.`-qualified). */
