@@ -173,9 +173,17 @@ function quoteKeywordValue(value: string): string {
 function parsePort(value: string): number {
   const port = /^\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new ConnectionConfigError(`The port in the connection string must be a number from 1 to 65535 (got "${value.slice(0, 20)}").`);
+    throw new ConnectionConfigError(`The port in the connection string must be a number from 1 to 65535${swallowedHint(value)}.`);
   }
   return port;
+}
+
+/**
+ * Values are never echoed in errors: in "port= password=secret" the port's value is the next pair
+ * (libpq reads it the same way), so echoing it would show the password.
+ */
+function swallowedHint(value: string): string {
+  return /^\w+=/.test(value) ? ` (its value reads as "${value.slice(0, value.indexOf('='))}=…": write an empty value as '')` : '';
 }
 
 function applyParameter(result: ParsedConnectionString, key: string, value: string): void {
@@ -201,7 +209,7 @@ function applyParameter(result: ParsedConnectionString, key: string, value: stri
       return;
     case 'sslmode':
       if (!(SSL_MODES as readonly string[]).includes(value)) {
-        throw new ConnectionConfigError(`sslmode must be one of ${SSL_MODES.join(', ')} (got "${value.slice(0, 20)}").`);
+        throw new ConnectionConfigError(`sslmode must be one of ${SSL_MODES.join(', ')}${swallowedHint(value)}.`);
       }
       result.sslMode = value as LibpqSslMode;
       return;
