@@ -37,9 +37,22 @@ export function capturedTexts(): readonly Captured[] {
   return captured;
 }
 
-/** The captured texts that contain a registered secret. */
+const WINDOW = 8;
+
+/** Every 8-character piece of every secret: a truncated or partly redacted password is still a leak. */
+function secretPieces(): Set<string> {
+  const pieces = new Set<string>();
+  for (const secret of secrets) {
+    if (secret.length <= WINDOW) pieces.add(secret);
+    for (let i = 0; i + WINDOW <= secret.length; i++) pieces.add(secret.slice(i, i + WINDOW));
+  }
+  return pieces;
+}
+
+/** The captured texts that contain a registered secret or any 8-character piece of one. */
 export function leaks(texts: readonly Captured[] = captured): Captured[] {
-  return texts.filter((c) => [...secrets].some((s) => s.length >= 6 && c.text.includes(s)));
+  const pieces = [...secretPieces()];
+  return texts.filter((c) => pieces.some((p) => c.text.includes(p)));
 }
 
 /** A src/postgres Logger that records every line (as the output channel would get it). */
