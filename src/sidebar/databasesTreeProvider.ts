@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { ConnectionConfig } from '../postgres/connectionConfig';
 import { Session, Snapshot } from '../postgres/snapshot';
 import { DatabaseState, SnapshotStore } from '../postgres/store';
-import { formatDuration, GroupBy, groupSessions, sessionDescription, sessionLabel, usageLevel } from './sessionGroups';
+import { formatDuration, GroupBy, groupSessions, isIdleState, sessionDescription, sessionLabel, usageLevel } from './sessionGroups';
 
 /** What the tree needs from the monitors: keep a database polled while its node is expanded. */
 export interface MonitorLeases {
@@ -21,9 +21,15 @@ export class GroupNode {
   readonly kind = 'group';
   constructor(
     readonly database: string,
+    readonly by: GroupBy,
     readonly key: string,
     readonly sessions: Session[],
   ) {}
+
+  /** A state group other than the idle ones (active, hidden…) has nothing for Terminate Idle Sessions. */
+  get offersIdleTermination(): boolean {
+    return this.by !== 'state' || isIdleState(this.key);
+  }
 }
 
 export class SessionNode {
@@ -173,7 +179,7 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
       );
     }
     const visible = snapshot.sessions.filter((s) => s.visible && (s.backendType === 'client backend' || s.backendType === null));
-    for (const g of groupSessions(visible, this.settings.groupBy)) nodes.push(new GroupNode(name, g.key, g.sessions));
+    for (const g of groupSessions(visible, this.settings.groupBy)) nodes.push(new GroupNode(name, this.settings.groupBy, g.key, g.sessions));
     return nodes;
   }
 
@@ -181,9 +187,10 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     if (node instanceof DatabaseNode) return this.databaseItem(node);
     if (node instanceof GroupNode) {
       const item = new vscode.TreeItem(node.key, vscode.TreeItemCollapsibleState.Collapsed);
-      item.id = `group:${node.database}:${this.settings.groupBy}:${node.key}`;
+      item.id = `group:${node.database}:${node.by}:${node.key}`;
       item.description = String(node.sessions.length);
-      item.contextValue = 'pgHealth:group';
+      // package.json offers "Terminate Idle Sessions…" on /^pgHealth:(database|group)/ only.
+      item.contextValue = node.offersIdleTermination ? 'pgHealth:group' : 'pgHealth:busyGroup';
       item.iconPath = new vscode.ThemeIcon('folder');
       return item;
     }

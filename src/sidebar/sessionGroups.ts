@@ -1,4 +1,5 @@
 // Pure helpers for the Databases tree: grouping sessions and describing them in words.
+import { IDLE_STATES, IdleState } from '../postgres/idleSessions';
 import { Session } from '../postgres/snapshot';
 
 export type GroupBy = 'state' | 'application' | 'user' | 'clientAddress' | 'database' | 'waitEvent';
@@ -11,7 +12,12 @@ export interface SessionGroup {
 
 const STATE_ORDER = ['active', 'idle in transaction', 'idle in transaction (aborted)', 'idle', 'fastpath function call', 'disabled'];
 
-function groupKey(session: Session, by: GroupBy): string {
+export function isIdleState(state: string): state is IdleState {
+  return (IDLE_STATES as readonly string[]).includes(state);
+}
+
+/** The group a session falls in under `by` (the group node's label). */
+export function groupKey(session: Session, by: GroupBy): string {
   switch (by) {
     case 'state':
       return session.state ?? (session.visible ? 'unknown' : 'hidden');

@@ -8,12 +8,30 @@ import { MonitorManager } from '../postgres/monitors';
 import { Session } from '../postgres/snapshot';
 import { SnapshotStore } from '../postgres/store';
 import { Logger } from '../log';
-import { formatDuration, sessionLabel } from './sessionGroups';
+import { GroupNode } from './databasesTreeProvider';
+import { formatDuration, GroupBy, groupKey, isIdleState, sessionLabel } from './sessionGroups';
 
 export interface TerminateIdleRequest {
   database?: string;
   /** Pre-selected states (from a state group node). */
   states?: IdleState[];
+  /** Only sessions of this group (from an application, user, … group node). */
+  group?: { by: GroupBy; key: string };
+}
+
+const GROUP_NOUN: Record<GroupBy, string> = {
+  state: 'state',
+  application: 'application',
+  user: 'user',
+  clientAddress: 'client',
+  database: 'database',
+  waitEvent: 'wait event',
+};
+
+/** What the command does when started from a group node: a state group preselects its state, any other group narrows the preview to its sessions. */
+export function requestForGroup(node: GroupNode): TerminateIdleRequest {
+  if (node.by === 'state') return isIdleState(node.key) ? { database: node.database, states: [node.key] } : { database: node.database };
+  return { database: node.database, group: { by: node.by, key: node.key } };
 }
 
 const DEFAULT_STATES: IdleState[] = ['idle in transaction', 'idle in transaction (aborted)', 'idle'];
@@ -27,13 +45,22 @@ export async function terminateIdleSessions(
   const database = request.database ?? (await pickDatabase(monitors));
   if (!database) return undefined;
   // Keep the database polled while the user decides, so the preview is fresh.
+  const group = request.group;
+  const scope = group ? `${database}, ${GROUP_NOUN[group.by]} ${group.key}` : database;
   const lease = monitors.lease(database, 'terminate-idle');
   try {
     await monitors.refresh(database).catch(() => undefined);
-    const states = await pickStates(request.states ?? DEFAULT_STATES);
+    const state = store.get(database);
+    const problem = state?.status.kind === 'failed' ? state.status.reason : state?.status.kind === 'reconnecting' ? state.status.lastError : undefined;
+    if (problem !== undefined && !state?.snapshot) {
+      // Say so now rather than after the user has chosen states and an age.
+      void vscode.window.showErrorMessage(`${database} is not connected, so there are no sessions to terminate: ${problem}`);
+      return undefined;
+    }
+    const states = await pickStates(scope, request.states ?? DEFAULT_STATES);
     if (!states) return undefined;
     const minAge = await vscode.window.showInputBox({
-      title: `Terminate Idle Sessions on ${database} (2/3)`,
+      title: `Terminate Idle Sessions on ${scope} (2/3)`,
       prompt: 'Minimum time in that state, in seconds',
       value: '60',
       validateInput: (v) => (/^\d+$/.test(v.trim()) ? undefined : 'Enter a whole number of seconds (0 for any age)'),
@@ -45,12 +72,12 @@ export async function terminateIdleSessions(
       void vscode.window.showErrorMessage(`${database} is not connected: there are no sessions to preview.`);
       return undefined;
     }
-    const candidates = findIdleSessions(snapshot, { states, minAgeSeconds: Number(minAge.trim()) });
+    const candidates = findIdleSessions(snapshot, { states, minAgeSeconds: Number(minAge.trim()) }).filter((s) => !group || groupKey(s, group.by) === group.key);
     if (candidates.length === 0) {
-      void vscode.window.showInformationMessage(`No ${states.join(' / ')} sessions on ${database} have been in that state for ${minAge.trim()} s or more.`);
+      void vscode.window.showInformationMessage(`No ${states.join(' / ')} sessions on ${scope} have been in that state for ${minAge.trim()} s or more.`);
       return 0;
     }
-    const chosen = await pickSessions(database, candidates);
+    const chosen = await pickSessions(scope, candidates);
     if (!chosen || chosen.length === 0) return undefined;
     const monitor = monitors.monitor(database);
     if (!monitor?.isConnected) {
@@ -81,10 +108,10 @@ async function pickDatabase(monitors: MonitorManager): Promise<string | undefine
   return vscode.window.showQuickPick(names, { title: 'Terminate Idle Sessions: which database?' });
 }
 
-async function pickStates(preselected: IdleState[]): Promise<IdleState[] | undefined> {
+async function pickStates(scope: string, preselected: IdleState[]): Promise<IdleState[] | undefined> {
   const items = IDLE_STATES.map((state) => ({ label: state, picked: preselected.includes(state) }));
   const picked = await vscode.window.showQuickPick(items, {
-    title: 'Terminate Idle Sessions (1/3): which states?',
+    title: `Terminate Idle Sessions on ${scope} (1/3): which states?`,
     canPickMany: true,
     placeHolder: 'Sessions in these states are offered for termination',
   });
@@ -92,7 +119,7 @@ async function pickStates(preselected: IdleState[]): Promise<IdleState[] | undef
   return picked.map((p) => p.label);
 }
 
-async function pickSessions(database: string, candidates: Session[]): Promise<Session[] | undefined> {
+async function pickSessions(scope: string, candidates: Session[]): Promise<Session[] | undefined> {
   const items = candidates.map((s) => ({
     label: sessionLabel(s),
     description: `${s.state ?? ''} ${formatDuration(s.stateSeconds)}`.trim(),
@@ -101,7 +128,7 @@ async function pickSessions(database: string, candidates: Session[]): Promise<Se
     session: s,
   }));
   const picked = await vscode.window.showQuickPick(items, {
-    title: `Terminate Idle Sessions on ${database} (3/3): ${candidates.length} match — untick any to keep`,
+    title: `Terminate Idle Sessions on ${scope} (3/3): ${candidates.length} match — untick any to keep`,
     canPickMany: true,
     matchOnDetail: true,
   });

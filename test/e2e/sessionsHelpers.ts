@@ -26,15 +26,18 @@ export interface TestSessions {
   close(): Promise<void>;
 }
 
-/** Opens one connection per requested state, application_name `${prefix}-${state}-${i}`, and waits until the server shows each state. */
-export async function openSessions(pg: PgServer, prefix: string, states: SessionState[]): Promise<TestSessions> {
+/**
+ * Opens one connection per requested state, application_name `${prefix}-${state}-${i}` (or
+ * `applicationName` for all of them), and waits until the server shows each state.
+ */
+export async function openSessions(pg: PgServer, prefix: string, states: SessionState[], applicationName?: string): Promise<TestSessions> {
   const sessions: TestSession[] = [];
   const counts = new Map<string, number>();
   for (const state of states) {
     const i = (counts.get(state) ?? 0) + 1;
     counts.set(state, i);
-    const applicationName = `${prefix}-${state.replace(/[^a-z]+/g, '_')}-${i}`;
-    const client = new Client({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: pg.database, application_name: applicationName });
+    const name = applicationName ?? `${prefix}-${state.replace(/[^a-z]+/g, '_')}-${i}`;
+    const client = new Client({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: pg.database, application_name: name });
     // A terminated backend surfaces as an 'error' event on an idle client; the test asserts on the server instead.
     client.on('error', () => undefined);
     await client.connect();
@@ -52,7 +55,7 @@ export async function openSessions(pg: PgServer, prefix: string, states: Session
       await client.query('BEGIN');
       await client.query('SELECT 1/0').catch(() => undefined);
     }
-    sessions.push({ pid, state, applicationName, client, running });
+    sessions.push({ pid, state, applicationName: name, client, running });
   }
   const observer = await pg.connect();
   try {
@@ -177,11 +180,19 @@ export async function collapse(row: Locator): Promise<void> {
   await eventually(async () => row.first().getAttribute('aria-expanded'), (v) => v === 'false', 20_000, 'the row to collapse');
 }
 
-/** Right-clicks a row and returns the labels of the context menu that opens. */
-export async function openContextMenu(page: Page, row: Locator): Promise<string[]> {
+/**
+ * Right-clicks a row and returns the labels of the context menu that opens. With `mayBeEmpty`, a
+ * row that has no menu at all (no item applies) gives [] after a few seconds instead of failing.
+ */
+export async function openContextMenu(page: Page, row: Locator, mayBeEmpty = false): Promise<string[]> {
   await row.first().click({ button: 'right' });
   const menu = page.locator('.monaco-menu .action-label');
-  await menu.first().waitFor({ state: 'visible', timeout: 10_000 });
+  try {
+    await menu.first().waitFor({ state: 'visible', timeout: mayBeEmpty ? 5_000 : 10_000 });
+  } catch (err) {
+    if (mayBeEmpty) return [];
+    throw err;
+  }
   await page.waitForTimeout(400);
   return (await menu.allTextContents()).map((t) => t.trim()).filter((t) => t.length > 0);
 }
@@ -249,7 +260,8 @@ export async function setQuickPickChecked(page: Page, label: string | RegExp, ch
     .first();
   await row.waitFor({ state: 'visible', timeout: 10_000 });
   if ((await row.getAttribute('aria-checked')) === String(checked)) return;
-  await row.locator('.quick-input-list-label').first().click();
+  // A hover card of the previous row can lie over this one; the click goes to the row's label itself.
+  await row.locator('.quick-input-list-label').first().dispatchEvent('click');
   await eventually(async () => row.getAttribute('aria-checked'), (v) => v === String(checked), 10_000, `"${String(label)}" to be ${checked ? 'ticked' : 'unticked'}`);
 }
 
@@ -279,11 +291,32 @@ export interface ExtraConnection {
  * as a user would; VS Code picks the change up by itself. The returned function puts the file back.
  */
 export function addConnections(workspace: string, connections: ExtraConnection[]): () => void {
+  return editWorkspaceSettings(workspace, (settings) => {
+    const existing = Array.isArray(settings['pgHealth.connections']) ? (settings['pgHealth.connections'] as unknown[]) : [];
+    settings['pgHealth.connections'] = [...existing, ...connections];
+  });
+}
+
+/** Changes .vscode/settings.json on disk; the returned function puts the file back. */
+export function editWorkspaceSettings(workspace: string, edit: (settings: Record<string, unknown>) => void): () => void {
   const file = path.join(workspace, '.vscode', 'settings.json');
   const original = fs.readFileSync(file, 'utf8');
   const settings = JSON.parse(original) as Record<string, unknown>;
-  const existing = Array.isArray(settings['pgHealth.connections']) ? (settings['pgHealth.connections'] as unknown[]) : [];
-  settings['pgHealth.connections'] = [...existing, ...connections];
+  edit(settings);
   fs.writeFileSync(file, JSON.stringify(settings, null, 2));
   return () => fs.writeFileSync(file, original);
+}
+
+/** Runs a command from the command palette by its full title ("PostgreSQL Health: Refresh"). */
+export async function runFromPalette(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = quickInput(page).locator('.quick-input-box input').first();
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(`>${title}`);
+  const row = quickInput(page)
+    .locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegex(title)}$`) }) })
+    .first();
+  await row.waitFor({ state: 'visible', timeout: 30_000 });
+  await row.click();
 }

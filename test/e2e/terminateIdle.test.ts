@@ -6,12 +6,15 @@ import {
   acceptQuickInput,
   closeMenus,
   collapse,
+  editWorkspaceSettings,
   exactRow,
   expand,
   openContextMenu,
   openSessions,
   QuickPickRow,
+  quickInput,
   readQuickPick,
+  runFromPalette,
   serverSessions,
   sessionRow,
   setQuickPickChecked,
@@ -32,14 +35,23 @@ function pidOf(row: QuickPickRow): number {
 describe('Terminate Idle Sessions', () => {
   let probe: Client | undefined;
   let sessions: TestSessions | undefined;
+  let others: TestSessions | undefined;
+  let restoreSettings: (() => void) | undefined;
 
-  after(async () => {
+  afterEach(async () => {
     const { page } = await environment();
     await page.keyboard.press('Escape').catch(() => undefined);
+    restoreSettings?.();
+    restoreSettings = undefined;
     await sessions?.close();
-    await probe?.end().catch(() => undefined);
+    await others?.close();
+    sessions = others = undefined;
     const tree = await openDatabasesView(page);
     await collapse(exactRow(tree, DATABASE, 1)).catch(() => undefined);
+  });
+
+  after(async () => {
+    await probe?.end().catch(() => undefined);
   });
 
   it('previews exactly the sessions in the chosen states and age, and terminates exactly the ticked ones', async () => {
@@ -139,5 +151,78 @@ describe('Terminate Idle Sessions', () => {
     assert.equal(await sessionRow(tree, idle2.pid).count(), 1, 'the unticked session is still in the tree');
     await screenshot(page, 'terminate-idle-done');
     await closeMenus(page);
+  });
+  it('is offered on the idle state groups with their state ticked, not on the active group', async () => {
+    const { pg, page } = await environment();
+    probe ??= await pg.connect();
+    sessions = await openSessions(pg, 'e2e-idle-group', ['idle in transaction']);
+    const [inTransaction] = sessions.sessions;
+    assert.ok(inTransaction);
+    const tree = await openDatabasesView(page);
+    await expand(exactRow(tree, DATABASE, 1));
+    const activeMenu = await openContextMenu(page, exactRow(tree, 'active', 2), true);
+    await closeMenus(page);
+    assert.ok(!activeMenu.includes('Terminate Idle Sessions…'), `active group menu: ${activeMenu.join(', ')}`);
+    const menu = await openContextMenu(page, exactRow(tree, 'idle in transaction', 2));
+    assert.ok(menu.includes('Terminate Idle Sessions…'), `idle in transaction group menu: ${menu.join(', ')}`);
+    await clickMenuItem(page, 'Terminate Idle Sessions…');
+    await waitForQuickInput(page, '(1/3)');
+    assert.deepEqual(
+      (await readQuickPick(page)).map((r) => [r.label, r.checked]),
+      [
+        ['idle', false],
+        ['idle in transaction', true],
+        ['idle in transaction (aborted)', false],
+      ],
+    );
+    // Escape ends the flow and terminates nothing.
+    await page.keyboard.press('Escape');
+    await quickInput(page).waitFor({ state: 'hidden', timeout: 10_000 });
+    assert.deepEqual((await serverSessions(probe, [inTransaction.pid])).map((r) => r.state), ['idle in transaction']);
+  });
+
+  it('on an application group previews only that application\'s sessions', async () => {
+    const { pg, page, workspace } = await environment();
+    probe ??= await pg.connect();
+    restoreSettings = editWorkspaceSettings(workspace, (settings) => {
+      settings['pgHealth.groupBy'] = 'application';
+    });
+    sessions = await openSessions(pg, 'e2e-app', ['idle', 'idle in transaction'], 'e2e-app-a');
+    others = await openSessions(pg, 'e2e-app', ['idle'], 'e2e-app-b');
+    const mine = sessions;
+    const tree = await openDatabasesView(page);
+    await expand(exactRow(tree, DATABASE, 1));
+    const group = exactRow(tree, 'e2e-app-a', 2);
+    await eventually(async () => group.locator('.label-description').textContent(), (d) => d === '2', 60_000, 'the e2e-app-a group with its two sessions');
+    await openContextMenu(page, group);
+    await clickMenuItem(page, 'Terminate Idle Sessions…');
+    await waitForQuickInput(page, 'application e2e-app-a (1/3)');
+    await acceptQuickInput(page);
+    await waitForQuickInput(page, '(2/3)');
+    await typeIntoQuickInput(page, '0');
+    await acceptQuickInput(page);
+    await waitForQuickInput(page, '(3/3)');
+    const preview = await eventually(async () => readQuickPick(page), (rows) => rows.length > 0, 10_000, 'the preview rows');
+    assert.deepEqual(preview.map(pidOf).sort(), mine.pids().sort(), `the preview lists exactly e2e-app-a's sessions: ${JSON.stringify(preview)}`);
+    await acceptQuickInput(page);
+    await eventually(async () => (await serverSessions(probe as Client, mine.pids())).length, (n) => n === 0, 30_000, 'e2e-app-a\'s sessions to end');
+    assert.equal((await serverSessions(probe, others.pids())).length, 1, 'e2e-app-b\'s session remains');
+  });
+
+  it('from the palette on a database it cannot reach, says so before asking anything', async () => {
+    const { page } = await environment();
+    await runFromPalette(page, 'PostgreSQL Health: Terminate Idle Sessions…');
+    await waitForQuickInput(page, 'which database?');
+    await typeIntoQuickInput(page, 'wrong-password');
+    await acceptQuickInput(page);
+    const toast = await eventually(
+      async () => page.locator('.notifications-toasts .notification-toast').allInnerTexts(),
+      (texts) => texts.some((t) => t.includes('wrong-password is not connected')),
+      30_000,
+      'an error saying the database is not connected',
+    );
+    assert.ok(toast.some((t) => /password/i.test(t)), `the reason is given: ${toast.join(' | ')}`);
+    assert.equal(await quickInput(page).isVisible(), false, 'no state picker was opened');
+    await page.keyboard.press('Escape');
   });
 });
