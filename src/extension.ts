@@ -8,11 +8,10 @@ import { DASHBOARD_VIEW_TYPE } from './dashboard/protocol';
 import { registerAnalysisFeature } from './editor/analysisFeature';
 import { Logger } from './log';
 import { MonitorManager } from './postgres/monitors';
-import { IdleState } from './postgres/idleSessions';
 import { SnapshotStore } from './postgres/store';
 import { DatabaseNode, DatabasesTreeProvider, GroupNode, SessionNode } from './sidebar/databasesTreeProvider';
 import { SessionActions } from './sidebar/sessionActions';
-import { terminateIdleSessions } from './sidebar/terminateIdleSessions';
+import { requestForGroup, terminateIdleSessions } from './sidebar/terminateIdleSessions';
 import { StatusBar } from './statusBar';
 
 let monitors: MonitorManager | undefined;
@@ -161,18 +160,15 @@ export function activate(context: vscode.ExtensionContext): void {
       if (node) await actions.openQuery(node.session);
     }),
     command('pgHealth.terminateIdleSessions', async (arg) => {
-      const states = arg instanceof GroupNode && isIdleState(arg.key) ? [arg.key] : undefined;
-      return terminateIdleSessions({ ...(databaseName(arg) ? { database: databaseName(arg) } : {}), ...(states ? { states } : {}) }, manager, store, log);
+      const name = databaseName(arg);
+      const request = arg instanceof GroupNode ? requestForGroup(arg) : name ? { database: name } : {};
+      return terminateIdleSessions(request, manager, store, log);
     }),
     command('pgHealth.showLogs', () => log.show()),
   );
 
   applyConnections();
   updatePolling();
-}
-
-function isIdleState(key: string): key is IdleState {
-  return key === 'idle' || key === 'idle in transaction' || key === 'idle in transaction (aborted)';
 }
 
 export async function deactivate(): Promise<void> {
