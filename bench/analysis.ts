@@ -1,0 +1,195 @@
+// Section 1: whole-workspace analysis on the corpus. Three tools, each a fresh process timed from
+// spawn to exit (start-up, finding files and reading them included, as a user or CI pays it), run in
+// rotating order so the machine's load drifts over all of them alike:
+// - ours: `node dist/cli.js check DIR --format json` (all cores);
+// - floor: tree-sitter parsing the same files on as many threads, nothing else (floorScan.ts);
+// - peer: ESLint 9 with one CallExpression rule on the JS/TS part (eslintPeer.ts).
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { analyzeWorkspace, languageForPath, type SourceFile } from '../src/analysis/analyzer';
+import { modelFile } from '../src/analysis/workspace';
+import { parseText } from '../src/analysis/treeSitter';
+import { repoRoot } from '../test/support/paths';
+import { totals, type Corpus, type CorpusFile, type CorpusTotals } from './corpus';
+import type { EslintReport } from './eslintPeer';
+import type { FloorReport } from './floorScan';
+import { median, round } from './stats';
+
+export type ToolName = 'ours' | 'floor' | 'eslint';
+export type Part = 'all' | 'jsTs';
+
+interface Run {
+  tool: ToolName;
+  part: Part;
+  wallMs: number;
+  /** What the tool says it did. */
+  detail: Record<string, number>;
+}
+
+export interface ToolSummary {
+  tool: ToolName;
+  part: Part;
+  runsMs: number[];
+  medianMs: number;
+  filesPerSecond: number;
+  mbPerSecond: number;
+  linesPerSecond: number;
+  detail: Record<string, number>;
+}
+
+export interface AnalysisResults {
+  threads: number;
+  repetitions: number;
+  corpus: { all: CorpusTotals; jsTs: CorpusTotals; py: CorpusTotals; js: CorpusTotals; ts: CorpusTotals };
+  tools: ToolSummary[];
+  /** Ours over the floor (time): the target is at most 1.5. */
+  oursOverFloor: { all: number; jsTs: number };
+  /** ESLint over ours on the JS/TS part (time): the target is at least 3. */
+  eslintOverOurs: number;
+  /** Single-thread, in-process breakdown on a sample, for the explanation. */
+  profile: ProfileResult;
+}
+
+function runProcess(args: string[], cwd: string): Promise<{ wallMs: number; stdout: string; stderr: string; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ wallMs: performance.now() - started, stdout, stderr, code }));
+  });
+}
+
+async function runOurs(dir: string, part: Part): Promise<Run> {
+  const output = path.join(os.tmpdir(), `pg-health-bench-ours-${process.pid}.json`);
+  const r = await runProcess([path.join(repoRoot, 'dist', 'cli.js'), 'check', dir, '--format', 'json', '--output', output], repoRoot);
+  if (r.code !== 0 && r.code !== 1) throw new Error(`pg-health check exited ${r.code}: ${r.stderr.slice(-2000)}`);
+  const report = JSON.parse(fs.readFileSync(output, 'utf8')) as { findings: unknown[]; filesScanned: number };
+  fs.rmSync(output, { force: true });
+  return { tool: 'ours', part, wallMs: r.wallMs, detail: { filesScanned: report.filesScanned, findings: report.findings.length } };
+}
+
+async function runFloor(dir: string, part: Part, threads: number): Promise<Run> {
+  const r = await runProcess([path.join(__dirname, 'floorScan.js'), dir, '--threads', String(threads)], repoRoot);
+  if (r.code !== 0) throw new Error(`floorScan exited ${r.code}: ${r.stderr.slice(-2000)}`);
+  const report = JSON.parse(r.stdout) as FloorReport;
+  return { tool: 'floor', part, wallMs: r.wallMs, detail: { filesParsed: report.files, treesWithErrors: report.errorTrees, parseFailures: report.failed } };
+}
+
+async function runEslint(dir: string, threads: number): Promise<Run> {
+  const r = await runProcess([path.join(__dirname, 'eslintPeer.js'), dir, '--threads', String(threads)], repoRoot);
+  if (r.code !== 0) throw new Error(`eslintPeer exited ${r.code}: ${r.stderr.slice(-2000)}`);
+  const report = JSON.parse(r.stdout) as EslintReport;
+  return {
+    tool: 'eslint',
+    part: 'jsTs',
+    wallMs: r.wallMs,
+    detail: { filesLinted: report.files, ruleReports: report.ruleReports, callExpressions: report.calls, parseErrors: report.parseErrors, ignored: report.ignored },
+  };
+}
+
+function summarise(runs: Run[], tool: ToolName, part: Part, size: CorpusTotals): ToolSummary {
+  const mine = runs.filter((r) => r.tool === tool && r.part === part);
+  const runsMs = mine.map((r) => round(r.wallMs, 0));
+  const ms = median(mine.map((r) => r.wallMs));
+  return {
+    tool,
+    part,
+    runsMs,
+    medianMs: round(ms, 0),
+    filesPerSecond: round((size.files * 1000) / ms, 0),
+    mbPerSecond: round(size.bytes / 1e6 / (ms / 1000), 2),
+    linesPerSecond: round((size.lines * 1000) / ms, 0),
+    detail: mine[mine.length - 1]?.detail ?? {},
+  };
+}
+
+export async function runAnalysisBench(corpus: Corpus, options: { repetitions: number; threads: number; profileFiles: number; log: (line: string) => void }): Promise<AnalysisResults> {
+  const { repetitions, threads, log } = options;
+  const jsTsFiles = corpus.files.filter((f) => f.group !== 'py');
+  const size = {
+    all: totals(corpus.files),
+    jsTs: totals(jsTsFiles),
+    py: totals(corpus.files.filter((f) => f.group === 'py')),
+    js: totals(corpus.files.filter((f) => f.group === 'js')),
+    ts: totals(corpus.files.filter((f) => f.group === 'ts')),
+  };
+  const steps: (() => Promise<Run>)[] = [
+    () => runOurs(corpus.dir, 'all'),
+    () => runFloor(corpus.dir, 'all', threads),
+    () => runOurs(corpus.jsTsDir, 'jsTs'),
+    () => runFloor(corpus.jsTsDir, 'jsTs', threads),
+    () => runEslint(corpus.jsTsDir, threads),
+  ];
+  const runs: Run[] = [];
+  for (let rep = 0; rep < repetitions; rep++) {
+    for (let i = 0; i < steps.length; i++) {
+      const run = await (steps[(i + rep) % steps.length] as () => Promise<Run>)();
+      log(`  analysis rep ${rep + 1}/${repetitions}: ${run.tool} ${run.part} ${round(run.wallMs, 0)} ms ${JSON.stringify(run.detail)}`);
+      runs.push(run);
+    }
+  }
+  const tools = [
+    summarise(runs, 'ours', 'all', size.all),
+    summarise(runs, 'floor', 'all', size.all),
+    summarise(runs, 'ours', 'jsTs', size.jsTs),
+    summarise(runs, 'floor', 'jsTs', size.jsTs),
+    summarise(runs, 'eslint', 'jsTs', size.jsTs),
+  ];
+  const ms = (tool: ToolName, part: Part): number => tools.find((t) => t.tool === tool && t.part === part)?.medianMs ?? Number.NaN;
+  const profile = await profileSample(corpus, options.profileFiles);
+  return {
+    threads,
+    repetitions,
+    corpus: size,
+    tools,
+    oursOverFloor: { all: round(ms('ours', 'all') / ms('floor', 'all'), 2), jsTs: round(ms('ours', 'jsTs') / ms('floor', 'jsTs'), 2) },
+    eslintOverOurs: round(ms('eslint', 'jsTs') / ms('ours', 'jsTs'), 2),
+    profile,
+  };
+}
+
+export interface ProfileResult {
+  files: number;
+  bytes: number;
+  /** Milliseconds on one thread, in this process. */
+  parseMs: number;
+  /** Parse and lower every file (what analysing costs without the text pre-filter). */
+  parseAndLowerMs: number;
+  /** analyzeWorkspace over the sample as the CLI runs it. */
+  analyzeWorkspaceMs: number;
+}
+
+/** Every n-th corpus file, read into memory: where the time goes without processes and threads in the way. */
+async function profileSample(corpus: Corpus, count: number): Promise<ProfileResult> {
+  const stride = Math.max(1, Math.floor(corpus.files.length / Math.max(1, count)));
+  const picked: CorpusFile[] = corpus.files.filter((_, i) => i % stride === 0).slice(0, count);
+  const sources: SourceFile[] = picked.map((f) => {
+    const absolute = path.join(corpus.dir, f.rel);
+    return { path: absolute, text: fs.readFileSync(absolute, 'utf8'), language: languageForPath(absolute) ?? 'javascript' };
+  });
+  // Warm up: grammars loaded, JIT settled on a few files.
+  for (const s of sources.slice(0, 5)) (await parseText(s.text, s.language))?.delete();
+  await analyzeWorkspace(sources.slice(0, 5));
+  let t = performance.now();
+  for (const s of sources) (await parseText(s.text, s.language))?.delete();
+  const parseMs = performance.now() - t;
+  t = performance.now();
+  for (const s of sources) await modelFile(s);
+  const parseAndLowerMs = performance.now() - t;
+  t = performance.now();
+  await analyzeWorkspace(sources);
+  const analyzeWorkspaceMs = performance.now() - t;
+  return {
+    files: sources.length,
+    bytes: sources.reduce((n, s) => n + Buffer.byteLength(s.text), 0),
+    parseMs: round(parseMs, 0),
+    parseAndLowerMs: round(parseAndLowerMs, 0),
+    analyzeWorkspaceMs: round(analyzeWorkspaceMs, 0),
+  };
+}
