@@ -178,7 +178,17 @@ describe('Dashboard', function () {
     await client.query('SELECT 1');
     const row = view.locator(`[data-testid=idle-in-transaction-row][data-pid="${pid}"]`);
     await row.waitFor({ timeout: 30_000 });
-    await row.locator('[data-testid=terminate-button]').click();
+    // Pressed and released the way a person clicks, with a refresh of the dashboard in between
+    // (a refresh every second makes that common): the click must still count.
+    const button = row.locator('[data-testid=terminate-button]');
+    await button.scrollIntoViewIfNeeded();
+    const box = await button.boundingBox();
+    assert.ok(box, 'the Terminate button is on screen');
+    const points = numberOf(await readDashboard(view), 'history-point-count');
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await eventually(async () => numberOf(await readDashboard(view), 'history-point-count'), (n) => n > points, 15_000, 'a refresh while the button is held');
+    await page.mouse.up();
     const dialog = page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 15_000 });
     assert.match((await dialog.textContent()) ?? '', new RegExp(`Terminate backend ${pid} on ${DATABASE}\\?`));
@@ -226,12 +236,16 @@ describe('Dashboard', function () {
     const original = await currentThemeLabel(page);
     const viewport = page.viewportSize();
     try {
-      // Tall enough to show the whole dashboard in one picture.
-      await page.setViewportSize({ width: 1400, height: 2800 });
       for (const theme of THEMES) {
         await setColorTheme(page, theme);
         await dashboardAgreesWithServer(view, probe);
-        await page.waitForTimeout(500); // let the toolkit's components repaint in the new colours
+        // The whole dashboard in one picture: a window as tall as the page, scrolled to the top.
+        const height = await view.locator('html').evaluate((html) => {
+          html.scrollTop = 0;
+          return html.scrollHeight as number;
+        });
+        await page.setViewportSize({ width: 1400, height: Math.min(8000, height + 120) });
+        await page.waitForTimeout(500); // let the chart and the toolkit's components redraw at the new size
         const file = await screenshot(page, `dashboard-${theme.kind}`);
         console.log(`      ${file}`);
       }

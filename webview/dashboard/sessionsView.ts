@@ -16,25 +16,73 @@ const DIMENSIONS: ReadonlyArray<{ id: GroupDimension; title: string; column: str
 /** Queries can be long; the grid shows the start and the tooltip the whole text. */
 const QUERY_PREVIEW = 160;
 
-function groupGrid(dimension: GroupDimension, column: string, rows: readonly GroupRow[]): HTMLElement {
-  if (rows.length === 0) return h('p', { class: 'placeholder' }, 'No sessions.');
-  return dataGrid(
-    [
-      { title: column, width: '3fr' },
-      { title: 'Sessions', width: '1fr' },
-      { title: 'Oldest session', width: '2fr' },
-    ],
-    rows.map(
-      (row): GridRow => ({
-        attributes: { 'data-testid': 'group-row', 'data-dimension': dimension },
-        cells: [
-          h('span', { 'data-testid': 'group-label' }, row.label),
-          h('span', { 'data-testid': 'group-count' }, row.count),
-          row.oldestPid === null ? '—' : `pid ${row.oldestPid}, connected ${formatDuration(row.oldestSeconds)}`,
+/**
+ * Grids are rebuilt only when their rows change (who, not how long): the snapshot arrives every
+ * second or two, and a grid rebuilt each time drops a click whose press and release straddle a
+ * refresh, a hover, and a text selection. Between rebuilds only the ageing texts are rewritten.
+ */
+interface StableGrid<R> {
+  update(rows: readonly R[]): void;
+}
+
+function stableGrid<R, P>(
+  container: HTMLElement,
+  identity: (row: R) => unknown,
+  build: (rows: readonly R[]) => { element: HTMLElement; parts: P[] },
+  refresh: (part: P, row: R) => void,
+): StableGrid<R> {
+  let key: string | undefined;
+  let parts: P[] = [];
+  return {
+    update(rows) {
+      const next = JSON.stringify(rows.map(identity));
+      if (next !== key) {
+        key = next;
+        const built = build(rows);
+        parts = built.parts;
+        replaceContent(container, [built.element]);
+        return;
+      }
+      rows.forEach((row, i) => {
+        const part = parts[i];
+        if (part !== undefined) refresh(part, row);
+      });
+    },
+  };
+}
+
+function setText(element: HTMLElement, text: string): void {
+  if (element.textContent !== text) element.textContent = text;
+}
+
+function oldestText(row: GroupRow): string {
+  return row.oldestPid === null ? '—' : `pid ${row.oldestPid}, connected ${formatDuration(row.oldestSeconds)}`;
+}
+
+function groupGrid(container: HTMLElement, dimension: GroupDimension, column: string): StableGrid<GroupRow> {
+  return stableGrid<GroupRow, HTMLElement>(
+    container,
+    (row) => [row.label, row.count, row.oldestPid],
+    (rows) => {
+      if (rows.length === 0) return { element: h('p', { class: 'placeholder' }, 'No sessions.'), parts: [] };
+      const oldest = rows.map((row) => h('span', {}, oldestText(row)));
+      const element = dataGrid(
+        [
+          { title: column, width: '3fr' },
+          { title: 'Sessions', width: '1fr' },
+          { title: 'Oldest session', width: '2fr' },
         ],
-      }),
-    ),
-    { 'data-testid': `top-${dimension}`, 'aria-label': `Sessions by ${column}` },
+        rows.map(
+          (row, i): GridRow => ({
+            attributes: { 'data-testid': 'group-row', 'data-dimension': dimension },
+            cells: [h('span', { 'data-testid': 'group-label' }, row.label), h('span', { 'data-testid': 'group-count' }, row.count), oldest[i]],
+          }),
+        ),
+        { 'data-testid': `top-${dimension}`, 'aria-label': `Sessions by ${column}` },
+      );
+      return { element, parts: oldest };
+    },
+    (span, row) => setText(span, oldestText(row)),
   );
 }
 
@@ -57,40 +105,79 @@ function terminateCell(row: IdleInTransactionRow): HTMLElement {
   );
 }
 
-function idleInTransactionGrid(rows: readonly IdleInTransactionRow[]): HTMLElement {
-  return dataGrid(
-    [
-      { title: 'PID', width: '5em' },
-      { title: 'User', width: '1fr' },
-      { title: 'Application', width: '1.5fr' },
-      { title: 'Client', width: '1fr' },
-      { title: 'Idle for', width: '8em' },
-      { title: 'Transaction open for', width: '8em' },
-      { title: 'Last query', width: '3fr' },
-      { title: '', width: '9em' },
-    ],
-    rows.map(
-      (row): GridRow => ({
-        attributes: { 'data-testid': 'idle-in-transaction-row', 'data-pid': row.pid },
-        cells: [
-          h('span', { 'data-testid': 'iit-pid' }, row.pid),
-          row.user ?? '—',
-          row.application ?? '—',
-          row.clientAddress ?? 'local',
-          h('span', { 'data-testid': 'iit-idle' }, formatDuration(row.idleSeconds), row.aborted ? ' (aborted)' : ''),
-          formatDuration(row.transactionSeconds),
-          query(row.query),
-          terminateCell(row),
+interface IdleInTransactionParts {
+  idle: HTMLElement;
+  transaction: HTMLElement;
+  query: HTMLElement;
+  queryText: string | null;
+  terminate: HTMLElement;
+}
+
+function idleText(row: IdleInTransactionRow): string {
+  return formatDuration(row.idleSeconds) + (row.aborted ? ' (aborted)' : '');
+}
+
+function idleInTransactionGrid(container: HTMLElement): StableGrid<IdleInTransactionRow> {
+  return stableGrid<IdleInTransactionRow, IdleInTransactionParts>(
+    container,
+    (row) => [row.pid, row.backendStart, row.user, row.application, row.clientAddress, row.aborted, row.cannotTerminate],
+    (rows) => {
+      if (rows.length === 0) {
+        return { element: h('p', { class: 'placeholder', 'data-testid': 'no-idle-in-transaction' }, 'No session is idle in a transaction.'), parts: [] };
+      }
+      const parts = rows.map(
+        (row): IdleInTransactionParts => ({
+          idle: h('span', { 'data-testid': 'iit-idle' }, idleText(row)),
+          transaction: h('span', {}, formatDuration(row.transactionSeconds)),
+          query: h('span', {}, query(row.query)),
+          queryText: row.query,
+          terminate: terminateCell(row),
+        }),
+      );
+      const element = dataGrid(
+        [
+          { title: 'PID', width: '5em' },
+          { title: 'User', width: '1fr' },
+          { title: 'Application', width: '1.5fr' },
+          { title: 'Client', width: '1fr' },
+          { title: 'Idle for', width: '8em' },
+          { title: 'In transaction for', width: '9em' },
+          { title: 'Last query', width: '3fr' },
+          { title: '', width: '9em' },
         ],
-      }),
-    ),
-    { 'data-testid': 'idle-in-transaction-grid', 'aria-label': 'Sessions idle in transaction, longest first' },
+        rows.map((row, i): GridRow => {
+          const p = parts[i] as IdleInTransactionParts;
+          return {
+            attributes: { 'data-testid': 'idle-in-transaction-row', 'data-pid': row.pid },
+            cells: [h('span', { 'data-testid': 'iit-pid' }, row.pid), row.user ?? '—', row.application ?? '—', row.clientAddress ?? 'local', p.idle, p.transaction, p.query, p.terminate],
+          };
+        }),
+        { 'data-testid': 'idle-in-transaction-grid', 'aria-label': 'Sessions idle in transaction, longest first' },
+      );
+      return { element, parts };
+    },
+    (p, row) => {
+      setText(p.idle, idleText(row));
+      setText(p.transaction, formatDuration(row.transactionSeconds));
+      if (p.queryText !== row.query) {
+        p.queryText = row.query;
+        replaceContent(p.query, [query(row.query)]);
+      }
+      // A new snapshot: a click that was answered (or cancelled in the host's dialog) may be made again.
+      if (p.terminate.getAttribute('data-testid') === 'terminate-button') setButtonDisabled(p.terminate, false);
+    },
   );
 }
 
 export function createSessionsView(): { element: HTMLElement; update(payload: DashboardPayload): void } {
   const topTabs = tabs(DIMENSIONS.map((d) => ({ id: d.id, title: d.title })), { 'aria-label': 'Who holds the connections' });
+  const groupGrids = DIMENSIONS.flatMap((d) => {
+    const view = topTabs.views.get(d.id);
+    return view ? [{ id: d.id, grid: groupGrid(view, d.id, d.column) }] : [];
+  });
   const iitBody = h('div', {});
+  const iitGrid = idleInTransactionGrid(iitBody);
+  const iitMore = h('p', { class: 'muted' });
   const iitCount = h('span', { 'data-testid': 'idle-in-transaction-count' }, '0');
   const element = h(
     'div',
@@ -102,22 +189,20 @@ export function createSessionsView(): { element: HTMLElement; update(payload: Da
       h('h2', { id: 'iit-title' }, 'Idle in transaction (', iitCount, ')'),
       h('p', { class: 'muted' }, 'A session idle in a transaction keeps its slot, its locks and its snapshot until the application commits or rolls back.'),
       iitBody,
+      iitMore,
     ),
   );
   return {
     element,
     update(payload) {
       const live = payload.live;
-      for (const d of DIMENSIONS) {
-        const view = topTabs.views.get(d.id);
-        if (view) replaceContent(view, [groupGrid(d.id, d.column, live?.groups[d.id] ?? [])]);
-      }
+      for (const { id, grid } of groupGrids) grid.update(live?.groups[id] ?? []);
       const rows = live?.idleInTransaction ?? [];
-      iitCount.textContent = String(rows.length + (live?.idleInTransactionMore ?? 0));
-      replaceContent(iitBody, [
-        rows.length === 0 ? h('p', { class: 'placeholder', 'data-testid': 'no-idle-in-transaction' }, 'No session is idle in a transaction.') : idleInTransactionGrid(rows),
-        live && live.idleInTransactionMore > 0 ? h('p', { class: 'muted' }, `and ${plural(live.idleInTransactionMore, 'more session')} (export the CSV for all).`) : null,
-      ]);
+      const more = live?.idleInTransactionMore ?? 0;
+      iitCount.textContent = String(rows.length + more);
+      iitGrid.update(rows);
+      iitMore.textContent = more > 0 ? `and ${plural(more, 'more session')} (export the CSV for all).` : '';
+      iitMore.hidden = more === 0;
     },
   };
 }
