@@ -10,6 +10,11 @@ export { languageForPath } from './languages';
 export type { LanguageId } from './languages';
 export { setWasmDirectory } from './treeSitter';
 export { analyzeWorkspace, MAX_FILE_CHARS } from './workspace';
+export { applyEdits } from './fixes/edits';
+export type { Fix, TextEdit } from './fixes/edits';
+export { fixesFor } from './fixes/fixes';
+export { fixFiles, fixText } from './fixes/fixAll';
+export type { AppliedFix, FixedFile } from './fixes/fixAll';
 export type { AnalyzerOptions, FileResult, SkipReason, SourceFile } from './workspace';
 
 /**

@@ -28,6 +28,8 @@ export interface AcquireApi {
   noun: string;
   /** For messages and docs: how to release it. */
   releaseHint: string;
+  /** For fixes: the release call with `{receiver}` (the acquire's receiver) and `{var}` to fill in. */
+  releaseTemplate?: string;
   /** Set for APIs learned from workspace functions: the function that was summarised. */
   summaryOf?: string;
 }
@@ -60,6 +62,7 @@ const BUILTIN: readonly AcquireApi[] = [
     releases: [{ kind: 'method', method: 'release' }],
     noun: 'client',
     releaseHint: 'client.release()',
+    releaseTemplate: '{var}.release()',
   },
   {
     id: 'postgres.reserve',
@@ -71,6 +74,7 @@ const BUILTIN: readonly AcquireApi[] = [
     releases: [{ kind: 'method', method: 'release' }],
     noun: 'reserved connection',
     releaseHint: 'reserved.release()',
+    releaseTemplate: '{var}.release()',
   },
   {
     id: 'generic-pool.acquire',
@@ -86,6 +90,7 @@ const BUILTIN: readonly AcquireApi[] = [
     ],
     noun: 'resource',
     releaseHint: 'pool.release(resource)',
+    releaseTemplate: '{receiver}.release({var})',
   },
   {
     // psycopg2.pool and psycopg_pool share the name and the release call.
@@ -99,6 +104,7 @@ const BUILTIN: readonly AcquireApi[] = [
     releases: [{ kind: 'call', method: 'putconn', receiver: POOL, argument: 0 }],
     noun: 'connection',
     releaseHint: 'pool.putconn(conn)',
+    releaseTemplate: '{receiver}.putconn({var})',
   },
   {
     id: 'psycopg_pool.connection',
@@ -123,6 +129,7 @@ const BUILTIN: readonly AcquireApi[] = [
     releases: [{ kind: 'call', method: 'release', receiver: POOL, argument: 0 }],
     noun: 'connection',
     releaseHint: 'await pool.release(conn)',
+    releaseTemplate: 'await {receiver}.release({var})',
   },
   {
     id: 'sqlalchemy.engine.connect',
@@ -135,6 +142,7 @@ const BUILTIN: readonly AcquireApi[] = [
     releases: [{ kind: 'method', method: 'close' }],
     noun: 'connection',
     releaseHint: 'conn.close()',
+    releaseTemplate: '{var}.close()',
   },
   {
     id: 'sqlalchemy.engine.raw_connection',
@@ -147,6 +155,7 @@ const BUILTIN: readonly AcquireApi[] = [
     releases: [{ kind: 'method', method: 'close' }],
     noun: 'connection',
     releaseHint: 'conn.close()',
+    releaseTemplate: '{var}.close()',
   },
 ];
 

@@ -35,6 +35,8 @@ export interface ResourceDetails {
   functionRange: SourceRange;
   /** Catalogue id of the acquire API, e.g. `pg.pool.connect`. */
   api: string;
+  /** The call that releases it, e.g. `pool.putconn(conn)`, when the API says how. */
+  releaseCall?: string;
 }
 
 export interface Finding {

@@ -2,6 +2,7 @@
 // release one passed to them) become acquire (release) APIs for callers in every file.
 import { Catalogue, type AcquireApi, type CatalogueOptions, type ReleaseSpec } from './catalogue';
 import type { Finding } from './findings';
+import { fixesFor } from './fixes/fixes';
 import { analyzeFunction, learnedAcquire, learnedRelease, type FunctionResult } from './functionAnalysis';
 import { familyOf, type LanguageFamily, type LanguageId } from './languages';
 import { NestingTooDeep } from './lowering/builder';
@@ -158,12 +159,19 @@ export async function analyzeWorkspace(files: readonly SourceFile[], options: An
       await parseMentioning(newNames);
     }
   }
-  return files.map((file, index) => {
+  const out: FileResult[] = [];
+  for (const [index, file] of files.entries()) {
     const model = models[index];
-    if (typeof model === 'string') return { path: file.path, findings: [], skipped: model };
-    const results = resultsByFile[index] ?? [];
-    return { path: file.path, findings: uniqueSorted(results.flatMap((r) => r?.findings ?? [])) };
-  });
+    if (typeof model === 'string') {
+      out.push({ path: file.path, findings: [], skipped: model });
+      continue;
+    }
+    const findings = uniqueSorted((resultsByFile[index] ?? []).flatMap((r) => r?.findings ?? []));
+    // `fixable` says whether a fix exists for this very text; only files with findings are parsed again.
+    const fixes = await fixesFor(file.text, file.language, findings);
+    out.push({ path: file.path, findings: findings.map((f, i) => ({ ...f, fixable: (fixes[i]?.length ?? 0) > 0 })) });
+  }
+  return out;
 }
 
 function uniqueSorted(findings: Finding[]): Finding[] {

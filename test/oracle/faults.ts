@@ -43,6 +43,8 @@ export interface RunResult {
   /** The function returned or stored a connection that the harness then gave back (ownership handed over). */
   handedOver: number;
   error?: string;
+  /** What the function returned (or passed to its callback), as JSON, for comparing runs before and after a fix. */
+  value?: string;
 }
 
 export interface FunctionReport {

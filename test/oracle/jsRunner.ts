@@ -72,6 +72,14 @@ function loadFixture(file: string): Record<string, unknown> {
   return mod.exports as Record<string, unknown>;
 }
 
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value)?.slice(0, 2000) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function checkedOut(pool: pg.Pool): number {
@@ -92,9 +100,11 @@ async function runOnce(fixture: Fixture, releaseKept: Fixture | undefined, conne
   let error: string | undefined;
   let handedOver = 0;
   let callbackCalled = false;
+  let returned: unknown;
   try {
-    const value = fixture(pool, () => {
+    const value = fixture(pool, (_err?: unknown, result?: unknown) => {
       callbackCalled = true;
+      returned = result;
     });
     let settled: unknown = value;
     if (value && typeof (value as Promise<unknown>).then === 'function') {
@@ -107,7 +117,7 @@ async function runOnce(fixture: Fixture, releaseKept: Fixture | undefined, conne
       // The function handed its client to us, the caller: giving it back is our job now.
       handle.release();
       handedOver++;
-    }
+    } else if (settled !== undefined) returned = settled;
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
   }
@@ -117,6 +127,7 @@ async function runOnce(fixture: Fixture, releaseKept: Fixture | undefined, conne
   await sleep(5);
   for (let waited = 0; checkedOut(pool) > 0 && waited < 150; waited += 5) await sleep(5);
   const result: RunResult = { fault: describeFault(scenario), checkedOut: checkedOut(pool), operations, connects, handedOver };
+  if (returned !== undefined) result.value = safeJson(returned);
   const errors = [error, ...stray].filter((e): e is string => e !== undefined);
   if (errors.length) result.error = errors.join(' | ');
   fault = { kind: 'none' };

@@ -274,6 +274,8 @@ def run_sync(driver, module, fn, dsn, fault):
             # The function handed its connection to us, the caller: giving it back is our job now.
             driver.give_back(pool, value)
             result["handedOver"] += 1
+        elif value is not None and not hasattr(value, "__enter__") and not inspect.isgenerator(value):
+            result["value"] = repr(value)[:2000]
         elif hasattr(value, "__enter__"):
             # A context manager (e.g. @contextmanager): use it the way callers do; the body may fail.
             with value as conn:
@@ -310,6 +312,8 @@ async def run_async(driver, module, fn, dsn, fault):
         if driver.is_connection(value):
             await driver.give_back(pool, value)
             result["handedOver"] += 1
+        elif value is not None and not hasattr(value, "__aenter__"):
+            result["value"] = repr(value)[:2000]
         elif hasattr(value, "__aenter__"):
             async with value as conn:
                 await driver.use(conn)

@@ -79,6 +79,7 @@ export function siteFindings(site: SiteDescription, events: SiteEvents, fn: Func
     releaseRanges: events.releases,
     functionRange: fn.range,
     api: site.api.id,
+    ...releaseCall(site),
   };
   if (events.leaks.length > 0) {
     const leak = leakFinding(site, events, fn.family);
@@ -168,6 +169,13 @@ function skippedRelease(from: SourceRange, events: SiteEvents): { range: SourceR
 /** The acquire call, or only its callee when the call spans lines (a callback would underline a whole block). */
 export function findingRange(op: CallOp): SourceRange {
   return op.range.startLine === op.range.endLine ? op.range : op.calleeRange;
+}
+
+function releaseCall(site: SiteDescription): { releaseCall?: string } {
+  const template = site.api.releaseTemplate;
+  const receiver = site.op.callee.receiver;
+  if (!template || !site.variable || (template.includes('{receiver}') && receiver === undefined)) return {};
+  return { releaseCall: template.replace('{receiver}', receiver ?? '').replace('{var}', site.variable) };
 }
 
 function capitalise(text: string): string {

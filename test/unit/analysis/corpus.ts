@@ -76,8 +76,14 @@ function topLevelFunctions(lines: string[], python: boolean): Omit<FixtureFuncti
 }
 
 export function loadCorpus(): FixtureFile[] {
-  return listFiles(corpusDir).map((absolute) => {
-    const text = fs.readFileSync(absolute, 'utf8');
+  return listFiles(corpusDir).map((absolute) =>
+    fixtureFromText(absolute, path.relative(corpusDir, absolute).split(path.sep).join('/'), fs.readFileSync(absolute, 'utf8')),
+  );
+}
+
+/** Reads a fixture's functions and labels from its text (also used for fixed copies of fixtures). */
+export function fixtureFromText(absolute: string, relative: string, text: string): FixtureFile {
+  {
     const language = languageForPath(absolute) as LanguageId;
     const lines = text.split('\n');
     const expectations: Expectation[] = [];
@@ -97,8 +103,8 @@ export function loadCorpus(): FixtureFile[] {
         ...(oracle ? { oracleOverride: oracle } : {}),
       };
     });
-    return { absolute, relative: path.relative(corpusDir, absolute).split(path.sep).join('/'), language, text, expectations, functions };
-  });
+    return { absolute, relative, language, text, expectations, functions };
+  }
 }
 
 /** Fixtures are the functions that take a pool; `_helpers` are analysed but not counted or run. */

@@ -2,25 +2,12 @@
 // Pool, normally and under injected faults; a client stays checked out after some run exactly when
 // the analyser reports a leak for that function.
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import * as path from 'node:path';
-import { promisify } from 'node:util';
 import type { FunctionReport } from '../../oracle/faults';
 import { startPostgres, type PgServer } from '../../support/postgresServer';
-import { isFixture, loadCorpus } from './corpus';
-import { analyserVerdicts, disagreements, SKIP_FILE } from './oracleSupport';
+import { loadCorpus } from './corpus';
+import { analyserVerdicts, disagreements, runFixtures, SKIP_FILE } from './oracleSupport';
 
-const run = promisify(execFile);
-const runner = path.join(__dirname, '..', '..', 'oracle', 'jsRunner.js');
 const files = loadCorpus().filter((f) => f.language !== 'python');
-
-async function runFixtures(file: string, connectionString: string, names: string[]): Promise<FunctionReport[]> {
-  const { stdout } = await run(process.execPath, [runner, file, connectionString, JSON.stringify(names)], {
-    maxBuffer: 64 * 1024 * 1024,
-    timeout: 240_000,
-  });
-  return JSON.parse(stdout) as FunctionReport[];
-}
 
 describe('dynamic oracle: JS/TS fixtures against PostgreSQL with a pg Pool', function () {
   this.timeout(300_000);
@@ -31,8 +18,7 @@ describe('dynamic oracle: JS/TS fixtures against PostgreSQL with a pg Pool', fun
     server = await startPostgres({ maxConnections: 200 });
     // One runner process per file, all at once: each uses a pool of at most 4 connections.
     for (const file of files.filter((f) => !SKIP_FILE.test(f.text))) {
-      const names = file.functions.filter(isFixture).map((f) => f.name);
-      const reports = runFixtures(file.absolute, server.connectionString, names);
+      const reports = runFixtures(file, server.connectionString);
       reports.catch(() => undefined); // awaited (and reported) by the file's test
       runs.set(file.relative, reports);
     }

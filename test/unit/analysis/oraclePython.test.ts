@@ -3,35 +3,13 @@
 // /usr/bin/python3), normally and under injected faults; a connection stays checked out after some
 // run exactly when the analyser reports a leak for that function.
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { promisify } from 'node:util';
 import type { FunctionReport } from '../../oracle/faults';
-import { repoRoot } from '../../support/paths';
 import { startPostgres, type PgServer } from '../../support/postgresServer';
-import { isFixture, loadCorpus, type FixtureFile } from './corpus';
-import { analyserVerdicts, disagreements, SKIP_FILE } from './oracleSupport';
+import { loadCorpus } from './corpus';
+import { analyserVerdicts, disagreements, driverOf, PYTHON, runFixtures, SKIP_FILE } from './oracleSupport';
 
-const run = promisify(execFile);
-const PYTHON = '/usr/bin/python3';
-const runner = path.join(repoRoot, 'test', 'oracle', 'py_runner.py');
 const files = loadCorpus().filter((f) => f.language === 'python');
-
-/** The driver a fixture file is written for, from its name: `psycopg2_basic.py` -> psycopg2. */
-function driverOf(file: FixtureFile): string | undefined {
-  const name = path.basename(file.absolute);
-  return ['psycopg_pool', 'psycopg2', 'asyncpg'].find((d) => name.startsWith(`${d}_`));
-}
-
-async function runFixtures(file: FixtureFile, connectionString: string): Promise<FunctionReport[]> {
-  const names = file.functions.filter(isFixture).map((f) => f.name);
-  const { stdout } = await run(PYTHON, [runner, file.absolute, connectionString, JSON.stringify(names), driverOf(file) as string], {
-    maxBuffer: 64 * 1024 * 1024,
-    timeout: 240_000,
-  });
-  return JSON.parse(stdout) as FunctionReport[];
-}
 
 describe('dynamic oracle: Python fixtures against PostgreSQL with psycopg2, psycopg_pool and asyncpg pools', function () {
   this.timeout(300_000);
@@ -56,7 +34,7 @@ describe('dynamic oracle: Python fixtures against PostgreSQL with psycopg2, psyc
   it('runs every fixture file except the ones whose driver is not installed', () => {
     const skipped = files.filter((f) => SKIP_FILE.test(f.text));
     assert.ok(skipped.length <= 1, `too many skipped files: ${skipped.map((f) => f.relative).join(', ')}`);
-    for (const file of runnable) assert.ok(driverOf(file), `${file.relative}: the name does not say which driver it uses`);
+    for (const file of runnable) assert.ok(driverOf(file.absolute), `${file.relative}: the name does not say which driver it uses`);
   });
 
   for (const file of runnable) {

@@ -1,8 +1,34 @@
 // Shared by the oracle tests: which fixture functions the analyser says leak, and how to compare
 // that with what the runs against PostgreSQL left behind.
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { analyzeWorkspace } from '../../../src/analysis/analyzer';
 import type { FunctionReport } from '../../oracle/faults';
+import { repoRoot } from '../../support/paths';
 import { LEAK_RULES, isFixture, type FixtureFile } from './corpus';
+
+const run = promisify(execFile);
+const jsRunner = path.join(__dirname, '..', '..', 'oracle', 'jsRunner.js');
+const pyRunner = path.join(repoRoot, 'test', 'oracle', 'py_runner.py');
+export const PYTHON = '/usr/bin/python3';
+
+/** The driver a Python fixture file is written for, from its name: `psycopg2_basic.py` -> psycopg2. */
+export function driverOf(file: string): string | undefined {
+  const name = path.basename(file);
+  return ['psycopg_pool', 'psycopg2', 'asyncpg'].find((d) => name.startsWith(`${d}_`));
+}
+
+/** Runs a fixture file's functions for real (see test/oracle) and returns what each run left behind. */
+export async function runFixtures(file: FixtureFile, connectionString: string): Promise<FunctionReport[]> {
+  const names = JSON.stringify(file.functions.filter(isFixture).map((f) => f.name));
+  const options = { maxBuffer: 64 * 1024 * 1024, timeout: 240_000 };
+  const { stdout } =
+    file.language === 'python'
+      ? await run(PYTHON, [pyRunner, file.absolute, connectionString, names, driverOf(file.absolute) as string], options)
+      : await run(process.execPath, [jsRunner, file.absolute, connectionString, names], options);
+  return JSON.parse(stdout) as FunctionReport[];
+}
 
 export const SKIP_FILE = /(?:\/\/|#)\s*oracle:\s*skip-file\s*\(([^)]+)\)/;
 

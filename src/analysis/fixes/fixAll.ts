@@ -1,0 +1,59 @@
+// Applies every available fix, re-analysing after each round: a fix moves code, so the findings of
+// the next round are computed on the fixed text. Used by `pg-health fix` and the fix-all action.
+import type { RuleId } from '../findings';
+import type { LanguageId } from '../languages';
+import { analyzeWorkspace, type AnalyzerOptions, type SourceFile } from '../workspace';
+import { applyEdits, editsOverlap, type TextEdit } from './edits';
+import { fixesFor } from './fixes';
+
+export interface AppliedFix {
+  rule: RuleId;
+  /** 1-based line of the finding in the text the fix was applied to. */
+  line: number;
+  title: string;
+}
+
+export interface FixedFile {
+  path: string;
+  /** The text after all fixes (the input when nothing applied). */
+  text: string;
+  applied: AppliedFix[];
+}
+
+const MAX_ROUNDS = 10;
+
+/** Fixes all files together, so summaries across files still inform each round. */
+export async function fixFiles(files: readonly SourceFile[], options: AnalyzerOptions = {}): Promise<FixedFile[]> {
+  const current = files.map((f) => ({ ...f }));
+  const applied: AppliedFix[][] = files.map(() => []);
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const results = await analyzeWorkspace(current, options);
+    let changed = false;
+    for (const [i, file] of current.entries()) {
+      const findings = results[i]?.findings ?? [];
+      if (findings.length === 0) continue;
+      const fixes = await fixesFor(file.text, file.language, findings);
+      const chosen: TextEdit[] = [];
+      findings.forEach((finding, j) => {
+        const fix = fixes[j]?.[0];
+        if (!fix || editsOverlap(chosen, fix.edits)) return;
+        chosen.push(...fix.edits);
+        (applied[i] as AppliedFix[]).push({ rule: finding.rule, line: finding.range.startLine + 1, title: fix.title });
+      });
+      if (chosen.length === 0) continue;
+      const next = applyEdits(file.text, chosen);
+      if (next !== file.text) {
+        file.text = next;
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  return current.map((f, i) => ({ path: f.path, text: f.text, applied: applied[i] as AppliedFix[] }));
+}
+
+/** One file on its own. */
+export async function fixText(text: string, language: LanguageId, options: AnalyzerOptions = {}): Promise<FixedFile> {
+  const [fixed] = await fixFiles([{ path: '', text, language }], options);
+  return fixed ?? { path: '', text, applied: [] };
+}

@@ -1,0 +1,148 @@
+// "Wrap in try/finally": the statements after the acquire, through the last one that uses the client
+// (or a name declared among them), move into `try`, the release moves into `finally`, and the other
+// releases of that client on those paths go (pg throws on a second release). Indentation, quotes and
+// semicolons follow the file.
+import type { Finding, SourceRange } from '../findings';
+import type { LanguageFamily } from '../languages';
+import type { SyntaxNode } from '../treeSitter';
+import { LineIndex, type Fix } from './edits';
+import { blockOf, declaredNames, indentUnit, mentionsName, nodeAt, removalOf, statementOfCall, stringRows, type Removal } from './syntax';
+
+interface Plan {
+  /** Offset where `try` starts (end of the acquire statement's line). */
+  from: number;
+  /** Offset where the covered code ends (end of the last covered statement's line). */
+  to: number;
+  indent: string;
+  unit: string;
+  covered: SyntaxNode[];
+}
+
+function plan(statement: SyntaxNode, variable: string, family: LanguageFamily, index: LineIndex): Plan | undefined {
+  const block = blockOf(statement, family);
+  if (!block) return undefined;
+  const siblings = block.namedChildren.filter((n): n is SyntaxNode => n !== null);
+  const at = siblings.findIndex((n) => n.equals(statement));
+  if (at < 0) return undefined;
+  const following = siblings.slice(at + 1);
+  let end = -1;
+  following.forEach((node, i) => {
+    if (mentionsName(node, variable)) end = i;
+  });
+  if (end < 0) return undefined;
+  if (family === 'js') {
+    // A `const` declared inside the new `try` and read after it must stay visible: cover its readers too.
+    for (let changed = true; changed; ) {
+      changed = false;
+      const names = following.slice(0, end + 1).flatMap(declaredNames);
+      for (let i = following.length - 1; i > end; i--) {
+        if (names.some((name) => mentionsName(following[i] as SyntaxNode, name))) {
+          end = i;
+          changed = true;
+          break;
+        }
+      }
+    }
+  }
+  const last = following[end] as SyntaxNode;
+  const from = index.lineEnd(statement.endIndex);
+  const to = index.lineEnd(last.endIndex);
+  // Code sharing a line with the acquire or the last covered statement would be split: no fix.
+  if (!onlyCommentAfter(index.text.slice(statement.endIndex, from), family)) return undefined;
+  if (!onlyCommentAfter(index.text.slice(last.endIndex, to), family)) return undefined;
+  const indent = index.indentationAt(statement.startIndex);
+  return { from, to, indent, unit: indentUnit(index, block, statement, family), covered: following.slice(0, end + 1) };
+}
+
+function onlyCommentAfter(rest: string, family: LanguageFamily): boolean {
+  const trimmed = rest.trim();
+  return trimmed === '' || trimmed.startsWith(family === 'py' ? '#' : '//');
+}
+
+/** The release call for `finally`: the file's own release of this client when it has one. */
+function releaseText(finding: Finding, variable: string, index: LineIndex, family: LanguageFamily): string | undefined {
+  const existing = finding.resource?.releaseRanges[0];
+  if (existing) {
+    const text = index.text.slice(index.offset(existing.startLine, existing.startColumn), index.offset(existing.endLine, existing.endColumn));
+    // `release(err)` names a variable of the catch it sat in; in `finally` the plain release is right.
+    if (new RegExp(`^${variable}\\s*\\??\\.\\s*release\\s*\\(`).test(text)) return `${variable}.release()`;
+    const before = index.text.slice(Math.max(0, index.offset(existing.startLine, existing.startColumn) - 6), index.offset(existing.startLine, existing.startColumn));
+    return family === 'py' && /await\s+$/.test(before) ? `await ${text}` : text;
+  }
+  return finding.resource?.releaseCall;
+}
+
+/** The covered rows, one level deeper, without the old releases; undefined when a release cannot be removed cleanly. */
+function coveredText(index: LineIndex, firstRow: number, lastRow: number, unit: string, removals: Removal[], strings: Set<number>): string | undefined {
+  const removedRows = new Set<number>();
+  const inline = new Map<number, Extract<Removal, { kind: 'inline' }>[]>();
+  for (const r of removals) {
+    if (r.kind === 'rows') for (let row = r.first; row <= r.last; row++) removedRows.add(row);
+    else inline.set(r.row, [...(inline.get(r.row) ?? []), r]);
+  }
+  const lines: string[] = [];
+  for (let row = firstRow; row <= lastRow; row++) {
+    if (removedRows.has(row)) continue;
+    const start = index.offset(row, 0);
+    let line = index.text.slice(start, index.lineEnd(start));
+    for (const r of (inline.get(row) ?? []).sort((a, b) => b.start - a.start)) {
+      line = line.slice(0, r.start - start) + r.text + line.slice(r.end - start);
+    }
+    lines.push(line.trim() === '' || strings.has(row) ? line : unit + line);
+  }
+  return lines.map((l) => `\n${l}`).join('');
+}
+
+export function wrapInTryFinally(root: SyntaxNode, finding: Finding, family: LanguageFamily, text: string): Fix | undefined {
+  const resource = finding.resource;
+  const variable = resource?.variable;
+  if (!resource || !variable) return undefined;
+  const index = new LineIndex(text);
+  const statement = nodeAt(root, resource.acquireStatementRange);
+  if (!statement || !isAcquireStatement(statement, resource.acquireRange, variable, family)) return undefined;
+  const layout = plan(statement, variable, family, index);
+  if (!layout) return undefined;
+  const release = releaseText(finding, variable, index, family);
+  if (!release) return undefined;
+
+  const removals: Removal[] = [];
+  for (const range of resource.releaseRanges) {
+    const statementNode = statementOfCall(root, range, family);
+    if (!statementNode || statementNode.startIndex < layout.from || statementNode.endIndex > layout.to) continue;
+    const removal = removalOf(statementNode, index, family);
+    if (!removal) return undefined;
+    removals.push(removal);
+  }
+  const firstRow = index.position(layout.from).line + 1;
+  const lastRow = index.position(layout.to).line;
+  const body = coveredText(index, firstRow, lastRow, layout.unit, removals, stringRows(layout.covered));
+  if (body === undefined) return undefined;
+  const { indent, unit } = layout;
+  const wrapped =
+    family === 'py'
+      ? `\n${indent}try:${body}\n${indent}finally:\n${indent}${unit}${release}`
+      : `\n${indent}try {${body}\n${indent}} finally {\n${indent}${unit}${release}${semicolon(text)}\n${indent}}`;
+  return {
+    title: family === 'py' ? `Wrap in try/finally (${release} in finally)` : `Wrap in try/finally (release \`${variable}\` in finally)`,
+    edits: [{ range: index.range(layout.from, layout.to), newText: wrapped }],
+    isPreferred: true,
+  };
+}
+
+/** `const client = await pool.connect();` / `conn = pool.getconn()` directly in a block. */
+function isAcquireStatement(statement: SyntaxNode, acquire: SourceRange, variable: string, family: LanguageFamily): boolean {
+  const text = statement.text;
+  if (family === 'js') {
+    if (statement.type !== 'lexical_declaration' && statement.type !== 'variable_declaration' && statement.type !== 'expression_statement') return false;
+    if (statement.namedChildren.length !== 1) return false;
+    return new RegExp(`^(const|let|var)?\\s*${variable}\\b`).test(text) && statement.startPosition.row <= acquire.startLine;
+  }
+  return statement.type === 'expression_statement' && new RegExp(`^${variable}\\s*(:[^=]+)?=`).test(text);
+}
+
+/** Whether the file ends statements with semicolons (most of its lines that end a statement do). */
+function semicolon(text: string): string {
+  const withSemicolon = (text.match(/;\s*$/gm) ?? []).length;
+  const statementLines = (text.match(/[)\w'"`\]]\s*$/gm) ?? []).length;
+  return withSemicolon >= statementLines / 2 ? ';' : '';
+}
