@@ -19,12 +19,19 @@ export class DatabaseNode {
 
 export class GroupNode {
   readonly kind = 'group';
+  readonly children: SessionNode[];
   constructor(
     readonly database: string,
     readonly by: GroupBy,
     readonly key: string,
-    readonly sessions: Session[],
-  ) {}
+    sessions: readonly Session[],
+  ) {
+    this.children = sessions.map((s) => new SessionNode(database, s, this));
+  }
+
+  get sessions(): Session[] {
+    return this.children.map((c) => c.session);
+  }
 
   /** A state group other than the idle ones (active, hidden…) has nothing for Terminate Idle Sessions. */
   get offersIdleTermination(): boolean {
@@ -36,8 +43,24 @@ export class SessionNode {
   readonly kind = 'session';
   constructor(
     readonly database: string,
-    readonly session: Session,
+    /** Replaced in place by each snapshot while the tree's shape stays the same (see DatabasesTreeProvider.onStoreChange). */
+    public session: Session,
+    readonly group: GroupNode,
   ) {}
+}
+
+/** The id VS Code knows a session row by: pid and backend_start (pids are reused). */
+function sessionId(database: string, s: Session): string {
+  return `session:${database}:${s.pid}:${s.backendStart ?? ''}`;
+}
+
+/** What was last handed to VS Code as a database's children. */
+interface ShownChildren {
+  /** The groups, their members and the message rows: when this changes the children are rebuilt. */
+  shape: string;
+  /** The database row as rendered alongside. */
+  databaseItem: string;
+  sessions: Map<string, SessionNode>;
 }
 
 export class MessageNode {
@@ -72,32 +95,58 @@ function readTreeSettings(): TreeSettings {
 const LEVEL_COLOR = { ok: 'charts.green', warning: 'charts.yellow', critical: 'charts.red' } as const;
 
 export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
+  private readonly changed = new vscode.EventEmitter<TreeNode | TreeNode[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private databases = new Map<string, DatabaseNode>();
   private problems: string[] = [];
   private settings = readTreeSettings();
   private readonly expanded = new Map<string, { dispose(): void }>();
+  private readonly shown = new Map<string, ShownChildren>();
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
     private readonly store: SnapshotStore,
     private readonly leases: MonitorLeases,
   ) {
-    const sub = store.onDidChange((name) => {
-      const node = this.databases.get(name);
-      // Re-render just that database; its children are rebuilt from the store.
-      if (node) this.changed.fire(node);
-    });
+    const sub = store.onDidChange((name) => this.onStoreChange(name));
     this.disposables.push(
       { dispose: () => sub.dispose() },
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('pgHealth')) {
           this.settings = readTreeSettings();
-          this.changed.fire(undefined);
+          this.refresh();
         }
       }),
     );
+  }
+
+  /**
+   * A new snapshot or status. Refreshing a node makes VS Code forget its descendants until it has
+   * fetched them again, and a context menu command on a row it forgot receives no argument — with a
+   * refresh every second, "Terminate Backend" would now and then do nothing. So while the groups and
+   * their members stay the same, only the session rows are refreshed (their durations), updated in
+   * place; the database node is refreshed when what it shows or the tree's shape changes.
+   */
+  private onStoreChange(name: string): void {
+    const node = this.databases.get(name);
+    if (!node) return;
+    const shown = this.shown.get(name);
+    if (shown) {
+      const next = this.buildChildren(name);
+      if (next.shape === shown.shape && itemKey(this.databaseItem(node)) === shown.databaseItem) {
+        const rows: SessionNode[] = [];
+        for (const [id, fresh] of next.sessions) {
+          const existing = shown.sessions.get(id);
+          if (!existing) continue;
+          existing.session = fresh.session;
+          rows.push(existing);
+        }
+        if (rows.length > 0) this.changed.fire(rows);
+        return;
+      }
+    }
+    this.shown.delete(name);
+    this.changed.fire(node);
   }
 
   /** Called by the composition root whenever pgHealth.connections changes. */
@@ -115,7 +164,7 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     }
     this.databases = next;
     this.problems = problems;
-    this.changed.fire(undefined);
+    this.refresh();
   }
 
   databaseNode(name: string): DatabaseNode | undefined {
@@ -133,10 +182,13 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     if (node instanceof DatabaseNode) {
       this.expanded.get(node.name)?.dispose();
       this.expanded.delete(node.name);
+      // Its rows are out of sight: no per-row refreshes until VS Code asks for the children again.
+      this.shown.delete(node.name);
     }
   }
 
   refresh(): void {
+    this.shown.clear();
     this.changed.fire(undefined);
   }
 
@@ -145,14 +197,35 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
       const problems = this.problems.map((p, i) => new MessageNode(`problem:${i}`, p, 'warning'));
       return [...problems, ...this.databases.values()];
     }
-    if (node instanceof DatabaseNode) return this.databaseChildren(node.name, this.store.get(node.name));
-    if (node instanceof GroupNode) return node.sessions.map((s) => new SessionNode(node.database, s));
+    if (node instanceof DatabaseNode) {
+      const children = this.buildChildren(node.name);
+      this.shown.set(node.name, { shape: children.shape, databaseItem: itemKey(this.databaseItem(node)), sessions: children.sessions });
+      return children.nodes;
+    }
+    if (node instanceof GroupNode) return node.children;
     return [];
   }
 
   getParent(node: TreeNode): TreeNode | undefined {
-    if (node instanceof GroupNode || node instanceof SessionNode) return this.databases.get(node.database);
+    if (node instanceof SessionNode) return node.group;
+    if (node instanceof GroupNode) return this.databases.get(node.database);
     return undefined;
+  }
+
+  private buildChildren(name: string): { nodes: TreeNode[]; shape: string; sessions: Map<string, SessionNode> } {
+    const nodes = this.databaseChildren(name, this.store.get(name));
+    const sessions = new Map<string, SessionNode>();
+    const shape: string[] = [];
+    for (const n of nodes) {
+      if (n instanceof MessageNode) shape.push(`message ${n.id} ${n.icon} ${n.text} ${n.tooltip ?? ''}`);
+      if (n instanceof GroupNode) {
+        const ids = n.children.map((c) => sessionId(name, c.session));
+        n.children.forEach((c, i) => sessions.set(ids[i] ?? '', c));
+        // The group's label, count and context value, and its rows in order.
+        shape.push(`group ${n.by} ${n.key} ${ids.join(',')}`);
+      }
+    }
+    return { nodes, shape: shape.join('\n'), sessions };
   }
 
   private databaseChildren(name: string, state: DatabaseState | undefined): TreeNode[] {
@@ -255,7 +328,7 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   private sessionItem(node: SessionNode): vscode.TreeItem {
     const s = node.session;
     const item = new vscode.TreeItem(sessionLabel(s), vscode.TreeItemCollapsibleState.None);
-    item.id = `session:${node.database}:${s.pid}:${s.backendStart ?? ''}`;
+    item.id = sessionId(node.database, s);
     item.description = sessionDescription(s);
     item.contextValue = s.isMonitor ? 'pgHealth:monitorSession' : 'pgHealth:session';
     const longIdleTx =
@@ -276,6 +349,14 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     for (const d of this.disposables) d.dispose();
     this.changed.dispose();
   }
+}
+
+/** What a rendered row shows, to tell whether it changed. */
+function itemKey(item: vscode.TreeItem): string {
+  const icon = item.iconPath instanceof vscode.ThemeIcon ? `${item.iconPath.id} ${item.iconPath.color?.id ?? ''}` : '';
+  const tooltip = item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : (item.tooltip ?? '');
+  const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+  return [label, String(item.description ?? ''), icon, tooltip, item.contextValue ?? ''].join('\u0000');
 }
 
 function escapeMd(text: string): string {

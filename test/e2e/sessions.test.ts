@@ -200,4 +200,22 @@ describe('Sessions in the Databases tree', () => {
     );
     await page.keyboard.press('Escape');
   });
+  it('every right-click on a session row reaches that session while the tree refreshes every second', async () => {
+    const { pg, page } = await environment();
+    sessions = await openSessions(pg, 'e2e-sessions-menu', ['idle']);
+    const target = sessions.sessions[0];
+    assert.ok(target);
+    const tree = await expandGroups(page, ['idle']);
+    const row = sessionRow(tree, target.pid);
+    await row.first().waitFor({ state: 'visible', timeout: 60_000 });
+    // Its duration changes every second, so the row is re-rendered between and during the clicks.
+    for (let i = 0; i < 10; i++) {
+      await openContextMenu(page, row);
+      await clickMenuItem(page, 'Cancel Query');
+      const text = await dialogText(page).catch(() => `no dialog on attempt ${i + 1}`);
+      assert.match(text, new RegExp(`pid: ${target.pid}`), `attempt ${i + 1}`);
+      await clickDialogButton(page, 'Cancel');
+      await page.locator('.monaco-dialog-box').waitFor({ state: 'hidden', timeout: 10_000 });
+    }
+  });
 });
