@@ -1,10 +1,9 @@
 import * as vscode from 'vscode';
+import { redactSecrets } from './postgres/errors';
 
-/** Removes anything that looks like a password before it reaches the log. */
+/** Removes anything that looks like a password before it reaches the log (the same rules as error messages). */
 export function redact(text: string): string {
-  return text
-    .replace(/(postgres(?:ql)?:\/\/[^:/?#\s@]*:)[^@\s]*@/gi, '$1***@')
-    .replace(/(password\s*[=:]\s*)('[^']*'|"[^"]*"|\S+)/gi, '$1***');
+  return redactSecrets(text);
 }
 
 /** The "PostgreSQL Health" output channel; every line goes through redact(). */

@@ -160,7 +160,12 @@ function firstNestedCode(errors: unknown): string | undefined {
   return undefined;
 }
 
-/** Removes URI passwords and password=… pairs from text we did not write ourselves. */
+// The user info of a URI up to its last '@' (a password may hold an unencoded '@', '/' or ':').
+const URI_PASSWORD = /(:\/\/[^:/?#@\s]*:)\S*@/g;
+// password=…, password: …, "password": "…", passwd/pwd, with quoted values that may escape quotes.
+const PASSWORD_PAIR = /((?:passw(?:or)?d|pwd)["']?\s*[=:]\s*)("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\S+)/gi;
+
+/** Removes URI passwords and password pairs (key=value, key: value, JSON) from text we did not write ourselves. */
 export function redactSecrets(text: string): string {
-  return text.replace(/(:\/\/[^:/@\s]*:)[^@\s]*@/g, '$1***@').replace(/(password\s*=\s*)('[^']*'|\S+)/gi, '$1***');
+  return text.replace(URI_PASSWORD, '$1***@').replace(PASSWORD_PAIR, '$1***');
 }
