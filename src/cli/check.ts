@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { analyzeWorkspace, type SourceFile } from '../analysis/analyzer';
 import { formatJson, formatText, type FileFinding } from './checkReport';
 import { scanPaths, ScanError } from './fileScan';
+import { startModelWorkers } from './modelWorkers';
 import { formatSarif } from './sarif';
 
 const USAGE = `usage: pg-health check [PATH...] [--format text|json|sarif] [--output FILE]
@@ -97,7 +98,13 @@ export async function runCheck(argv: string[]): Promise<number> {
       return 2;
     }
   }
-  const results = await analyzeWorkspace(sources);
+  const workers = startModelWorkers();
+  let results;
+  try {
+    results = await analyzeWorkspace(sources, {}, workers.modeller);
+  } finally {
+    await workers.close();
+  }
   const findings: FileFinding[] = results.flatMap((r) => r.findings.map((finding) => ({ file: r.path, finding })));
   const report =
     args.format === 'json'

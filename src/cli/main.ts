@@ -1,4 +1,5 @@
 // `pg-health`: the analyser and the monitor from the command line.
+import { isMainThread } from 'node:worker_threads';
 import { runCheck } from './check';
 import { runFix } from './fix';
 import { runStatus } from './status';
@@ -35,12 +36,15 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`pg-health: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 2;
-  },
-);
+// The bundle is also the model workers' script (modelWorkers.ts): only the main thread runs a command.
+if (isMainThread) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`pg-health: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}
