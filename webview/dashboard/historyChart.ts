@@ -67,10 +67,14 @@ export function historyChart(view: HistoryView, peak: number, width: number = DE
     chart.appendChild(svg('path', { d, class: `series area s-${bucket}` }, svg('title', {}, STATE_LABELS[bucket])));
   }
 
+  const first = samples[0] as HistorySample;
   const last = samples[samples.length - 1] as HistorySample;
-  chart.appendChild(svg('polyline', { points: polylinePoints(samples, x, (s) => yOf(s.capacity)), class: 'capacity-line' }));
+  // The limits are settings, not samples: drawn across the whole plot, also where a young history has no points yet.
+  const limitLine = (value: (s: HistorySample) => number): string =>
+    `${MARGIN.left},${yOf(value(first)).toFixed(1)} ${polylinePoints(samples, x, (s) => yOf(value(s)))} ${MARGIN.left + plotW},${yOf(value(last)).toFixed(1)}`;
+  chart.appendChild(svg('polyline', { points: limitLine((s) => s.capacity), class: 'capacity-line' }));
   chart.appendChild(svg('text', { x: MARGIN.left + plotW + 4, y: yOf(last.capacity) + 4, class: 'line-label' }, `capacity ${last.capacity}`));
-  chart.appendChild(svg('polyline', { points: polylinePoints(samples, x, (s) => yOf(s.maxConnections)), class: 'max-line' }));
+  chart.appendChild(svg('polyline', { points: limitLine((s) => s.maxConnections), class: 'max-line' }));
   // Keep the two labels apart when capacity and max_connections are close.
   const maxLabelY = Math.min(yOf(last.maxConnections) + 4, yOf(last.capacity) - 10);
   chart.appendChild(svg('text', { x: MARGIN.left + plotW + 4, y: maxLabelY, class: 'line-label' }, `max_connections ${last.maxConnections}`));

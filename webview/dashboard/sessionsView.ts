@@ -136,14 +136,15 @@ function idleInTransactionGrid(container: HTMLElement): StableGrid<IdleInTransac
       );
       const element = dataGrid(
         [
-          { title: 'PID', width: '5em' },
+          // Fixed widths fit a 7-digit pid, "59 min 59 s (aborted)" and the headers on one line.
+          { title: 'PID', width: '6em' },
           { title: 'User', width: '1fr' },
-          { title: 'Application', width: '1.5fr' },
+          { title: 'Application', width: '2fr' },
           { title: 'Client', width: '1fr' },
           { title: 'Idle for', width: '8em' },
-          { title: 'In transaction for', width: '9em' },
+          { title: 'In transaction', width: '10em' },
           { title: 'Last query', width: '3fr' },
-          { title: '', width: '9em' },
+          { title: '', width: '8em' },
         ],
         rows.map((row, i): GridRow => {
           const p = parts[i] as IdleInTransactionParts;
