@@ -239,14 +239,17 @@ describe('Dashboard', function () {
       for (const theme of THEMES) {
         await setColorTheme(page, theme);
         await dashboardAgreesWithServer(view, probe);
-        // The whole dashboard in one picture: a window as tall as the page, scrolled to the top.
+        // What a user sees first, in the test's window, and the whole dashboard in a window as tall as the page.
         const height = await view.locator('html').evaluate((html) => {
           html.scrollTop = 0;
           return html.scrollHeight as number;
         });
+        await page.waitForTimeout(500); // let the toolkit's components repaint in the new colours
+        console.log(`      ${await screenshot(page, `dashboard-${theme.kind}`)}`);
         await page.setViewportSize({ width: 1400, height: Math.min(8000, height + 120) });
-        await page.waitForTimeout(500); // let the chart and the toolkit's components redraw at the new size
-        const file = await screenshot(page, `dashboard-${theme.kind}`);
+        await page.waitForTimeout(500); // and the chart redraw at its new width
+        const file = await screenshot(page, `dashboard-${theme.kind}-full`);
+        if (viewport) await page.setViewportSize(viewport);
         console.log(`      ${file}`);
       }
     } finally {
