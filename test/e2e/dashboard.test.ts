@@ -22,7 +22,7 @@ import {
   THEMES,
 } from './dashboardHelpers';
 import { environment } from './environment';
-import { clickDialogButton, eventually } from './workbench';
+import { clickDialogButton, eventually, openDatabasesView, treeRow } from './workbench';
 
 const DATABASE = 'test-db';
 /** 63 bytes: application_name keeps at most NAMEDATALEN - 1. */
@@ -228,7 +228,40 @@ describe('Dashboard', function () {
     }));
     assert.deepEqual(dom, { flag: null, images: 0, payloadScripts: 0, handlers: 0 });
     assert.deepEqual(cspMessages, [], 'no Content Security Policy violation was reported');
+    // The check above can see a violation: an image from outside cspSource is refused and reported.
+    await view.locator('html').evaluate((html) => {
+      const probeImage = html.ownerDocument.createElement('img');
+      probeImage.src = 'http://127.0.0.1:9/csp-probe.png';
+      html.ownerDocument.body.appendChild(probeImage);
+      probeImage.remove();
+    });
+    await eventually(async () => cspMessages.length, (n) => n > 0, 10_000, 'the CSP probe to be reported');
+    assert.match(cspMessages.join('\n'), /csp-probe/);
+    cspMessages.splice(0);
     await client.query('ROLLBACK');
+  });
+
+  it('opens from the Databases view and from the status bar too', async () => {
+    const { page } = await environment();
+    const tab = dashboardTab(page, DATABASE);
+    const close = async (): Promise<void> => {
+      await tab.hover();
+      await tab.locator('.tab-actions .action-label').first().click();
+      await tab.waitFor({ state: 'detached', timeout: 15_000 });
+    };
+    await close();
+    // The database node's inline action.
+    const tree = await openDatabasesView(page);
+    const node = treeRow(tree, DATABASE);
+    await node.hover();
+    await node.locator('.action-label[aria-label="Open Dashboard"]').click();
+    await tab.waitFor({ timeout: 30_000 });
+    await dashboardAgreesWithServer(view, probe);
+    await close();
+    // The status bar item ("used/capacity" of the busiest database).
+    await page.locator(`.statusbar [aria-label^="PostgreSQL ${DATABASE}:"]`).first().click();
+    await tab.waitFor({ timeout: 30_000 });
+    await dashboardAgreesWithServer(view, probe);
   });
 
   it('reads in light, dark and high-contrast themes (screenshots under test-results/)', async () => {
