@@ -7,6 +7,7 @@ import { affectsAnalysisSettings, readAnalysisSettings } from './analysisSetting
 import { ANALYZE_WORKSPACE_COMMAND, analyzeWorkspaceCommand } from './analyzeWorkspaceCommand';
 import type { FeatureLog } from './featureLog';
 import { OpenDocumentAnalysis } from './openDocumentAnalysis';
+import { PgHealthCodeActionProvider, QUICK_FIX_SELECTOR } from './quickFixes';
 import { WorkspaceScanner } from './workspaceScan';
 
 export interface AnalysisFeature {
@@ -24,8 +25,10 @@ export function registerAnalysisFeature(context: vscode.ExtensionContext, log: F
   const diagnostics = new AnalysisDiagnostics(docsFor);
   const scanner = new WorkspaceScanner(diagnostics, log);
   const documents = new OpenDocumentAnalysis(diagnostics, readAnalysisSettings, (uri) => scanner.isScanned(uri), log);
+  const codeActions = new PgHealthCodeActionProvider(log);
 
   const settingsChanged = (): void => {
+    codeActions.reset();
     const settings = readAnalysisSettings();
     if (!settings.enable) {
       scanner.reset();
@@ -49,7 +52,11 @@ export function registerAnalysisFeature(context: vscode.ExtensionContext, log: F
     vscode.workspace.onDidChangeTextDocument((e) => {
       if (e.contentChanges.length > 0) documents.schedule(e.document);
     }),
-    vscode.workspace.onDidCloseTextDocument((d) => documents.closed(d)),
+    vscode.languages.registerCodeActionsProvider(QUICK_FIX_SELECTOR, codeActions, PgHealthCodeActionProvider.metadata),
+    vscode.workspace.onDidCloseTextDocument((d) => {
+      documents.closed(d);
+      codeActions.forget(d);
+    }),
     vscode.workspace.onDidDeleteFiles((e) => e.files.forEach((uri) => diagnostics.deleteUnder(uri))),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (affectsAnalysisSettings(e)) settingsChanged();

@@ -1,0 +1,157 @@
+// Quick fixes for pg-health diagnostics ("Wrap in try/finally", …) and the `source.fixAll.pgHealth`
+// action that codeActionsOnSave runs. Fixes are always computed from the document's current text.
+import * as vscode from 'vscode';
+import { analyzeText, fixesFor, fixText, type Finding, type Fix, type LanguageId } from '../analysis/analyzer';
+import { analysedLanguage } from './analysisScope';
+import { readAnalysisSettings } from './analysisSettings';
+import type { FeatureLog } from './featureLog';
+import { DIAGNOSTIC_SOURCE, toRange } from './findingDiagnostic';
+
+export const FIX_ALL_KIND = vscode.CodeActionKind.SourceFixAll.append('pgHealth');
+
+export const QUICK_FIX_SELECTOR: vscode.DocumentSelector = ['javascript', 'javascriptreact', 'typescript', 'typescriptreact', 'python'].map(
+  (language) => ({ language }),
+);
+
+interface VersionedFindings {
+  version: number;
+  findings: Promise<Finding[]>;
+}
+
+export class PgHealthCodeActionProvider implements vscode.CodeActionProvider {
+  static readonly metadata: vscode.CodeActionProviderMetadata = {
+    providedCodeActionKinds: [vscode.CodeActionKind.QuickFix, FIX_ALL_KIND],
+  };
+
+  /**
+   * Findings of the document's current version. The stored diagnostics may lag the text by a debounce,
+   * and a fix computed from findings of older text would edit the wrong places, so the quick fixes
+   * analyse the exact text they edit (once per version).
+   */
+  private readonly current = new Map<string, VersionedFindings>();
+
+  constructor(private readonly log: FeatureLog) {}
+
+  async provideCodeActions(
+    document: vscode.TextDocument,
+    _range: vscode.Range | vscode.Selection,
+    context: vscode.CodeActionContext,
+    token: vscode.CancellationToken,
+  ): Promise<vscode.CodeAction[]> {
+    try {
+      const language = analysedLanguage(document);
+      if (!language || !readAnalysisSettings().enable) return [];
+      const actions: vscode.CodeAction[] = [];
+      if (wants(context, vscode.CodeActionKind.QuickFix)) actions.push(...(await this.quickFixes(document, language, context)));
+      if (wants(context, FIX_ALL_KIND) && !token.isCancellationRequested) {
+        const fixAll = await this.fixAll(document, language);
+        if (fixAll) actions.push(fixAll);
+      }
+      return token.isCancellationRequested ? [] : actions;
+    } catch (err) {
+      this.log.error(`Computing pg-health fixes for ${document.uri.fsPath} failed`, err);
+      return [];
+    }
+  }
+
+  /** Settings changed: findings computed under the old catalogue no longer hold. */
+  reset(): void {
+    this.current.clear();
+  }
+
+  /** Drops what was computed for a closed document. */
+  forget(document: vscode.TextDocument): void {
+    this.current.delete(document.uri.toString());
+  }
+
+  private findingsOf(document: vscode.TextDocument, language: LanguageId): Promise<Finding[]> {
+    const key = document.uri.toString();
+    const cached = this.current.get(key);
+    if (cached?.version === document.version) return cached.findings;
+    const findings = analyzeText(document.getText(), language, readAnalysisSettings().options);
+    this.current.set(key, { version: document.version, findings });
+    return findings;
+  }
+
+  private async quickFixes(document: vscode.TextDocument, language: LanguageId, context: vscode.CodeActionContext): Promise<vscode.CodeAction[]> {
+    const diagnostics = context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE);
+    if (diagnostics.length === 0) return [];
+    const version = document.version;
+    const text = document.getText();
+    const findings = await this.findingsOf(document, language);
+    const matched = diagnostics.flatMap((diagnostic) => {
+      const finding = findingFor(diagnostic, findings);
+      return finding?.fixable ? [{ diagnostic, finding }] : [];
+    });
+    if (matched.length === 0) return [];
+    const fixes = await fixesFor(
+      text,
+      language,
+      matched.map((m) => m.finding),
+    );
+    // The user typed while we computed: these edits belong to text that is gone.
+    if (document.version !== version) return [];
+    return matched.flatMap(({ diagnostic }, i) => {
+      const candidates = fixes[i] ?? [];
+      // Without the analyser saying so, the first fix is the one it considers best.
+      const anyPreferred = candidates.some((f) => f.isPreferred);
+      return candidates.map((fix, j) => toCodeAction(document.uri, fix, diagnostic, anyPreferred ? fix.isPreferred : j === 0));
+    });
+  }
+
+  private async fixAll(document: vscode.TextDocument, language: LanguageId): Promise<vscode.CodeAction | undefined> {
+    const version = document.version;
+    const text = document.getText();
+    const findings = await this.findingsOf(document, language);
+    if (!findings.some((f) => f.fixable)) return undefined;
+    const fixed = await fixText(text, language, readAnalysisSettings().options);
+    if (document.version !== version || fixed.text === text) return undefined;
+    const action = new vscode.CodeAction('Fix all pg-health findings', FIX_ALL_KIND);
+    const edit = new vscode.WorkspaceEdit();
+    const change = minimalChange(text, fixed.text);
+    edit.replace(document.uri, new vscode.Range(document.positionAt(change.start), document.positionAt(change.end)), change.newText);
+    action.edit = edit;
+    return action;
+  }
+}
+
+function wants(context: vscode.CodeActionContext, kind: vscode.CodeActionKind): boolean {
+  return !context.only || context.only.intersects(kind);
+}
+
+function ruleOf(diagnostic: vscode.Diagnostic): string | undefined {
+  const code = diagnostic.code;
+  if (typeof code === 'object') return String(code.value);
+  return code === undefined ? undefined : String(code);
+}
+
+/** The finding behind `diagnostic`: same rule and range, or (when the text moved under it) the same rule overlapping it. */
+function findingFor(diagnostic: vscode.Diagnostic, findings: readonly Finding[]): Finding | undefined {
+  const rule = ruleOf(diagnostic);
+  const sameRule = findings.filter((f) => f.rule === rule);
+  return (
+    sameRule.find((f) => toRange(f.range).isEqual(diagnostic.range)) ??
+    sameRule.find((f) => toRange(f.range).intersection(diagnostic.range) !== undefined)
+  );
+}
+
+function toCodeAction(uri: vscode.Uri, fix: Fix, diagnostic: vscode.Diagnostic, isPreferred: boolean): vscode.CodeAction {
+  const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
+  action.diagnostics = [diagnostic];
+  action.isPreferred = isPreferred;
+  const edit = new vscode.WorkspaceEdit();
+  // The analyser's ranges are 0-based lines and UTF-16 columns, as vscode.Range's are.
+  for (const e of fix.edits) edit.replace(uri, toRange(e.range), e.newText);
+  action.edit = edit;
+  return action;
+}
+
+/** One replacement covering only what differs, so the cursor and folding outside it stay put. */
+export function minimalChange(before: string, after: string): { start: number; end: number; newText: string } {
+  let start = 0;
+  const limit = Math.min(before.length, after.length);
+  while (start < limit && before.charCodeAt(start) === after.charCodeAt(start)) start++;
+  let tail = 0;
+  while (tail < limit - start && before.charCodeAt(before.length - 1 - tail) === after.charCodeAt(after.length - 1 - tail)) tail++;
+  return { start, end: before.length - tail, newText: after.slice(start, after.length - tail) };
+}
