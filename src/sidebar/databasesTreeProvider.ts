@@ -102,6 +102,8 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   private settings = readTreeSettings();
   private readonly expanded = new Map<string, { dispose(): void }>();
   private readonly shown = new Map<string, ShownChildren>();
+  private holds = 0;
+  private readonly heldChanges = new Set<string>();
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -128,6 +130,10 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
    * place; the database node is refreshed when what it shows or the tree's shape changes.
    */
   private onStoreChange(name: string): void {
+    if (this.holds > 0) {
+      this.heldChanges.add(name);
+      return;
+    }
     const node = this.databases.get(name);
     if (!node) return;
     const shown = this.shown.get(name);
@@ -147,6 +153,25 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     }
     this.shown.delete(name);
     this.changed.fire(node);
+  }
+
+  /**
+   * Keeps the rows still while a command started from the tree waits for the user. VS Code moves the
+   * focus back to a tree it refreshes while the tree has focus; a refresh landing just after a quick
+   * pick or input box opened from the context menu took the focus would close it at once.
+   */
+  holdUpdates(): vscode.Disposable {
+    this.holds++;
+    let released = false;
+    return new vscode.Disposable(() => {
+      if (released) return;
+      released = true;
+      this.holds--;
+      if (this.holds > 0) return;
+      const names = [...this.heldChanges];
+      this.heldChanges.clear();
+      for (const name of names) this.onStoreChange(name);
+    });
   }
 
   /** Called by the composition root whenever pgHealth.connections changes. */
