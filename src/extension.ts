@@ -101,6 +101,16 @@ export function activate(context: vscode.ExtensionContext): void {
 
   const sessionOf = (arg: unknown): SessionNode | undefined => (arg instanceof SessionNode ? arg : undefined);
 
+  // Commands that ask the user something keep the tree still until they are done (see holdUpdates).
+  const asking = (run: (...args: unknown[]) => Promise<unknown>) => async (...args: unknown[]): Promise<unknown> => {
+    const hold = tree.holdUpdates();
+    try {
+      return await run(...args);
+    } finally {
+      hold.dispose();
+    }
+  };
+
   context.subscriptions.push(
     log,
     analysis,
@@ -120,16 +130,22 @@ export function activate(context: vscode.ExtensionContext): void {
       if (e.affectsConfiguration('pgHealth.refreshInterval')) manager.intervalMs = settings().get<number>('refreshInterval', 2) * 1000;
       if (e.affectsConfiguration('pgHealth.historyMinutes')) store.setHistoryLimit(settings().get<number>('historyMinutes', 60) * 60_000);
     }),
-    command('pgHealth.addConnection', () => connectionCommands.add()),
-    command('pgHealth.editConnection', async (arg) => {
-      const name = databaseName(arg);
-      const config = name ? tree.databaseNode(name)?.config : undefined;
-      if (config) await connectionCommands.add(config);
-    }),
-    command('pgHealth.removeConnection', async (arg) => {
-      const name = databaseName(arg);
-      if (name) await connectionCommands.remove(name);
-    }),
+    command('pgHealth.addConnection', asking(() => connectionCommands.add())),
+    command(
+      'pgHealth.editConnection',
+      asking(async (arg) => {
+        const name = databaseName(arg);
+        const config = name ? tree.databaseNode(name)?.config : undefined;
+        if (config) await connectionCommands.add(config);
+      }),
+    ),
+    command(
+      'pgHealth.removeConnection',
+      asking(async (arg) => {
+        const name = databaseName(arg);
+        if (name) await connectionCommands.remove(name);
+      }),
+    ),
     command('pgHealth.refresh', async () => {
       for (const name of manager.names()) manager.retry(name);
       tree.refresh();
@@ -143,14 +159,20 @@ export function activate(context: vscode.ExtensionContext): void {
       }
       dashboards.createOrShow(name);
     }),
-    command('pgHealth.terminateBackend', async (arg) => {
-      const node = sessionOf(arg);
-      if (node) await actions.terminate(node.database, node.session);
-    }),
-    command('pgHealth.cancelQuery', async (arg) => {
-      const node = sessionOf(arg);
-      if (node) await actions.cancel(node.database, node.session);
-    }),
+    command(
+      'pgHealth.terminateBackend',
+      asking(async (arg) => {
+        const node = sessionOf(arg);
+        if (node) await actions.terminate(node.database, node.session);
+      }),
+    ),
+    command(
+      'pgHealth.cancelQuery',
+      asking(async (arg) => {
+        const node = sessionOf(arg);
+        if (node) await actions.cancel(node.database, node.session);
+      }),
+    ),
     command('pgHealth.copyQuery', async (arg) => {
       const node = sessionOf(arg);
       if (node) await actions.copyQuery(node.session);
@@ -159,11 +181,14 @@ export function activate(context: vscode.ExtensionContext): void {
       const node = sessionOf(arg);
       if (node) await actions.openQuery(node.session);
     }),
-    command('pgHealth.terminateIdleSessions', async (arg) => {
-      const name = databaseName(arg);
-      const request = arg instanceof GroupNode ? requestForGroup(arg) : name ? { database: name } : {};
-      return terminateIdleSessions(request, manager, store, log);
-    }),
+    command(
+      'pgHealth.terminateIdleSessions',
+      asking(async (arg) => {
+        const name = databaseName(arg);
+        const request = arg instanceof GroupNode ? requestForGroup(arg) : name ? { database: name } : {};
+        return terminateIdleSessions(request, manager, store, log);
+      }),
+    ),
     command('pgHealth.showLogs', () => log.show()),
   );
 
