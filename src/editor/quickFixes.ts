@@ -43,7 +43,9 @@ export class PgHealthCodeActionProvider implements vscode.CodeActionProvider {
       if (!language || !readAnalysisSettings().enable) return [];
       const actions: vscode.CodeAction[] = [];
       if (wants(context, vscode.CodeActionKind.QuickFix)) actions.push(...(await this.quickFixes(document, language, context)));
-      if (wants(context, FIX_ALL_KIND) && !token.isCancellationRequested) {
+      // Fix-all re-analyses the file several times: only when asked for by kind (Source Action…,
+      // codeActionsOnSave), never for the lightbulb, which asks on every cursor move.
+      if (context.only?.intersects(FIX_ALL_KIND) && !token.isCancellationRequested) {
         const fixAll = await this.fixAll(document, language);
         if (fixAll) actions.push(fixAll);
       }
