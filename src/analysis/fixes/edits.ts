@@ -58,6 +58,14 @@ export class LineIndex {
   }
 }
 
+let lastIndex: LineIndex | undefined;
+
+/** The index of `text`, shared by the fixes of one file's many findings (building one walks the whole text). */
+export function lineIndexOf(text: string): LineIndex {
+  if (lastIndex?.text !== text) lastIndex = new LineIndex(text);
+  return lastIndex;
+}
+
 /** Applies non-overlapping edits; later edits first so earlier offsets stay valid. */
 export function applyEdits(text: string, edits: readonly TextEdit[]): string {
   const index = new LineIndex(text);

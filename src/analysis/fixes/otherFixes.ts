@@ -4,7 +4,7 @@
 import type { Finding } from '../findings';
 import type { LanguageFamily } from '../languages';
 import type { SyntaxNode } from '../treeSitter';
-import { LineIndex, type Fix, type TextEdit } from './edits';
+import { lineIndexOf, type Fix, type LineIndex, type TextEdit } from './edits';
 import { nodeAt, removalOf, statementOfCall, stringRows, type Removal } from './syntax';
 
 function removalToEdit(removal: Removal, index: LineIndex): TextEdit {
@@ -31,7 +31,7 @@ export function removeRedundantRelease(root: SyntaxNode, finding: Finding, famil
   const second = statementOfCall(root, finding.range, family);
   const earlier = statementOfCall(root, first.range, family);
   if (!second || !earlier) return undefined;
-  const index = new LineIndex(text);
+  const index = lineIndexOf(text);
   const target = insideFinally(second) && !insideFinally(earlier) ? earlier : second;
   const removal = removalOf(target, index, family);
   if (!removal) return undefined;
@@ -52,7 +52,7 @@ export function withInTryFinally(root: SyntaxNode, finding: Finding, text: strin
   const pattern = item?.namedChild(0);
   const call = pattern?.type === 'as_pattern' ? pattern.namedChild(0) : undefined;
   if (items.length !== 1 || !item || !call || call.type !== 'call') return undefined;
-  const index = new LineIndex(text);
+  const index = lineIndexOf(text);
   const indent = index.indentationAt(statement.startIndex);
   const body = statement.childForFieldName('body') ?? statement.namedChildren.find((c) => c?.type === 'block');
   const unit = body ? index.indentationAt(body.startIndex).slice(indent.length) || '    ' : '    ';

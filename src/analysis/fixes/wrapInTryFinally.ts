@@ -5,7 +5,7 @@
 import type { Finding, SourceRange } from '../findings';
 import type { LanguageFamily } from '../languages';
 import type { SyntaxNode } from '../treeSitter';
-import { LineIndex, type Fix } from './edits';
+import { lineIndexOf, type Fix, type LineIndex } from './edits';
 import { blockOf, declaredNames, indentUnit, mentionsName, nodeAt, removalOf, statementOfCall, stringRows, type Removal } from './syntax';
 
 interface Plan {
@@ -97,7 +97,7 @@ export function wrapInTryFinally(root: SyntaxNode, finding: Finding, family: Lan
   const resource = finding.resource;
   const variable = resource?.variable;
   if (!resource || !variable) return undefined;
-  const index = new LineIndex(text);
+  const index = lineIndexOf(text);
   const statement = nodeAt(root, resource.acquireStatementRange);
   if (!statement || !isAcquireStatement(statement, resource.acquireRange, variable, family)) return undefined;
   const layout = plan(statement, variable, family, index);
@@ -140,9 +140,14 @@ function isAcquireStatement(statement: SyntaxNode, acquire: SourceRange, variabl
   return statement.type === 'expression_statement' && new RegExp(`^${variable}\\s*(:[^=]+)?=`).test(text);
 }
 
+let lastStyle: { text: string; semicolon: string } | undefined;
+
 /** Whether the file ends statements with semicolons (most of its lines that end a statement do). */
 function semicolon(text: string): string {
+  // Asked once per finding; counting walks the whole text, so one file's findings share the answer.
+  if (lastStyle?.text === text) return lastStyle.semicolon;
   const withSemicolon = (text.match(/;\s*$/gm) ?? []).length;
   const statementLines = (text.match(/[)\w'"`\]]\s*$/gm) ?? []).length;
-  return withSemicolon >= statementLines / 2 ? ';' : '';
+  lastStyle = { text, semicolon: withSemicolon >= statementLines / 2 ? ';' : '' };
+  return lastStyle.semicolon;
 }
