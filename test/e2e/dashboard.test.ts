@@ -16,6 +16,7 @@ import {
   numberOf,
   openDashboard,
   readDashboard,
+  runCommand,
   serverView,
   pickColorTheme,
   setColorTheme,
@@ -268,6 +269,8 @@ describe('Dashboard', function () {
     const { page } = await environment();
     const original = await currentThemeLabel(page);
     const viewport = page.viewportSize();
+    // The toasts of the tests before (e.g. "Backend … was terminated") would cover part of the pictures.
+    await runCommand(page, 'Notifications: Clear All Notifications');
     try {
       for (const theme of THEMES) {
         await setColorTheme(page, theme);
