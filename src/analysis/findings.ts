@@ -37,6 +37,8 @@ export interface ResourceDetails {
   api: string;
   /** The call that releases it, e.g. `pool.putconn(conn)`, when the API says how. */
   releaseCall?: string;
+  /** Some path hands it over (returns or stores it): a fix must release it only when the code throws. */
+  handedOver: boolean;
 }
 
 export interface Finding {

@@ -125,7 +125,7 @@ async function runOnce(fixture: Fixture, releaseKept: Fixture | undefined, conne
   if (releaseKept) releaseKept(pool, () => undefined);
   // Let callbacks and floating promises finish before counting.
   await sleep(5);
-  for (let waited = 0; checkedOut(pool) > 0 && waited < 150; waited += 5) await sleep(5);
+  for (let waited = 0; checkedOut(pool) > 0 && waited < 500; waited += 5) await sleep(5);
   const result: RunResult = { fault: describeFault(scenario), checkedOut: checkedOut(pool), operations, connects, handedOver };
   if (returned !== undefined) result.value = safeJson(returned);
   const errors = [error, ...stray].filter((e): e is string => e !== undefined);

@@ -79,6 +79,7 @@ export function siteFindings(site: SiteDescription, events: SiteEvents, fn: Func
     releaseRanges: events.releases,
     functionRange: fn.range,
     api: site.api.id,
+    handedOver: events.escapes.length > 0,
     ...releaseCall(site),
   };
   if (events.leaks.length > 0) {

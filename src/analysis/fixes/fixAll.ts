@@ -26,11 +26,21 @@ const MAX_ROUNDS = 10;
 export async function fixFiles(files: readonly SourceFile[], options: AnalyzerOptions = {}): Promise<FixedFile[]> {
   const current = files.map((f) => ({ ...f }));
   const applied: AppliedFix[][] = files.map(() => []);
+  let previous: { texts: string[]; applied: number[]; offered: number } | undefined;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const results = await analyzeWorkspace(current, options);
+    const offered = results.reduce((n, r) => n + r.findings.filter((f) => f.fixable).length, 0);
+    if (previous && offered >= previous.offered) {
+      // The last round did not resolve what it fixed: undo it rather than keep rewriting.
+      previous.texts.forEach((text, i) => ((current[i] as SourceFile).text = text));
+      previous.applied.forEach((n, i) => (applied[i] as AppliedFix[]).splice(n));
+      break;
+    }
+    if (offered === 0) break;
+    previous = { texts: current.map((f) => f.text), applied: applied.map((a) => a.length), offered };
     let changed = false;
     for (const [i, file] of current.entries()) {
-      const findings = results[i]?.findings ?? [];
+      const findings = results[i]?.findings.filter((f) => f.fixable) ?? [];
       if (findings.length === 0) continue;
       const fixes = await fixesFor(file.text, file.language, findings);
       const chosen: TextEdit[] = [];

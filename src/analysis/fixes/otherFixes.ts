@@ -5,7 +5,7 @@ import type { Finding } from '../findings';
 import type { LanguageFamily } from '../languages';
 import type { SyntaxNode } from '../treeSitter';
 import { lineIndexOf, type Fix, type LineIndex, type TextEdit } from './edits';
-import { nodeAt, removalOf, statementOfCall, stringRows, type Removal } from './syntax';
+import { removalOf, statementAt, statementOfCall, stringRows, type Removal } from './syntax';
 
 function removalToEdit(removal: Removal, index: LineIndex): TextEdit {
   if (removal.kind === 'inline') return { range: index.range(removal.start, removal.end), newText: removal.text };
@@ -44,7 +44,7 @@ export function withInTryFinally(root: SyntaxNode, finding: Finding, text: strin
   const variable = resource?.variable;
   const release = resource?.releaseCall;
   if (!resource || !variable || !release) return undefined;
-  const statement = nodeAt(root, resource.acquireStatementRange);
+  const statement = statementAt(root, resource.acquireStatementRange);
   if (statement?.type !== 'with_statement' || statement.children.some((c) => c?.type === 'async')) return undefined;
   const clause = statement.namedChildren.find((c) => c?.type === 'with_clause');
   const items = clause?.namedChildren.filter((c): c is SyntaxNode => c !== null) ?? [];

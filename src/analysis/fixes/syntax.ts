@@ -5,24 +5,29 @@ import type { LanguageFamily } from '../languages';
 import type { SyntaxNode } from '../treeSitter';
 import type { LineIndex } from './edits';
 
-/** The node whose range is exactly `range` (the outermost one when several share it). */
-export function nodeAt(root: SyntaxNode, range: SourceRange): SyntaxNode | undefined {
+/** The innermost node whose range is exactly `range` and that `accept`s (several nodes can share a range). */
+export function nodeAt(root: SyntaxNode, range: SourceRange, accept: (node: SyntaxNode) => boolean = () => true): SyntaxNode | undefined {
   let node: SyntaxNode | null = root.namedDescendantForPosition(
     { row: range.startLine, column: range.startColumn },
     { row: range.endLine, column: range.endColumn },
   );
-  let match: SyntaxNode | undefined;
-  while (node) {
+  for (; node; node = node.parent) {
     const same =
       node.startPosition.row === range.startLine &&
       node.startPosition.column === range.startColumn &&
       node.endPosition.row === range.endLine &&
       node.endPosition.column === range.endColumn;
-    if (same) match = node;
-    else if (match) break;
-    node = node.parent;
+    if (same && accept(node)) return node;
+    if (node.startPosition.row < range.startLine || node.endPosition.row > range.endLine) return undefined;
   }
-  return match;
+  return undefined;
+}
+
+const STATEMENTS = new Set(['lexical_declaration', 'variable_declaration', 'expression_statement', 'with_statement']);
+
+/** The statement at `range` (not a block or expression that happens to share its range). */
+export function statementAt(root: SyntaxNode, range: SourceRange): SyntaxNode | undefined {
+  return nodeAt(root, range, (n) => STATEMENTS.has(n.type));
 }
 
 /** The block a statement sits in directly, when statements can be added around it. */
@@ -42,6 +47,62 @@ export function mentionsName(node: SyntaxNode, name: string): boolean {
     for (const child of current.namedChildren) if (child) stack.push(child);
   }
   return false;
+}
+
+/** Whether the node assigns `name` again (`name = …`, `name += …`, a walrus), nested functions included. */
+export function reassigns(node: SyntaxNode, name: string): boolean {
+  const stack = [node];
+  while (stack.length) {
+    const current = stack.pop() as SyntaxNode;
+    if (['assignment_expression', 'augmented_assignment_expression', 'assignment', 'augmented_assignment', 'named_expression'].includes(current.type)) {
+      const left = current.childForFieldName('left') ?? current.childForFieldName('name');
+      if (left?.type === 'identifier' && left.text === name) return true;
+    }
+    for (const child of current.namedChildren) if (child) stack.push(child);
+  }
+  return false;
+}
+
+/** Names a statement assigns anywhere inside (declarations, assignments, loop and `as` targets), closures excluded. */
+export function assignedNames(node: SyntaxNode): string[] {
+  const names: string[] = [];
+  const stack = [node];
+  const collect = (target: SyntaxNode | null): void => {
+    const inner = [target];
+    while (inner.length) {
+      const current = inner.pop();
+      if (!current) continue;
+      if (current.type === 'identifier' || current.type === 'shorthand_property_identifier_pattern') names.push(current.text);
+      else if (current.type !== 'member_expression' && current.type !== 'attribute' && current.type !== 'subscript' && current.type !== 'subscript_expression') inner.push(...current.namedChildren);
+    }
+  };
+  while (stack.length) {
+    const current = stack.pop() as SyntaxNode;
+    switch (current.type) {
+      case 'variable_declarator':
+        collect(current.childForFieldName('name'));
+        break;
+      case 'assignment_expression':
+      case 'augmented_assignment_expression':
+      case 'assignment':
+      case 'augmented_assignment':
+      case 'for_in_statement':
+      case 'for_statement':
+        collect(current.childForFieldName('left'));
+        break;
+      case 'named_expression':
+        collect(current.childForFieldName('name'));
+        break;
+      case 'as_pattern':
+        collect(current.childForFieldName('alias'));
+        break;
+      default:
+        break;
+    }
+    if (/function|lambda|arrow|method|class/.test(current.type) && current !== node) continue;
+    for (const child of current.namedChildren) if (child) stack.push(child);
+  }
+  return names;
 }
 
 /** Block-scoped names a JS statement declares at its own level. */
@@ -70,7 +131,7 @@ export function declaredNames(statement: SyntaxNode): string[] {
 
 /** The statement that consists of the call at `range` (possibly awaited), outside nested functions. */
 export function statementOfCall(root: SyntaxNode, range: SourceRange, family: LanguageFamily): SyntaxNode | undefined {
-  const call = nodeAt(root, range);
+  const call = nodeAt(root, range, (n) => n.type === 'call' || n.type === 'call_expression');
   if (!call) return undefined;
   let node: SyntaxNode = call;
   while (node.parent && (node.parent.type === 'await_expression' || node.parent.type === 'await')) node = node.parent;
@@ -96,7 +157,9 @@ export function removalOf(statement: SyntaxNode, index: LineIndex, family: Langu
   if (required) return singleRow ? { kind: 'inline', row, start: statement.startIndex, end: statement.endIndex, text: family === 'py' ? 'pass' : '{}' } : undefined;
   const lineStart = index.lineStart(statement.startIndex);
   const lineEnd = index.lineEnd(statement.endIndex);
-  const aloneOnLine = index.text.slice(lineStart, statement.startIndex).trim() === '' && index.text.slice(statement.endIndex, lineEnd).trim() === '';
+  // A comment after the statement describes it and goes with it.
+  const rest = index.text.slice(statement.endIndex, lineEnd).trim();
+  const aloneOnLine = index.text.slice(lineStart, statement.startIndex).trim() === '' && (rest === '' || rest.startsWith(family === 'py' ? '#' : '//'));
   if (aloneOnLine) return { kind: 'rows', first: row, last: statement.endPosition.row };
   return singleRow ? { kind: 'inline', row, start: statement.startIndex, end: statement.endIndex, text: '' } : undefined;
 }

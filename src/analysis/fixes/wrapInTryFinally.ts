@@ -6,7 +6,7 @@ import type { Finding, SourceRange } from '../findings';
 import type { LanguageFamily } from '../languages';
 import type { SyntaxNode } from '../treeSitter';
 import { lineIndexOf, type Fix, type LineIndex } from './edits';
-import { blockOf, declaredNames, indentUnit, mentionsName, nodeAt, removalOf, statementOfCall, stringRows, type Removal } from './syntax';
+import { assignedNames, blockOf, declaredNames, indentUnit, mentionsName, statementAt, reassigns, removalOf, statementOfCall, stringRows, type Removal } from './syntax';
 
 interface Plan {
   /** Offset where `try` starts (end of the acquire statement's line). */
@@ -30,11 +30,13 @@ function plan(statement: SyntaxNode, variable: string, family: LanguageFamily, i
     if (mentionsName(node, variable)) end = i;
   });
   if (end < 0) return undefined;
-  if (family === 'js') {
-    // A `const` declared inside the new `try` and read after it must stay visible: cover its readers too.
+  {
+    // A `const` declared inside the new `try` and read after it must stay visible, and a value
+    // derived from the client (a cursor, its rows) must not be used after the release: cover the
+    // statements that read names assigned inside too.
     for (let changed = true; changed; ) {
       changed = false;
-      const names = following.slice(0, end + 1).flatMap(declaredNames);
+      const names = following.slice(0, end + 1).flatMap((n) => [...declaredNames(n), ...assignedNames(n)]);
       for (let i = following.length - 1; i > end; i--) {
         if (names.some((name) => mentionsName(following[i] as SyntaxNode, name))) {
           end = i;
@@ -44,6 +46,8 @@ function plan(statement: SyntaxNode, variable: string, family: LanguageFamily, i
       }
     }
   }
+  // A client variable that gets a new value inside would make `finally` release the wrong one.
+  if (following.slice(0, end + 1).some((node) => reassigns(node, variable))) return undefined;
   const last = following[end] as SyntaxNode;
   const from = index.lineEnd(statement.endIndex);
   const to = index.lineEnd(last.endIndex);
@@ -98,7 +102,7 @@ export function wrapInTryFinally(root: SyntaxNode, finding: Finding, family: Lan
   const variable = resource?.variable;
   if (!resource || !variable) return undefined;
   const index = lineIndexOf(text);
-  const statement = nodeAt(root, resource.acquireStatementRange);
+  const statement = statementAt(root, resource.acquireStatementRange);
   if (!statement || !isAcquireStatement(statement, resource.acquireRange, variable, family)) return undefined;
   const layout = plan(statement, variable, family, index);
   if (!layout) return undefined;
@@ -107,17 +111,36 @@ export function wrapInTryFinally(root: SyntaxNode, finding: Finding, family: Lan
 
   const removals: Removal[] = [];
   for (const range of resource.releaseRanges) {
+    const offset = index.offset(range.startLine, range.startColumn);
+    if (offset < layout.from || offset > layout.to) continue;
     const statementNode = statementOfCall(root, range, family);
-    if (!statementNode || statementNode.startIndex < layout.from || statementNode.endIndex > layout.to) continue;
+    // A release inside an expression (`x ? client.release() : …`) cannot simply go: no fix.
+    if (!statementNode) return undefined;
     const removal = removalOf(statementNode, index, family);
     if (!removal) return undefined;
     removals.push(removal);
   }
+  // A function that hands the client over (returns or stores it) must release it only when it throws.
+  if (resource.handedOver && removals.length > 0) return undefined;
+  const merged = moveIntoExistingTry(layout, removals, resource.releaseRanges, root, family, index);
+  if (merged) return merged;
   const firstRow = index.position(layout.from).line + 1;
   const lastRow = index.position(layout.to).line;
   const body = coveredText(index, firstRow, lastRow, layout.unit, removals, stringRows(layout.covered));
   if (body === undefined) return undefined;
   const { indent, unit } = layout;
+  if (resource.handedOver) {
+    const error = freshName(text, 'error');
+    const onError =
+      family === 'py'
+        ? `\n${indent}try:${body}\n${indent}except BaseException:\n${indent}${unit}${release}\n${indent}${unit}raise`
+        : `\n${indent}try {${body}\n${indent}} catch (${error}) {\n${indent}${unit}${release}${semicolon(text)}\n${indent}${unit}throw ${error}${semicolon(text)}\n${indent}}`;
+    return {
+      title: `Wrap in try/${family === 'py' ? 'except' : 'catch'} (release \`${variable}\` when the code before the hand-over throws)`,
+      edits: [{ range: index.range(layout.from, layout.to), newText: onError }],
+      isPreferred: true,
+    };
+  }
   const wrapped =
     family === 'py'
       ? `\n${indent}try:${body}\n${indent}finally:\n${indent}${unit}${release}`
@@ -141,6 +164,55 @@ function isAcquireStatement(statement: SyntaxNode, acquire: SourceRange, variabl
 }
 
 let lastStyle: { text: string; semicolon: string } | undefined;
+
+/**
+ * The common shape "a statement that may throw sits between the acquire and the try whose finally
+ * releases": move those statements to the start of that try instead of wrapping it in another one.
+ */
+function moveIntoExistingTry(layout: Plan, removals: Removal[], releases: readonly SourceRange[], root: SyntaxNode, family: LanguageFamily, index: LineIndex): Fix | undefined {
+  const tryNode = layout.covered[layout.covered.length - 1];
+  if (!tryNode || tryNode.type !== 'try_statement' || layout.covered.length < 2) return undefined;
+  const finalizer = tryNode.namedChildren.find((c) => c?.type === 'finally_clause');
+  const finallyBlock = finalizer?.namedChildren.find((c) => c?.type === 'block' || c?.type === 'statement_block');
+  const firstInFinally = finallyBlock?.namedChildren.find((c): c is SyntaxNode => c !== null && c.type !== 'comment');
+  const releasesFirst = releases.some((r) => {
+    const statement = statementOfCall(root, r, family);
+    return statement !== undefined && firstInFinally !== undefined && statement.equals(firstInFinally);
+  });
+  // Only when the finally releases before anything else can throw, and the moved code releases nothing.
+  if (!releasesFirst) return undefined;
+  const movedEnd = tryNode.startIndex;
+  const releasesMoved = releases.some((r) => {
+    const statement = statementOfCall(root, r, family);
+    return statement !== undefined && statement.startIndex < movedEnd;
+  });
+  if (releasesMoved || removals.length > 1) return undefined;
+  const header = index.text.slice(tryNode.startIndex, index.lineEnd(tryNode.startIndex)).trim();
+  if (header !== (family === 'py' ? 'try:' : 'try {')) return undefined;
+  const firstRow = index.position(layout.from).line + 1;
+  const lastRow = tryNode.startPosition.row - 1;
+  const moved = coveredText(index, firstRow, lastRow, layout.unit, [], stringRows(layout.covered.slice(0, -1)));
+  if (moved === undefined) return undefined;
+  const removeStart = layout.from;
+  const removeEnd = index.lineEnd(index.offset(lastRow, 0));
+  const insertAt = index.lineEnd(tryNode.startIndex);
+  return {
+    title: 'Wrap in try/finally (move the code before the existing try into it)',
+    edits: [
+      { range: index.range(removeStart, removeEnd), newText: '' },
+      { range: index.range(insertAt, insertAt), newText: moved },
+    ],
+    isPreferred: true,
+  };
+}
+
+/** `error`, or `error2`… when the file already uses the name. */
+function freshName(text: string, base: string): string {
+  for (let i = 1; ; i++) {
+    const name = i === 1 ? base : `${base}${i}`;
+    if (!new RegExp(`\\b${name}\\b`).test(text)) return name;
+  }
+}
 
 /** Whether the file ends statements with semicolons (most of its lines that end a statement do). */
 function semicolon(text: string): string {

@@ -36,10 +36,14 @@ export const SKIP_FILE = /(?:\/\/|#)\s*oracle:\s*skip-file\s*\(([^)]+)\)/;
 export async function analyserVerdicts(file: FixtureFile): Promise<Map<string, boolean>> {
   const [result] = await analyzeWorkspace([{ path: file.relative, text: file.text, language: file.language }]);
   const leakLines = (result?.findings ?? []).filter((f) => LEAK_RULES.includes(f.rule)).map((f) => f.range.startLine + 1);
+  const fixtures = file.functions.filter(isFixture);
+  const inFixture = (line: number): boolean => fixtures.some((fn) => line >= fn.startLine && line <= fn.endLine);
+  // `oracle: leak` points at a leak in code the function calls; it holds only while there is one.
+  const leakElsewhere = leakLines.some((line) => !inFixture(line));
   const verdicts = new Map<string, boolean>();
-  for (const fn of file.functions.filter(isFixture)) {
+  for (const fn of fixtures) {
     const inside = leakLines.some((line) => line >= fn.startLine && line <= fn.endLine);
-    verdicts.set(fn.name, fn.oracleOverride ? fn.oracleOverride === 'leak' : inside);
+    verdicts.set(fn.name, fn.oracleOverride ? fn.oracleOverride === 'leak' && leakElsewhere : inside);
   }
   return verdicts;
 }
