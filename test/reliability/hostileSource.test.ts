@@ -14,39 +14,49 @@ import { fixtureTexts, generateInputs, HostileInput, minimise, runOne, saveCrash
 const SCENARIO = '5 hostile source';
 const CRASHERS = path.join(repoRoot, 'test', 'reliability', 'crashers');
 const SEED = Number(process.env['RELIABILITY_SEED'] ?? 20250307);
-// Generous for a loaded 2-core machine; the figures report what was actually seen.
-const SMALL_INPUT_LIMIT_MS = 5_000;
-const LARGE_INPUT_LIMIT_MS = 30_000;
+// Bounds on CPU time per file (wall-clock time on a shared machine is stretched by other work; both
+// are reported). Generous: the figures say what was actually seen.
+const SMALL_INPUT_LIMIT_MS = 2_000;
+const LARGE_INPUT_LIMIT_MS = 20_000;
 
 interface Tally {
   inputs: number;
   crashes: string[];
   maxMs: number;
+  maxCpuMs: number;
   slowest: string;
   totalMs: number;
 }
 
 function newTally(): Tally {
-  return { inputs: 0, crashes: [], maxMs: 0, slowest: '', totalMs: 0 };
+  return { inputs: 0, crashes: [], maxMs: 0, maxCpuMs: 0, slowest: '', totalMs: 0 };
 }
 
 async function analyse(tally: Tally, input: HostileInput, label: string, limitMs: number): Promise<void> {
   const outcome = await runOne(input);
   tally.inputs++;
   tally.totalMs += outcome.ms;
-  if (outcome.ms > tally.maxMs) {
-    tally.maxMs = outcome.ms;
+  tally.maxMs = Math.max(tally.maxMs, outcome.ms);
+  if (outcome.cpuMs > tally.maxCpuMs) {
+    tally.maxCpuMs = outcome.cpuMs;
     tally.slowest = label;
   }
   if (outcome.error !== undefined) {
     const small = await minimise(input, outcome.error);
     tally.crashes.push(`${label}: ${outcome.error} (saved as ${path.relative(repoRoot, saveCrasher(CRASHERS, small, outcome.error))})`);
   }
-  assert.ok(outcome.ms < limitMs, `${label} took ${Math.round(outcome.ms)} ms (limit ${limitMs} ms)`);
+  assert.ok(outcome.cpuMs < limitMs, `${label} took ${Math.round(outcome.cpuMs)} ms of CPU, ${Math.round(outcome.ms)} ms wall-clock (limit ${limitMs} ms of CPU)`);
 }
 
 function summarise(tally: Tally): Record<string, unknown> {
-  return { inputs: tally.inputs, crashes: tally.crashes.length, maxMs: Math.round(tally.maxMs), slowest: tally.slowest, meanMs: Math.round((tally.totalMs / Math.max(1, tally.inputs)) * 10) / 10 };
+  return {
+    inputs: tally.inputs,
+    crashes: tally.crashes.length,
+    maxCpuMs: Math.round(tally.maxCpuMs),
+    maxWallMs: Math.round(tally.maxMs),
+    slowest: tally.slowest,
+    meanWallMs: Math.round((tally.totalMs / Math.max(1, tally.inputs)) * 10) / 10,
+  };
 }
 
 function filesUnder(dir: string, suffix: string): string[] {
@@ -63,7 +73,8 @@ function filesUnder(dir: string, suffix: string): string[] {
 }
 
 describe('reliability 5: hostile and broken source', function () {
-  this.timeout(60_000);
+  // About 10 s each on an idle 2-core machine; room for a machine shared with other work.
+  this.timeout(180_000);
 
   it('10,000 generated inputs (truncated, mutated, random, unmatched, cross-language): no crash, bounded time', async () => {
     const fixtures = fixtureTexts(fixturesDir);
@@ -109,7 +120,6 @@ describe('reliability 5: hostile and broken source', function () {
       ['fixture repeated to 5 MB (Python)', 'python', fill(py, 5 * 1024 * 1024)],
       ['5 MB on one line', 'javascript', `x = "${'a'.repeat(5 * 1024 * 1024)}";`],
     ];
-    this.timeout(120_000);
     const tally = newTally();
     const perCase: Record<string, number> = {};
     for (const [label, language, text] of cases) {
@@ -117,7 +127,8 @@ describe('reliability 5: hostile and broken source', function () {
       await analyse(tally, { kind: 'large', language, text }, label, LARGE_INPUT_LIMIT_MS);
       perCase[label] = Math.round(tally.totalMs - before);
     }
-    report(SCENARIO, 'deep and large inputs (ms each)', perCase);
+    report(SCENARIO, 'deep and large inputs (wall-clock ms each)', perCase);
+    report(SCENARIO, 'deep and large inputs (max CPU ms)', Math.round(tally.maxCpuMs));
     assert.deepEqual(tally.crashes, []);
   });
 
@@ -135,7 +146,6 @@ describe('reliability 5: hostile and broken source', function () {
   it("Debian's Python standard library (/usr/lib/python3.11): no crash", async function () {
     const files = filesUnder('/usr/lib/python3.11', '.py');
     if (files.length === 0) this.skip();
-    this.timeout(120_000);
     const tally = newTally();
     for (const file of files) {
       let text: string;
