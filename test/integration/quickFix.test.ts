@@ -10,7 +10,16 @@ import { fixturesDir } from '../support/paths';
 
 const POLL_MS = 50;
 const FIX_ALL = 'source.fixAll.pgHealth';
-const FILES = ['quickfix-demo.js', 'quickfix-many.js', 'quickfix_demo.py'];
+// Each test gets its own copy: a document edited, reverted and closed by one test is not reopened by
+// the next, whose diagnostics would then depend on when VS Code lets go of the old model.
+const COPIES: Record<string, string> = {
+  'wrap.js': 'quickfix-demo.js',
+  'wrap.py': 'quickfix_demo.py',
+  'lightbulb.js': 'quickfix-demo.js',
+  'elsewhere.js': 'quickfix-demo.js',
+  'fix-all.js': 'quickfix-many.js',
+  'on-save.js': 'quickfix-many.js',
+};
 
 async function waitFor<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -76,7 +85,7 @@ describe('quick fixes for pg-health diagnostics', () => {
     await ext.activate();
     const folder = workspaceFile('x').fsPath;
     fs.mkdirSync(path.dirname(folder), { recursive: true });
-    for (const f of FILES) fs.copyFileSync(path.join(fixturesDir, 'quickfix', f), path.join(path.dirname(folder), f));
+    for (const [copy, f] of Object.entries(COPIES)) fs.copyFileSync(path.join(fixturesDir, 'quickfix', f), path.join(path.dirname(folder), copy));
   });
 
   afterEach(closeAllEditors);
@@ -86,7 +95,7 @@ describe('quick fixes for pg-health diagnostics', () => {
   });
 
   it('"Wrap in try/finally" on a JS leak is offered as the preferred fix and its edit gives the try/finally a careful engineer writes', async () => {
-    const document = await openInEditor('quickfix-demo.js');
+    const document = await openInEditor('wrap.js');
     const { action } = await wrapAction(document);
     assert.ok(await vscode.workspace.applyEdit(action.edit as vscode.WorkspaceEdit), 'the edit applies');
 
@@ -110,7 +119,7 @@ describe('quick fixes for pg-health diagnostics', () => {
   });
 
   it('a Python leak gets "Wrap in try/finally" with pool.putconn(conn) in finally', async () => {
-    const document = await openInEditor('quickfix_demo.py');
+    const document = await openInEditor('wrap.py');
     const { action } = await wrapAction(document);
     assert.ok(await vscode.workspace.applyEdit(action.edit as vscode.WorkspaceEdit), 'the edit applies');
     assert.equal(
@@ -130,7 +139,7 @@ describe('quick fixes for pg-health diagnostics', () => {
   });
 
   it('the lightbulb does not compute fix-all; it is a source action, asked for by kind', async () => {
-    const document = await openInEditor('quickfix-demo.js');
+    const document = await openInEditor('lightbulb.js');
     const [diagnostic] = await waitFor('the pg-health diagnostic', () => pgDiagnostics(document.uri).length === 1 && pgDiagnostics(document.uri));
     assert.ok(diagnostic);
     const actions = await codeActions(document.uri, diagnostic.range);
@@ -138,7 +147,7 @@ describe('quick fixes for pg-health diagnostics', () => {
   });
 
   it('no pg-health action is offered where there is no pg-health diagnostic', async () => {
-    const document = await openInEditor('quickfix-demo.js');
+    const document = await openInEditor('elsewhere.js');
     await waitFor('the pg-health diagnostic', () => pgDiagnostics(document.uri).length === 1);
     const actions = await codeActions(document.uri, new vscode.Range(0, 0, 0, 5));
     assert.deepEqual(
@@ -149,7 +158,7 @@ describe('quick fixes for pg-health diagnostics', () => {
   });
 
   it(`${FIX_ALL} fixes every finding of a file with three leaks, and no pg-health diagnostic is left`, async () => {
-    const document = await openInEditor('quickfix-many.js');
+    const document = await openInEditor('fix-all.js');
     await waitFor('three pg-health diagnostics', () => pgDiagnostics(document.uri).length === 3);
     const actions = await codeActions(document.uri, new vscode.Range(0, 0, 0, 0), FIX_ALL);
     assert.deepEqual(
@@ -168,7 +177,7 @@ describe('quick fixes for pg-health diagnostics', () => {
     const config = vscode.workspace.getConfiguration('editor', { languageId: 'javascript' });
     await config.update('codeActionsOnSave', { [FIX_ALL]: 'explicit' }, vscode.ConfigurationTarget.Global);
     try {
-      const document = await openInEditor('quickfix-many.js');
+      const document = await openInEditor('on-save.js');
       await waitFor('three pg-health diagnostics', () => pgDiagnostics(document.uri).length === 3);
       // Saving an unchanged file is still an explicit save, but make it dirty as a user would.
       const edit = new vscode.WorkspaceEdit();
