@@ -48,13 +48,20 @@ export function parseConnections(raw: unknown): ConfiguredConnections {
 }
 
 /**
- * The configured connections. In an untrusted workspace only the user's own (global) setting
- * counts, so a cloned repository cannot point a stored password at a host of its choosing.
+ * The configured connections: the user's own (global) ones and the workspace's together — an array
+ * setting in the workspace would otherwise hide every user-level connection, including the ones Add
+ * Connection just saved there. A workspace entry replaces a user entry of the same name. In an
+ * untrusted workspace only the user's own setting counts, so a cloned repository cannot point a
+ * stored password at a host of its choosing.
  */
 export function readConnections(): ConfiguredConnections {
   const inspected = vscode.workspace.getConfiguration().inspect<unknown>(CONNECTIONS_SETTING);
-  const raw = vscode.workspace.isTrusted
-    ? vscode.workspace.getConfiguration().get<unknown>(CONNECTIONS_SETTING)
-    : inspected?.globalValue;
-  return parseConnections(raw);
+  const user = parseConnections(inspected?.globalValue);
+  if (!vscode.workspace.isTrusted) return user;
+  const workspace = parseConnections(inspected?.workspaceValue);
+  const names = new Set(workspace.connections.map((c) => c.name));
+  return {
+    connections: [...workspace.connections, ...user.connections.filter((c) => !names.has(c.name))],
+    problems: [...user.problems.map((p) => `user settings: ${p}`), ...workspace.problems.map((p) => `workspace settings: ${p}`)],
+  };
 }
