@@ -10,7 +10,8 @@ import { Logger } from '../log';
 import { CONNECTIONS_SETTING, readConnections } from './connectionSettings';
 import { PasswordStore } from './passwordStore';
 
-const TITLE = 'PostgreSQL Health: Add Connection';
+const ADD_TITLE = 'PostgreSQL Health: Add Connection';
+const EDIT_TITLE = 'PostgreSQL Health: Edit Connection';
 
 export class ConnectionCommands {
   constructor(
@@ -19,17 +20,18 @@ export class ConnectionCommands {
   ) {}
 
   async add(existing?: ConnectionConfig): Promise<ConnectionConfig | undefined> {
+    const title = existing ? EDIT_TITLE : ADD_TITLE;
     const taken = new Set(readConnections().connections.map((c) => c.name));
     if (existing) taken.delete(existing.name);
     const name = await vscode.window.showInputBox({
-      title: `${TITLE} (1/3)`,
+      title: `${title} (1/3)`,
       prompt: 'A name for this database, shown in the Databases view',
       value: existing?.name ?? '',
       validateInput: (v) => (v.trim() === '' ? 'Enter a name' : taken.has(v.trim()) ? `"${v.trim()}" is already configured` : undefined),
     });
     if (name === undefined) return undefined;
     const target = await vscode.window.showInputBox({
-      title: `${TITLE} (2/3)`,
+      title: `${title} (2/3)`,
       prompt: 'A connection string (postgresql://user@host:5432/database) or just the host name',
       value: existing ? (existing.connectionString ?? existing.host ?? '127.0.0.1') : '127.0.0.1',
       ignoreFocusOut: true,
@@ -46,26 +48,32 @@ export class ConnectionCommands {
       },
     });
     if (target === undefined) return undefined;
-    let config: ConnectionConfig = { name: name.trim() };
+    // Editing keeps what these steps do not ask about (the TLS settings).
+    let config: ConnectionConfig = { name: name.trim(), ...(existing?.ssl ? { ssl: existing.ssl } : {}), ...(existing?.sslRootCert ? { sslRootCert: existing.sslRootCert } : {}) };
     let password: string | undefined;
     if (/:\/\/|=/.test(target)) {
       if (connectionStringHasPassword(target)) password = parseConnectionString(target).password;
       config.connectionString = removePasswordFromConnectionString(target);
     } else {
-      const fields = await this.askFields(target.trim(), existing);
+      const fields = await this.askFields(title, target.trim(), existing);
       if (!fields) return undefined;
       config = { ...config, ...fields };
     }
+    const stored = existing ? await this.passwords.get(existing.name) : undefined;
     if (password === undefined) {
       password = await vscode.window.showInputBox({
-        title: `${TITLE} (3/3)`,
-        prompt: 'Password (kept in VS Code\'s secret storage). Leave empty to use ~/.pgpass or PGPASSWORD.',
+        title: `${title} (3/3)`,
+        prompt:
+          stored !== undefined
+            ? 'Password (kept in VS Code\'s secret storage). Leave empty to keep the stored one.'
+            : 'Password (kept in VS Code\'s secret storage). Leave empty to use ~/.pgpass or PGPASSWORD.',
         password: true,
         ignoreFocusOut: true,
       });
       if (password === undefined) return undefined;
     }
-    const secret = password === '' ? undefined : password;
+    // An empty answer keeps the stored password: it is tested with the new settings and follows a rename.
+    const secret = password === '' ? stored : password;
     const tested = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Connecting to ${config.name}…` },
       () => testConnection(config, secret),
@@ -105,17 +113,17 @@ export class ConnectionCommands {
     await this.save({ ...config, connectionString: removePasswordFromConnectionString(config.connectionString) }, config.name);
   }
 
-  private async askFields(host: string, existing?: ConnectionConfig): Promise<Partial<ConnectionConfig> | undefined> {
+  private async askFields(title: string, host: string, existing?: ConnectionConfig): Promise<Partial<ConnectionConfig> | undefined> {
     const port = await vscode.window.showInputBox({
-      title: TITLE,
+      title,
       prompt: 'Port',
       value: String(existing?.port ?? 5432),
       validateInput: (v) => (/^\d+$/.test(v) && Number(v) > 0 && Number(v) < 65536 ? undefined : 'A port is a number from 1 to 65535'),
     });
     if (port === undefined) return undefined;
-    const database = await vscode.window.showInputBox({ title: TITLE, prompt: 'Database', value: existing?.database ?? 'postgres' });
+    const database = await vscode.window.showInputBox({ title, prompt: 'Database', value: existing?.database ?? 'postgres' });
     if (database === undefined) return undefined;
-    const user = await vscode.window.showInputBox({ title: TITLE, prompt: 'User', value: existing?.user ?? 'postgres' });
+    const user = await vscode.window.showInputBox({ title, prompt: 'User', value: existing?.user ?? 'postgres' });
     if (user === undefined) return undefined;
     return { host, port: Number(port), database, user };
   }
