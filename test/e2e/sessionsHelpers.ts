@@ -284,6 +284,7 @@ export interface ExtraConnection {
   port: number;
   user: string;
   database: string;
+  ssl?: 'disable' | 'prefer' | 'require' | 'verify-full';
 }
 
 /**
