@@ -84,7 +84,7 @@ describe('pg-health check', function () {
       { file: finding?.file, line: finding?.line, column: finding?.column, endLine: finding?.endLine, endColumn: finding?.endColumn, rule: finding?.rule, severity: finding?.severity },
       { file: 'src/leaky.js', line: 2, column: 24, endLine: 2, endColumn: 38, rule: 'release-not-guaranteed', severity: 'warning' },
     );
-    assert.equal(typeof finding?.fixable, 'boolean');
+    assert.equal(finding?.fixable, true);
   });
 
   it('writes SARIF 2.1.0 with rules, help URIs, locations and related locations to --output', async () => {
@@ -123,5 +123,51 @@ describe('pg-health check', function () {
       assert.equal(code, 2, args.join(' '));
       assert.ok(stderr.length > 0, args.join(' '));
     }
+  });
+});
+
+describe('pg-health fix', function () {
+  this.timeout(60_000);
+  let project: string;
+
+  beforeEach(() => {
+    project = fs.mkdtempSync(path.join(os.tmpdir(), 'pg-health-fix-'));
+    fs.mkdirSync(path.join(project, 'src'));
+    fs.writeFileSync(path.join(project, 'src', 'leaky.js'), LEAKY);
+    fs.writeFileSync(path.join(project, 'src', 'safe.ts'), SAFE);
+  });
+
+  afterEach(() => {
+    fs.rmSync(project, { recursive: true, force: true });
+  });
+
+  const fixed = "async function f(pool) {\n  const client = await pool.connect();\n  try {\n    await client.query('SELECT 1');\n  } finally {\n    client.release();\n  }\n}\n";
+
+  it('rewrites the file in place, says what it changed, and the check is clean afterwards', async () => {
+    const { code, stdout } = await check(['fix', 'src'], project);
+    assert.equal(code, 0);
+    assert.equal(stdout, `${path.join('src', 'leaky.js')}:2 release-not-guaranteed: Wrap in try/finally (release \`client\` in finally)\n`);
+    assert.equal(fs.readFileSync(path.join(project, 'src', 'leaky.js'), 'utf8'), fixed);
+    assert.equal(fs.readFileSync(path.join(project, 'src', 'safe.ts'), 'utf8'), SAFE);
+    assert.equal((await check(['check', 'src'], project)).code, 0);
+    // Fixing again changes nothing.
+    assert.equal((await check(['fix', 'src'], project)).stdout, '');
+  });
+
+  it('--dry-run prints a unified diff that applies to the same result, and writes nothing', async () => {
+    const { code, stdout } = await check(['fix', '--dry-run', 'src'], project);
+    assert.equal(code, 0);
+    assert.equal(fs.readFileSync(path.join(project, 'src', 'leaky.js'), 'utf8'), LEAKY);
+    assert.match(stdout, /^--- a\/src\/leaky\.js\n\+\+\+ b\/src\/leaky\.js\n@@ -1,5 \+1,8 @@\n/);
+    fs.writeFileSync(path.join(project, 'fix.diff'), stdout);
+    await new Promise<void>((resolve, reject) =>
+      execFile('git', ['apply', 'fix.diff'], { cwd: project }, (error) => (error ? reject(error) : resolve())),
+    );
+    assert.equal(fs.readFileSync(path.join(project, 'src', 'leaky.js'), 'utf8'), fixed);
+  });
+
+  it('exits 2 on usage errors', async () => {
+    assert.equal((await check(['fix', '--bogus'], project)).code, 2);
+    assert.equal((await check(['fix', 'missing'], project)).code, 2);
   });
 });
