@@ -1,7 +1,9 @@
 // Opens one pg.Client for monitoring: tries the TLS/plain variants sslmode asks for, then prepares
 // the session (short statement_timeout; no idle_session_timeout, so a monitor that is leased but
 // paused is not dropped by the server and can still see a full server).
-import { Client } from 'pg';
+// `pg` is loaded on the first connection, not when the extension activates (its modules cost more to
+// load than the rest of the extension's start-up).
+import type { Client } from 'pg';
 import { ResolvedConnection } from './connectionOptions';
 import { describeError } from './errors';
 
@@ -22,6 +24,7 @@ export interface OpenOptions {
 }
 
 export async function openClient(resolved: ResolvedConnection, options: OpenOptions): Promise<OpenedClient> {
+  const { Client } = await import('pg');
   let lastError: unknown;
   for (let i = 0; i < resolved.attempts.length; i++) {
     const config = resolved.attempts[i];
