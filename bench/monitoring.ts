@@ -171,7 +171,7 @@ function timeMedian(runs: number, fn: () => void): number {
 }
 
 /** Opens sessions in the mix of states a busy application server leaves behind. */
-class SessionFarm {
+export class SessionFarm {
   readonly clients: Client[] = [];
   private lockHolder: Client | undefined;
 
