@@ -9,6 +9,7 @@ import { pgBouncerSizing } from '../../src/dashboard/advice';
 import { connectAs, FixtureSessions, openSessionsInEveryState, waitFor } from '../support/pgSessions';
 import { screenshot } from '../support/vscodeServer';
 import {
+  closeDashboard,
   currentThemeLabel,
   dashboardAgreesWithServer,
   dashboardTab,
@@ -76,6 +77,8 @@ describe('Dashboard', function () {
   after(async () => {
     const { page } = await environment();
     page.off('console', onConsole);
+    // Leave the workbench as the other tests found it: no dashboard open.
+    await closeDashboard(page, DATABASE).catch(() => undefined);
     await fixture?.close();
     await endSessions(clients.splice(0));
     await probe?.end();
@@ -245,11 +248,7 @@ describe('Dashboard', function () {
   it('opens from the Databases view and from the status bar too', async () => {
     const { page } = await environment();
     const tab = dashboardTab(page, DATABASE);
-    const close = async (): Promise<void> => {
-      await tab.hover();
-      await tab.locator('.tab-actions .action-label').first().click();
-      await tab.waitFor({ state: 'detached', timeout: 15_000 });
-    };
+    const close = (): Promise<void> => closeDashboard(page, DATABASE);
     await close();
     // The database node's inline action.
     const tree = await openDatabasesView(page);
@@ -263,6 +262,18 @@ describe('Dashboard', function () {
     await page.locator(`.statusbar [aria-label^="PostgreSQL ${DATABASE}:"]`).first().click();
     await tab.waitFor({ timeout: 30_000 });
     await dashboardAgreesWithServer(view, probe);
+  });
+
+  it('comes back after a reload with its numbers', async () => {
+    const { page } = await environment();
+    await page.reload();
+    await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    await dashboardTab(page, DATABASE).waitFor({ timeout: 60_000 });
+    view = dashboardView(page);
+    await view.locator('[data-testid=usage-used]').waitFor({ timeout: 90_000 });
+    const { dashboard } = await dashboardAgreesWithServer(view, probe, 90_000);
+    assert.equal(dashboard.maxConnections, 40);
+    assert.equal((await readDashboard(view))['status'], 'live');
   });
 
   it('reads in light, dark and high-contrast themes (screenshots under test-results/)', async () => {
@@ -290,19 +301,11 @@ describe('Dashboard', function () {
       }
     } finally {
       if (viewport) await page.setViewportSize(viewport);
-      if (original) await pickColorTheme(page, original);
+      // Put the theme back (and wait until it is applied) for the tests that follow in this workbench.
+      if (original) {
+        await pickColorTheme(page, original);
+        await eventually(() => currentThemeLabel(page), (label) => label === original, 30_000, `the ${original} theme again`);
+      }
     }
-  });
-
-  it('comes back after a reload with its numbers', async () => {
-    const { page } = await environment();
-    await page.reload();
-    await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
-    await dashboardTab(page, DATABASE).waitFor({ timeout: 60_000 });
-    view = dashboardView(page);
-    await view.locator('[data-testid=usage-used]').waitFor({ timeout: 90_000 });
-    const { dashboard } = await dashboardAgreesWithServer(view, probe, 90_000);
-    assert.equal(dashboard.maxConnections, 40);
-    assert.equal((await readDashboard(view))['status'], 'live');
   });
 });

@@ -50,6 +50,14 @@ export function dashboardTab(page: Page, name: string): Locator {
   return page.locator('.tabs-container .tab', { hasText: DASHBOARD_TAB_TITLE(name) });
 }
 
+/** Closes the dashboard's editor tab with its close button. */
+export async function closeDashboard(page: Page, name: string): Promise<void> {
+  const tab = dashboardTab(page, name);
+  await tab.hover({ timeout: 10_000 });
+  await tab.locator('.tab-actions .action-label').first().click();
+  await tab.waitFor({ state: 'detached', timeout: 15_000 });
+}
+
 /**
  * The text of every element with a data-testid that occurs once, read in one go (one task of the
  * webview's event loop), so all numbers come from the same rendered payload.
