@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyzeWorkspace, languageForPath, type SourceFile } from '../src/analysis/analyzer';
-import { modelFile } from '../src/analysis/workspace';
+import { Catalogue } from '../src/analysis/catalogue';
+import { apiNames, mentionsAny, modelFile } from '../src/analysis/workspace';
 import { parseText } from '../src/analysis/treeSitter';
 import { repoRoot } from '../test/support/paths';
 import { totals, type Corpus, type CorpusFile, type CorpusTotals } from './corpus';
@@ -50,6 +51,8 @@ export interface AnalysisResults {
   eslintOverOurs: number;
   /** Single-thread, in-process breakdown on a sample, for the explanation. */
   profile: ProfileResult;
+  /** Corpus files whose text names an acquire or release API: the only ones the analyser parses. */
+  filesMentioningApis: { js: number; py: number };
 }
 
 function runProcess(args: string[], cwd: string): Promise<{ wallMs: number; stdout: string; stderr: string; code: number | null }> {
@@ -143,6 +146,12 @@ export async function runAnalysisBench(corpus: Corpus, options: { repetitions: n
   ];
   const ms = (tool: ToolName, part: Part): number => tools.find((t) => t.tool === tool && t.part === part)?.medianMs ?? Number.NaN;
   const profile = await profileSample(corpus, options.profileFiles);
+  const mentions = { js: mentionsAny(apiNames(new Catalogue('js'))), py: mentionsAny(apiNames(new Catalogue('py'))) };
+  const filesMentioningApis = { js: 0, py: 0 };
+  for (const f of corpus.files) {
+    const family = f.group === 'py' ? 'py' : 'js';
+    if (mentions[family](fs.readFileSync(path.join(corpus.dir, f.rel), 'utf8'))) filesMentioningApis[family]++;
+  }
   return {
     threads,
     repetitions,
@@ -151,6 +160,7 @@ export async function runAnalysisBench(corpus: Corpus, options: { repetitions: n
     oursOverFloor: { all: round(ms('ours', 'all') / ms('floor', 'all'), 2), jsTs: round(ms('ours', 'jsTs') / ms('floor', 'jsTs'), 2) },
     eslintOverOurs: round(ms('eslint', 'jsTs') / ms('ours', 'jsTs'), 2),
     profile,
+    filesMentioningApis,
   };
 }
 
