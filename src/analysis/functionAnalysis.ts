@@ -37,17 +37,19 @@ export function acquireSites(fn: FunctionModel, catalogue: Catalogue, poolNames:
 export function analyzeFunction(fn: FunctionModel, catalogue: Catalogue, poolNames: ReadonlySet<string>): FunctionResult {
   const findings: Finding[] = [];
   let returnsAcquired: AcquireApi | undefined;
-  const context = new FunctionContext(fn.body);
+  // Built on first need: most functions of a workspace acquire nothing and release no parameter.
+  let context: FunctionContext | undefined;
+  const contextOf = (): FunctionContext => (context ??= new FunctionContext(fn.body));
   for (const { op, api } of acquireSites(fn, catalogue, poolNames)) {
-    const events = new PathChecker(fn, { kind: 'acquire', op, api }, catalogue, poolNames, context).run();
+    const events = new PathChecker(fn, { kind: 'acquire', op, api }, catalogue, poolNames, contextOf()).run();
     if (events.aborted) continue;
     findings.push(...siteFindings(describeSite(op, api), events, fn));
     if (events.escapes.some((e) => e.how === 'return')) returnsAcquired ??= api;
   }
-  return { findings, ...(returnsAcquired ? { returnsAcquired } : {}), releasedParams: releasedParams(fn, catalogue, poolNames, context) };
+  return { findings, ...(returnsAcquired ? { returnsAcquired } : {}), releasedParams: releasedParams(fn, catalogue, poolNames, contextOf) };
 }
 
-function releasedParams(fn: FunctionModel, catalogue: Catalogue, poolNames: ReadonlySet<string>, context: FunctionContext): number[] {
+function releasedParams(fn: FunctionModel, catalogue: Catalogue, poolNames: ReadonlySet<string>, contextOf: () => FunctionContext): number[] {
   if (!fn.name) return [];
   const anyResource = anyResourceApi(catalogue);
   const released: number[] = [];
@@ -63,7 +65,7 @@ function releasedParams(fn: FunctionModel, catalogue: Catalogue, poolNames: Read
       false,
     );
     if (!mentions) return;
-    const events = new PathChecker(fn, { kind: 'param', name: param, api: anyResource }, catalogue, poolNames, context).run();
+    const events = new PathChecker(fn, { kind: 'param', name: param, api: anyResource }, catalogue, poolNames, contextOf()).run();
     if (events.aborted) return;
     const normalExits = events.exits.filter((w) => w.pending?.kind !== 'throw');
     if (normalExits.length > 0 && normalExits.every((w) => w.status === 'released')) released.push(index);
