@@ -9,6 +9,7 @@ import {
   collapse,
   databaseChildren,
   dialogText,
+  dismissLeftovers,
   exactRow,
   expand,
   openContextMenu,
@@ -57,6 +58,8 @@ async function expandGroups(page: Page, states: readonly string[]): Promise<Loca
 }
 
 describe('Sessions in the Databases tree', () => {
+  before(async () => dismissLeftovers((await environment()).page));
+
   let probe: Client | undefined;
   let sessions: TestSessions | undefined;
 

@@ -5,7 +5,7 @@ import { Client } from 'pg';
 import { Page } from 'playwright-core';
 import { screenshot } from '../support/vscodeServer';
 import { environment } from './environment';
-import { addConnections, exactRow, openContextMenu, quickInput, runFromPalette } from './sessionsHelpers';
+import { addConnections, dismissLeftovers, exactRow, openContextMenu, quickInput, runFromPalette } from './sessionsHelpers';
 import { clickDialogButton, clickMenuItem, eventually, openDatabasesView } from './workbench';
 
 const ROLE = 'e2e_secret';
@@ -39,6 +39,8 @@ async function answer(page: Page, prompt: string, value: string | undefined): Pr
 }
 
 describe('Connections: add, edit and remove from the Databases view', () => {
+  before(async () => dismissLeftovers((await environment()).page));
+
   let admin: Client | undefined;
   let restoreSettings: (() => void) | undefined;
 

@@ -169,9 +169,17 @@ export function sessionRow(tree: Locator, pid: number): Locator {
 /** Expands a collapsed row by its twistie (a no-op when it is expanded already). */
 export async function expand(row: Locator): Promise<void> {
   await row.first().waitFor({ state: 'visible', timeout: 60_000 });
-  if ((await row.first().getAttribute('aria-expanded')) === 'true') return;
-  await row.first().locator('.monaco-tl-twistie').click();
-  await eventually(async () => row.first().getAttribute('aria-expanded'), (v) => v === 'true', 20_000, 'the row to expand');
+  // A click can land while the rows are being re-rendered (a group appears above); try again.
+  for (let attempt = 1; ; attempt++) {
+    if ((await row.first().getAttribute('aria-expanded')) === 'true') return;
+    await row.first().locator('.monaco-tl-twistie').click();
+    try {
+      await eventually(async () => row.first().getAttribute('aria-expanded'), (v) => v === 'true', 5_000, 'the row to expand');
+      return;
+    } catch (err) {
+      if (attempt >= 4) throw err;
+    }
+  }
 }
 
 export async function collapse(row: Locator): Promise<void> {
@@ -180,21 +188,44 @@ export async function collapse(row: Locator): Promise<void> {
   await eventually(async () => row.first().getAttribute('aria-expanded'), (v) => v === 'false', 20_000, 'the row to collapse');
 }
 
+/** Closes what an earlier (failed) test may have left open: menus, quick inputs, hovers. */
+export async function dismissLeftovers(page: Page): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(150);
+  }
+}
+
 /**
- * Right-clicks a row and returns the labels of the context menu that opens. With `mayBeEmpty`, a
- * row that has no menu at all (no item applies) gives [] after a few seconds instead of failing.
+ * Right-clicks a row and returns the labels of the context menu that opens. The rows move when a
+ * group appears or grows, so the menu is only trusted when the row it opened on (the focused one)
+ * is the one meant; otherwise it is closed and the click repeated. With `mayBeEmpty`, a row that has
+ * no menu at all (no item applies) gives [].
  */
 export async function openContextMenu(page: Page, row: Locator, mayBeEmpty = false): Promise<string[]> {
-  await row.first().click({ button: 'right' });
+  const target = row.first();
+  await target.waitFor({ state: 'visible', timeout: 60_000 });
+  const wanted = ((await target.locator('.label-name').textContent()) ?? '').trim();
+  const list = target.locator('xpath=ancestor::*[contains(concat(" ", normalize-space(@class), " "), " monaco-list ")][1]');
   const menu = page.locator('.monaco-menu .action-label');
-  try {
-    await menu.first().waitFor({ state: 'visible', timeout: mayBeEmpty ? 5_000 : 10_000 });
-  } catch (err) {
-    if (mayBeEmpty) return [];
-    throw err;
+  for (let attempt = 1; ; attempt++) {
+    await target.click({ button: 'right' });
+    let opened = true;
+    try {
+      await menu.first().waitFor({ state: 'visible', timeout: mayBeEmpty ? 5_000 : 10_000 });
+    } catch (err) {
+      if (!mayBeEmpty) throw err;
+      opened = false;
+    }
+    const focused = ((await list.locator('.monaco-list-row.focused .label-name').first().textContent().catch(() => '')) ?? '').trim();
+    if (focused === wanted || attempt >= 5) {
+      if (focused !== wanted) throw new Error(`the context menu opened on "${focused}", not on "${wanted}"`);
+      if (!opened) return [];
+      await page.waitForTimeout(400);
+      return (await menu.allTextContents()).map((t) => t.trim()).filter((t) => t.length > 0);
+    }
+    if (opened) await closeMenus(page);
   }
-  await page.waitForTimeout(400);
-  return (await menu.allTextContents()).map((t) => t.trim()).filter((t) => t.length > 0);
 }
 
 export async function closeMenus(page: Page): Promise<void> {

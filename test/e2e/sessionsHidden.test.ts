@@ -2,8 +2,20 @@ import * as assert from 'node:assert/strict';
 import { Client } from 'pg';
 import { screenshot } from '../support/vscodeServer';
 import { environment } from './environment';
-import { addConnections, collapse, databaseChildren, exactRow, expand, readTree } from './sessionsHelpers';
-import { eventually, openDatabasesView } from './workbench';
+import {
+  addConnections,
+  collapse,
+  databaseChildren,
+  dismissLeftovers,
+  exactRow,
+  expand,
+  openContextMenu,
+  openSessions,
+  readTree,
+  serverSessions,
+  sessionRow,
+} from './sessionsHelpers';
+import { clickDialogButton, clickMenuItem, eventually, openDatabasesView } from './workbench';
 
 const ROLE = 'e2e_limited';
 const CONNECTION = 'limited-role';
@@ -29,6 +41,8 @@ async function serverView(client: Client): Promise<ServerView> {
 }
 
 describe('Sessions hidden from a role without pg_monitor', () => {
+  before(async () => dismissLeftovers((await environment()).page));
+
   let admin: Client | undefined;
   let own: Client | undefined;
   let restoreSettings: (() => void) | undefined;
@@ -39,7 +53,7 @@ describe('Sessions hidden from a role without pg_monitor', () => {
     await admin?.end().catch(() => undefined);
   });
 
-  it('counts other roles\' sessions as "N sessions hidden — grant pg_monitor to see them", and shows them once granted', async () => {
+  it('counts other roles\' sessions as "N sessions hidden — grant pg_monitor to see them", shows them once granted, and says superuser is needed to terminate a superuser\'s', async () => {
     const { pg, page, workspace } = await environment();
     admin = await pg.connect();
     // The same password as the superuser's, so the PGPASSWORD the extension host has works for this role too.
@@ -87,6 +101,29 @@ describe('Sessions hidden from a role without pg_monitor', () => {
       60_000,
       'every session to be shown once the role has pg_monitor',
     );
+
+    // Seeing is not signalling: a superuser's backend needs superuser, and the error says so.
+    const victim = await openSessions(pg, 'e2e-hidden-superuser', ['idle']);
+    try {
+      const target = victim.sessions[0];
+      assert.ok(target);
+      await expand(exactRow(tree, 'idle', 2));
+      const row = sessionRow(tree, target.pid).first();
+      await row.waitFor({ state: 'visible', timeout: 60_000 });
+      await openContextMenu(page, row);
+      await clickMenuItem(page, 'Terminate Backend');
+      await clickDialogButton(page, 'Terminate Backend');
+      await eventually(
+        async () => page.locator('.notifications-toasts .notification-toast').allInnerTexts(),
+        (texts) => texts.some((t) => t.includes(`Not permitted: backend ${target.pid} belongs to a superuser, and only a superuser may signal it.`)),
+        30_000,
+        'an error naming the role that is needed',
+      );
+      assert.equal((await serverSessions(admin, [target.pid])).length, 1, 'the superuser\'s session is still there');
+      await screenshot(page, 'sessions-not-permitted');
+    } finally {
+      await victim.close();
+    }
 
     await collapse(node);
     restoreSettings();

@@ -4,7 +4,7 @@ import { Locator, Page } from 'playwright-core';
 import { PgServer, startPostgres } from '../support/postgresServer';
 import { screenshot } from '../support/vscodeServer';
 import { environment } from './environment';
-import { addConnections, openSessions, TestSessions } from './sessionsHelpers';
+import { addConnections, dismissLeftovers, openSessions, TestSessions } from './sessionsHelpers';
 import { escapeRegex, eventually } from './workbench';
 
 interface StatusBarText {
@@ -48,6 +48,8 @@ async function closeTab(tab: Locator): Promise<void> {
 }
 
 describe('Status bar', () => {
+  before(async () => dismissLeftovers((await environment()).page));
+
   let probe: Client | undefined;
   let sessions: TestSessions | undefined;
   let small: PgServer | undefined;

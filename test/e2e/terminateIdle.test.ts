@@ -6,13 +6,14 @@ import {
   acceptQuickInput,
   closeMenus,
   collapse,
+  dismissLeftovers,
   editWorkspaceSettings,
   exactRow,
   expand,
   openContextMenu,
   openSessions,
-  QuickPickRow,
   quickInput,
+  QuickPickRow,
   readQuickPick,
   runFromPalette,
   serverSessions,
@@ -33,6 +34,8 @@ function pidOf(row: QuickPickRow): number {
 }
 
 describe('Terminate Idle Sessions', () => {
+  before(async () => dismissLeftovers((await environment()).page));
+
   let probe: Client | undefined;
   let sessions: TestSessions | undefined;
   let others: TestSessions | undefined;
