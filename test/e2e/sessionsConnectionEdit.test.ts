@@ -5,7 +5,7 @@ import { Client } from 'pg';
 import { Page } from 'playwright-core';
 import { screenshot } from '../support/vscodeServer';
 import { environment } from './environment';
-import { addConnections, dismissLeftovers, exactRow, openContextMenu, quickInput, runFromPalette } from './sessionsHelpers';
+import { addConnections, dismissLeftovers, exactRow, openContextMenu, quickInput, RestoreSettings, runFromPalette } from './sessionsHelpers';
 import { clickDialogButton, clickMenuItem, eventually, openDatabasesView } from './workbench';
 
 const ROLE = 'e2e_secret';
@@ -42,10 +42,10 @@ describe('Connections: add, edit and remove from the Databases view', () => {
   before(async () => dismissLeftovers((await environment()).page));
 
   let admin: Client | undefined;
-  let restoreSettings: (() => void) | undefined;
+  let restoreSettings: RestoreSettings | undefined;
 
   after(async () => {
-    restoreSettings?.();
+    await restoreSettings?.();
     await admin?.end().catch(() => undefined);
   });
 
@@ -120,7 +120,7 @@ describe('Connections: add, edit and remove from the Databases view', () => {
       10_000,
       'the saved workspace entry to keep ssl',
     );
-    restoreSettings();
+    await restoreSettings(async () => (await tls.count()) === 0);
     restoreSettings = undefined;
 
     await openContextMenu(page, renamed);

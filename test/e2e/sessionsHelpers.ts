@@ -318,25 +318,43 @@ export interface ExtraConnection {
   ssl?: 'disable' | 'prefer' | 'require' | 'verify-full';
 }
 
+/** Puts a settings file back; resolves when `settled` says VS Code has taken it in (if given). */
+export type RestoreSettings = (settled?: () => Promise<boolean>) => Promise<void>;
+
 /**
  * Adds connections to the workspace's pgHealth.connections by editing .vscode/settings.json on disk,
- * as a user would; VS Code picks the change up by itself. The returned function puts the file back.
+ * as a user would; VS Code picks the change up by itself.
  */
-export function addConnections(workspace: string, connections: ExtraConnection[]): () => void {
+export function addConnections(workspace: string, connections: ExtraConnection[]): RestoreSettings {
   return editWorkspaceSettings(workspace, (settings) => {
     const existing = Array.isArray(settings['pgHealth.connections']) ? (settings['pgHealth.connections'] as unknown[]) : [];
     settings['pgHealth.connections'] = [...existing, ...connections];
   });
 }
 
-/** Changes .vscode/settings.json on disk; the returned function puts the file back. */
-export function editWorkspaceSettings(workspace: string, edit: (settings: Record<string, unknown>) => void): () => void {
+/**
+ * Changes .vscode/settings.json on disk and returns how to put it back. VS Code can miss a write
+ * that follows one of its own within the same moment (it had just saved the file itself), so the
+ * original is written twice, the second time one byte longer, and again until `settled`.
+ */
+export function editWorkspaceSettings(workspace: string, edit: (settings: Record<string, unknown>) => void): RestoreSettings {
   const file = path.join(workspace, '.vscode', 'settings.json');
   const original = fs.readFileSync(file, 'utf8');
   const settings = JSON.parse(original) as Record<string, unknown>;
   edit(settings);
   fs.writeFileSync(file, JSON.stringify(settings, null, 2));
-  return () => fs.writeFileSync(file, original);
+  return async (settled) => {
+    fs.writeFileSync(file, original);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    fs.writeFileSync(file, original.endsWith('\n') ? original.slice(0, -1) : original + '\n');
+    if (!settled) return;
+    const deadline = Date.now() + 45_000;
+    for (let i = 0; !(await settled()); i++) {
+      if (Date.now() > deadline) throw new Error(`VS Code did not take in the restored ${file}`);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      if (i % 5 === 4) fs.writeFileSync(file, i % 10 === 4 ? original + '\n' : original);
+    }
+  };
 }
 
 /** Runs a command from the command palette by its full title ("PostgreSQL Health: Refresh"). */

@@ -15,6 +15,7 @@ import {
   quickInput,
   QuickPickRow,
   readQuickPick,
+  RestoreSettings,
   runFromPalette,
   serverSessions,
   sessionRow,
@@ -39,12 +40,12 @@ describe('Terminate Idle Sessions', () => {
   let probe: Client | undefined;
   let sessions: TestSessions | undefined;
   let others: TestSessions | undefined;
-  let restoreSettings: (() => void) | undefined;
+  let restoreSettings: RestoreSettings | undefined;
 
   afterEach(async () => {
     const { page } = await environment();
     await page.keyboard.press('Escape').catch(() => undefined);
-    restoreSettings?.();
+    await restoreSettings?.();
     restoreSettings = undefined;
     await sessions?.close();
     await others?.close();
