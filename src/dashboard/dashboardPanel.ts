@@ -7,15 +7,11 @@ import { DEFAULT_IDLE_THRESHOLDS } from './advice';
 import { buildDashboardPayload, DashboardOptions } from './dashboardModel';
 import { createNonce, dashboardHtml } from './dashboardHtml';
 import { exportFileName, sessionsToCsv, snapshotToJson } from './exportSnapshot';
-import { ExportFormat, HostToWebview, parseWebviewMessage, WebviewToHost } from './protocol';
+import { dashboardTitle, ExportFormat, HostToWebview, parseWebviewMessage, WebviewToHost } from './protocol';
 import { DashboardHost } from './dashboardHost';
 
 /** Store changes arrive every poll (2 s by default) and in bursts after actions: coalesce them. */
 const PUSH_INTERVAL_MS = 500;
-
-export function dashboardTitle(name: string): string {
-  return `PostgreSQL Health: ${name}`;
-}
 
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
   return {

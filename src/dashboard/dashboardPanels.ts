@@ -2,8 +2,8 @@
 // webview state holds only the connection name: no connection string, no password.
 import * as vscode from 'vscode';
 import { DashboardHost } from './dashboardHost';
-import { DashboardPanel, dashboardTitle, webviewOptions } from './dashboardPanel';
-import { DASHBOARD_VIEW_TYPE, DashboardWebviewState, isDashboardWebviewState } from './protocol';
+import { DashboardPanel, webviewOptions } from './dashboardPanel';
+import { DASHBOARD_VIEW_TYPE, dashboardTitle, DashboardWebviewState, restoredConnection } from './protocol';
 
 export class DashboardPanels implements vscode.WebviewPanelSerializer<DashboardWebviewState>, vscode.Disposable {
   private readonly panels = new Map<string, DashboardPanel>();
@@ -22,12 +22,13 @@ export class DashboardPanels implements vscode.WebviewPanelSerializer<DashboardW
   }
 
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
-    if (!isDashboardWebviewState(state) || this.panels.has(state.connection)) {
+    const name = restoredConnection(state, panel.title);
+    if (name === undefined || this.panels.has(name)) {
       // Nothing to restore, or the same database already has a panel: one panel per database.
       panel.dispose();
       return;
     }
-    this.adopt(state.connection, panel);
+    this.adopt(name, panel);
   }
 
   /** Open dashboards of databases that are no longer configured close themselves. */

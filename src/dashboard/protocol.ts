@@ -228,6 +228,23 @@ export function parseWebviewMessage(value: unknown): WebviewToHost | undefined {
   }
 }
 
+const TITLE_PREFIX = 'PostgreSQL Health: ';
+
+/** The panel's title, which VS Code restores with the panel. */
+export function dashboardTitle(name: string): string {
+  return `${TITLE_PREFIX}${name}`;
+}
+
+/**
+ * Which connection a panel VS Code restores belongs to: the webview's saved state, or else its title.
+ * The state can be missing when the window went away before the webview saved it (in the browser the
+ * workbench's storage is flushed periodically, not reliably on unload); the title is saved with the tab.
+ */
+export function restoredConnection(state: unknown, title: string): string | undefined {
+  if (isDashboardWebviewState(state)) return state.connection;
+  return title.startsWith(TITLE_PREFIX) && title.length > TITLE_PREFIX.length ? title.slice(TITLE_PREFIX.length) : undefined;
+}
+
 export function isDashboardWebviewState(value: unknown): value is DashboardWebviewState {
   return (
     typeof value === 'object' &&
