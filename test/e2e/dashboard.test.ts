@@ -268,9 +268,18 @@ describe('Dashboard', function () {
     const { page } = await environment();
     await page.reload();
     await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
-    await dashboardTab(page, DATABASE).waitFor({ timeout: 60_000 });
     view = dashboardView(page);
-    await view.locator('[data-testid=usage-used]').waitFor({ timeout: 90_000 });
+    // The tab is restored first and its webview filled once the extension is active again; a failure
+    // says which of the two did not happen.
+    await eventually(
+      async () => ({
+        tabs: await dashboardTab(page, DATABASE).count(),
+        numbers: await view.locator('[data-testid=usage-used]').count().catch(() => 0),
+      }),
+      (v) => v.tabs === 1 && v.numbers === 1,
+      120_000,
+      'the dashboard tab and its numbers after the reload',
+    );
     const { dashboard } = await dashboardAgreesWithServer(view, probe, 90_000);
     assert.equal(dashboard.maxConnections, 40);
     assert.equal((await readDashboard(view))['status'], 'live');
