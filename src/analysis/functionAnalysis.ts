@@ -51,20 +51,25 @@ export function analyzeFunction(fn: FunctionModel, catalogue: Catalogue, poolNam
 
 function releasedParams(fn: FunctionModel, catalogue: Catalogue, poolNames: ReadonlySet<string>, contextOf: () => FunctionContext): number[] {
   if (!fn.name) return [];
+  const params = new Set(fn.params.filter((p): p is string => p !== undefined));
+  if (params.size === 0) return [];
   const anyResource = anyResourceApi(catalogue);
+  // Cheap pre-check, one walk for all parameters: only run the checker for a parameter some call could release.
+  const mentioned = new Set<string>();
+  visitCalls(
+    fn.body,
+    (call) => {
+      for (;;) {
+        const variable = catalogue.releasedVariable(anyResource, call.callee, call.args, (v) => params.has(v) && !mentioned.has(v), poolNames);
+        if (variable === undefined) break;
+        mentioned.add(variable);
+      }
+    },
+    false,
+  );
   const released: number[] = [];
   fn.params.forEach((param, index) => {
-    if (param === undefined) return;
-    // Cheap pre-check: only run the checker when some call could release this parameter.
-    let mentions = false;
-    visitCalls(
-      fn.body,
-      (call) => {
-        if (!mentions && catalogue.releasedVariable(anyResource, call.callee, call.args, (v) => v === param, poolNames) !== undefined) mentions = true;
-      },
-      false,
-    );
-    if (!mentions) return;
+    if (param === undefined || !mentioned.has(param)) return;
     const events = new PathChecker(fn, { kind: 'param', name: param, api: anyResource }, catalogue, poolNames, contextOf()).run();
     if (events.aborted) return;
     const normalExits = events.exits.filter((w) => w.pending?.kind !== 'throw');
