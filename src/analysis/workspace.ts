@@ -3,12 +3,13 @@
 import { Catalogue, type AcquireApi, type CatalogueOptions, type ReleaseSpec } from './catalogue';
 import type { Finding } from './findings';
 import { fixesFor } from './fixes/fixes';
-import { analyzeFunction, learnedAcquire, learnedRelease, type FunctionResult } from './functionAnalysis';
+import { acquireSites, analyzeFunction, learnedAcquire, learnedRelease, type FunctionResult } from './functionAnalysis';
 import { familyOf, type LanguageFamily, type LanguageId } from './languages';
 import { NestingTooDeep } from './lowering/builder';
 import { lowerJavaScript } from './lowering/javascript';
 import { lowerPython } from './lowering/python';
-import type { FileModel } from './model';
+import { visitCalls } from './checker/functionContext';
+import type { FileModel, FunctionModel } from './model';
 import { parseText } from './treeSitter';
 
 export interface SourceFile {
@@ -94,6 +95,23 @@ export function apiNames(catalogue: Catalogue): string[] {
   return [...names].filter((n) => n !== '');
 }
 
+/**
+ * Whether a file's text could hold an acquire site of `catalogue`: it names an acquire method and, for
+ * a method tied to a receiver (`pool.connect`), also the receiver's name or a pool/engine factory (the
+ * lowerings only put names bound to `new Pool(…)`, `create_pool(…)`, `create_engine(…)` … in poolNames).
+ * Receivers from settings are exact names and are not narrowed this way.
+ */
+export function mayAcquire(catalogue: Catalogue): (text: string) => boolean {
+  const tests = catalogue.acquires.map((api) => {
+    const method = mentionsAny([api.method]);
+    const receiver = api.receiver && !api.receiver.source.startsWith('^') ? new RegExp(api.receiver.source, api.receiver.flags.replace('g', '')) : undefined;
+    return (text: string): boolean => method(text) && (!receiver || receiver.test(text) || POOL_FACTORY_TEXT.test(text));
+  });
+  return (text) => tests.some((test) => test(text));
+}
+
+const POOL_FACTORY_TEXT = /pool|engine/i;
+
 /** Matches `names` as whole identifiers (`$` counts as an identifier character in JavaScript). */
 export function mentionsAny(names: readonly string[]): (text: string) => boolean {
   if (names.length === 0) return () => false;
@@ -110,9 +128,8 @@ export async function analyzeWorkspace(files: readonly SourceFile[], options: An
   const families: LanguageFamily[] = ['js', 'py'];
   for (const family of families) {
     let unparsed = files.flatMap((file, index) => (models[index] === undefined && familyOf(file.language) === family ? [index] : []));
-    const parseMentioning = async (names: readonly string[]): Promise<void> => {
-      const mentions = mentionsAny(names);
-      const chosen = unparsed.filter((index) => mentions((files[index] as SourceFile).text));
+    const parseWhere = async (wanted: (text: string) => boolean): Promise<void> => {
+      const chosen = unparsed.filter((index) => wanted((files[index] as SourceFile).text));
       if (chosen.length === 0) return;
       const chosenSet = new Set(chosen);
       unparsed = unparsed.filter((index) => !chosenSet.has(index));
@@ -124,14 +141,27 @@ export async function analyzeWorkspace(files: readonly SourceFile[], options: An
       });
     };
     const learned: Learned = { acquires: [], releases: [] };
-    await parseMentioning(apiNames(new Catalogue(family, options, learned)));
+    const base = new Catalogue(family, options, learned);
+    // Files that could acquire first. When none of them does, nothing in this family can leak, and the
+    // files that only release (summaries for callers that hold a client) need not be read at all.
+    await parseWhere(mayAcquire(base));
+    const acquires = models.some(
+      (model) => model !== undefined && typeof model !== 'string' && model.family === family && model.functions.some((fn) => acquireSites(fn, base, model.poolNames).length > 0),
+    );
+    if (!acquires) continue;
+    await parseWhere(mentionsAny(apiNames(base)));
     const known = new Set<string>();
+    const learnedNames = new Set<string>();
     for (let round = 0; round < MAX_SUMMARY_ROUNDS; round++) {
       const catalogue = new Catalogue(family, options, learned);
       const newNames: string[] = [];
       models.forEach((model, fileIndex) => {
         if (model === undefined || typeof model === 'string' || model.family !== family) return;
         model.functions.forEach((fn, fnIndex) => {
+          // Learned APIs match by a call's name only: a function that calls none of them has the same
+          // result in every round, so after the first it keeps it.
+          const previous = (resultsByFile[fileIndex] as FunctionResult[])[fnIndex];
+          if (previous && !callsAny(fn, learnedNames)) return;
           const result = analyzeFunction(fn, catalogue, model.poolNames);
           (resultsByFile[fileIndex] as FunctionResult[])[fnIndex] = result;
           if (result.returnsAcquired) {
@@ -156,7 +186,8 @@ export async function analyzeWorkspace(files: readonly SourceFile[], options: An
       // Results computed with the final catalogue stand; otherwise go round with what was learned,
       // now also over the files that call the learned functions.
       if (newNames.length === 0 || round === MAX_SUMMARY_ROUNDS - 1) break;
-      await parseMentioning(newNames);
+      for (const name of newNames) learnedNames.add(name);
+      await parseWhere(mentionsAny(newNames));
     }
   }
   const out: FileResult[] = [];
@@ -172,6 +203,21 @@ export async function analyzeWorkspace(files: readonly SourceFile[], options: An
     out.push({ path: file.path, findings: findings.map((f, i) => ({ ...f, fixable: (fixes[i]?.length ?? 0) > 0 })) });
   }
   return out;
+}
+
+const calleeNames = new WeakMap<FunctionModel, Set<string>>();
+
+function callsAny(fn: FunctionModel, names: ReadonlySet<string>): boolean {
+  if (names.size === 0) return false;
+  let mine = calleeNames.get(fn);
+  if (!mine) {
+    const collected = new Set<string>();
+    visitCalls(fn.body, (call) => collected.add(call.callee.name));
+    calleeNames.set(fn, collected);
+    mine = collected;
+  }
+  for (const name of names) if (mine.has(name)) return true;
+  return false;
 }
 
 function uniqueSorted(findings: Finding[]): Finding[] {
