@@ -102,21 +102,28 @@ function sample(all: Candidate[], lines: number, preferred: (c: Candidate) => bo
 function spread(candidates: Candidate[], lines: number): Candidate[] {
   const available = candidates.reduce((n, c) => n + c.lines, 0);
   if (available <= lines) return candidates;
+  // Every k-th line's file, then, if big files made that fall short, the next unpicked files in order.
   const stride = available / Math.max(1, lines);
-  const chosen: Candidate[] = [];
+  const chosen = new Set<Candidate>();
   let have = 0;
   let next = 0;
   let seen = 0;
   for (const c of candidates) {
     if (have >= lines) break;
     if (seen >= next) {
-      chosen.push(c);
+      chosen.add(c);
       have += c.lines;
-      next = seen + stride * c.lines;
+      next += stride * c.lines;
     }
     seen += c.lines;
   }
-  return chosen;
+  for (const c of candidates) {
+    if (have >= lines) break;
+    if (chosen.has(c)) continue;
+    chosen.add(c);
+    have += c.lines;
+  }
+  return [...chosen];
 }
 
 function selectJsTs(targetLines: number): Candidate[] {

@@ -56,6 +56,7 @@ function analysisSection(a: AnalysisResults): string {
       ['tool', 'wall ms, median (runs)', 'files/s', 'MB/s', 'lines/s'],
       [
         toolRow('ours: `pg-health check` (whole corpus)', ours),
+        toolRow('ours: corpus + a 2-file app that uses pools', tool(a, 'ours', 'allWithApp')),
         toolRow('floor: tree-sitter parse only (whole corpus)', floor),
         toolRow('ours: `pg-health check` (JS/TS part)', oursJs),
         toolRow('floor: tree-sitter parse only (JS/TS part)', tool(a, 'floor', 'jsTs')),
@@ -68,8 +69,10 @@ function analysisSection(a: AnalysisResults): string {
       `ESLint linted ${eslint?.detail['filesLinted'] ?? '?'} files, its rule reported ${eslint?.detail['ruleReports'] ?? '?'} times ` +
       `(${eslint?.detail['callExpressions'] ?? '?'} call expressions visited), ${eslint?.detail['parseErrors'] ?? '?'} parse errors, ${eslint?.detail['ignored'] ?? '?'} files ignored.`,
     '',
-    `The analyser parses only files whose text names an acquire or release API (connect, acquire, getconn, release, close, …, plus ` +
-      `learned helper names): ${a.filesMentioningApis.js} of ${c.jsTs.files} JS/TS files and ${a.filesMentioningApis.py} of ${c.py.files} Python files here. ` +
+    `The analyser parses only what can matter: first the files whose text could hold an acquire (an acquire method and a pool/engine receiver ` +
+      `named: ${a.filesMayAcquire.js} of ${c.jsTs.files} JS/TS files, ${a.filesMayAcquire.py} of ${c.py.files} Python files here); only if one of them ` +
+      `really acquires, also the files that name any release API, for helper summaries (${a.filesMentioningApis.js} JS/TS, ${a.filesMentioningApis.py} Python files: ` +
+      `the "corpus + app" row), then files naming learned helpers. Findings are the same as parsing everything. ` +
       `Single-thread profile of ${p.files} corpus files (${round(p.bytes / 1e6, 2)} MB): parse only ${p.parseMs} ms, parse + lower every file ${p.parseAndLowerMs} ms ` +
       `(${round(p.parseAndLowerMs / p.parseMs, 2)}× the parse), analyzeWorkspace as shipped ${p.analyzeWorkspaceMs} ms (${round(p.analyzeWorkspaceMs / p.parseMs, 2)}× the parse).`,
   ].join('\n');
@@ -189,7 +192,11 @@ function targets(r: BenchResults): string {
   const e = r.extension;
   const activation = e?.probe ? (e.probe.codeLoadMs ?? 0) + (e.probe.activateCallMs ?? 0) : undefined;
   const rows: (string | number)[][] = [
-    ['analysis ≤ 1.5 × tree-sitter parse floor (whole corpus)', a ? `${a.oursOverFloor.all} × (JS/TS part ${a.oursOverFloor.jsTs} ×)` : 'n/a', verdict(a ? a.oursOverFloor.all <= 1.5 : undefined)],
+    [
+      'analysis ≤ 1.5 × tree-sitter parse floor',
+      a ? `corpus ${a.oursOverFloor.all} ×, corpus + pool-using app ${a.oursOverFloor.allWithApp} ×, JS/TS part ${a.oursOverFloor.jsTs} ×` : 'n/a',
+      verdict(a ? Math.max(a.oursOverFloor.all, a.oursOverFloor.allWithApp) <= 1.5 : undefined),
+    ],
     ['analysis ≥ 3 × faster than ESLint on JS/TS', a ? `${a.eslintOverOurs} ×` : 'n/a', verdict(a ? a.eslintOverOurs >= 3 : undefined)],
     ['incremental p95 ≤ 15 ms (3,000-line file)', inc ? `${inc.incremental.p95} ms incremental, ${inc.full.p95} ms full` : 'n/a', verdict(inc ? Math.min(inc.incremental.p95, inc.full.p95) <= 15 : undefined)],
     ...(m?.sizes ?? []).map((s) => [
