@@ -38,7 +38,8 @@ export interface CorpusTargets {
   pyLines: number;
 }
 
-export const FULL_CORPUS: CorpusTargets = { jsTsLines: 620_000, pyLines: 420_000 };
+// Python weighs more than JS/TS: ESLint, the slowest tool, reads only the JS/TS part, and the run must stay near 15 minutes.
+export const FULL_CORPUS: CorpusTargets = { jsTsLines: 420_000, pyLines: 600_000 };
 
 /** Packages a user of this extension certainly has; taken whole before the stride sample fills up the rest. */
 const NAMED_PACKAGES = /^(pg|pg-[^/]+|pgpass|eslint|@eslint\/[^/]+|espree|acorn|@typescript-eslint\/[^/]+|typescript-eslint|typescript|mocha)\//;

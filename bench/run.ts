@@ -29,7 +29,7 @@ interface Plan {
 }
 
 const PLANS: Record<'full' | 'small', Plan> = {
-  full: { size: 'full', corpus: FULL_CORPUS, repetitions: 3, profileFiles: 300, editPairs: 100, sessionSizes: [1000, 3000], queryRuns: 50, extensionSessions: 1000 },
+  full: { size: 'full', corpus: FULL_CORPUS, repetitions: 3, profileFiles: 300, editPairs: 50, sessionSizes: [1000, 3000], queryRuns: 50, extensionSessions: 1000 },
   small: { size: 'small', corpus: { jsTsLines: 20_000, pyLines: 15_000 }, repetitions: 1, profileFiles: 50, editPairs: 15, sessionSizes: [100], queryRuns: 10, extensionSessions: 100 },
 };
 
