@@ -99,7 +99,13 @@ export function activate(context: vscode.ExtensionContext): void {
       }
     });
 
-  const sessionOf = (arg: unknown): SessionNode | undefined => (arg instanceof SessionNode ? arg : undefined);
+  // VS Code hands a context menu command no argument when the row was re-rendered as the item was
+  // chosen: say so rather than do nothing.
+  const rowMissed = (): undefined => {
+    void vscode.window.showInformationMessage('The Databases view was updating as you chose the command, so nothing was done. Please try again.');
+    return undefined;
+  };
+  const sessionOf = (arg: unknown): SessionNode | undefined => (arg instanceof SessionNode ? arg : rowMissed());
 
   // Commands that ask the user something keep the tree still until they are done (see holdUpdates).
   const asking = (run: (...args: unknown[]) => Promise<unknown>) => async (...args: unknown[]): Promise<unknown> => {
@@ -134,7 +140,7 @@ export function activate(context: vscode.ExtensionContext): void {
     command(
       'pgHealth.editConnection',
       asking(async (arg) => {
-        const name = databaseName(arg);
+        const name = databaseName(arg) ?? rowMissed();
         const config = name ? tree.databaseNode(name)?.config : undefined;
         if (config) await connectionCommands.add(config);
       }),
@@ -142,7 +148,7 @@ export function activate(context: vscode.ExtensionContext): void {
     command(
       'pgHealth.removeConnection',
       asking(async (arg) => {
-        const name = databaseName(arg);
+        const name = databaseName(arg) ?? rowMissed();
         if (name) await connectionCommands.remove(name);
       }),
     ),
