@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runCommand } from './dashboardHelpers';
 import { environment } from './environment';
-import { eventually, openDatabasesView, treeRow } from './workbench';
+import { clickDialogButton, clickMenuItem, eventually, openDatabasesView, treeRow } from './workbench';
 
 const ROLE = 'e2e_secret_role';
 const PASSWORD = 'e2e-RELSECRET-7Hq2:w@x';
@@ -30,6 +30,21 @@ describe('reliability: secrets in real VS Code', () => {
   const restore: Array<[string, string | undefined]> = [];
 
   after(async () => {
+    // code-server does not reload user settings edited on disk, so take the connection away the
+    // way a user would; the tests after this one expect only the environment's connections.
+    try {
+      const { page } = await environment();
+      const tree = await openDatabasesView(page);
+      const row = treeRow(tree, NAME);
+      if ((await row.count()) > 0) {
+        await row.first().click({ button: 'right' });
+        await clickMenuItem(page, 'Remove Connection');
+        await clickDialogButton(page, 'Remove');
+        await eventually(() => row.count(), (n) => n === 0, 30_000, `${NAME} to leave the tree`);
+      }
+    } catch (err) {
+      console.error(`could not remove the ${NAME} connection:`, err);
+    }
     for (const [file, content] of restore) {
       if (content === undefined) fs.rmSync(file, { force: true });
       else fs.writeFileSync(file, content);
