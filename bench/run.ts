@@ -1,7 +1,8 @@
 // `npm run bench` (scripts/bench.mjs builds, then runs this): every section in one run, the table on
 // standard output, the raw numbers and the table in bench/results.json and bench/results.md.
 // `--size small` runs everything small (a few hundred files, 100 sessions) and writes to bench/tmp/
-// instead; `--only analysis,incremental,monitoring,extension` picks sections.
+// instead; `--only analysis,incremental,monitoring,extension` picks sections, and `--merge` keeps the
+// other sections from the results already written; `--render` only rewrites results.md from results.json.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -33,7 +34,7 @@ const PLANS: Record<'full' | 'small', Plan> = {
   small: { size: 'small', corpus: { jsTsLines: 20_000, pyLines: 15_000 }, repetitions: 1, profileFiles: 50, editPairs: 15, sessionSizes: [100], queryRuns: 10, extensionSessions: 100 },
 };
 
-function parseArgs(argv: string[]): { plan: Plan; only: Section[] } {
+function parseArgs(argv: string[]): { plan: Plan; only: Section[]; merge: boolean; render: boolean } {
   const value = (flag: string): string | undefined => {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
@@ -42,11 +43,31 @@ function parseArgs(argv: string[]): { plan: Plan; only: Section[] } {
   if (size !== 'full' && size !== 'small') throw new Error(`--size is full or small, not ${size}`);
   const only = (value('--only') ?? SECTIONS.join(',')).split(',').filter(Boolean) as Section[];
   for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`unknown section ${s} (${SECTIONS.join(', ')})`);
-  return { plan: PLANS[size], only };
+  return { plan: PLANS[size], only, merge: argv.includes('--merge'), render: argv.includes('--render') };
+}
+
+function outputDir(plan: Plan): string {
+  return plan.size === 'full' ? path.join(repoRoot, 'bench') : path.join(repoRoot, 'bench', 'tmp');
+}
+
+function write(outDir: string, results: BenchResults): string {
+  fs.mkdirSync(outDir, { recursive: true });
+  const markdown = renderMarkdown(results);
+  fs.writeFileSync(path.join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  fs.writeFileSync(path.join(outDir, 'results.md'), markdown);
+  return markdown;
 }
 
 async function main(): Promise<void> {
-  const { plan, only } = parseArgs(process.argv.slice(2));
+  const { plan, only, merge, render } = parseArgs(process.argv.slice(2));
+  const outDir = outputDir(plan);
+  const previousFile = path.join(outDir, 'results.json');
+  const previous = fs.existsSync(previousFile) ? (JSON.parse(fs.readFileSync(previousFile, 'utf8')) as BenchResults) : undefined;
+  if (render) {
+    if (!previous) throw new Error(`no ${previousFile} to render`);
+    process.stdout.write(write(outDir, previous));
+    return;
+  }
   const started = Date.now();
   const log = (line: string): void => {
     process.stderr.write(`[${Math.round((Date.now() - started) / 1000)} s] ${line}\n`);
@@ -93,11 +114,18 @@ async function main(): Promise<void> {
   results.busiestAfter = busiestProcesses();
   results.durationSeconds = Math.round((Date.now() - started) / 1000);
 
-  const outDir = plan.size === 'full' ? path.join(repoRoot, 'bench') : path.join(repoRoot, 'bench', 'tmp');
-  fs.mkdirSync(outDir, { recursive: true });
-  const markdown = renderMarkdown(results);
-  fs.writeFileSync(path.join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  fs.writeFileSync(path.join(outDir, 'results.md'), markdown);
+  if (merge && previous) {
+    // Sections not run now keep their numbers (and the load they were measured under) from the last run.
+    for (const section of SECTIONS) {
+      if (only.includes(section) || previous[section] === undefined) continue;
+      (results as unknown as Record<string, unknown>)[section] = previous[section];
+      const load = previous.load.sections[section];
+      if (load) results.load.sections[`${section} (earlier run, ${previous.startedAt})`] = load;
+    }
+    results.machine.postgres ??= previous.machine.postgres;
+    results.machine.vscode ??= previous.machine.vscode;
+  }
+  const markdown = write(outDir, results);
   process.stdout.write(markdown);
   log(`wrote ${path.relative(repoRoot, path.join(outDir, 'results.md'))} and results.json in ${results.durationSeconds} s`);
 }
