@@ -259,8 +259,10 @@ function notes(r: BenchResults): string {
         `API (every Python module that calls \`.close()\`, \`.release()\`), because one of them could define a helper the application calls: ` +
         `${a.oursOverFloor.allWithApp} × the floor. Per parsed file, lowering costs ${round(p.parseAndLowerMs / p.parseMs - 1, 2)} × the parse again in the ` +
         `single-thread profile (the lowering walks tree-sitter's WebAssembly node API, which builds a JavaScript object per node it hands out), and the ` +
-        `workers wait while the main thread runs the summary rounds. Left to do: parse a release-only file only when it defines a function the ` +
-        `application's acquiring code calls (names from the models), and a cursor-based lowering.`,
+        `workers wait while the main thread runs the summary rounds. Tried and not kept: parsing a release-only file only when it defines a ` +
+        `function that acquiring code calls — on this corpus, helper summaries learned from dist-packages chain through the standard library, so it ` +
+        `still parsed 360 files instead of about 470 and the wall time did not move beyond the noise. Left to do: a cursor-based lowering ` +
+        `(no JavaScript object per node) and sending the workers' models back in a compact form.`,
       `- **Against ESLint.** On the JS/TS part ESLint took ${t.eslint.medianMs} ms for ${t.eslint.detail['filesLinted']} files ` +
         `(${t.eslint.mbPerSecond} MB/s) — ${a.eslintOverOurs} × our time on the same files. That ratio rests on the text pre-filter; with the gate open ` +
         `(the corpus + app row) we still read ${t.app.mbPerSecond} MB/s over the whole corpus, ${round(t.app.mbPerSecond / t.eslint.mbPerSecond, 1)} × ESLint's rate.`,
@@ -298,7 +300,8 @@ function notes(r: BenchResults): string {
         `\`pg\` is now loaded on the first connection (its modules were evaluated when the bundle loaded; \`require('pg')\` alone took 196–408 ms in plain ` +
         `Node on this machine at load 15–24), tree-sitter and its grammars on the first analysis. The heap grows by ` +
         `${round((p.heapAfterActivation?.heapUsedMB ?? 0) - (p.heapBefore?.heapUsedMB ?? 0), 1)} MB on activation and ` +
-        `${round((p.heapAfterTree?.heapUsedMB ?? 0) - (p.heapBefore?.heapUsedMB ?? 0), 1)} MB with the ${e.sessions}-session tree open; after Analyze Workspace ` +
+        `${round((p.heapAfterTree?.heapUsedMB ?? 0) - (p.heapBefore?.heapUsedMB ?? 0), 1)} MB with the ${e.sessions}-session tree open (VS Code renders only ` +
+        `the rows in view, ${e.treeRowsSeen ?? '?'}, but asks the extension for every session's tree item); after Analyze Workspace ` +
         `"external" memory is ${round((p.heapAfterAnalysis?.externalMB ?? 0) - (p.heapBefore?.externalMB ?? 0), 1)} MB higher: tree-sitter's WebAssembly memory, kept for the next analysis.`,
     );
   }
