@@ -2,24 +2,13 @@
 // link to the rule, fix the code and watch it go. Runs in a real extension host (see launch.ts).
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { pgDiagnostics, waitFor as waitUntil } from './diagnosticsHelpers';
 
-const POLL_MS = 50;
+const waitFor = <T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 20_000): Promise<T> => waitUntil(what, probe, timeoutMs);
+
+
 
 /** Polls until `probe` gives something truthy; the deadline only bounds a failure, it is not a sleep. */
-async function waitFor<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
-
-function pgDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
-  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'pg-health');
-}
-
 function ruleOf(d: vscode.Diagnostic): string | undefined {
   return typeof d.code === 'object' ? String(d.code.value) : undefined;
 }

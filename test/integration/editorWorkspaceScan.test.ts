@@ -2,6 +2,10 @@
 // helpers in one file make leaks visible in another, and excluded or generated files stay quiet.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { pgDiagnostics, waitFor as waitUntil } from './diagnosticsHelpers';
+
+const waitFor = <T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 20_000): Promise<T> => waitUntil(what, probe, timeoutMs);
+
 
 /** What the command resolves with (src/editor/workspaceScan.ts ScanOutcome). */
 interface ScanOutcome {
@@ -32,15 +36,6 @@ const GENERATED = 'generated/leaky.js';
 const HUGE = 'generated/huge.js';
 const BINARY = 'generated/binary.js';
 
-/** Polls until `probe` is true; the deadline only bounds a failure, it is not a sleep. */
-async function waitFor(what: string, probe: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 function folderUri(): vscode.Uri {
   const folder = vscode.workspace.workspaceFolders?.[0];
   assert.ok(folder, 'the test workspace is open');
@@ -49,10 +44,6 @@ function folderUri(): vscode.Uri {
 
 function workspaceFile(relative: string): vscode.Uri {
   return vscode.Uri.joinPath(folderUri(), ...relative.split('/'));
-}
-
-function pgDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
-  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'pg-health');
 }
 
 function rules(uri: vscode.Uri): string[] {

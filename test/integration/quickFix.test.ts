@@ -7,8 +7,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { fixturesDir } from '../support/paths';
+import { pgDiagnostics, waitFor as waitUntil } from './diagnosticsHelpers';
 
-const POLL_MS = 50;
+const waitFor = <T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 30_000): Promise<T> => waitUntil(what, probe, timeoutMs);
+
+
 const FIX_ALL = 'source.fixAll.pgHealth';
 // Each test gets its own copy: a document edited, reverted and closed by one test is not reopened by
 // the next, whose diagnostics would then depend on when VS Code lets go of the old model.
@@ -20,20 +23,6 @@ const COPIES: Record<string, string> = {
   'fix-all.js': 'quickfix-many.js',
   'on-save.js': 'quickfix-many.js',
 };
-
-async function waitFor<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
-
-function pgDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
-  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'pg-health');
-}
 
 function workspaceFile(name: string): vscode.Uri {
   const folder = vscode.workspace.workspaceFolders?.[0];
