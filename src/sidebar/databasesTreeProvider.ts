@@ -378,7 +378,8 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     const item = new vscode.TreeItem(sessionLabel(s), vscode.TreeItemCollapsibleState.None);
     item.id = sessionId(node.database, s);
     item.description = sessionDescription(s);
-    item.contextValue = s.isMonitor ? 'pgHealth:monitorSession' : 'pgHealth:session';
+    // The state rides along so the menu offers Cancel Query only where a query is running.
+    item.contextValue = s.isMonitor ? 'pgHealth:monitorSession' : s.state === 'active' || s.state === 'fastpath function call' ? 'pgHealth:session:active' : 'pgHealth:session:notActive';
     const longIdleTx =
       (s.state === 'idle in transaction' || s.state === 'idle in transaction (aborted)') &&
       (s.stateSeconds ?? 0) >= this.settings.idleInTransactionWarningSeconds;
