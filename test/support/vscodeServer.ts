@@ -44,6 +44,8 @@ export interface StartVsCodeOptions {
   userSettings?: Record<string, unknown>;
   /** .vsix files installed with --install-extension before start. */
   installExtensions?: string[];
+  /** Ask whether to trust the workspace, as VS Code does by default (off in tests otherwise). */
+  workspaceTrust?: boolean;
 }
 
 const DEFAULT_USER_SETTINGS = {
@@ -92,7 +94,7 @@ export async function startVsCode(options: StartVsCodeOptions): Promise<VsCodeSe
   fs.mkdirSync(extensionsDir, { recursive: true });
   fs.writeFileSync(
     path.join(userDataDir, 'User', 'settings.json'),
-    JSON.stringify({ ...DEFAULT_USER_SETTINGS, ...options.userSettings }, null, 2),
+    JSON.stringify({ ...DEFAULT_USER_SETTINGS, ...(options.workspaceTrust ? { 'security.workspace.trust.enabled': true } : {}), ...options.userSettings }, null, 2),
   );
   const commonArgs = ['--disable-telemetry', '--disable-update-check', '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
   for (const vsix of options.installExtensions ?? []) {
@@ -103,7 +105,7 @@ export async function startVsCode(options: StartVsCodeOptions): Promise<VsCodeSe
   const output: string[] = [];
   const proc = spawn(
     process.execPath,
-    [bin, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-workspace-trust', '--disable-getting-started-override', ...commonArgs, options.workspace],
+    [bin, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', ...commonArgs, options.workspace],
     // EXTENSIONS_GALLERY={} turns the marketplace off: tests and the demo stay on loopback.
     { env: { ...process.env, EXTENSIONS_GALLERY: '{}', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
