@@ -108,19 +108,8 @@ describe('quick fix in the browser', () => {
     await menu.waitFor({ state: 'hidden', timeout: 10_000 });
 
     await page.keyboard.press('Control+S');
-    const expected = source.replace(
-      `  const result = await client.query('SELECT count(*) FROM invoices WHERE customer_id = $1', [customerId]);
-  client.release();
-  return Number(result.rows[0].count);
-`,
-      `  try {
-    const result = await client.query('SELECT count(*) FROM invoices WHERE customer_id = $1', [customerId]);
-    return Number(result.rows[0].count);
-  } finally {
-    client.release();
-  }
-`,
-    );
+    // What a careful engineer writes by hand; the same file the integration test expects.
+    const expected = fs.readFileSync(path.join(fixturesDir, 'quickfix', 'quickfix-demo.fixed.js'), 'utf8');
     assert.notEqual(expected, source, 'the fixture has the shape the test expects to be rewritten');
     const saved = await eventually(async () => fs.readFileSync(target, 'utf8'), (text) => text !== source, 30_000, 'the fixed file to be saved');
     assert.equal(saved, expected);
