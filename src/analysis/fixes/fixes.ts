@@ -3,21 +3,33 @@ import type { Finding } from '../findings';
 import { familyOf, type LanguageId } from '../languages';
 import { parseText, type SyntaxNode } from '../treeSitter';
 import type { Fix } from './edits';
+import { isCallbackForm, releaseOnEarlyReturns, wrapCallbackBody } from './callbackFixes';
+import { contextManagerForm, getconnToConnection } from './contextManagers';
 import { removeRedundantRelease, withInTryFinally } from './otherFixes';
 import { wrapInTryFinally } from './wrapInTryFinally';
 
-function fixFor(root: SyntaxNode, finding: Finding, language: LanguageId, text: string): Fix | undefined {
+/** The fixes for one finding, best first: the first is what fix-all applies. */
+function fixFor(root: SyntaxNode, finding: Finding, language: LanguageId, text: string): (() => Fix | undefined)[] {
   const family = familyOf(language);
   switch (finding.rule) {
     case 'unreleased-client':
     case 'release-not-guaranteed':
-      return wrapInTryFinally(root, finding, family, text);
+      if (finding.resource?.api === 'pg.pool.connect' && isCallbackForm(root, finding)) {
+        return [() => releaseOnEarlyReturns(root, finding, text), () => wrapCallbackBody(root, finding, text)];
+      }
+      return [() => wrapInTryFinally(root, finding, family, text), () => (family === 'py' ? contextManagerForm(root, finding, text) : undefined)];
     case 'with-does-not-release':
-      return family === 'py' ? (withInTryFinally(root, finding, text) ?? wrapInTryFinally(root, finding, family, text)) : undefined;
+      if (family !== 'py') return [];
+      // psycopg_pool has the context manager that gives the connection back; psycopg2 has none.
+      return [
+        () => getconnToConnection(root, finding, text),
+        () => withInTryFinally(root, finding, text) ?? wrapInTryFinally(root, finding, family, text),
+        () => contextManagerForm(root, finding, text),
+      ];
     case 'double-release':
-      return removeRedundantRelease(root, finding, family, text);
+      return [() => removeRedundantRelease(root, finding, family, text)];
     case 'use-after-release':
-      return undefined;
+      return [];
   }
 }
 
@@ -28,13 +40,23 @@ export async function fixesFor(text: string, language: LanguageId, findings: rea
   if (!tree) return findings.map(() => []);
   try {
     return findings.map((finding) => {
+      const fixes: Fix[] = [];
+      let candidates: (() => Fix | undefined)[] = [];
       try {
-        const fix = fixFor(tree.rootNode, finding, language, text);
-        return fix ? [fix] : [];
+        candidates = fixFor(tree.rootNode, finding, language, text);
       } catch {
         // A fix we cannot compute is a missing fix, not a broken analysis.
-        return [];
       }
+      for (const compute of candidates) {
+        try {
+          const fix = compute();
+          // One preferred fix per finding: the editor applies it on its own (auto-fix).
+          if (fix) fixes.push(fixes.some((f) => f.isPreferred) ? { ...fix, isPreferred: false } : fix);
+        } catch {
+          // A fix we cannot compute is a missing fix, not a broken analysis.
+        }
+      }
+      return fixes;
     });
   } finally {
     tree.delete();

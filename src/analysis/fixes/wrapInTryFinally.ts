@@ -8,7 +8,7 @@ import type { SyntaxNode } from '../treeSitter';
 import { lineIndexOf, type Fix, type LineIndex } from './edits';
 import { assignedNames, blockOf, declaredNames, indentUnit, mentionsName, statementAt, reassigns, removalOf, statementOfCall, stringRows, type Removal } from './syntax';
 
-interface Plan {
+export interface Plan {
   /** Offset where `try` starts (end of the acquire statement's line). */
   from: number;
   /** Offset where the covered code ends (end of the last covered statement's line). */
@@ -18,7 +18,7 @@ interface Plan {
   covered: SyntaxNode[];
 }
 
-function plan(statement: SyntaxNode, variable: string, family: LanguageFamily, index: LineIndex): Plan | undefined {
+export function plan(statement: SyntaxNode, variable: string, family: LanguageFamily, index: LineIndex): Plan | undefined {
   const block = blockOf(statement, family);
   if (!block) return undefined;
   const siblings = block.namedChildren.filter((n): n is SyntaxNode => n !== null);
@@ -58,7 +58,7 @@ function plan(statement: SyntaxNode, variable: string, family: LanguageFamily, i
   return { from, to, indent, unit: indentUnit(index, block, statement, family), covered: following.slice(0, end + 1) };
 }
 
-function onlyCommentAfter(rest: string, family: LanguageFamily): boolean {
+export function onlyCommentAfter(rest: string, family: LanguageFamily): boolean {
   const trimmed = rest.trim();
   return trimmed === '' || trimmed.startsWith(family === 'py' ? '#' : '//');
 }
@@ -77,7 +77,7 @@ function releaseText(finding: Finding, variable: string, index: LineIndex, famil
 }
 
 /** The covered rows, one level deeper, without the old releases; undefined when a release cannot be removed cleanly. */
-function coveredText(index: LineIndex, firstRow: number, lastRow: number, unit: string, removals: Removal[], strings: Set<number>): string | undefined {
+export function coveredText(index: LineIndex, firstRow: number, lastRow: number, unit: string, removals: Removal[], strings: Set<number>): string | undefined {
   const removedRows = new Set<number>();
   const inline = new Map<number, Extract<Removal, { kind: 'inline' }>[]>();
   for (const r of removals) {
@@ -215,7 +215,7 @@ function freshName(text: string, base: string): string {
 }
 
 /** Whether the file ends statements with semicolons (most of its lines that end a statement do). */
-function semicolon(text: string): string {
+export function semicolon(text: string): string {
   // Asked once per finding; counting walks the whole text, so one file's findings share the answer.
   if (lastStyle?.text === text) return lastStyle.semicolon;
   const withSemicolon = (text.match(/;\s*$/gm) ?? []).length;
