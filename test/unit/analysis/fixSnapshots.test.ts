@@ -1,13 +1,18 @@
 // RuleTester-style snapshots of the main fix shapes: input, the findings (rule and line), and the
-// exact text after every fix is applied.
+// exact text after every fix is applied — or, for the alternatives of the quick-fix menu, the fixes
+// offered (preferred first, marked `*`) and the text after the one chosen.
 import * as assert from 'node:assert/strict';
-import { analyzeText, fixText, type LanguageId } from '../../../src/analysis/analyzer';
+import { analyzeText, applyEdits, fixesFor, fixText, type LanguageId } from '../../../src/analysis/analyzer';
 
 interface Case {
   name: string;
   language: LanguageId;
   input: string;
   findings: string[];
+  /** The titles of the fixes offered for the (single) finding, `*` before the preferred one. */
+  offered?: string[];
+  /** Apply this fix of the single finding instead of fixing everything (fix-all). */
+  choose?: string;
   output: string;
 }
 
@@ -221,6 +226,218 @@ const cases: Case[] = [
       '        await pool.release(conn)',
     ),
   },
+  {
+    name: 'callback form: the early return on the query error releases first',
+    language: 'javascript',
+    input: lines(
+      'function one(pool, callback) {',
+      '  pool.connect((err, client, done) => {',
+      '    if (err) return callback(err);',
+      "    client.query('SELECT 1 AS n', (queryErr, result) => {",
+      '      if (queryErr) return callback(queryErr);',
+      '      done();',
+      '      callback(null, result.rows[0].n);',
+      '    });',
+      '  });',
+      '}',
+    ),
+    findings: ['2 release-not-guaranteed'],
+    offered: ['* Release on the error path (`done()` before the `return` on line 5)'],
+    output: lines(
+      'function one(pool, callback) {',
+      '  pool.connect((err, client, done) => {',
+      '    if (err) return callback(err);',
+      "    client.query('SELECT 1 AS n', (queryErr, result) => {",
+      '      if (queryErr) {',
+      '        done();',
+      '        return callback(queryErr);',
+      '      }',
+      '      done();',
+      '      callback(null, result.rows[0].n);',
+      '    });',
+      '  });',
+      '}',
+    ),
+  },
+  {
+    name: 'callback form: every early return before client.release() releases (4-space indent, no semicolons)',
+    language: 'javascript',
+    input: lines(
+      'function first(pool, callback) {',
+      '    pool.connect((err, client) => {',
+      '        if (err) return callback(err)',
+      "        client.query('SELECT 1 AS n', (queryErr, result) => {",
+      '            if (queryErr) return callback(queryErr)',
+      '            if (result.rows.length === 0) return callback(null, null)',
+      '            client.release()',
+      '            callback(null, result.rows[0].n)',
+      '        })',
+      '    })',
+      '}',
+    ),
+    findings: ['2 release-not-guaranteed'],
+    offered: ['* Release before the early returns (`client.release()` before the `return`s on lines 5 and 6)'],
+    output: lines(
+      'function first(pool, callback) {',
+      '    pool.connect((err, client) => {',
+      '        if (err) return callback(err)',
+      "        client.query('SELECT 1 AS n', (queryErr, result) => {",
+      '            if (queryErr) {',
+      '                client.release()',
+      '                return callback(queryErr)',
+      '            }',
+      '            if (result.rows.length === 0) {',
+      '                client.release()',
+      '                return callback(null, null)',
+      '            }',
+      '            client.release()',
+      '            callback(null, result.rows[0].n)',
+      '        })',
+      '    })',
+      '}',
+    ),
+  },
+  {
+    name: 'callback form with an async callback: the code after the error guard goes into try, done() into finally',
+    language: 'javascript',
+    input: lines(
+      'function one(pool) {',
+      '  return new Promise((resolve, reject) => {',
+      '    pool.connect(async (err, client, done) => {',
+      '      if (err) return reject(err);',
+      "      const result = await client.query('SELECT 1 AS n');",
+      '      done();',
+      '      resolve(result.rows[0].n);',
+      '    });',
+      '  });',
+      '}',
+    ),
+    findings: ['3 release-not-guaranteed'],
+    offered: ['* Wrap the callback body in try/finally (`done()` in finally)'],
+    output: lines(
+      'function one(pool) {',
+      '  return new Promise((resolve, reject) => {',
+      '    pool.connect(async (err, client, done) => {',
+      '      if (err) return reject(err);',
+      '      try {',
+      "        const result = await client.query('SELECT 1 AS n');",
+      '        resolve(result.rows[0].n);',
+      '      } finally {',
+      '        done();',
+      '      }',
+      '    });',
+      '  });',
+      '}',
+    ),
+  },
+  {
+    name: 'psycopg_pool getconn/putconn: the alternative is `with pool.connection() as conn:`',
+    language: 'python',
+    input: lines(
+      'from psycopg_pool import ConnectionPool',
+      '',
+      '',
+      'def count(pool: ConnectionPool):',
+      '    conn = pool.getconn()',
+      '    rows = conn.execute("SELECT 1").fetchall()',
+      '    if not rows:',
+      '        pool.putconn(conn)',
+      '        return 0',
+      '    pool.putconn(conn)',
+      '    return len(rows)',
+    ),
+    findings: ['5 release-not-guaranteed'],
+    offered: ['* Wrap in try/finally (pool.putconn(conn) in finally)', 'Use `with pool.connection() as conn:`'],
+    choose: 'Use `with pool.connection() as conn:`',
+    output: lines(
+      'from psycopg_pool import ConnectionPool',
+      '',
+      '',
+      'def count(pool: ConnectionPool):',
+      '    with pool.connection() as conn:',
+      '        rows = conn.execute("SELECT 1").fetchall()',
+      '        if not rows:',
+      '            return 0',
+      '        return len(rows)',
+    ),
+  },
+  {
+    name: 'asyncpg acquire/release: the alternative is `async with pool.acquire() as conn:`',
+    language: 'python',
+    input: lines(
+      'async def one(pool):',
+      '    conn = await pool.acquire(timeout=5)',
+      '    value = await conn.fetchval("SELECT 1")',
+      '    await pool.release(conn)',
+      '    return value',
+    ),
+    findings: ['2 release-not-guaranteed'],
+    offered: ['* Wrap in try/finally (await pool.release(conn) in finally)', 'Use `async with pool.acquire(timeout=5) as conn:`'],
+    choose: 'Use `async with pool.acquire(timeout=5) as conn:`',
+    output: lines(
+      'async def one(pool):',
+      '    async with pool.acquire(timeout=5) as conn:',
+      '        value = await conn.fetchval("SELECT 1")',
+      '        return value',
+    ),
+  },
+  {
+    name: 'psycopg2 has no pool.connection(): no context-manager alternative',
+    language: 'python',
+    input: lines(
+      'import psycopg2.pool',
+      '',
+      '',
+      'def count(pool):',
+      '    conn = pool.getconn()',
+      '    rows = conn.cursor().execute("SELECT 1")',
+      '    pool.putconn(conn)',
+      '    return rows',
+    ),
+    findings: ['5 release-not-guaranteed'],
+    offered: ['* Wrap in try/finally (pool.putconn(conn) in finally)'],
+    output: lines(
+      'import psycopg2.pool',
+      '',
+      '',
+      'def count(pool):',
+      '    conn = pool.getconn()',
+      '    try:',
+      '        rows = conn.cursor().execute("SELECT 1")',
+      '        return rows',
+      '    finally:',
+      '        pool.putconn(conn)',
+    ),
+  },
+  {
+    name: 'psycopg_pool `with pool.getconn() as conn:` becomes `with pool.connection() as conn:`; try/finally is the alternative',
+    language: 'python',
+    input: lines(
+      'def count(pool):',
+      '    with pool.getconn() as conn:',
+      '        return len(conn.execute("SELECT 1").fetchall())',
+      '',
+      '',
+      'def other(pool):',
+      '    with pool.connection() as conn:',
+      '        return conn.execute("SELECT 2").fetchone()',
+    ),
+    findings: ['2 with-does-not-release'],
+    offered: [
+      '* Use `with pool.connection() as conn:`',
+      'Wrap in try/finally (pool.putconn(conn) in finally, `with conn:` keeps the transaction)',
+    ],
+    output: lines(
+      'def count(pool):',
+      '    with pool.connection() as conn:',
+      '        return len(conn.execute("SELECT 1").fetchall())',
+      '',
+      '',
+      'def other(pool):',
+      '    with pool.connection() as conn:',
+      '        return conn.execute("SELECT 2").fetchone()',
+    ),
+  },
 ];
 
 describe('fix snapshots', () => {
@@ -228,9 +445,13 @@ describe('fix snapshots', () => {
     it(c.name, async () => {
       const findings = await analyzeText(c.input, c.language);
       assert.deepEqual(findings.map((f) => `${f.range.startLine + 1} ${f.rule}`), c.findings);
-      const fixed = await fixText(c.input, c.language);
-      assert.equal(fixed.text, c.output);
-      assert.deepEqual(await analyzeText(fixed.text, c.language), []);
+      const fixes = (await fixesFor(c.input, c.language, findings))[0] ?? [];
+      if (c.offered) assert.deepEqual(fixes.map((f) => `${f.isPreferred ? '* ' : ''}${f.title}`), c.offered);
+      const chosen = c.choose === undefined ? undefined : fixes.find((f) => f.title === c.choose);
+      if (c.choose !== undefined) assert.ok(chosen, `no fix titled ${c.choose}`);
+      const fixed = chosen ? applyEdits(c.input, chosen.edits) : (await fixText(c.input, c.language)).text;
+      assert.equal(fixed, c.output);
+      assert.deepEqual(await analyzeText(fixed, c.language), []);
     });
   }
 });
