@@ -134,6 +134,16 @@ function releasesBeforeLeaving(release: SyntaxNode, anchor: SyntaxNode, form: Ca
   return siblings.slice(at + 1).some((s) => contains(s, anchor));
 }
 
+/** `if (err …) return …;` / `if (err …) { …; return; }` that does not touch the client. */
+function isErrorGuard(statement: SyntaxNode, form: CallbackForm): boolean {
+  const err = form.params[0];
+  if (!err || statement.type !== 'if_statement' || statement.childForFieldName('alternative')) return false;
+  const condition = statement.childForFieldName('condition');
+  const consequence = statement.childForFieldName('consequence');
+  if (!condition || !consequence || !mentionsName(condition, err) || mentionsName(consequence, form.client)) return false;
+  return consequence.type === 'return_statement' || (consequence.type === 'statement_block' && named(consequence).at(-1)?.type === 'return_statement');
+}
+
 /** Whether a function between `from` and the acquire's callback declares a parameter hiding `name`. */
 function shadowed(from: SyntaxNode, callback: SyntaxNode, names: readonly string[]): boolean {
   for (let fn = enclosingFunction(from); fn && !fn.equals(callback); fn = enclosingFunction(fn)) {
@@ -178,6 +188,9 @@ export function releaseOnEarlyReturns(root: SyntaxNode, finding: Finding, text: 
   const before = siblings.slice(0, siblings.findIndex((s) => s.equals(anchor)));
   const branches: ReturnBranch[] = [];
   for (const statement of before) {
+    // `if (err) return callback(err);` in the connect callback itself: connecting failed, there is
+    // no client to release (`client.release()` would throw on `undefined`).
+    if (block.equals(form.body) && isErrorGuard(statement, form)) continue;
     const branch = returnBranch(statement, form);
     if (!branch) return undefined;
     branches.push(branch);
@@ -241,14 +254,8 @@ export function wrapCallbackBody(root: SyntaxNode, finding: Finding, text: strin
   if (!form.releases.every((r) => enclosingFunction(r)?.equals(form.callback))) return undefined;
   const statements = named(form.body);
   const guard = statements[0];
-  const err = form.params[0];
   // The guard returns when connecting failed; that path holds no client.
-  if (!guard || !err || guard.type !== 'if_statement' || guard.childForFieldName('alternative')) return undefined;
-  const condition = guard.childForFieldName('condition');
-  const consequence = guard.childForFieldName('consequence');
-  if (!condition || !mentionsName(condition, err) || !consequence || mentionsName(guard, form.client)) return undefined;
-  const exits = consequence.type === 'return_statement' || (consequence.type === 'statement_block' && named(consequence).at(-1)?.type === 'return_statement');
-  if (!exits) return undefined;
+  if (!guard || !isErrorGuard(guard, form)) return undefined;
   const index = lineIndexOf(text);
   const layout = plan(guard, form.client, 'js', index);
   if (!layout) return undefined;
