@@ -5,6 +5,7 @@ import { parseText, type SyntaxNode } from '../treeSitter';
 import type { Fix } from './edits';
 import { isCallbackForm, releaseOnEarlyReturns, wrapCallbackBody } from './callbackFixes';
 import { contextManagerForm, getconnToConnection } from './contextManagers';
+import { withoutRethrowClutter } from './rethrow';
 import { removeRedundantRelease, withInTryFinally } from './otherFixes';
 import { wrapInTryFinally } from './wrapInTryFinally';
 
@@ -39,8 +40,8 @@ export async function fixesFor(text: string, language: LanguageId, findings: rea
   const tree = await parseText(text, language);
   if (!tree) return findings.map(() => []);
   try {
-    return findings.map((finding) => {
-      const fixes: Fix[] = [];
+    const fixes = findings.map((finding) => {
+      const list: Fix[] = [];
       let candidates: (() => Fix | undefined)[] = [];
       try {
         candidates = fixFor(tree.rootNode, finding, language, text);
@@ -51,13 +52,21 @@ export async function fixesFor(text: string, language: LanguageId, findings: rea
         try {
           const fix = compute();
           // One preferred fix per finding: the editor applies it on its own (auto-fix).
-          if (fix) fixes.push(fixes.some((f) => f.isPreferred) ? { ...fix, isPreferred: false } : fix);
+          if (fix) list.push(list.some((f) => f.isPreferred) ? { ...fix, isPreferred: false } : fix);
         } catch {
           // A fix we cannot compute is a missing fix, not a broken analysis.
         }
       }
-      return fixes;
+      return list;
     });
+    const family = familyOf(language);
+    for (const list of fixes) {
+      for (const [i, fix] of list.entries()) {
+        // One at a time: the cleanup parses the fixed text with the shared parser.
+        list[i] = await withoutRethrowClutter(fix, text, language, family).catch(() => fix);
+      }
+    }
+    return fixes;
   } finally {
     tree.delete();
   }
