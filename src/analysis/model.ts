@@ -124,4 +124,11 @@ export interface FileModel {
   functions: FunctionModel[];
   /** Names the file binds to a pool constructor (`const db = new Pool()`), so `db.connect()` acquires. */
   poolNames: Set<string>;
+  /**
+   * Set when functions were left unlowered because they named none of the APIs the file was lowered for
+   * (lowering/focus.ts): the text ranges (start, end offsets) of those functions, or of the outermost
+   * function below the top level around them. A release API learned later calls for lowering the file
+   * again only when it is named inside one of them; an acquire API, when it is named anywhere.
+   */
+  unlowered?: [number, number][];
 }

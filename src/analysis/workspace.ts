@@ -6,11 +6,13 @@ import { fixesFor } from './fixes/fixes';
 import { acquireSites, analyzeFunction, learnedAcquire, learnedRelease, type FunctionResult } from './functionAnalysis';
 import { familyOf, type LanguageFamily, type LanguageId } from './languages';
 import { NestingTooDeep } from './lowering/builder';
-import { lowerJavaScript } from './lowering/javascript';
+import { FunctionFocus, type FocusNames } from './lowering/focus';
+import { lowerJavaScript, POOL_CONSTRUCTOR_NAMES } from './lowering/javascript';
+import { POOL_FACTORY_NAMES } from './lowering/pyExpressions';
 import { lowerPython } from './lowering/python';
 import { visitCalls } from './checker/functionContext';
 import type { FileModel, FunctionModel } from './model';
-import { parseText } from './treeSitter';
+import { parseText, type SyntaxTree } from './treeSitter';
 
 export interface SourceFile {
   path: string;
@@ -44,24 +46,72 @@ function quickSkip(file: SourceFile): SkipReason | undefined {
   return undefined;
 }
 
-/** Parses and lowers one file; the reason when it cannot be analysed. */
-export async function modelFile(file: SourceFile): Promise<FileModel | SkipReason> {
+/**
+ * Syntax trees of files whose models left functions unlowered, by path: when a name learned later
+ * calls for lowering such a file again, its tree is at hand instead of parsing the file once more.
+ * Bounded by the text it covers; `clear()` frees the trees.
+ */
+export class TreeCache {
+  private readonly trees = new Map<string, { text: string; tree: SyntaxTree }>();
+  private chars = 0;
+
+  constructor(private readonly maxChars = 64_000_000) {}
+
+  /** The tree kept for this very text, now owned by the caller. */
+  take(file: SourceFile): SyntaxTree | undefined {
+    const kept = this.trees.get(file.path);
+    if (!kept) return undefined;
+    this.trees.delete(file.path);
+    this.chars -= kept.text.length;
+    if (kept.text === file.text) return kept.tree;
+    kept.tree.delete();
+    return undefined;
+  }
+
+  /** Keeps the tree unless that would pass the bound; false when the caller still owns it. */
+  keep(file: SourceFile, tree: SyntaxTree): boolean {
+    if (this.chars + file.text.length > this.maxChars) return false;
+    this.trees.set(file.path, { text: file.text, tree });
+    this.chars += file.text.length;
+    return true;
+  }
+
+  clear(): void {
+    for (const { tree } of this.trees.values()) tree.delete();
+    this.trees.clear();
+    this.chars = 0;
+  }
+}
+
+/**
+ * Parses and lowers one file; the reason when it cannot be analysed. With `focusNames` (focusNames()),
+ * functions that cannot matter for them are left unlowered (lowering/focus.ts), and with `cache` the
+ * tree of such a file is kept for lowering it again.
+ */
+export async function modelFile(file: SourceFile, focusNames?: FocusNames, cache?: TreeCache): Promise<FileModel | SkipReason> {
   const skip = quickSkip(file);
   if (skip) return skip;
-  let tree;
-  try {
-    tree = await parseText(file.text, file.language);
-  } catch {
-    return 'unparsable';
+  let tree = cache?.take(file);
+  if (!tree) {
+    try {
+      tree = await parseText(file.text, file.language);
+    } catch {
+      return 'unparsable';
+    }
   }
   if (!tree) return 'unparsable';
+  let kept = false;
   try {
-    return familyOf(file.language) === 'py' ? lowerPython(tree.rootNode) : lowerJavaScript(tree.rootNode);
+    const family = familyOf(file.language);
+    const focus = focusNames ? new FunctionFocus(tree.rootNode, file.text, focusNames, family) : undefined;
+    const model = family === 'py' ? lowerPython(tree.rootNode, focus) : lowerJavaScript(tree.rootNode, focus);
+    kept = model.unlowered !== undefined && cache !== undefined && cache.keep(file, tree);
+    return model;
   } catch (error) {
     if (error instanceof NestingTooDeep) return 'too-deep';
     throw error;
   } finally {
-    tree.delete();
+    if (!kept) tree.delete();
   }
 }
 
@@ -70,14 +120,30 @@ interface Learned {
   releases: ReleaseSpec[];
 }
 
-/** Turns files into models; the CLI passes one that runs on worker threads. Results in the order of `files`. */
-export type FileModeller = (files: readonly SourceFile[]) => Promise<(FileModel | SkipReason)[]>;
+/**
+ * Turns files into models (modelFile with `focusNames`); the CLI passes one that runs on worker
+ * threads. Results in the order of `files`.
+ */
+export type FileModeller = (files: readonly SourceFile[], focusNames?: FocusNames) => Promise<(FileModel | SkipReason)[]>;
 
-const modelInTurn: FileModeller = async (files) => {
-  const models: (FileModel | SkipReason)[] = [];
-  for (const file of files) models.push(await modelFile(file));
-  return models;
-};
+/** Models files one after the other on this thread, keeping trees in `cache`. */
+export function modellerInTurn(cache?: TreeCache): FileModeller {
+  return async (files, focusNames) => {
+    const models: (FileModel | SkipReason)[] = [];
+    for (const file of files) models.push(await modelFile(file, focusNames, cache));
+    return models;
+  };
+}
+
+/**
+ * The names a function must mention to be worth lowering with `catalogue`: its APIs, and the pool
+ * constructors, since a function that binds a pool name changes what other functions acquire.
+ */
+export function focusNames(catalogue: Catalogue): FocusNames {
+  const acquire = new Set(catalogue.acquires.map((api) => api.method).filter((n) => n !== ''));
+  const other = apiNames(catalogue).filter((n) => !acquire.has(n));
+  return { acquire: [...acquire], other: [...other, ...(catalogue.family === 'py' ? POOL_FACTORY_NAMES : POOL_CONSTRUCTOR_NAMES)] };
+}
 
 /**
  * The method names through which a call can acquire or release with `catalogue`. A function finds a
@@ -121,75 +187,23 @@ export function mentionsAny(names: readonly string[]): (text: string) => boolean
 }
 
 /** Analyses `files` with summaries across all of them. Results are in the order of `files`. */
-export async function analyzeWorkspace(files: readonly SourceFile[], options: AnalyzerOptions = {}, modeller: FileModeller = modelInTurn): Promise<FileResult[]> {
+export async function analyzeWorkspace(files: readonly SourceFile[], options: AnalyzerOptions = {}, modeller?: FileModeller): Promise<FileResult[]> {
+  if (modeller) return analyzeWith(files, options, modeller);
+  const cache = new TreeCache();
+  try {
+    return await analyzeWith(files, options, modellerInTurn(cache));
+  } finally {
+    cache.clear();
+  }
+}
+
+async function analyzeWith(files: readonly SourceFile[], options: AnalyzerOptions, modeller: FileModeller): Promise<FileResult[]> {
   // undefined: not parsed, because the text names no API of the catalogue (no findings, nothing to learn).
   const models: (FileModel | SkipReason | undefined)[] = files.map(quickSkip);
   const resultsByFile: (FunctionResult[] | undefined)[] = new Array(files.length);
-  const families: LanguageFamily[] = ['js', 'py'];
-  for (const family of families) {
-    let unparsed = files.flatMap((file, index) => (models[index] === undefined && familyOf(file.language) === family ? [index] : []));
-    const parseWhere = async (wanted: (text: string) => boolean): Promise<void> => {
-      const chosen = unparsed.filter((index) => wanted((files[index] as SourceFile).text));
-      if (chosen.length === 0) return;
-      const chosenSet = new Set(chosen);
-      unparsed = unparsed.filter((index) => !chosenSet.has(index));
-      const made = await modeller(chosen.map((index) => files[index] as SourceFile));
-      chosen.forEach((fileIndex, i) => {
-        const model = made[i] as FileModel | SkipReason;
-        models[fileIndex] = model;
-        if (typeof model !== 'string') resultsByFile[fileIndex] = new Array<FunctionResult>(model.functions.length);
-      });
-    };
-    const learned: Learned = { acquires: [], releases: [] };
-    const base = new Catalogue(family, options, learned);
-    // Files that could acquire first. When none of them does, nothing in this family can leak, and the
-    // files that only release (summaries for callers that hold a client) need not be read at all.
-    await parseWhere(mayAcquire(base));
-    const acquires = models.some(
-      (model) => model !== undefined && typeof model !== 'string' && model.family === family && model.functions.some((fn) => acquireSites(fn, base, model.poolNames).length > 0),
-    );
-    if (!acquires) continue;
-    await parseWhere(mentionsAny(apiNames(base)));
-    const known = new Set<string>();
-    const learnedNames = new Set<string>();
-    for (let round = 0; round < MAX_SUMMARY_ROUNDS; round++) {
-      const catalogue = new Catalogue(family, options, learned);
-      const newNames: string[] = [];
-      models.forEach((model, fileIndex) => {
-        if (model === undefined || typeof model === 'string' || model.family !== family) return;
-        model.functions.forEach((fn, fnIndex) => {
-          // Learned APIs match by a call's name only: a function that calls none of them has the same
-          // result in every round, so after the first it keeps it.
-          const previous = (resultsByFile[fileIndex] as FunctionResult[])[fnIndex];
-          if (previous && !callsAny(fn, learnedNames)) return;
-          const result = analyzeFunction(fn, catalogue, model.poolNames);
-          (resultsByFile[fileIndex] as FunctionResult[])[fnIndex] = result;
-          if (result.returnsAcquired) {
-            const api = learnedAcquire(fn, result.returnsAcquired);
-            if (api && !known.has(api.id)) {
-              known.add(api.id);
-              learned.acquires.push(api);
-              newNames.push(api.method);
-            }
-          }
-          for (const index of result.releasedParams) {
-            const spec = learnedRelease(fn, index);
-            const id = `release:${fn.name}:${index}`;
-            if (spec && !known.has(id)) {
-              known.add(id);
-              learned.releases.push(spec);
-              newNames.push(spec.method);
-            }
-          }
-        });
-      });
-      // Results computed with the final catalogue stand; otherwise go round with what was learned,
-      // now also over the files that call the learned functions.
-      if (newNames.length === 0 || round === MAX_SUMMARY_ROUNDS - 1) break;
-      for (const name of newNames) learnedNames.add(name);
-      await parseWhere(mentionsAny(newNames));
-    }
-  }
+  // The families share nothing but the modeller: while one checks functions on this thread, the
+  // other's files are parsed on the workers.
+  await Promise.all((['js', 'py'] as const).map((family) => analyzeFamily(family, files, options, modeller, models, resultsByFile)));
   const out: FileResult[] = [];
   for (const [index, file] of files.entries()) {
     const model = models[index];
@@ -203,6 +217,99 @@ export async function analyzeWorkspace(files: readonly SourceFile[], options: An
     out.push({ path: file.path, findings: findings.map((f, i) => ({ ...f, fixable: (fixes[i]?.length ?? 0) > 0 })) });
   }
   return out;
+}
+
+/** Models and checks one family's files, learning summaries round by round; fills in `models` and `resultsByFile`. */
+async function analyzeFamily(
+  family: LanguageFamily,
+  files: readonly SourceFile[],
+  options: AnalyzerOptions,
+  modeller: FileModeller,
+  models: (FileModel | SkipReason | undefined)[],
+  resultsByFile: (FunctionResult[] | undefined)[],
+): Promise<void> {
+  let unparsed = files.flatMap((file, index) => (models[index] === undefined && familyOf(file.language) === family ? [index] : []));
+  const learned: Learned = { acquires: [], releases: [] };
+  // Lowered for the names in force when they are read; a file whose unlowered functions may name an
+  // API learned later is lowered again (below), so every function that can matter is in its model.
+  const modelFiles = async (chosen: number[]): Promise<void> => {
+    if (chosen.length === 0) return;
+    const made = await modeller(
+      chosen.map((index) => files[index] as SourceFile),
+      focusNames(new Catalogue(family, options, learned)),
+    );
+    chosen.forEach((fileIndex, i) => {
+      const model = made[i] as FileModel | SkipReason;
+      models[fileIndex] = model;
+      if (typeof model !== 'string') resultsByFile[fileIndex] = new Array<FunctionResult>(model.functions.length);
+    });
+  };
+  const unparsedWhere = (wanted: (text: string) => boolean): number[] => {
+    const chosen = unparsed.filter((index) => wanted((files[index] as SourceFile).text));
+    const chosenSet = new Set(chosen);
+    unparsed = unparsed.filter((index) => !chosenSet.has(index));
+    return chosen;
+  };
+  const base = new Catalogue(family, options, learned);
+  // Files that could acquire first. When none of them does, nothing in this family can leak, and the
+  // files that only release (summaries for callers that hold a client) need not be read at all.
+  await modelFiles(unparsedWhere(mayAcquire(base)));
+  const acquires = models.some(
+    (model) => model !== undefined && typeof model !== 'string' && model.family === family && model.functions.some((fn) => acquireSites(fn, base, model.poolNames).length > 0),
+  );
+  if (!acquires) return;
+  await modelFiles(unparsedWhere(mentionsAny(apiNames(base))));
+  const known = new Set<string>();
+  const learnedNames = new Set<string>();
+  for (let round = 0; round < MAX_SUMMARY_ROUNDS; round++) {
+    const catalogue = new Catalogue(family, options, learned);
+    const newNames: string[] = [];
+    const newAcquires: string[] = [];
+    models.forEach((model, fileIndex) => {
+      if (model === undefined || typeof model === 'string' || model.family !== family) return;
+      model.functions.forEach((fn, fnIndex) => {
+        // Learned APIs match by a call's name only: a function that calls none of them has the same
+        // result in every round, so after the first it keeps it.
+        const previous = (resultsByFile[fileIndex] as FunctionResult[])[fnIndex];
+        if (previous && !callsAny(fn, learnedNames)) return;
+        const result = analyzeFunction(fn, catalogue, model.poolNames);
+        (resultsByFile[fileIndex] as FunctionResult[])[fnIndex] = result;
+        if (result.returnsAcquired) {
+          const api = learnedAcquire(fn, result.returnsAcquired);
+          if (api && !known.has(api.id)) {
+            known.add(api.id);
+            learned.acquires.push(api);
+            newNames.push(api.method);
+            newAcquires.push(api.method);
+          }
+        }
+        for (const index of result.releasedParams) {
+          const spec = learnedRelease(fn, index);
+          const id = `release:${fn.name}:${index}`;
+          if (spec && !known.has(id)) {
+            known.add(id);
+            learned.releases.push(spec);
+            newNames.push(spec.method);
+          }
+        }
+      });
+    });
+    // Results computed with the final catalogue stand; otherwise go round with what was learned,
+    // now also over the files that call the learned functions.
+    if (newNames.length === 0 || round === MAX_SUMMARY_ROUNDS - 1) break;
+    for (const name of newNames) learnedNames.add(name);
+    const mentioned = mentionsAny(newNames);
+    const acquireMentioned = mentionsAny(newAcquires);
+    // Files already read whose unlowered functions may now matter are lowered again (their functions
+    // are then all checked in the next round, as if read now).
+    const relowered = models.flatMap((model, index) => {
+      if (model === undefined || typeof model === 'string' || model.family !== family || !model.unlowered) return [];
+      const text = (files[index] as SourceFile).text;
+      const stale = acquireMentioned(text) || model.unlowered.some(([start, end]) => mentioned(text.slice(start, end)));
+      return stale ? [index] : [];
+    });
+    await modelFiles([...unparsedWhere(mentioned), ...relowered].sort((a, b) => a - b));
+  }
 }
 
 const calleeNames = new WeakMap<FunctionModel, Set<string>>();

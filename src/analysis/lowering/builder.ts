@@ -3,6 +3,7 @@ import type { SourceRange } from '../findings';
 import type { LanguageFamily } from '../languages';
 import type { FunctionModel, VarName } from '../model';
 import type { SyntaxNode } from '../treeSitter';
+import type { FunctionFocus } from './focus';
 
 /** Nesting deeper than this is not real code; the file is skipped rather than risk the stack. */
 export const MAX_NESTING = 200;
@@ -26,11 +27,63 @@ export class LoweringContext {
   private nextId = 0;
   private nextTemp = 0;
   private depth = 0;
+  /** Enclosing functions being lowered whose own body may name an API: they read their nested functions. */
+  private readers = 0;
+  /** The functions being lowered, outermost first (the root is not one). */
+  private readonly enclosing: SyntaxNode[] = [];
   /** Every function the file defines (nested ones too), in source order of discovery. */
   readonly functions: FunctionModel[] = [];
   readonly poolNames = new Set<string>();
+  /** With a focus: text ranges where a name learned later could call for functions left unlowered, by node id (FileModel.unlowered). */
+  readonly unlowered = new Map<number, [number, number]>();
 
-  constructor(readonly family: LanguageFamily) {}
+  /** With `focus`, functions that cannot matter are left unlowered (see focus.ts). */
+  constructor(
+    readonly family: LanguageFamily,
+    private readonly focus?: FunctionFocus,
+  ) {}
+
+  /**
+   * A placeholder for a nested function that names no API while no enclosing function reads it, or
+   * undefined when the function must be lowered. The placeholder is not analysed (not in `functions`).
+   */
+  unloweredFunction(node: SyntaxNode): FunctionModel | undefined {
+    if (!this.focus || this.readers > 0 || this.focus.names(node)) return undefined;
+    // A name learned later inside it, or in the own body of a function around it (which would then
+    // read it), calls for lowering it: watch the outermost function below the root that holds it.
+    const watched = this.enclosing[0] ?? node;
+    this.unlowered.set(watched.id, [watched.startIndex, watched.endIndex]);
+    return { family: this.family, params: [], body: [], range: rangeOf(node), isGenerator: false };
+  }
+
+  /** Lowers the top level with `lower`: it reads the file's functions when its own code may acquire. */
+  inRoot<T>(lower: () => T): T {
+    return this.reading(this.focus?.rootReadsNested() ?? false, lower);
+  }
+
+  /** Lowers the body of a nested function with `lower`: it reads its nested functions when its own body may name an API. */
+  inFunction<T>(node: SyntaxNode, lower: () => T): T {
+    this.enclosing.push(node);
+    try {
+      return this.reading(this.focus?.readsNested(node) ?? false, lower);
+    } finally {
+      this.enclosing.pop();
+    }
+  }
+
+  private reading<T>(reads: boolean, lower: () => T): T {
+    if (reads) this.readers++;
+    try {
+      return lower();
+    } finally {
+      if (reads) this.readers--;
+    }
+  }
+
+  /** What FileModel.unlowered says. */
+  unloweredRanges(): [number, number][] | undefined {
+    return this.unlowered.size ? [...this.unlowered.values()] : undefined;
+  }
 
   id(): number {
     return this.nextId++;

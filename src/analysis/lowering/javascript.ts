@@ -3,9 +3,12 @@
 import type { Block, FileModel, FunctionModel, Op, VarName } from '../model';
 import type { SyntaxNode } from '../treeSitter';
 import { LoweringContext, namedChildren, rangeOf, unwrap } from './builder';
+import type { FunctionFocus } from './focus';
 import { isFunctionNode, JsExpressionLowering, patternNames } from './jsExpressions';
 
-const POOL_CONSTRUCTOR = /^(await\s+)?(new\s+)?([\w$]+\.)*(Pool|createPool)\s*[(<]/;
+/** Constructors and factories whose result a declaration binds as a pool name (a lowering focus keeps the functions that name them). */
+export const POOL_CONSTRUCTOR_NAMES = ['Pool', 'createPool'];
+const POOL_CONSTRUCTOR = new RegExp(`^(await\\s+)?(new\\s+)?([\\w$]+\\.)*(${POOL_CONSTRUCTOR_NAMES.join('|')})\\s*[(<]`);
 const NESTED_SCOPE = new Set([
   'function_declaration',
   'generator_function_declaration',
@@ -18,21 +21,26 @@ const NESTED_SCOPE = new Set([
   'class',
 ]);
 
-export function lowerJavaScript(root: SyntaxNode): FileModel {
-  const ctx = new LoweringContext('js');
+/** With `focus`, functions that cannot matter for its names are left unlowered (focus.ts). */
+export function lowerJavaScript(root: SyntaxNode, focus?: FunctionFocus): FileModel {
+  const ctx = new LoweringContext('js', focus);
   new JsLowering(ctx).program(root);
-  return { family: 'js', functions: ctx.functions, poolNames: ctx.poolNames };
+  return { family: 'js', functions: ctx.functions, poolNames: ctx.poolNames, ...(ctx.unloweredRanges() ? { unlowered: ctx.unloweredRanges() } : {}) };
 }
 
 class JsLowering extends JsExpressionLowering {
   program(root: SyntaxNode): void {
     this.scope = { locals: collectLocals(root), params: new Set(), inlineDepth: 0, isGenerator: false };
     const body: Block = [];
-    for (const statement of namedChildren(root)) this.stmt(statement, body);
+    this.ctx.inRoot(() => {
+      for (const statement of namedChildren(root)) this.stmt(statement, body);
+    });
     this.ctx.addFunction({ family: 'js', params: [], body, range: rangeOf(root), isGenerator: false }, root);
   }
 
   protected override closure(node: SyntaxNode): FunctionModel {
+    const unlowered = this.ctx.unloweredFunction(node);
+    if (unlowered) return unlowered;
     const outer = this.scope;
     const outerStatement = this.statement;
     const params = this.paramsOf(node);
@@ -46,7 +54,7 @@ class JsLowering extends JsExpressionLowering {
     for (const name of this.destructuredParams(node)) this.scope.locals.add(name);
     const body: Block = [];
     try {
-      this.functionBody(node, body);
+      this.ctx.inFunction(node, () => this.functionBody(node, body));
     } finally {
       this.scope = outer;
       this.statement = outerStatement;

@@ -5,7 +5,9 @@ import type { SyntaxNode } from '../treeSitter';
 import { lastSegment, LoweringContext, namedChildren, rangeOf } from './builder';
 import { negate } from './jsExpressions';
 
-const POOL_FACTORY = /^(await\s+)?([\w.]+\.)?(SimpleConnectionPool|ThreadedConnectionPool|ConnectionPool|AsyncConnectionPool|create_pool|create_engine|create_async_engine)\s*\(/;
+/** Calls whose result an assignment binds as a pool name (a lowering focus keeps the functions that name them). */
+export const POOL_FACTORY_NAMES = ['SimpleConnectionPool', 'ThreadedConnectionPool', 'ConnectionPool', 'AsyncConnectionPool', 'create_pool', 'create_engine', 'create_async_engine'];
+const POOL_FACTORY = new RegExp(`^(await\\s+)?([\\w.]+\\.)?(${POOL_FACTORY_NAMES.join('|')})\\s*\\(`);
 
 export interface PyScope {
   /** Names declared `global` / `nonlocal`: assigning them stores outside the function. */

@@ -4,37 +4,45 @@
 import type { Block, FileModel, FunctionModel, VarName } from '../model';
 import type { SyntaxNode } from '../treeSitter';
 import { LoweringContext, namedChildren, rangeOf } from './builder';
+import type { FunctionFocus } from './focus';
 import { PyExpressionLowering, stripParens, targetNames } from './pyExpressions';
 
 const CATCH_ALL = /^(Exception|BaseException)$/;
 const NESTED_SCOPE = new Set(['function_definition', 'class_definition', 'lambda']);
 
-export function lowerPython(root: SyntaxNode): FileModel {
-  const ctx = new LoweringContext('py');
+/** With `focus`, functions that cannot matter for its names are left unlowered (focus.ts). */
+export function lowerPython(root: SyntaxNode, focus?: FunctionFocus): FileModel {
+  const ctx = new LoweringContext('py', focus);
   new PyLowering(ctx).module(root);
-  return { family: 'py', functions: ctx.functions, poolNames: ctx.poolNames };
+  return { family: 'py', functions: ctx.functions, poolNames: ctx.poolNames, ...(ctx.unloweredRanges() ? { unlowered: ctx.unloweredRanges() } : {}) };
 }
 
 class PyLowering extends PyExpressionLowering {
   module(root: SyntaxNode): void {
     const body: Block = [];
-    for (const s of namedChildren(root)) this.stmt(s, body);
+    this.ctx.inRoot(() => {
+      for (const s of namedChildren(root)) this.stmt(s, body);
+    });
     this.ctx.addFunction({ family: 'py', params: [], body, range: rangeOf(root), isGenerator: false }, root);
   }
 
   protected override functionDef(node: SyntaxNode): FunctionModel {
+    const unlowered = this.ctx.unloweredFunction(node);
+    if (unlowered) return unlowered;
     const saved = { scope: this.scope, statement: this.statement };
     this.scope = { outer: new Set() };
     const params = paramsOf(node.childForFieldName('parameters'));
     const body: Block = [];
     const bodyNode = node.childForFieldName('body');
     try {
-      if (node.type === 'lambda') {
-        const value = bodyNode ? this.expr(bodyNode, body) : undefined;
-        if (value) body.push({ kind: 'escape', variable: value, how: 'return', range: rangeOf(node) });
-      } else if (bodyNode) {
-        for (const s of namedChildren(bodyNode)) this.stmt(s, body);
-      }
+      this.ctx.inFunction(node, () => {
+        if (node.type === 'lambda') {
+          const value = bodyNode ? this.expr(bodyNode, body) : undefined;
+          if (value) body.push({ kind: 'escape', variable: value, how: 'return', range: rangeOf(node) });
+        } else if (bodyNode) {
+          for (const s of namedChildren(bodyNode)) this.stmt(s, body);
+        }
+      });
     } finally {
       this.scope = saved.scope;
       this.statement = saved.statement;
@@ -285,6 +293,8 @@ function isContextManager(fn: SyntaxNode): boolean {
 }
 
 function containsYield(body: SyntaxNode): boolean {
+  // Most functions are not generators: the text says so without a walk over every node.
+  if (!body.text.includes('yield')) return false;
   const stack = [body];
   while (stack.length) {
     const node = stack.pop() as SyntaxNode;

@@ -1,0 +1,102 @@
+// Which functions of a file are worth lowering when only some call names can matter. A function's
+// findings and summary come from calls in its own body whose last name is an acquire or release API
+// (the top level has no parameters, so only acquires count there), and an enclosing function reads a
+// nested one only when it has such a call itself (a closure that releases a held client, a callback
+// run in place). So a function whose text names no API, nested only in functions whose own bodies name
+// none, has an empty result whatever its body says and nobody looks into it: it can be left unlowered.
+// analyzeWorkspace lowers with a focus on the names in force (the many files read only for helper
+// summaries have few functions that name one) and lowers a file again when a learned name calls for it.
+import type { LanguageFamily } from '../languages';
+import type { SyntaxNode } from '../treeSitter';
+
+const PY_FUNCTIONS = new Set(['function_definition', 'lambda']);
+const JS_DECLARED = new Set(['function_declaration', 'generator_function_declaration', 'method_definition']);
+const JS_EXPRESSIONS = new Set(['arrow_function', 'function_expression', 'function', 'generator_function']);
+/** Wrappers the JavaScript lowering strips before it looks at an argument (builder.ts `unwrap`). */
+const JS_WRAPPERS = new Set(['parenthesized_expression', 'as_expression', 'non_null_expression', 'satisfies_expression', 'type_assertion']);
+/** Nodes whose text is never code: a name inside them is not a call. */
+const NOT_CODE = new Set(['comment', 'string', 'string_content', 'string_fragment', 'template_string']);
+
+/** The names a focus keeps functions for; `other` are release APIs and names whose call binds a pool. */
+export interface FocusNames {
+  acquire: readonly string[];
+  other: readonly string[];
+}
+
+export class FunctionFocus {
+  /** Functions (node ids) whose text names an API. */
+  private readonly named = new Set<number>();
+  /** Functions (node ids) whose own body may name one: what they lower, they may read. */
+  private readonly ownBodyNames = new Set<number>();
+  /** The top level's own code may name an acquire API. */
+  private rootAcquires = false;
+
+  /** `text` is the text `root` was parsed from (tree-sitter indexes it by UTF-16 code unit, as JavaScript strings do). */
+  constructor(
+    root: SyntaxNode,
+    text: string,
+    names: FocusNames,
+    private readonly family: LanguageFamily,
+  ) {
+    for (const [list, acquire] of [
+      [names.acquire, true],
+      [names.other, false],
+    ] as const) {
+      for (const match of text.matchAll(namesPattern(list))) {
+        const at = root.descendantForIndex(match.index ?? 0);
+        if (!at || NOT_CODE.has(at.type)) continue;
+        this.mark(at, root, acquire);
+      }
+    }
+  }
+
+  /** From a name's position upwards: every enclosing function names it; the innermost, and the callbacks that may run in place inside their parent, hold it in their own body. */
+  private mark(at: SyntaxNode, root: SyntaxNode, acquire: boolean): void {
+    let own = true;
+    for (let node: SyntaxNode | null = at; node; node = node.parent) {
+      if (node.id === root.id) {
+        if (own && acquire) this.rootAcquires = true;
+        return;
+      }
+      if (!this.isFunction(node)) continue;
+      this.named.add(node.id);
+      if (own) this.ownBodyNames.add(node.id);
+      own &&= this.mayRunInPlace(node);
+    }
+  }
+
+  private isFunction(node: SyntaxNode): boolean {
+    const type = node.type;
+    return this.family === 'py' ? PY_FUNCTIONS.has(type) : JS_DECLARED.has(type) || JS_EXPRESSIONS.has(type);
+  }
+
+  /** A JavaScript function expression passed as an argument may be lowered inline (iteration callbacks, node-style callbacks, promise handlers). */
+  private mayRunInPlace(fn: SyntaxNode): boolean {
+    if (this.family === 'py' || !JS_EXPRESSIONS.has(fn.type)) return false;
+    let parent = fn.parent;
+    while (parent && JS_WRAPPERS.has(parent.type)) parent = parent.parent;
+    return parent?.type === 'arguments';
+  }
+
+  /** Whether the function's text names an API. */
+  names(fn: SyntaxNode): boolean {
+    return this.named.has(fn.id);
+  }
+
+  /** Whether the function's own body may name an API, so that it reads its nested functions. */
+  readsNested(fn: SyntaxNode): boolean {
+    return this.ownBodyNames.has(fn.id);
+  }
+
+  /** Whether the top level's own code may acquire, so that it reads the functions it defines. */
+  rootReadsNested(): boolean {
+    return this.rootAcquires;
+  }
+}
+
+/** `names` as whole identifiers (`$` is an identifier character in JavaScript), with the `g` flag. */
+function namesPattern(names: readonly string[]): RegExp {
+  if (names.length === 0) return /(?!)/g;
+  const escaped = names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`(?<![\\w$])(?:${escaped.join('|')})(?![\\w$])`, 'g');
+}
