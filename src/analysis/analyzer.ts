@@ -13,6 +13,7 @@ export { analyzeWorkspace, MAX_FILE_CHARS } from './workspace';
 export { applyEdits } from './fixes/edits';
 export type { Fix, TextEdit } from './fixes/edits';
 export { fixesFor } from './fixes/fixes';
+export type { FixOptions } from './fixes/fixes';
 export { fixFiles, fixText } from './fixes/fixAll';
 export type { AppliedFix, FixedFile } from './fixes/fixAll';
 export type { AnalyzerOptions, FileResult, SkipReason, SourceFile } from './workspace';

@@ -90,6 +90,7 @@ export class PgHealthCodeActionProvider implements vscode.CodeActionProvider {
       text,
       language,
       matched.map((m) => m.finding),
+      { tidy: true },
     );
     // The user typed while we computed: these edits belong to text that is gone.
     if (document.version !== version) return [];

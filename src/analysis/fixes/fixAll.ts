@@ -42,7 +42,7 @@ export async function fixFiles(files: readonly SourceFile[], options: AnalyzerOp
     for (const [i, file] of current.entries()) {
       const findings = results[i]?.findings.filter((f) => f.fixable) ?? [];
       if (findings.length === 0) continue;
-      const fixes = await fixesFor(file.text, file.language, findings);
+      const fixes = await fixesFor(file.text, file.language, findings, { tidy: true });
       const chosen: TextEdit[] = [];
       findings.forEach((finding, j) => {
         const fix = fixes[j]?.[0];

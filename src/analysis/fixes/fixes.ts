@@ -34,8 +34,17 @@ function fixFor(root: SyntaxNode, finding: Finding, language: LanguageId, text: 
   }
 }
 
+export interface FixOptions {
+  /**
+   * Also drop the handlers a fix leaves only rethrowing (`catch (e) { throw e; }`). That parses the
+   * fixed text again, so it is for fixes about to be shown or applied, not for deciding `fixable`
+   * on every analysis.
+   */
+  tidy?: boolean;
+}
+
 /** The fixes for each finding, in the order of `findings` (an empty list when there is none). */
-export async function fixesFor(text: string, language: LanguageId, findings: readonly Finding[]): Promise<Fix[][]> {
+export async function fixesFor(text: string, language: LanguageId, findings: readonly Finding[], options: FixOptions = {}): Promise<Fix[][]> {
   if (findings.length === 0) return [];
   const tree = await parseText(text, language);
   if (!tree) return findings.map(() => []);
@@ -59,11 +68,12 @@ export async function fixesFor(text: string, language: LanguageId, findings: rea
       }
       return list;
     });
+    if (!options.tidy) return fixes;
     const family = familyOf(language);
     for (const list of fixes) {
       for (const [i, fix] of list.entries()) {
         // One at a time: the cleanup parses the fixed text with the shared parser.
-        list[i] = await withoutRethrowClutter(fix, text, language, family).catch(() => fix);
+        list[i] = await withoutRethrowClutter(fix, text, tree, language, family).catch(() => fix);
       }
     }
     return fixes;

@@ -3,7 +3,7 @@
 // nothing and reads as if something were handled. Such handlers go, and a `try` left with nothing
 // else is unwrapped — only where that means exactly the same.
 import type { LanguageFamily, LanguageId } from '../languages';
-import { parseText, type SyntaxNode } from '../treeSitter';
+import { parseText, type SyntaxNode, type SyntaxTree } from '../treeSitter';
 import { applyEdits, LineIndex, lineIndexOf, type Fix, type TextEdit } from './edits';
 import { declaredNames, mentionsName, stringRows } from './syntax';
 
@@ -86,9 +86,12 @@ function pyCleanup(tryNode: SyntaxNode, index: LineIndex): OffsetEdit | undefine
   return body ? unwrap(tryNode, body, /^try\s*:\s*$/, index) : undefined;
 }
 
-function tryStatements(root: SyntaxNode): SyntaxNode[] {
+/** The `try` statements overlapping [start, end): around the smallest node spanning it and inside it (not the whole file). */
+function tryStatements(root: SyntaxNode, start: number, end: number): SyntaxNode[] {
+  const around = root.descendantForIndex(start, Math.max(start, end - 1)) ?? root;
   const out: SyntaxNode[] = [];
-  const stack = [root];
+  for (let node = around.parent; node; node = node.parent) if (node.type === 'try_statement') out.push(node);
+  const stack = [around];
   while (stack.length) {
     const node = stack.pop() as SyntaxNode;
     if (node.type === 'try_statement') out.push(node);
@@ -97,19 +100,18 @@ function tryStatements(root: SyntaxNode): SyntaxNode[] {
   return out;
 }
 
-/** The single edit turning `before` into `after`: their common prefix and suffix stay. */
+/** The single edit turning `before` (the file's text) into `after`: their common prefix and suffix stay. */
 function minimalEdit(before: string, after: string): TextEdit {
   let start = 0;
   while (start < before.length && start < after.length && before[start] === after[start]) start++;
   let end = 0;
   while (end < before.length - start && end < after.length - start && before[before.length - 1 - end] === after[after.length - 1 - end]) end++;
-  const index = new LineIndex(before);
-  return { range: index.range(start, before.length - end), newText: after.slice(start, after.length - end) };
+  return { range: lineIndexOf(before).range(start, before.length - end), newText: after.slice(start, after.length - end) };
 }
 
 /** The edits' span in `text`, widened by a margin, with and without the edits (for a cheap first look). */
 function window(text: string, edits: readonly TextEdit[], index: LineIndex): { before: string; after: string } {
-  const offsets = edits.map((e) => ({ start: index.offset(e.range.startLine, e.range.startColumn), end: index.offset(e.range.endLine, e.range.endColumn), text: e.newText }));
+  const offsets = offsetsOf(edits, index);
   const from = Math.max(0, Math.min(...offsets.map((o) => o.start)) - 400);
   const to = Math.min(text.length, Math.max(...offsets.map((o) => o.end)) + 400);
   let after = text.slice(from, to);
@@ -117,8 +119,41 @@ function window(text: string, edits: readonly TextEdit[], index: LineIndex): { b
   return { before: text.slice(from, to), after };
 }
 
+/**
+ * Parses `after` = `before` with `edits` applied, reusing `tree` (the tree of `before`): tree-sitter
+ * reparses only around the edits, a fraction of a full parse of a long file.
+ */
+async function reparse(tree: SyntaxTree, index: LineIndex, edits: readonly OffsetEdit[], after: string, language: LanguageId): Promise<SyntaxTree | undefined> {
+  const copy = tree.copy();
+  try {
+    // Last edit first: the positions of the earlier ones are still those of `before`.
+    for (const edit of [...edits].sort((a, b) => b.start - a.start)) {
+      const start = index.position(edit.start);
+      const oldEnd = index.position(edit.end);
+      const lines = edit.text.split('\n');
+      const last = lines.at(-1) as string;
+      copy.edit({
+        startIndex: edit.start,
+        oldEndIndex: edit.end,
+        newEndIndex: edit.start + edit.text.length,
+        startPosition: { row: start.line, column: start.column },
+        oldEndPosition: { row: oldEnd.line, column: oldEnd.column },
+        newEndPosition: lines.length === 1 ? { row: start.line, column: start.column + last.length } : { row: start.line + lines.length - 1, column: last.length },
+      });
+    }
+    return await parseText(after, language, copy);
+  } finally {
+    copy.delete();
+  }
+}
+
+/** The fix's edits as offsets into `text`. */
+function offsetsOf(edits: readonly TextEdit[], index: LineIndex): OffsetEdit[] {
+  return edits.map((e) => ({ start: index.offset(e.range.startLine, e.range.startColumn), end: index.offset(e.range.endLine, e.range.endColumn), text: e.newText }));
+}
+
 /** The fix, with the rethrow-only handlers it leaves behind removed (the fix itself when it leaves none). */
-export async function withoutRethrowClutter(fix: Fix, text: string, language: LanguageId, family: LanguageFamily): Promise<Fix> {
+export async function withoutRethrowClutter(fix: Fix, text: string, tree: SyntaxTree, language: LanguageId, family: LanguageFamily): Promise<Fix> {
   const pattern = family === 'py' ? PY_RETHROW : JS_RETHROW;
   if (fix.edits.length === 0) return fix;
   // Cheap check first, around the edits: parse again only when the fix made a new rethrow-only handler.
@@ -129,15 +164,15 @@ export async function withoutRethrowClutter(fix: Fix, text: string, language: La
   const fixedIndex = new LineIndex(fixed);
   const changedStart = fixedIndex.offset(changed.range.startLine, changed.range.startColumn);
   const changedEnd = changedStart + changed.newText.length;
-  const tree = await parseText(fixed, language);
-  if (!tree) return fix;
+  const fixedTree = await reparse(tree, lineIndexOf(text), offsetsOf(fix.edits, lineIndexOf(text)), fixed, language);
+  if (!fixedTree) return fix;
   try {
-    const cleanups = tryStatements(tree.rootNode)
-      // Only handlers this fix touched: other code is not its business.
-      .filter((t) => t.startIndex <= changedEnd && t.endIndex >= changedStart)
+    // Only handlers this fix touched: other code is not its business.
+    const cleanups = tryStatements(fixedTree.rootNode, changedStart, changedEnd)
       .map((t) => (family === 'py' ? pyCleanup(t, fixedIndex) : jsCleanup(t, fixedIndex)))
       .filter((e): e is OffsetEdit => e !== undefined)
       .sort((a, b) => b.start - a.start);
+    const applied: OffsetEdit[] = [];
     let cleaned = fixed;
     let limit = Infinity;
     for (const edit of cleanups) {
@@ -145,13 +180,14 @@ export async function withoutRethrowClutter(fix: Fix, text: string, language: La
       if (edit.end > limit) continue;
       cleaned = cleaned.slice(0, edit.start) + edit.text + cleaned.slice(edit.end);
       limit = edit.start;
+      applied.push(edit);
     }
-    if (cleaned === fixed) return fix;
-    const check = await parseText(cleaned, language);
+    if (applied.length === 0) return fix;
+    const check = await reparse(fixedTree, fixedIndex, applied, cleaned, language);
     const parses = check !== undefined && !check.rootNode.hasError;
     check?.delete();
     return parses ? { ...fix, edits: [minimalEdit(text, cleaned)] } : fix;
   } finally {
-    tree.delete();
+    fixedTree.delete();
   }
 }

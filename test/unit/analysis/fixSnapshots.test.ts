@@ -536,7 +536,7 @@ describe('fix snapshots', () => {
     it(c.name, async () => {
       const findings = await analyzeText(c.input, c.language);
       assert.deepEqual(findings.map((f) => `${f.range.startLine + 1} ${f.rule}`), c.findings);
-      const fixes = (await fixesFor(c.input, c.language, findings))[0] ?? [];
+      const fixes = (await fixesFor(c.input, c.language, findings, { tidy: true }))[0] ?? [];
       if (c.offered) assert.deepEqual(fixes.map((f) => `${f.isPreferred ? '* ' : ''}${f.title}`), c.offered);
       const chosen = c.choose === undefined ? undefined : fixes.find((f) => f.title === c.choose);
       if (c.choose !== undefined) assert.ok(chosen, `no fix titled ${c.choose}`);

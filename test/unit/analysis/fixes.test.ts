@@ -58,7 +58,7 @@ function alternativeFixes(choice: number): FixFile {
   return async (file) => {
     const [analysis] = await analyzeWorkspace([{ path: file.relative, text: file.text, language: file.language }]);
     const findings = (analysis?.findings ?? []).filter((f) => f.fixable);
-    const fixes = await fixesFor(file.text, file.language, findings);
+    const fixes = await fixesFor(file.text, file.language, findings, { tidy: true });
     assert.ok(fixes.every((f) => f.length <= 2), `${file.relative}: a finding has a third fix; prove it with a pass of its own`);
     const chosen: TextEdit[] = [];
     const alternatives: AppliedFix[] = [];
