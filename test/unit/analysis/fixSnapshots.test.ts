@@ -546,3 +546,79 @@ describe('fix snapshots', () => {
     });
   }
 });
+
+/** Shapes where a rewrite would not be sure to be right: the fix is not offered (or only the safe one is). */
+const notOffered: { name: string; language: LanguageId; input: string; finding: string; offered: string[] }[] = [
+  {
+    name: 'callback form: an early-return condition that calls something (it may throw before any release)',
+    language: 'javascript',
+    input: lines(
+      'function one(pool, isEmpty, callback) {',
+      '  pool.connect((err, client, done) => {',
+      '    if (err) return callback(err);',
+      "    client.query('SELECT 1 AS n', (queryErr, result) => {",
+      '      if (queryErr || isEmpty(result)) return callback(queryErr);',
+      '      done();',
+      '      callback(null, result.rows[0].n);',
+      '    });',
+      '  });',
+      '}',
+    ),
+    finding: '2 release-not-guaranteed',
+    offered: [],
+  },
+  {
+    name: 'callback form: a call between the early return and the release (a throw there would still skip it)',
+    language: 'javascript',
+    input: lines(
+      'function one(pool, log, callback) {',
+      '  pool.connect((err, client, done) => {',
+      '    if (err) return callback(err);',
+      "    client.query('SELECT 1 AS n', (queryErr, result) => {",
+      '      if (queryErr) return callback(queryErr);',
+      '      log(result.rows.length);',
+      '      done();',
+      '      callback(null, result.rows[0].n);',
+      '    });',
+      '  });',
+      '}',
+    ),
+    finding: '2 release-not-guaranteed',
+    offered: [],
+  },
+  {
+    name: 'asyncpg: a connection handed to the caller gets no `async with` (it would be released on return)',
+    language: 'python',
+    input: lines('async def checkout(pool):', '    conn = await pool.acquire()', '    await conn.execute("SET search_path = app")', '    return conn'),
+    finding: '2 release-not-guaranteed',
+    offered: ['* Wrap in try/except (release `conn` when the code before the hand-over throws)'],
+  },
+  {
+    name: 'psycopg_pool: code that closes the connection itself gets no `with pool.connection()`',
+    language: 'python',
+    input: lines(
+      'def count(pool):',
+      '    with pool.connection() as other:',
+      '        other.execute("SELECT 1")',
+      '    conn = pool.getconn()',
+      '    rows = conn.execute("SELECT 1").fetchall()',
+      '    conn.close()',
+      '    pool.putconn(conn)',
+      '    return len(rows)',
+    ),
+    finding: '4 release-not-guaranteed',
+    offered: ['* Wrap in try/finally (pool.putconn(conn) in finally)'],
+  },
+];
+
+describe('fixes not offered where the rewrite is not sure', () => {
+  for (const c of notOffered) {
+    it(c.name, async () => {
+      const findings = await analyzeText(c.input, c.language);
+      assert.deepEqual(findings.map((f) => `${f.range.startLine + 1} ${f.rule}`), [c.finding]);
+      assert.equal(findings[0]?.fixable, c.offered.length > 0);
+      const fixes = (await fixesFor(c.input, c.language, findings, { tidy: true }))[0] ?? [];
+      assert.deepEqual(fixes.map((f) => `${f.isPreferred ? '* ' : ''}${f.title}`), c.offered);
+    });
+  }
+});
