@@ -33,14 +33,14 @@ export type AnalyzerOptions = CatalogueOptions;
 
 /** Files above this size are generated or minified code, not something a person fixes by hand. */
 export const MAX_FILE_CHARS = 2_000_000;
-const MAX_SUMMARY_ROUNDS = 4;
+export const MAX_SUMMARY_ROUNDS = 4;
 
 export function looksBinary(text: string): boolean {
   return text.slice(0, 8000).includes('\u0000');
 }
 
 /** Cheap checks that need no parse: the reason a file is skipped, or undefined. */
-function quickSkip(file: SourceFile): SkipReason | undefined {
+export function quickSkip(file: SourceFile): SkipReason | undefined {
   if (file.text.length > MAX_FILE_CHARS) return 'too-large';
   if (looksBinary(file.text)) return 'binary';
   return undefined;
@@ -327,7 +327,8 @@ function callsAny(fn: FunctionModel, names: ReadonlySet<string>): boolean {
   return false;
 }
 
-function uniqueSorted(findings: Finding[]): Finding[] {
+/** One finding per rule and range, in source order (a site reached from two functions reports once). */
+export function uniqueSorted(findings: Finding[]): Finding[] {
   const seen = new Set<string>();
   const out: Finding[] = [];
   for (const f of findings) {

@@ -43,31 +43,36 @@ export interface FixOptions {
   tidy?: boolean;
 }
 
+/** `fixesFor` without tidying, from the tree of `text` already parsed (the incremental analyser keeps one per document). */
+export function fixesForTree(root: SyntaxNode, text: string, language: LanguageId, findings: readonly Finding[]): Fix[][] {
+  return findings.map((finding) => {
+    const list: Fix[] = [];
+    let candidates: (() => Fix | undefined)[] = [];
+    try {
+      candidates = fixFor(root, finding, language, text);
+    } catch {
+      // A fix we cannot compute is a missing fix, not a broken analysis.
+    }
+    for (const compute of candidates) {
+      try {
+        const fix = compute();
+        // One preferred fix per finding: the editor applies it on its own (auto-fix).
+        if (fix) list.push(list.some((f) => f.isPreferred) ? { ...fix, isPreferred: false } : fix);
+      } catch {
+        // A fix we cannot compute is a missing fix, not a broken analysis.
+      }
+    }
+    return list;
+  });
+}
+
 /** The fixes for each finding, in the order of `findings` (an empty list when there is none). */
 export async function fixesFor(text: string, language: LanguageId, findings: readonly Finding[], options: FixOptions = {}): Promise<Fix[][]> {
   if (findings.length === 0) return [];
   const tree = await parseText(text, language);
   if (!tree) return findings.map(() => []);
   try {
-    const fixes = findings.map((finding) => {
-      const list: Fix[] = [];
-      let candidates: (() => Fix | undefined)[] = [];
-      try {
-        candidates = fixFor(tree.rootNode, finding, language, text);
-      } catch {
-        // A fix we cannot compute is a missing fix, not a broken analysis.
-      }
-      for (const compute of candidates) {
-        try {
-          const fix = compute();
-          // One preferred fix per finding: the editor applies it on its own (auto-fix).
-          if (fix) list.push(list.some((f) => f.isPreferred) ? { ...fix, isPreferred: false } : fix);
-        } catch {
-          // A fix we cannot compute is a missing fix, not a broken analysis.
-        }
-      }
-      return list;
-    });
+    const fixes = fixesForTree(tree.rootNode, text, language, findings);
     if (!options.tidy) return fixes;
     const family = familyOf(language);
     for (const list of fixes) {

@@ -106,6 +106,15 @@ export class LoweringContext {
     }
   }
 
+  /**
+   * The model of function `node` kept from an earlier lowering of the same document, or undefined to
+   * lower it. `name` and `context` are what the model takes from outside the node (a name given by the
+   * parent, a decorator). Only the incremental analyser's context (incremental.ts) keeps models.
+   */
+  reuse(_node: SyntaxNode, _name: SyntaxNode | null, _context: string): FunctionModel | undefined {
+    return undefined;
+  }
+
   /** A function whose syntax has errors is not analysed: a half-typed line must not produce a finding. */
   addFunction(model: FunctionModel, node: SyntaxNode): void {
     if (!node.hasError) this.functions.push(model);

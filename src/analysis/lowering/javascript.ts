@@ -21,9 +21,11 @@ const NESTED_SCOPE = new Set([
   'class',
 ]);
 
-/** With `focus`, functions that cannot matter for its names are left unlowered (focus.ts). */
-export function lowerJavaScript(root: SyntaxNode, focus?: FunctionFocus): FileModel {
-  const ctx = new LoweringContext('js', focus);
+/**
+ * With `focus`, functions that cannot matter for its names are left unlowered (focus.ts). `ctx` is the
+ * incremental analyser's when it lowers a document again (it keeps unchanged functions).
+ */
+export function lowerJavaScript(root: SyntaxNode, focus?: FunctionFocus, ctx = new LoweringContext('js', focus)): FileModel {
   new JsLowering(ctx).program(root);
   return { family: 'js', functions: ctx.functions, poolNames: ctx.poolNames, ...(ctx.unloweredRanges() ? { unlowered: ctx.unloweredRanges() } : {}) };
 }
@@ -41,6 +43,9 @@ class JsLowering extends JsExpressionLowering {
   protected override closure(node: SyntaxNode): FunctionModel {
     const unlowered = this.ctx.unloweredFunction(node);
     if (unlowered) return unlowered;
+    const nameNode = node.childForFieldName('name') ?? nameFromParent(node);
+    const kept = this.ctx.reuse(node, nameNode, '');
+    if (kept) return kept;
     const outer = this.scope;
     const outerStatement = this.statement;
     const params = this.paramsOf(node);
@@ -59,7 +64,6 @@ class JsLowering extends JsExpressionLowering {
       this.scope = outer;
       this.statement = outerStatement;
     }
-    const nameNode = node.childForFieldName('name') ?? nameFromParent(node);
     const model: FunctionModel = {
       ...(nameNode ? { name: nameNode.text, nameRange: rangeOf(nameNode) } : {}),
       family: 'js',

@@ -10,9 +10,11 @@ import { PyExpressionLowering, stripParens, targetNames } from './pyExpressions'
 const CATCH_ALL = /^(Exception|BaseException)$/;
 const NESTED_SCOPE = new Set(['function_definition', 'class_definition', 'lambda']);
 
-/** With `focus`, functions that cannot matter for its names are left unlowered (focus.ts). */
-export function lowerPython(root: SyntaxNode, focus?: FunctionFocus): FileModel {
-  const ctx = new LoweringContext('py', focus);
+/**
+ * With `focus`, functions that cannot matter for its names are left unlowered (focus.ts). `ctx` is the
+ * incremental analyser's when it lowers a document again (it keeps unchanged functions).
+ */
+export function lowerPython(root: SyntaxNode, focus?: FunctionFocus, ctx = new LoweringContext('py', focus)): FileModel {
   new PyLowering(ctx).module(root);
   return { family: 'py', functions: ctx.functions, poolNames: ctx.poolNames, ...(ctx.unloweredRanges() ? { unlowered: ctx.unloweredRanges() } : {}) };
 }
@@ -29,6 +31,9 @@ class PyLowering extends PyExpressionLowering {
   protected override functionDef(node: SyntaxNode): FunctionModel {
     const unlowered = this.ctx.unloweredFunction(node);
     if (unlowered) return unlowered;
+    const contextManager = isContextManager(node);
+    const kept = this.ctx.reuse(node, null, contextManager ? 'contextmanager' : '');
+    if (kept) return kept;
     const saved = { scope: this.scope, statement: this.statement };
     this.scope = { outer: new Set() };
     const params = paramsOf(node.childForFieldName('parameters'));
@@ -55,7 +60,7 @@ class PyLowering extends PyExpressionLowering {
       body,
       range: rangeOf(node),
       isGenerator: bodyNode ? containsYield(bodyNode) : false,
-      ...(isContextManager(node) ? { contextManager: true } : {}),
+      ...(contextManager ? { contextManager: true } : {}),
     };
     this.ctx.addFunction(model, node);
     return model;

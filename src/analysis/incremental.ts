@@ -1,0 +1,580 @@
+// One open document's analysis kept between edits, so that an edit costs about what it changed:
+// - the syntax tree, which tree-sitter reparses incrementally after `edit()`;
+// - the model of every function, keyed by its node type, name and the full text of its lines: a
+//   function whose lines did not change is not lowered again (moved up or down, its model is copied
+//   with shifted rows);
+// - each function model's result per catalogue (summaries learned in the file) and pool names: a kept
+//   model is not checked again. Results hold line numbers in their messages, so a moved function with
+//   findings is checked again; one without findings keeps its result;
+// - whether each finding has a fix, computed once per finding from the kept tree.
+// Top-level code is lowered and checked on every update (it is the whole file); everything file-wide
+// (pool names, learned summaries) is part of the result cache's key, so it invalidates what it must.
+// The findings are those `analyzeText` gives for the same text, in the same order
+// (test/unit/analysis/incremental.test.ts checks that after thousands of random edits).
+import { Catalogue, type AcquireApi, type ReleaseSpec } from './catalogue';
+import type { Finding } from './findings';
+import { fixesForTree } from './fixes/fixes';
+import { acquireSites, analyzeFunction, learnedAcquire, learnedRelease, type FunctionResult } from './functionAnalysis';
+import { familyOf, type LanguageFamily, type LanguageId } from './languages';
+import { LoweringContext, MAX_NESTING, NestingTooDeep } from './lowering/builder';
+import { lowerJavaScript } from './lowering/javascript';
+import { lowerPython } from './lowering/python';
+import type { Block, FileModel, FunctionModel, Op } from './model';
+import { parseText, type SyntaxNode, type SyntaxTree } from './treeSitter';
+import { childBlocks, visitCalls } from './checker/functionContext';
+import { MAX_SUMMARY_ROUNDS, mayAcquire, quickSkip, uniqueSorted, type AnalyzerOptions } from './workspace';
+
+/** A tree-sitter edit: what changed between the previous text and the new one. */
+export interface TreeEdit {
+  startIndex: number;
+  oldEndIndex: number;
+  newEndIndex: number;
+  startPosition: { row: number; column: number };
+  oldEndPosition: { row: number; column: number };
+  newEndPosition: { row: number; column: number };
+}
+
+/** A function's model kept from an earlier lowering, with what lowering it added to the file. */
+interface Kept {
+  /** What the model takes from outside the text of its lines (see headOf). */
+  head: string;
+  startRow: number;
+  /** Rows spanned after the first. */
+  rows: number;
+  model: FunctionModel;
+  /** The functions its lowering registered, nested ones first, in order (itself last unless it has errors). */
+  functions: FunctionModel[];
+  /** Names its lowering bound to a pool constructor. */
+  poolNames: string[];
+  /** The deepest nesting reached below its node. */
+  depth: number;
+  /** Kept entries of the functions nested in it. */
+  children: Kept[];
+}
+
+type Phase = 'parse' | 'lower' | 'check' | 'fixes';
+
+export interface UpdateStats {
+  /** Functions lowered again, functions whose kept model was used, functions checked again. */
+  lowered: number;
+  kept: number;
+  checked: number;
+  /** Milliseconds per phase. */
+  ms: Record<Phase, number>;
+}
+
+function newStats(): UpdateStats {
+  return { lowered: 0, kept: 0, checked: 0, ms: { parse: 0, lower: 0, check: 0, fixes: 0 } };
+}
+
+interface Learned {
+  acquires: AcquireApi[];
+  releases: ReleaseSpec[];
+}
+
+/** A catalogue's worth of results is kept per function model; more variants than this are not worth keeping. */
+const MAX_RESULTS_PER_MODEL = 8;
+
+export class IncrementalAnalysis {
+  private tree: SyntaxTree | undefined;
+  private text = '';
+  private lines: number[] = [0];
+  private kept = new Map<string, Kept[]>();
+  private readonly results = new WeakMap<FunctionModel, Map<string, FunctionResult>>();
+  /** Shifted copies from the last lowering -> the model each copies (its results without findings still hold). */
+  private copiedFrom = new Map<FunctionModel, FunctionModel>();
+  private readonly fixable = new WeakMap<Finding, boolean>();
+  private readonly hasAcquire = new WeakMap<FunctionModel, { poolKey: string; acquires: boolean }>();
+  /** Call ids and temporaries stay unique across the kept models of every version. */
+  private readonly counters = { id: 0, temp: 0 };
+  private readonly family: LanguageFamily;
+  private readonly base: Catalogue;
+  private readonly mayAcquire: (text: string) => boolean;
+  private queue: Promise<unknown> = Promise.resolve();
+  /** What the last update did and what it cost. */
+  lastUpdate = newStats();
+  private disposed = false;
+
+  constructor(
+    readonly language: LanguageId,
+    private readonly options: AnalyzerOptions = {},
+  ) {
+    this.family = familyOf(language);
+    this.base = new Catalogue(this.family, options, {});
+    this.mayAcquire = mayAcquire(this.base);
+  }
+
+  /**
+   * The findings for `text`, the document's new content. `edits` are the changes from the text of the
+   * previous call, in order; without them the changed span is found by comparing the two texts. Never
+   * throws: like analyzeText, a failure yields no findings (and the next update starts afresh).
+   */
+  update(text: string, edits?: readonly TreeEdit[]): Promise<Finding[]> {
+    const run = this.queue.then(async () => {
+      if (this.disposed) return [];
+      try {
+        return await this.analyze(text, edits);
+      } catch {
+        this.reset();
+        return [];
+      }
+    });
+    this.queue = run;
+    return run;
+  }
+
+  /** Frees the syntax tree (WebAssembly memory) and everything kept. */
+  dispose(): void {
+    this.disposed = true;
+    this.reset();
+  }
+
+  private reset(): void {
+    this.tree?.delete();
+    this.tree = undefined;
+    this.text = '';
+    this.lines = [0];
+    this.kept = new Map();
+    this.copiedFrom = new Map();
+  }
+
+  private async analyze(text: string, edits: readonly TreeEdit[] | undefined): Promise<Finding[]> {
+    const stats = (this.lastUpdate = newStats());
+    let started = performance.now();
+    const lap = (phase: Phase): void => {
+      const now = performance.now();
+      stats.ms[phase] = now - started;
+      started = now;
+    };
+    if (quickSkip({ path: '', text, language: this.language })) {
+      this.reset();
+      return [];
+    }
+    const lines = lineStarts(text);
+    const tree = await this.parse(text, lines, edits);
+    lap('parse');
+    if (!tree || !this.mayAcquire(text)) return [];
+    const model = this.lower(tree.rootNode, text, lines);
+    lap('lower');
+    if (!model) return [];
+    const findings = this.check(model);
+    lap('check');
+    const out = this.withFixable(findings, tree.rootNode, text);
+    lap('fixes');
+    return out;
+  }
+
+  private async parse(text: string, lines: number[], edits: readonly TreeEdit[] | undefined): Promise<SyntaxTree | undefined> {
+    const previous = this.tree;
+    if (previous) {
+      if (edits) for (const edit of edits) previous.edit(edit);
+      else {
+        const edit = diffEdit(this.text, this.lines, text, lines);
+        if (!edit) return previous;
+        previous.edit(edit);
+      }
+    }
+    let next = await parseText(text, this.language, previous);
+    // Error recovery over subtrees kept from a tree that already had errors can differ from a fresh
+    // parse of the same text (tree-sitter reuses them where a fresh parse would recover differently):
+    // a broken text edited into another broken text is parsed afresh, so findings stay those of analyzeText.
+    if (next && previous?.rootNode.hasError && next.rootNode.hasError) {
+      next.delete();
+      next = await parseText(text, this.language);
+    }
+    previous?.delete();
+    this.tree = next;
+    this.text = text;
+    this.lines = lines;
+    return next;
+  }
+
+  /** The file's model, reusing kept functions; undefined when nesting is too deep to analyse. */
+  private lower(root: SyntaxNode, text: string, lines: number[]): FileModel | undefined {
+    const ctx = new KeepingContext(this.family, this.kept, text, lines, this.counters);
+    let model: FileModel;
+    try {
+      model = this.family === 'py' ? lowerPython(root, undefined, ctx) : lowerJavaScript(root, undefined, ctx);
+    } catch (error) {
+      if (error instanceof NestingTooDeep) return undefined;
+      throw error;
+    }
+    this.kept = ctx.next;
+    this.copiedFrom = ctx.copiedFrom;
+    this.lastUpdate.lowered = ctx.lowered;
+    this.lastUpdate.kept = ctx.keptFunctions;
+    return model;
+  }
+
+  /** analyzeWorkspace's summary rounds for one file, with each function's result kept per catalogue. */
+  private check(model: FileModel): Finding[] {
+    const { poolNames } = model;
+    const poolKey = [...poolNames].sort().join(',');
+    if (!model.functions.some((fn) => this.acquires(fn, poolKey, poolNames))) return [];
+    const results = new Array<FunctionResult | undefined>(model.functions.length);
+    const learned: Learned = { acquires: [], releases: [] };
+    const known = new Set<string>();
+    const learnedNames = new Set<string>();
+    for (let round = 0; round < MAX_SUMMARY_ROUNDS; round++) {
+      const catalogue = new Catalogue(this.family, this.options, learned);
+      const key = `${poolKey}|${JSON.stringify(learned)}`;
+      const newNames: string[] = [];
+      model.functions.forEach((fn, index) => {
+        if (results[index] && !callsAnyOf(fn, learnedNames)) return;
+        const result = this.resultOf(fn, key, () => analyzeFunction(fn, catalogue, poolNames));
+        results[index] = result;
+        if (result.returnsAcquired) {
+          const api = learnedAcquire(fn, result.returnsAcquired);
+          if (api && !known.has(api.id)) {
+            known.add(api.id);
+            learned.acquires.push(api);
+            newNames.push(api.method);
+          }
+        }
+        for (const param of result.releasedParams) {
+          const spec = learnedRelease(fn, param);
+          const id = `release:${fn.name}:${param}`;
+          if (spec && !known.has(id)) {
+            known.add(id);
+            learned.releases.push(spec);
+            newNames.push(spec.method);
+          }
+        }
+      });
+      if (newNames.length === 0 || round === MAX_SUMMARY_ROUNDS - 1) break;
+      for (const name of newNames) learnedNames.add(name);
+    }
+    return uniqueSorted(results.flatMap((r) => r?.findings ?? []));
+  }
+
+  /** Whether `fn` has an acquire site of the settings' catalogue (no summaries), kept per model. */
+  private acquires(fn: FunctionModel, poolKey: string, poolNames: ReadonlySet<string>): boolean {
+    const known = this.hasAcquire.get(fn);
+    if (known?.poolKey === poolKey) return known.acquires;
+    const acquires = acquireSites(fn, this.base, poolNames).length > 0;
+    this.hasAcquire.set(fn, { poolKey, acquires });
+    return acquires;
+  }
+
+  private resultOf(fn: FunctionModel, key: string, compute: () => FunctionResult): FunctionResult {
+    let byKey = this.results.get(fn);
+    if (!byKey) {
+      byKey = new Map();
+      this.results.set(fn, byKey);
+      // A moved function's results without findings hold no line numbers: they stand for the copy.
+      const original = this.copiedFrom.get(fn);
+      const before = original && this.results.get(original);
+      if (before) for (const [k, result] of before) if (result.findings.length === 0) byKey.set(k, result);
+    }
+    let result = byKey.get(key);
+    if (!result) {
+      result = compute();
+      this.lastUpdate.checked++;
+      if (byKey.size >= MAX_RESULTS_PER_MODEL) byKey.clear();
+      byKey.set(key, result);
+    }
+    return result;
+  }
+
+  /** `fixable` as analyzeWorkspace sets it; a kept finding keeps its answer, new ones ask the fixes. */
+  private withFixable(findings: Finding[], root: SyntaxNode, text: string): Finding[] {
+    const unknown = findings.filter((f) => !this.fixable.has(f));
+    if (unknown.length > 0) {
+      const fixes = fixesForTree(root, text, this.language, unknown);
+      unknown.forEach((f, i) => this.fixable.set(f, (fixes[i]?.length ?? 0) > 0));
+    }
+    return findings.map((f) => ({ ...f, fixable: this.fixable.get(f) ?? false }));
+  }
+}
+
+interface Frame {
+  head: string;
+  startRow: number;
+  rows: number;
+  startIndex: number;
+  endIndex: number;
+  functionsStart: number;
+  poolStart: number;
+  baseDepth: number;
+  maxDepth: number;
+  children: Kept[];
+}
+
+/** Records every name added, so a kept function knows the pool names its lowering bound. */
+class LoggingSet extends Set<string> {
+  readonly log: string[] = [];
+
+  override add(value: string): this {
+    this.log.push(value);
+    return super.add(value);
+  }
+}
+
+/**
+ * The lowering context of one update: hands back kept models for unchanged functions and records the
+ * functions it lowers for the next update.
+ */
+class KeepingContext extends LoweringContext {
+  override readonly poolNames = new LoggingSet();
+  /** What the next update may reuse: every function of this version. */
+  readonly next = new Map<string, Kept[]>();
+  readonly copiedFrom = new Map<FunctionModel, FunctionModel>();
+  private readonly frames: Frame[] = [];
+  private readonly used = new Set<Kept>();
+  private level = 0;
+  lowered = 0;
+  keptFunctions = 0;
+
+  constructor(
+    family: LanguageFamily,
+    private readonly previous: ReadonlyMap<string, Kept[]>,
+    private readonly text: string,
+    private readonly lines: readonly number[],
+    private readonly counters: { id: number; temp: number },
+  ) {
+    super(family);
+  }
+
+  override id(): number {
+    return this.counters.id++;
+  }
+
+  override temp(): string {
+    return `$t${this.counters.temp++}`;
+  }
+
+  override nested<T>(fn: () => T): T {
+    this.level++;
+    const top = this.frames[this.frames.length - 1];
+    if (top && this.level > top.maxDepth) top.maxDepth = this.level;
+    try {
+      return super.nested(fn);
+    } finally {
+      this.level--;
+    }
+  }
+
+  override reuse(node: SyntaxNode, name: SyntaxNode | null, context: string): FunctionModel | undefined {
+    const startRow = node.startPosition.row;
+    const rows = node.endPosition.row - startRow;
+    const head = headOf(node, startRow, name, context);
+    const lines = this.linesOf(startRow, rows);
+    let entry: Kept | undefined;
+    for (const k of this.previous.get(lines) ?? []) {
+      if (k.head !== head || this.used.has(k)) continue;
+      if (k.startRow === startRow) {
+        entry = k;
+        break;
+      }
+      entry ??= k;
+    }
+    const top = this.frames[this.frames.length - 1];
+    // Kept models are only valid where lowering them again would not hit the nesting limit.
+    if (!entry || this.level + entry.depth > MAX_NESTING) {
+      this.frames.push({
+        head,
+        startRow,
+        rows,
+        startIndex: node.startIndex,
+        endIndex: node.endIndex,
+        functionsStart: this.functions.length,
+        poolStart: this.poolNames.log.length,
+        baseDepth: this.level,
+        maxDepth: this.level,
+        children: [],
+      });
+      return undefined;
+    }
+    const delta = startRow - entry.startRow;
+    const kept = delta === 0 ? entry : this.shifted(entry, delta, new Map());
+    this.keep(kept);
+    this.functions.push(...kept.functions);
+    this.keptFunctions += kept.functions.length;
+    for (const pool of kept.poolNames) this.poolNames.add(pool);
+    if (top) {
+      top.children.push(kept);
+      top.maxDepth = Math.max(top.maxDepth, this.level + kept.depth);
+    }
+    return kept.model;
+  }
+
+  override addFunction(model: FunctionModel, node: SyntaxNode): void {
+    super.addFunction(model, node);
+    const frame = this.frames[this.frames.length - 1];
+    if (!frame || frame.startIndex !== node.startIndex || frame.endIndex !== node.endIndex) return;
+    this.frames.pop();
+    this.lowered++;
+    const kept: Kept = {
+      head: frame.head,
+      startRow: frame.startRow,
+      rows: frame.rows,
+      model,
+      functions: this.functions.slice(frame.functionsStart),
+      poolNames: this.poolNames.log.slice(frame.poolStart),
+      depth: frame.maxDepth - frame.baseDepth,
+      children: frame.children,
+    };
+    this.add(kept);
+    const parent = this.frames[this.frames.length - 1];
+    if (parent) {
+      parent.children.push(kept);
+      parent.maxDepth = Math.max(parent.maxDepth, frame.maxDepth);
+    }
+  }
+
+  /** The text of whole lines, from this version (kept entries are found by it, then by their head). */
+  private linesOf(startRow: number, rows: number): string {
+    const from = this.lines[startRow] ?? this.text.length;
+    const to = this.lines[startRow + rows + 1] ?? this.text.length;
+    return this.text.slice(from, to);
+  }
+
+  private add(kept: Kept): void {
+    // Keyed by this version's text: a key sliced from an older version would keep that whole text alive.
+    const key = this.linesOf(kept.startRow, kept.rows);
+    const list = this.next.get(key);
+    if (list) list.push(kept);
+    else this.next.set(key, [kept]);
+  }
+
+  /** Carries a reused entry and the entries nested in it into the next version. */
+  private keep(kept: Kept): void {
+    this.used.add(kept);
+    this.add(kept);
+    for (const child of kept.children) this.keep(child);
+  }
+
+  /** A copy of `entry` `delta` rows away: ranges moved, call ids fresh (ids are unique within a file). */
+  private shifted(entry: Kept, delta: number, copies: Map<object, unknown>): Kept {
+    const copy = <T>(value: T): T => copyShifted(value, delta, copies, () => this.counters.id++);
+    const functions = entry.functions.map((fn) => {
+      const moved = copy(fn);
+      this.copiedFrom.set(moved, fn);
+      return moved;
+    });
+    return {
+      head: entry.head,
+      startRow: entry.startRow + delta,
+      rows: entry.rows,
+      model: copy(entry.model),
+      functions,
+      poolNames: entry.poolNames,
+      depth: entry.depth,
+      children: entry.children.map((child) => this.shifted(child, delta, copies)),
+    };
+  }
+}
+
+/**
+ * What a function's model takes from outside its lines' text: its node type, whether it has errors,
+ * where on its first and last lines it starts and ends (error recovery elsewhere can move a node's ends
+ * without changing the text), its name (which may come from the parent) and the lowering's context (a
+ * decorator). Together with the whole lines the function spans this is what a kept model must match.
+ */
+function headOf(node: SyntaxNode, startRow: number, name: SyntaxNode | null, context: string): string {
+  const named = name ? [name.startPosition.row - startRow, name.startPosition.column, name.text] : [];
+  // A fresh string: a slice of the text would keep that whole version of the document alive.
+  return JSON.stringify([node.type, node.hasError, node.startPosition.column, node.endPosition.column, context, ...named]);
+}
+
+const calleeNames = new WeakMap<FunctionModel, Set<string>>();
+
+/**
+ * The names `fn` calls, its closures' calls included (what workspace.ts's callsAny looks at), built from
+ * each closure's own set: a kept closure's set is computed once, the top level's is cheap to rebuild.
+ */
+function calleeNamesOf(fn: FunctionModel): Set<string> {
+  let names = calleeNames.get(fn);
+  if (names) return names;
+  const collected = new Set<string>();
+  visitCalls(fn.body, (call) => collected.add(call.callee.name), false);
+  visitClosures(fn.body, (closure) => {
+    for (const name of calleeNamesOf(closure)) collected.add(name);
+  });
+  calleeNames.set(fn, collected);
+  names = collected;
+  return names;
+}
+
+/** The closures created directly in `block` (not those nested in them), inline callbacks included. */
+function visitClosures(block: Block, visit: (fn: FunctionModel) => void): void {
+  const stack: Op[] = [...block];
+  while (stack.length) {
+    const op = stack.pop() as Op;
+    if (op.kind === 'closure') {
+      visit(op.fn);
+      continue;
+    }
+    for (const child of childBlocks(op, false)) stack.push(...child);
+  }
+}
+
+function callsAnyOf(fn: FunctionModel, names: ReadonlySet<string>): boolean {
+  if (names.size === 0) return false;
+  const mine = calleeNamesOf(fn);
+  for (const name of names) if (mine.has(name)) return true;
+  return false;
+}
+
+function copyShifted<T>(value: T, delta: number, copies: Map<object, unknown>, newId: () => number): T {
+  if (typeof value !== 'object' || value === null) return value;
+  const done = copies.get(value);
+  if (done) return done as T;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    copies.set(value, out);
+    for (const item of value) out.push(copyShifted(item, delta, copies, newId));
+    return out as T;
+  }
+  const out: Record<string, unknown> = {};
+  copies.set(value, out);
+  for (const [k, v] of Object.entries(value)) out[k] = copyShifted(v, delta, copies, newId);
+  if (typeof out['startLine'] === 'number' && typeof out['endLine'] === 'number') {
+    out['startLine'] += delta;
+    out['endLine'] += delta;
+  }
+  if (out['kind'] === 'call' && typeof out['id'] === 'number') out['id'] = newId();
+  return out as T;
+}
+
+/** Offsets at which each line starts. */
+export function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+function pointOf(lines: readonly number[], offset: number): { row: number; column: number } {
+  let low = 0;
+  let high = lines.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if ((lines[mid] as number) <= offset) low = mid;
+    else high = mid - 1;
+  }
+  return { row: low, column: offset - (lines[low] as number) };
+}
+
+/** The one edit that turns `before` into `after` (common prefix and suffix kept); undefined when equal. */
+export function diffEdit(before: string, beforeLines: readonly number[], after: string, afterLines: readonly number[]): TreeEdit | undefined {
+  if (before === after) return undefined;
+  const shorter = Math.min(before.length, after.length);
+  // Whole chunks first (string comparison is a memcmp), then character by character.
+  const CHUNK = 1024;
+  let start = 0;
+  while (start + CHUNK <= shorter && before.slice(start, start + CHUNK) === after.slice(start, start + CHUNK)) start += CHUNK;
+  while (start < shorter && before.charCodeAt(start) === after.charCodeAt(start)) start++;
+  let tail = 0;
+  while (tail + CHUNK <= shorter - start && before.slice(before.length - tail - CHUNK, before.length - tail) === after.slice(after.length - tail - CHUNK, after.length - tail)) tail += CHUNK;
+  while (tail < shorter - start && before.charCodeAt(before.length - 1 - tail) === after.charCodeAt(after.length - 1 - tail)) tail++;
+  const oldEnd = before.length - tail;
+  const newEnd = after.length - tail;
+  return {
+    startIndex: start,
+    oldEndIndex: oldEnd,
+    newEndIndex: newEnd,
+    startPosition: pointOf(beforeLines, start),
+    oldEndPosition: pointOf(beforeLines, oldEnd),
+    newEndPosition: pointOf(afterLines, newEnd),
+  };
+}
