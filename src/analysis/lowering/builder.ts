@@ -49,11 +49,41 @@ export class LoweringContext {
    */
   unloweredFunction(node: SyntaxNode): FunctionModel | undefined {
     if (!this.focus || this.readers > 0 || this.focus.names(node)) return undefined;
-    // A name learned later inside it, or in the own body of a function around it (which would then
-    // read it), calls for lowering it: watch the outermost function below the root that holds it.
+    this.watch(node);
+    return { family: this.family, params: [], body: [], range: rangeOf(node), isGenerator: false };
+  }
+
+  /**
+   * Something left unlowered: a name learned later inside it, or in the own body of a function around
+   * it (which would then read it), calls for lowering it, so the outermost function below the root
+   * that holds it is watched (FileModel.unlowered).
+   */
+  private watch(node: SyntaxNode): void {
     const watched = this.enclosing[0] ?? node;
     this.unlowered.set(watched.id, [watched.startIndex, watched.endIndex]);
-    return { family: this.family, params: [], body: [], range: rangeOf(node), isGenerator: false };
+  }
+
+  /**
+   * Whether the ops lowered now can matter: without a focus always; with one, when a function being
+   * lowered reads what it lowers, or `fn` (the top level without) will. Otherwise they go nowhere: the
+   * function's result is empty and nothing reads its model, so only the functions inside it count.
+   */
+  opsMatter(fn?: SyntaxNode): boolean {
+    if (!this.focus || this.readers > 0) return true;
+    return fn ? this.focus.readsNested(fn) : this.focus.rootReadsNested();
+  }
+
+  /**
+   * A statement whose ops go nowhere (opsMatter) and that holds no name and no function naming one:
+   * nothing in it is worth lowering (the functions in it are left unlowered, and watched).
+   */
+  skippable(statement: SyntaxNode): boolean {
+    if (this.focus === undefined || this.readers > 0 || this.focus.touches(statement)) return false;
+    // Watched when it may hold a function. A top-level Python statement without `def` or `lambda` holds
+    // none, and its own ops matter only once a learned acquire is named in the file, which sends the
+    // whole file back anyway (analyzeWorkspace).
+    if (this.family !== 'py' || this.enclosing.length > 0 || /\b(def|lambda)\b/.test(statement.text)) this.watch(statement);
+    return true;
   }
 
   /** Lowers the top level with `lower`: it reads the file's functions when its own code may acquire. */

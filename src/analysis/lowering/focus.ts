@@ -30,6 +30,8 @@ export class FunctionFocus {
   private readonly ownBodyNames = new Set<number>();
   /** The top level's own code may name an acquire API. */
   private rootAcquires = false;
+  /** Sorted offsets of every name in code and of every function that names one: a statement without any holds nothing worth lowering. */
+  private readonly positions: number[] = [];
 
   /** `text` is the text `root` was parsed from (tree-sitter indexes it by UTF-16 code unit, as JavaScript strings do). */
   constructor(
@@ -45,9 +47,11 @@ export class FunctionFocus {
       for (const match of text.matchAll(namesPattern(list))) {
         const at = root.descendantForIndex(match.index ?? 0);
         if (!at || NOT_CODE.has(at.type)) continue;
+        this.positions.push(match.index ?? 0);
         this.mark(at, root, acquire);
       }
     }
+    this.positions.sort((a, b) => a - b);
   }
 
   /** From a name's position upwards: every enclosing function names it; the innermost, and the callbacks that may run in place inside their parent, hold it in their own body. */
@@ -59,6 +63,7 @@ export class FunctionFocus {
         return;
       }
       if (!this.isFunction(node)) continue;
+      if (!this.named.has(node.id)) this.positions.push(node.startIndex);
       this.named.add(node.id);
       if (own) this.ownBodyNames.add(node.id);
       own &&= this.mayRunInPlace(node);
@@ -86,6 +91,19 @@ export class FunctionFocus {
   /** Whether the function's own body may name an API, so that it reads its nested functions. */
   readsNested(fn: SyntaxNode): boolean {
     return this.ownBodyNames.has(fn.id);
+  }
+
+  /** Whether a name in code or a function that names one starts inside the node. */
+  touches(node: SyntaxNode): boolean {
+    const start = node.startIndex;
+    let low = 0;
+    let high = this.positions.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if ((this.positions[mid] as number) < start) low = mid + 1;
+      else high = mid;
+    }
+    return low < this.positions.length && (this.positions[low] as number) < node.endIndex;
   }
 
   /** Whether the top level's own code may acquire, so that it reads the functions it defines. */

@@ -32,7 +32,8 @@ export function lowerJavaScript(root: SyntaxNode, focus?: FunctionFocus, ctx = n
 
 class JsLowering extends JsExpressionLowering {
   program(root: SyntaxNode): void {
-    this.scope = { locals: collectLocals(root), params: new Set(), inlineDepth: 0, isGenerator: false };
+    // Locals decide ops; where the ops go nowhere, the walk over the whole file for them is saved.
+    this.scope = { locals: this.ctx.opsMatter() ? collectLocals(root) : new Set(), params: new Set(), inlineDepth: 0, isGenerator: false };
     const body: Block = [];
     this.ctx.inRoot(() => {
       for (const statement of namedChildren(root)) this.stmt(statement, body);
@@ -51,7 +52,7 @@ class JsLowering extends JsExpressionLowering {
     const params = this.paramsOf(node);
     const bodyNode = node.childForFieldName('body');
     this.scope = {
-      locals: bodyNode ? collectLocals(bodyNode) : new Set(),
+      locals: bodyNode && this.ctx.opsMatter(node) ? collectLocals(bodyNode) : new Set(),
       params: new Set(params.filter((p): p is string => p !== undefined)),
       inlineDepth: 0,
       isGenerator: node.type.startsWith('generator') || node.children.some((c) => c?.type === '*'),
@@ -132,6 +133,7 @@ class JsLowering extends JsExpressionLowering {
   }
 
   private stmt(node: SyntaxNode, out: Block): void {
+    if (this.ctx.skippable(node)) return;
     this.ctx.nested(() => {
       const saved = this.statement;
       this.statement = node;

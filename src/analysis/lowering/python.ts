@@ -73,6 +73,7 @@ class PyLowering extends PyExpressionLowering {
   }
 
   private stmt(node: SyntaxNode, out: Block): void {
+    if (this.ctx.skippable(node)) return;
     this.ctx.nested(() => {
       const saved = this.statement;
       this.statement = node;
