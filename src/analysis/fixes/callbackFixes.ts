@@ -4,6 +4,8 @@
 //   in the callback that releases further down; the release is added in front of that return.
 // - "Wrap the callback body in try/finally": when the callback releases in its own body (an `async`
 //   callback that awaits queries), the code after the `if (err) return …` guard goes into `try`.
+// - "Release in the query callback": a callback that never releases, whose last use of the client is
+//   one `client.query(…, callback)`, releases first thing in that callback.
 // Converting the whole function to async/await is not offered: it changes when the caller's callback
 // runs and turns its exceptions into rejections, which no mechanical rewrite can promise to keep.
 import type { Finding, SourceRange } from '../findings';
@@ -278,6 +280,36 @@ export function wrapCallbackBody(root: SyntaxNode, finding: Finding, text: strin
   return {
     title: `Wrap the callback body in try/finally (\`${form.release}\` in finally)`,
     edits: [{ range: index.range(layout.from, layout.to), newText: `\n${indent}try {${body}\n${indent}} finally {\n${indent}${unit}${form.release}${semi}\n${indent}}` }],
+    isPreferred: true,
+  };
+}
+
+/**
+ * `pool.connect((err, client) => { if (err) …; client.query(sql, (queryErr, result) => { … }); })`
+ * that never releases -> `client.release()` first in the query callback. Only when, after the error
+ * guard, that query is all the connect callback does, and the query callback never uses the client:
+ * pg calls it once, when the client is free again.
+ */
+export function releaseInQueryCallback(root: SyntaxNode, finding: Finding, text: string): Fix | undefined {
+  const form = callbackFormOf(root, finding);
+  if (!form || form.releases.length > 0) return undefined;
+  const statements = named(form.body);
+  const [guard, last, ...rest] = statements;
+  if (!guard || !last || rest.length > 0 || !isErrorGuard(guard, form) || last.type !== 'expression_statement') return undefined;
+  const call = last.namedChild(0);
+  const callee = call?.type === 'call_expression' ? call.childForFieldName('function')?.text.replace(/\s/g, '') : undefined;
+  const callback = named(call?.childForFieldName('arguments')).at(-1);
+  const body = callback?.childForFieldName('body');
+  if (callee !== `${form.client}.query` || !callback || !FUNCTIONS.has(callback.type) || body?.type !== 'statement_block') return undefined;
+  const first = named(body)[0];
+  // The callback must not use the client (or get a parameter of that name), and must start on its own line.
+  if (!first || mentionsName(body, form.client) || paramNames(callback).includes(form.client)) return undefined;
+  const index = lineIndexOf(text);
+  if (text.slice(index.lineStart(first.startIndex), first.startIndex).trim() !== '') return undefined;
+  const release = `${form.client}.release()`;
+  return {
+    title: `Release in the query callback (\`${release}\` first in the callback on line ${lineOf(callback)})`,
+    edits: [{ range: index.range(first.startIndex, first.startIndex), newText: `${release}${semicolon(text)}\n${index.indentationAt(first.startIndex)}` }],
     isPreferred: true,
   };
 }

@@ -3,7 +3,7 @@ import type { Finding } from '../findings';
 import { familyOf, type LanguageId } from '../languages';
 import { parseText, type SyntaxNode } from '../treeSitter';
 import type { Fix } from './edits';
-import { isCallbackForm, releaseOnEarlyReturns, wrapCallbackBody } from './callbackFixes';
+import { isCallbackForm, releaseInQueryCallback, releaseOnEarlyReturns, wrapCallbackBody } from './callbackFixes';
 import { contextManagerForm, getconnToConnection } from './contextManagers';
 import { withoutRethrowClutter } from './rethrow';
 import { removeRedundantRelease, withInTryFinally } from './otherFixes';
@@ -16,7 +16,7 @@ function fixFor(root: SyntaxNode, finding: Finding, language: LanguageId, text: 
     case 'unreleased-client':
     case 'release-not-guaranteed':
       if (finding.resource?.api === 'pg.pool.connect' && isCallbackForm(root, finding)) {
-        return [() => releaseOnEarlyReturns(root, finding, text), () => wrapCallbackBody(root, finding, text)];
+        return [() => releaseOnEarlyReturns(root, finding, text), () => wrapCallbackBody(root, finding, text), () => releaseInQueryCallback(root, finding, text)];
       }
       return [() => wrapInTryFinally(root, finding, family, text), () => (family === 'py' ? contextManagerForm(root, finding, text) : undefined)];
     case 'with-does-not-release':

@@ -389,6 +389,35 @@ const cases: Case[] = [
     ),
   },
   {
+    name: 'callback form that never releases: the client goes back first thing in the query callback that no longer uses it',
+    language: 'javascript',
+    input: lines(
+      'function one(pool, callback) {',
+      '  pool.connect((err, client) => {',
+      '    if (err) return callback(err);',
+      "    client.query('SELECT 1 AS n', (queryErr, result) => {",
+      '      if (queryErr) return callback(queryErr);',
+      '      callback(null, result.rows[0].n);',
+      '    });',
+      '  });',
+      '}',
+    ),
+    findings: ['2 unreleased-client'],
+    offered: ['* Release in the query callback (`client.release()` first in the callback on line 4)'],
+    output: lines(
+      'function one(pool, callback) {',
+      '  pool.connect((err, client) => {',
+      '    if (err) return callback(err);',
+      "    client.query('SELECT 1 AS n', (queryErr, result) => {",
+      '      client.release();',
+      '      if (queryErr) return callback(queryErr);',
+      '      callback(null, result.rows[0].n);',
+      '    });',
+      '  });',
+      '}',
+    ),
+  },
+  {
     name: 'callback form with an async callback: the code after the error guard goes into try, done() into finally',
     language: 'javascript',
     input: lines(
@@ -549,6 +578,23 @@ describe('fix snapshots', () => {
 
 /** Shapes where a rewrite would not be sure to be right: the fix is not offered (or only the safe one is). */
 const notOffered: { name: string; language: LanguageId; input: string; finding: string; offered: string[] }[] = [
+  {
+    name: 'callback form that never releases: a query callback that still uses the client gets no release',
+    language: 'javascript',
+    input: lines(
+      'function two(pool, callback) {',
+      '  pool.connect((err, client) => {',
+      '    if (err) return callback(err);',
+      "    client.query('SELECT 1 AS n', (queryErr, result) => {",
+      '      if (queryErr) return callback(queryErr);',
+      "      client.query('SELECT 2', () => callback(null, result.rows[0].n));",
+      '    });',
+      '  });',
+      '}',
+    ),
+    finding: '2 unreleased-client',
+    offered: [],
+  },
   {
     name: 'callback form: an early-return condition that calls something (it may throw before any release)',
     language: 'javascript',
