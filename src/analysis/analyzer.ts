@@ -10,6 +10,8 @@ export { languageForPath } from './languages';
 export type { LanguageId } from './languages';
 export { setWasmDirectory } from './treeSitter';
 export { analyzeWorkspace, MAX_FILE_CHARS } from './workspace';
+export { IncrementalAnalysis } from './incremental';
+export type { TreeEdit, UpdateStats } from './incremental';
 export { applyEdits } from './fixes/edits';
 export type { Fix, TextEdit } from './fixes/edits';
 export { fixesFor } from './fixes/fixes';

@@ -1,7 +1,10 @@
 // Analyses open documents as the user types: debounced per document, the latest text wins, and a
-// result computed for an older version (or older settings) is dropped instead of shown.
+// result computed for an older version (or older settings) is dropped instead of shown. Each open
+// document has an IncrementalAnalysis that keeps its syntax tree and per-function results between
+// edits, so an edit costs about the functions it touched; it is dropped (its tree freed) when the
+// document closes, stops being analysed, or the settings change.
 import * as vscode from 'vscode';
-import { analyzeText } from '../analysis/analyzer';
+import { IncrementalAnalysis, type LanguageId } from '../analysis/analyzer';
 import type { AnalysisDiagnostics } from './analysisDiagnostics';
 import { analysedLanguage, DEPENDENCY_EXCLUDES, matchesAnyGlob } from './analysisScope';
 import type { AnalysisSettings } from './analysisSettings';
@@ -12,6 +15,8 @@ export const CHANGE_DEBOUNCE_MS = 300;
 
 export class OpenDocumentAnalysis implements vscode.Disposable {
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** One analyser per open document, made under the settings of `generation`. */
+  private readonly analysers = new Map<string, { analysis: IncrementalAnalysis; generation: number }>();
   /** Bumped when settings change, so that analyses started under the old ones are dropped. */
   private generation = 0;
 
@@ -32,10 +37,12 @@ export class OpenDocumentAnalysis implements vscode.Disposable {
     const language = analysedLanguage(document);
     if (!settings.enable || !language) {
       this.timers.delete(key);
+      this.drop(key);
       return;
     }
     if (matchesAnyGlob(document, [...DEPENDENCY_EXCLUDES, ...settings.exclude])) {
       this.timers.delete(key);
+      this.drop(key);
       this.diagnostics.delete(document.uri);
       return;
     }
@@ -53,6 +60,7 @@ export class OpenDocumentAnalysis implements vscode.Disposable {
     const pending = this.timers.get(key);
     if (pending !== undefined) clearTimeout(pending);
     this.timers.delete(key);
+    this.drop(key);
     if (!this.keepWhenClosed(document.uri)) this.diagnostics.delete(document.uri);
   }
 
@@ -60,6 +68,7 @@ export class OpenDocumentAnalysis implements vscode.Disposable {
   restart(): void {
     this.generation++;
     this.cancelPending();
+    this.dropAll();
     for (const document of vscode.workspace.textDocuments) this.schedule(document, 0);
   }
 
@@ -76,7 +85,7 @@ export class OpenDocumentAnalysis implements vscode.Disposable {
     const started = Date.now();
     try {
       // The first call loads tree-sitter and the grammar: only now, never at activation.
-      const findings = await analyzeText(document.getText(), language, settings.options);
+      const findings = await this.analyserFor(document.uri.toString(), language, settings).update(document.getText());
       if (document.isClosed || document.version !== version || generation !== this.generation) return;
       this.diagnostics.set(document.uri, findings);
       const elapsed = Date.now() - started;
@@ -86,7 +95,28 @@ export class OpenDocumentAnalysis implements vscode.Disposable {
     }
   }
 
+  /** The document's analyser; a new one when it has none yet, or its language or the settings changed. */
+  private analyserFor(key: string, language: LanguageId, settings: AnalysisSettings): IncrementalAnalysis {
+    const current = this.analysers.get(key);
+    if (current && current.generation === this.generation && current.analysis.language === language) return current.analysis;
+    current?.analysis.dispose();
+    const analysis = new IncrementalAnalysis(language, settings.options);
+    this.analysers.set(key, { analysis, generation: this.generation });
+    return analysis;
+  }
+
+  private drop(key: string): void {
+    this.analysers.get(key)?.analysis.dispose();
+    this.analysers.delete(key);
+  }
+
+  private dropAll(): void {
+    for (const { analysis } of this.analysers.values()) analysis.dispose();
+    this.analysers.clear();
+  }
+
   dispose(): void {
     this.cancelPending();
+    this.dropAll();
   }
 }
