@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Edit, Point } from '@vscode/tree-sitter-wasm';
 import { analyzeText, type Finding } from '../src/analysis/analyzer';
-import { IncrementalAnalysis } from '../src/analysis/incremental';
+import { IncrementalAnalysis, type UpdateStats } from '../src/analysis/incremental';
 import { parseText, type SyntaxTree } from '../src/analysis/treeSitter';
 import { fixturesDir } from '../test/support/paths';
 import { percentile, round } from './stats';
@@ -35,11 +35,11 @@ export interface IncrementalResults {
   /** Edit to findings, IncrementalAnalysis.update as the editor calls it. */
   incremental: LatencyStats;
   /** Edits that add or remove a line break (every later function moves): count and latency of both paths. */
-  lineEdits: number;
-  lineFull: LatencyStats;
-  lineIncremental: LatencyStats;
-  /** Per one-character edit, medians: functions lowered again, kept from before, checked again. */
-  work: { lowered: number; kept: number; checked: number };
+  lineEdits?: number;
+  lineFull?: LatencyStats;
+  lineIncremental?: LatencyStats;
+  /** Per one-character edit, medians: functions lowered again, kept from before, checked again, and ms per phase. */
+  work?: { lowered: number; kept: number; checked: number; ms: UpdateStats['ms'] };
   /** The parse alone. */
   fullParse: LatencyStats;
   incrementalParse: LatencyStats;
@@ -189,6 +189,7 @@ export async function runIncrementalBench(options: { pairs: number; debounceMs: 
   }
   tree?.delete();
   const medianOf = (key: 'lowered' | 'kept' | 'checked'): number => percentile(chars.work.map((w) => w[key]), 50);
+  const phase = (key: keyof UpdateStats['ms']): number => round(percentile(chars.work.map((w) => w.ms[key]), 50), 2);
   const result: IncrementalResults = {
     lines: text.split('\n').length,
     bytes: Buffer.byteLength(text),
@@ -200,7 +201,12 @@ export async function runIncrementalBench(options: { pairs: number; debounceMs: 
     lineEdits: lineEdits.length,
     lineFull: stats(lines.full),
     lineIncremental: stats(lines.incremental),
-    work: { lowered: medianOf('lowered'), kept: medianOf('kept'), checked: medianOf('checked') },
+    work: {
+      lowered: medianOf('lowered'),
+      kept: medianOf('kept'),
+      checked: medianOf('checked'),
+      ms: { parse: phase('parse'), lower: phase('lower'), check: phase('check'), fixes: phase('fixes') },
+    },
     fullParse: stats(fullParse),
     incrementalParse: stats(incrementalParse),
     mismatches,
@@ -208,7 +214,7 @@ export async function runIncrementalBench(options: { pairs: number; debounceMs: 
   };
   options.log(
     `  incremental: full p50 ${result.full.p50} p95 ${result.full.p95} ms; incremental p50 ${result.incremental.p50} p95 ${result.incremental.p95} ms; ` +
-      `line edits full p95 ${result.lineFull.p95}, incremental p95 ${result.lineIncremental.p95} ms; mismatches ${mismatches}`,
+      `line edits full p95 ${result.lineFull?.p95}, incremental p95 ${result.lineIncremental?.p95} ms; mismatches ${mismatches}`,
   );
   return result;
 }
