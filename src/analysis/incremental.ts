@@ -12,26 +12,31 @@
 // The findings are those `analyzeText` gives for the same text, in the same order
 // (test/unit/analysis/incremental.test.ts checks that after thousands of random edits).
 import { Catalogue, type AcquireApi, type ReleaseSpec } from './catalogue';
-import type { Finding } from './findings';
+import type { Finding, SourceRange } from './findings';
 import { fixesForTree } from './fixes/fixes';
 import { acquireSites, analyzeFunction, learnedAcquire, learnedRelease, type FunctionResult } from './functionAnalysis';
 import { familyOf, type LanguageFamily, type LanguageId } from './languages';
 import { LoweringContext, MAX_NESTING, NestingTooDeep } from './lowering/builder';
-import { lowerJavaScript } from './lowering/javascript';
-import { lowerPython } from './lowering/python';
+import { lowerJavaScript, lowerJavaScriptFunction } from './lowering/javascript';
+import { lowerPython, lowerPythonFunction } from './lowering/python';
 import type { Block, FileModel, FunctionModel, Op } from './model';
 import { parseText, type SyntaxNode, type SyntaxTree } from './treeSitter';
 import { childBlocks, visitCalls } from './checker/functionContext';
 import { MAX_SUMMARY_ROUNDS, mayAcquire, quickSkip, uniqueSorted, type AnalyzerOptions } from './workspace';
+
+interface Point {
+  row: number;
+  column: number;
+}
 
 /** A tree-sitter edit: what changed between the previous text and the new one. */
 export interface TreeEdit {
   startIndex: number;
   oldEndIndex: number;
   newEndIndex: number;
-  startPosition: { row: number; column: number };
-  oldEndPosition: { row: number; column: number };
-  newEndPosition: { row: number; column: number };
+  startPosition: Point;
+  oldEndPosition: Point;
+  newEndPosition: Point;
 }
 
 /** A function's model kept from an earlier lowering, with what lowering it added to the file. */
@@ -57,6 +62,8 @@ type Phase = 'parse' | 'lower' | 'check' | 'fixes';
 export interface UpdateStats {
   /** Functions lowered again, functions whose kept model was used, functions checked again. */
   lowered: number;
+  /** Whether only the edited top-level function was lowered (lowerOne), not the whole file walked. */
+  onlyEditedFunction: boolean;
   kept: number;
   checked: number;
   /** Milliseconds per phase. */
@@ -64,7 +71,21 @@ export interface UpdateStats {
 }
 
 function newStats(): UpdateStats {
-  return { lowered: 0, kept: 0, checked: 0, ms: { parse: 0, lower: 0, check: 0, fixes: 0 } };
+  return { lowered: 0, onlyEditedFunction: false, kept: 0, checked: 0, ms: { parse: 0, lower: 0, check: 0, fixes: 0 } };
+}
+
+/** A function outside any other: its node's type and extent in the text it was lowered from. */
+interface TopLevel {
+  type: string;
+  start: number;
+  end: number;
+  kept: Kept;
+}
+
+interface LastLowering {
+  model: FileModel;
+  program: FunctionModel;
+  topLevel: TopLevel[];
 }
 
 interface Learned {
@@ -91,6 +112,14 @@ export class IncrementalAnalysis {
   private readonly base: Catalogue;
   private readonly mayAcquire: (text: string) => boolean;
   private queue: Promise<unknown> = Promise.resolve();
+  /** The last lowering, when it was of the text just before this update (what the fast path starts from). */
+  private last: LastLowering | undefined;
+  /** The one edit from the previous text, when the tree was reparsed incrementally with it (not afresh). */
+  private edit: TreeEdit | undefined;
+  /** The ranges (new text's offsets) whose syntax the reparse changed. */
+  private changed: (readonly [number, number])[] = [];
+  /** The text is the previous one. */
+  private unchanged = false;
   /** What the last update did and what it cost. */
   lastUpdate = newStats();
   private disposed = false;
@@ -136,6 +165,8 @@ export class IncrementalAnalysis {
     this.lines = [0];
     this.kept = new Map();
     this.copiedFrom = new Map();
+    this.last = undefined;
+    this.edit = undefined;
   }
 
   private async analyze(text: string, edits: readonly TreeEdit[] | undefined): Promise<Finding[]> {
@@ -151,10 +182,19 @@ export class IncrementalAnalysis {
       return [];
     }
     const lines = lineStarts(text);
+    const last = this.last;
+    // Only a lowering of the text just before this one can be patched.
+    this.last = undefined;
     const tree = await this.parse(text, lines, edits);
     lap('parse');
     if (!tree || !this.mayAcquire(text)) return [];
-    const model = this.lower(tree.rootNode, text, lines);
+    let model: FileModel | undefined;
+    if (last && this.unchanged) {
+      model = last.model;
+      this.last = last;
+    }
+    if (!model && last && this.edit) model = this.lowerOne(last, this.edit, tree.rootNode, text, lines);
+    model ??= this.lower(tree.rootNode, text, lines);
     lap('lower');
     if (!model) return [];
     const findings = this.check(model);
@@ -166,12 +206,18 @@ export class IncrementalAnalysis {
 
   private async parse(text: string, lines: number[], edits: readonly TreeEdit[] | undefined): Promise<SyntaxTree | undefined> {
     const previous = this.tree;
+    this.edit = undefined;
+    this.unchanged = false;
     if (previous) {
       if (edits) for (const edit of edits) previous.edit(edit);
       else {
         const edit = diffEdit(this.text, this.lines, text, lines);
-        if (!edit) return previous;
+        if (!edit) {
+          this.unchanged = true;
+          return previous;
+        }
         previous.edit(edit);
+        this.edit = edit;
       }
     }
     let next = await parseText(text, this.language, previous);
@@ -181,7 +227,10 @@ export class IncrementalAnalysis {
     if (next && previous?.rootNode.hasError && next.rootNode.hasError) {
       next.delete();
       next = await parseText(text, this.language);
+      this.edit = undefined;
     }
+    // Where the structure changed, for the fast path (lowerOne): it must be inside the edited function.
+    this.changed = next && previous && this.edit ? next.getChangedRanges(previous).map((r) => [r.startIndex, r.endIndex] as const) : [];
     previous?.delete();
     this.tree = next;
     this.text = text;
@@ -203,7 +252,61 @@ export class IncrementalAnalysis {
     this.copiedFrom = ctx.copiedFrom;
     this.lastUpdate.lowered = ctx.lowered;
     this.lastUpdate.kept = ctx.keptFunctions;
+    if (ctx.program) this.last = { model, program: ctx.program, topLevel: ctx.topLevel };
     return model;
+  }
+
+  /**
+   * The fast path for the commonest edit, one inside a function at the top level (not nested in another),
+   * within one line that is not the function's last: only that function is lowered again and spliced into the last model; the top
+   * level's model is the last one with that function's closure replaced. Undefined when the edit is of
+   * another kind (then the whole file is walked, reusing kept functions).
+   */
+  private lowerOne(last: LastLowering, edit: TreeEdit, root: SyntaxNode, text: string, lines: number[]): FileModel | undefined {
+    if (edit.startPosition.row !== edit.oldEndPosition.row || edit.startPosition.row !== edit.newEndPosition.row) return undefined;
+    const shift = edit.newEndIndex - edit.oldEndIndex;
+    // The function the edit is strictly inside (its first and last characters unchanged).
+    const index = last.topLevel.findIndex((t) => t.start < edit.startIndex && edit.oldEndIndex < t.end);
+    const old = last.topLevel[index];
+    if (!old) return undefined;
+    // Not on its last line: then nothing outside the function moves (what follows it there, or a
+    // declaration ending there, keeps its columns).
+    if (edit.startPosition.row >= old.kept.startRow + old.kept.rows) return undefined;
+    const end = old.end + shift;
+    if (this.changed.some(([from, to]) => from < old.start || to > end)) return undefined;
+    const node = root.namedDescendantForIndex(old.start, end);
+    if (!node || node.type !== old.type || node.startIndex !== old.start || node.endIndex !== end) return undefined;
+    const ctx = new KeepingContext(this.family, this.kept, text, lines, this.counters);
+    const model = this.family === 'py' ? lowerPythonFunction(node, ctx) : lowerJavaScriptFunction(node, ctx);
+    const kept = ctx.topLevel[0];
+    if (!kept || kept.kept.model !== model || kept.kept.depth > MAX_NESTING / 2) return undefined;
+    // What the rest of the file sees of it must not change: its name (a top-level local, a summary's
+    // name is learned again anyway) and the pool names it binds.
+    if (model.name !== old.kept.model.name || kept.kept.poolNames.join('\u0000') !== old.kept.poolNames.join('\u0000')) return undefined;
+    const program = replaceClosure(last.program, old.kept.model, model, rangeOfNode(node), rangeOfNode(root));
+    if (!program) return undefined;
+    const functions = spliceFunctions(last.model.functions, old.kept.functions, kept.kept.functions, last.program);
+    if (!functions) return undefined;
+    if (!root.hasError) functions.push(program);
+    forget(this.kept, old.kept);
+    for (const [key, list] of ctx.next) {
+      const existing = this.kept.get(key);
+      if (existing) existing.push(...list);
+      else this.kept.set(key, [...list]);
+    }
+    const topLevel = [...last.topLevel];
+    topLevel[index] = kept;
+    for (let i = index + 1; i < topLevel.length; i++) {
+      const t = topLevel[i] as TopLevel;
+      topLevel[i] = { ...t, start: t.start + shift, end: t.end + shift };
+    }
+    this.copiedFrom = new Map();
+    this.lastUpdate.lowered = ctx.lowered;
+    this.lastUpdate.kept = last.model.functions.length - old.kept.functions.length + ctx.keptFunctions;
+    this.lastUpdate.onlyEditedFunction = true;
+    const fileModel: FileModel = { family: this.family, functions, poolNames: last.model.poolNames };
+    this.last = { model: fileModel, program, topLevel };
+    return fileModel;
   }
 
   /** analyzeWorkspace's summary rounds for one file, with each function's result kept per catalogue. */
@@ -288,6 +391,7 @@ export class IncrementalAnalysis {
 }
 
 interface Frame {
+  type: string;
   head: string;
   startRow: number;
   rows: number;
@@ -320,6 +424,10 @@ class KeepingContext extends LoweringContext {
   readonly next = new Map<string, Kept[]>();
   readonly copiedFrom = new Map<FunctionModel, FunctionModel>();
   private readonly frames: Frame[] = [];
+  /** Functions lowered or kept outside any other function (at the top level or in a top-level class), in order. */
+  readonly topLevel: TopLevel[] = [];
+  /** The top level's own model (the root's). */
+  program: FunctionModel | undefined;
   private readonly used = new Set<Kept>();
   private level = 0;
   lowered = 0;
@@ -355,9 +463,11 @@ class KeepingContext extends LoweringContext {
   }
 
   override reuse(node: SyntaxNode, name: SyntaxNode | null, context: string): FunctionModel | undefined {
-    const startRow = node.startPosition.row;
-    const rows = node.endPosition.row - startRow;
-    const head = headOf(node, startRow, name, context);
+    const start = node.startPosition;
+    const end = node.endPosition;
+    const startRow = start.row;
+    const rows = end.row - startRow;
+    const head = headOf(node, start, end, name, context);
     const lines = this.linesOf(startRow, rows);
     let entry: Kept | undefined;
     for (const k of this.previous.get(lines) ?? []) {
@@ -375,6 +485,7 @@ class KeepingContext extends LoweringContext {
         head,
         startRow,
         rows,
+        type: node.type,
         startIndex: node.startIndex,
         endIndex: node.endIndex,
         functionsStart: this.functions.length,
@@ -394,14 +505,18 @@ class KeepingContext extends LoweringContext {
     if (top) {
       top.children.push(kept);
       top.maxDepth = Math.max(top.maxDepth, this.level + kept.depth);
-    }
+    } else this.topLevel.push({ type: node.type, start: node.startIndex, end: node.endIndex, kept });
     return kept.model;
   }
 
   override addFunction(model: FunctionModel, node: SyntaxNode): void {
     super.addFunction(model, node);
     const frame = this.frames[this.frames.length - 1];
-    if (!frame || frame.startIndex !== node.startIndex || frame.endIndex !== node.endIndex) return;
+    if (!frame) {
+      if (node.parent === null) this.program = model;
+      return;
+    }
+    if (frame.startIndex !== node.startIndex || frame.endIndex !== node.endIndex) return;
     this.frames.pop();
     this.lowered++;
     const kept: Kept = {
@@ -419,7 +534,7 @@ class KeepingContext extends LoweringContext {
     if (parent) {
       parent.children.push(kept);
       parent.maxDepth = Math.max(parent.maxDepth, frame.maxDepth);
-    }
+    } else this.topLevel.push({ type: frame.type, start: frame.startIndex, end: frame.endIndex, kept });
   }
 
   /** The text of whole lines, from this version (kept entries are found by it, then by their head). */
@@ -471,10 +586,57 @@ class KeepingContext extends LoweringContext {
  * without changing the text), its name (which may come from the parent) and the lowering's context (a
  * decorator). Together with the whole lines the function spans this is what a kept model must match.
  */
-function headOf(node: SyntaxNode, startRow: number, name: SyntaxNode | null, context: string): string {
-  const named = name ? [name.startPosition.row - startRow, name.startPosition.column, name.text] : [];
+function headOf(node: SyntaxNode, start: Point, end: Point, name: SyntaxNode | null, context: string): string {
+  const at = name?.startPosition;
+  const named = name && at ? [at.row - start.row, at.column, name.text] : [];
   // A fresh string: a slice of the text would keep that whole version of the document alive.
-  return JSON.stringify([node.type, node.hasError, node.startPosition.column, node.endPosition.column, context, ...named]);
+  return JSON.stringify([node.type, node.hasError, start.column, end.column, context, ...named]);
+}
+
+function rangeOfNode(node: SyntaxNode): SourceRange {
+  const start = node.startPosition;
+  const end = node.endPosition;
+  return { startLine: start.row, startColumn: start.column, endLine: end.row, endColumn: end.column };
+}
+
+/**
+ * The top level's model with the closure op of `before` (directly in its body) now creating `after`;
+ * unchanged when no op creates it (a class method), undefined when the op is deeper in the body.
+ */
+function replaceClosure(program: FunctionModel, before: FunctionModel, after: FunctionModel, range: SourceRange, rootRange: SourceRange): FunctionModel | undefined {
+  const at = program.body.findIndex((op) => op.kind === 'closure' && op.fn === before);
+  const body = [...program.body];
+  if (at >= 0) body[at] = { kind: 'closure', fn: after, range };
+  else {
+    let nested = false;
+    visitClosures(program.body, (fn) => {
+      if (fn === before) nested = true;
+    });
+    if (nested) return undefined;
+  }
+  return { ...program, body, range: rootRange };
+}
+
+/** `functions` (without the top level's model) with the run of `before` replaced by `after`. */
+function spliceFunctions(functions: readonly FunctionModel[], before: readonly FunctionModel[], after: readonly FunctionModel[], program: FunctionModel): FunctionModel[] | undefined {
+  const out = functions.filter((fn) => fn !== program);
+  if (before.length === 0) return after.length === 0 ? out : undefined;
+  const at = out.indexOf(before[0] as FunctionModel);
+  if (at < 0 || before.some((fn, i) => out[at + i] !== fn)) return undefined;
+  out.splice(at, before.length, ...after);
+  return out;
+}
+
+/** Drops a kept entry and those nested in it from `map` (the fast path replaced them). */
+function forget(map: Map<string, Kept[]>, kept: Kept): void {
+  for (const [key, list] of map) {
+    const i = list.indexOf(kept);
+    if (i < 0) continue;
+    list.splice(i, 1);
+    if (list.length === 0) map.delete(key);
+    break;
+  }
+  for (const child of kept.children) forget(map, child);
 }
 
 const calleeNames = new WeakMap<FunctionModel, Set<string>>();
@@ -544,7 +706,7 @@ export function lineStarts(text: string): number[] {
   return starts;
 }
 
-function pointOf(lines: readonly number[], offset: number): { row: number; column: number } {
+function pointOf(lines: readonly number[], offset: number): Point {
   let low = 0;
   let high = lines.length - 1;
   while (low < high) {

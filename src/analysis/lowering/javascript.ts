@@ -30,7 +30,16 @@ export function lowerJavaScript(root: SyntaxNode, focus?: FunctionFocus, ctx = n
   return { family: 'js', functions: ctx.functions, poolNames: ctx.poolNames, ...(ctx.unloweredRanges() ? { unlowered: ctx.unloweredRanges() } : {}) };
 }
 
+/** One function on its own (the incremental analyser lowers again only the top-level function an edit was in). */
+export function lowerJavaScriptFunction(node: SyntaxNode, ctx: LoweringContext): FunctionModel {
+  return new JsLowering(ctx).function(node);
+}
+
 class JsLowering extends JsExpressionLowering {
+  function(node: SyntaxNode): FunctionModel {
+    return this.closure(node);
+  }
+
   program(root: SyntaxNode): void {
     // Locals decide ops; where the ops go nowhere, the walk over the whole file for them is saved.
     this.scope = { locals: this.ctx.opsMatter() ? collectLocals(root) : new Set(), params: new Set(), inlineDepth: 0, isGenerator: false };

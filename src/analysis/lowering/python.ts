@@ -19,7 +19,16 @@ export function lowerPython(root: SyntaxNode, focus?: FunctionFocus, ctx = new L
   return { family: 'py', functions: ctx.functions, poolNames: ctx.poolNames, ...(ctx.unloweredRanges() ? { unlowered: ctx.unloweredRanges() } : {}) };
 }
 
+/** One function on its own (the incremental analyser lowers again only the top-level function an edit was in). */
+export function lowerPythonFunction(node: SyntaxNode, ctx: LoweringContext): FunctionModel {
+  return new PyLowering(ctx).function(node);
+}
+
 class PyLowering extends PyExpressionLowering {
+  function(node: SyntaxNode): FunctionModel {
+    return this.functionDef(node);
+  }
+
   module(root: SyntaxNode): void {
     const body: Block = [];
     this.ctx.inRoot(() => {

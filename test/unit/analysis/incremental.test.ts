@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { analyzeText, type Finding, type LanguageId } from '../../../src/analysis/analyzer';
 import { diffEdit, IncrementalAnalysis, lineStarts } from '../../../src/analysis/incremental';
 import { buildLargeTypeScript } from '../../../bench/incremental';
+import { parseText } from '../../../src/analysis/treeSitter';
 import { fixturesDir } from '../../support/paths';
 
 const LANGUAGE: Record<string, LanguageId> = { js: 'javascript', ts: 'typescript', py: 'python' };
@@ -138,6 +139,42 @@ describe('IncrementalAnalysis', function () {
     await randomEditsMatch(fixtures().find((f) => f.name === 'py/asyncpg_fixtures.py') as Fixture, 1);
   });
 
+  for (const fixture of fixtures()) {
+    it(`${fixture.name}: typing and deleting letters (identifiers renamed, keywords broken) keeps the findings equal, lowering only the edited function where it can`, async () => {
+      const random = seeded(fixture.text.length * 31 + 7);
+      const incremental = new IncrementalAnalysis(fixture.language);
+      let text = fixture.text;
+      let onlyEdited = 0;
+      try {
+        await assertSame(incremental, text, fixture.language, `${fixture.name} start`);
+        for (let step = 0; step < 80; step++) {
+          let at = Math.floor(random() * text.length);
+          while (at < text.length && !/[A-Za-z]/.test(text[at] as string)) at++;
+          const letters = /[A-Za-z]/.test(text[at - 1] ?? '') && /[A-Za-z]/.test(text[at + 1] ?? '');
+          const edit: Edit = letters && random() < 0.5 ? { kind: 'delete', at, remove: 1, insert: '' } : { kind: 'type', at, remove: 0, insert: 'x' };
+          const before = text;
+          text = apply(text, edit);
+          await assertSame(incremental, text, fixture.language, `${fixture.name} step ${step}: ${describeEdit(edit, before)}`);
+          if (incremental.lastUpdate.onlyEditedFunction) onlyEdited++;
+          // An edit that breaks the syntax is undone (as the benchmark undoes each), so the breakage does not
+          // pile up; so is every fourth edit.
+          const tree = await parseText(text, fixture.language);
+          const broken = tree?.rootNode.hasError ?? true;
+          tree?.delete();
+          if (broken || step % 4 === 3) {
+            text = before;
+            await assertSame(incremental, text, fixture.language, `${fixture.name} step ${step}: undo ${describeEdit(edit, before)}`);
+            if (incremental.lastUpdate.onlyEditedFunction) onlyEdited++;
+          }
+        }
+      } finally {
+        incremental.dispose();
+      }
+      // Both ways of lowering were compared: the edited function alone, and the whole file.
+      assert.ok(onlyEdited >= 20, `only ${onlyEdited} edits lowered just the edited function`);
+    });
+  }
+
   it('explicit tree-sitter edits (as the editor could pass) give the same findings as the text alone', async () => {
     const fixture = fixtures().find((f) => f.name === 'ts/services.ts') as Fixture;
     const random = seeded(42);
@@ -186,13 +223,15 @@ describe('IncrementalAnalysis', function () {
       const at = text.indexOf('client.release()', Math.floor(text.length / 2));
       const edited = `${text.slice(0, at)}x${text.slice(at)}`;
       assert.deepEqual(await incremental.update(edited), await analyzeText(edited, 'typescript'));
-      const { lowered, checked, kept } = incremental.lastUpdate;
+      const { lowered, checked, kept, onlyEditedFunction } = incremental.lastUpdate;
+      assert.ok(onlyEditedFunction, 'the whole file was walked');
       assert.ok(lowered <= 3, `lowered ${lowered} functions`);
       assert.ok(kept > 200, `kept ${kept} functions`);
       assert.ok(checked <= 6, `checked ${checked} functions`);
       // A new line at the top moves every function: kept (copied), none lowered again.
       assert.deepEqual(await incremental.update(`\n${text}`), await analyzeText(`\n${text}`, 'typescript'));
       assert.ok(incremental.lastUpdate.lowered <= 1, `lowered ${incremental.lastUpdate.lowered} after a new first line`);
+      assert.ok(!incremental.lastUpdate.onlyEditedFunction);
     } finally {
       incremental.dispose();
     }
