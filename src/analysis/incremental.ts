@@ -62,7 +62,7 @@ type Phase = 'parse' | 'lower' | 'check' | 'fixes';
 export interface UpdateStats {
   /** Functions lowered again, functions whose kept model was used, functions checked again. */
   lowered: number;
-  /** Whether only the edited top-level function was lowered (lowerOne), not the whole file walked. */
+  /** Whether the whole file was not walked: only the edited top-level function (or nothing) was lowered. */
   onlyEditedFunction: boolean;
   kept: number;
   checked: number;
@@ -118,6 +118,7 @@ export class IncrementalAnalysis {
   private edit: TreeEdit | undefined;
   /** The ranges (new text's offsets) whose syntax the reparse changed. */
   private changed: (readonly [number, number])[] = [];
+  private statementBefore: { type: string; start: number } | undefined;
   /** The text is the previous one. */
   private unchanged = false;
   /** What the last update did and what it cost. */
@@ -193,7 +194,7 @@ export class IncrementalAnalysis {
       model = last.model;
       this.last = last;
     }
-    if (!model && last && this.edit) model = this.lowerOne(last, this.edit, tree.rootNode, text, lines);
+    if (!model && last && this.edit) model = this.lowerOne(last, this.edit, tree.rootNode, text, lines) ?? this.lowerNothing(last, this.edit, tree.rootNode, text, lines);
     model ??= this.lower(tree.rootNode, text, lines);
     lap('lower');
     if (!model) return [];
@@ -228,6 +229,12 @@ export class IncrementalAnalysis {
       next.delete();
       next = await parseText(text, this.language);
       this.edit = undefined;
+    }
+    // The top-level statement the edit was in, as it was (lowerNothing needs it to have lowered to nothing too).
+    this.statementBefore = undefined;
+    if (next && previous && this.edit && this.edit.startPosition.row === this.edit.oldEndPosition.row) {
+      const before = topLevelStatement(previous.rootNode, this.edit.startIndex, this.edit.oldEndIndex);
+      if (before) this.statementBefore = { type: before.type, start: before.startIndex };
     }
     // Where the structure changed, for the fast path (lowerOne): it must be inside the edited function.
     this.changed = next && previous && this.edit ? next.getChangedRanges(previous).map((r) => [r.startIndex, r.endIndex] as const) : [];
@@ -282,11 +289,19 @@ export class IncrementalAnalysis {
     if (!kept || kept.kept.model !== model || kept.kept.depth > MAX_NESTING / 2) return undefined;
     // What the rest of the file sees of it must not change: its name (a top-level local, a summary's
     // name is learned again anyway) and the pool names it binds.
-    if (model.name !== old.kept.model.name || kept.kept.poolNames.join('\u0000') !== old.kept.poolNames.join('\u0000')) return undefined;
+    if (kept.kept.poolNames.join('\u0000') !== old.kept.poolNames.join('\u0000')) return undefined;
+    const topLevel = [...last.topLevel];
+    topLevel[index] = kept;
+    for (let i = index + 1; i < topLevel.length; i++) {
+      const t = topLevel[i] as TopLevel;
+      topLevel[i] = { ...t, start: t.start + shift, end: t.end + shift };
+    }
+    // A renamed function is another top-level local: only when no top-level code names either name.
+    if (model.name !== old.kept.model.name && topLevelCodeNames(text, topLevel, [model.name, old.kept.model.name])) return undefined;
     const program = replaceClosure(last.program, old.kept.model, model, rangeOfNode(node), rangeOfNode(root));
     if (!program) return undefined;
-    const functions = spliceFunctions(last.model.functions, old.kept.functions, kept.kept.functions, last.program);
-    if (!functions) return undefined;
+    // The functions of a file are those of its top-level functions in order, then the top level's own.
+    const functions = topLevel.flatMap((t) => t.kept.functions);
     if (!root.hasError) functions.push(program);
     forget(this.kept, old.kept);
     for (const [key, list] of ctx.next) {
@@ -294,15 +309,39 @@ export class IncrementalAnalysis {
       if (existing) existing.push(...list);
       else this.kept.set(key, [...list]);
     }
-    const topLevel = [...last.topLevel];
-    topLevel[index] = kept;
-    for (let i = index + 1; i < topLevel.length; i++) {
-      const t = topLevel[i] as TopLevel;
-      topLevel[i] = { ...t, start: t.start + shift, end: t.end + shift };
-    }
     this.copiedFrom = new Map();
     this.lastUpdate.lowered = ctx.lowered;
     this.lastUpdate.kept = last.model.functions.length - old.kept.functions.length + ctx.keptFunctions;
+    this.lastUpdate.onlyEditedFunction = true;
+    const fileModel: FileModel = { family: this.family, functions, poolNames: last.model.poolNames };
+    this.last = { model: fileModel, program, topLevel };
+    return fileModel;
+  }
+
+  /**
+   * The fast path for an edit within one line of a top-level statement that lowers to nothing (a
+   * comment, an import, a type declaration): the last model stands, with the top level's range renewed.
+   */
+  private lowerNothing(last: LastLowering, edit: TreeEdit, root: SyntaxNode, text: string, lines: number[]): FileModel | undefined {
+    if (edit.startPosition.row !== edit.oldEndPosition.row || edit.startPosition.row !== edit.newEndPosition.row) return undefined;
+    if (last.topLevel.some((t) => t.start <= edit.oldEndIndex && edit.startIndex <= t.end)) return undefined;
+    const statement = topLevelStatement(root, edit.startIndex, edit.newEndIndex);
+    const nothing = LOWERS_TO_NOTHING[this.family];
+    const before = this.statementBefore;
+    if (!statement || !nothing.has(statement.type) || !before || !nothing.has(before.type) || before.start !== statement.startIndex) return undefined;
+    const from = statement.startIndex;
+    const to = statement.endIndex;
+    if (this.changed.some(([a, b]) => a < from || b > to)) return undefined;
+    // Columns after the edit on its line move: only the statement itself may be there.
+    const lineEnd = lines[edit.startPosition.row + 1] ?? text.length;
+    if (to < lineEnd && text.slice(to, lineEnd).trim() !== '') return undefined;
+    const shift = edit.newEndIndex - edit.oldEndIndex;
+    const topLevel = last.topLevel.map((t) => (t.start >= edit.oldEndIndex ? { ...t, start: t.start + shift, end: t.end + shift } : t));
+    const program: FunctionModel = { ...last.program, range: rangeOfNode(root) };
+    const functions = topLevel.flatMap((t) => t.kept.functions);
+    if (!root.hasError) functions.push(program);
+    this.copiedFrom = new Map();
+    this.lastUpdate.kept = functions.length;
     this.lastUpdate.onlyEditedFunction = true;
     const fileModel: FileModel = { family: this.family, functions, poolNames: last.model.poolNames };
     this.last = { model: fileModel, program, topLevel };
@@ -593,6 +632,32 @@ function headOf(node: SyntaxNode, start: Point, end: Point, name: SyntaxNode | n
   return JSON.stringify([node.type, node.hasError, start.column, end.column, context, ...named]);
 }
 
+/** Top-level statements the lowerings skip (JS: stmtInner's no-op cases; Python: likewise). */
+const LOWERS_TO_NOTHING: Record<LanguageFamily, ReadonlySet<string>> = {
+  js: new Set(['comment', 'import_statement', 'empty_statement', 'type_alias_declaration', 'interface_declaration', 'ambient_declaration', 'function_signature']),
+  py: new Set(['comment', 'import_statement', 'import_from_statement', 'future_import_statement', 'pass_statement']),
+};
+
+/** The statement directly under the root that holds the span, if any. */
+function topLevelStatement(root: SyntaxNode, from: number, to: number): SyntaxNode | undefined {
+  let node = root.namedDescendantForIndex(from, to);
+  while (node?.parent && node.parent.parent) node = node.parent;
+  return node?.parent ? node : undefined;
+}
+
+/** Whether the text outside the top-level functions (the top-level code) names any of `names`. */
+function topLevelCodeNames(text: string, topLevel: readonly TopLevel[], names: readonly (string | undefined)[]): boolean {
+  const wanted = names.filter((n): n is string => n !== undefined && n !== '');
+  if (wanted.length === 0) return false;
+  const pattern = new RegExp(`(?<![\\w$])(?:${wanted.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(?![\\w$])`);
+  let from = 0;
+  for (const t of [...topLevel].sort((a, b) => a.start - b.start)) {
+    if (t.start > from && pattern.test(text.slice(from, t.start))) return true;
+    from = Math.max(from, t.end);
+  }
+  return pattern.test(text.slice(from));
+}
+
 function rangeOfNode(node: SyntaxNode): SourceRange {
   const start = node.startPosition;
   const end = node.endPosition;
@@ -615,16 +680,6 @@ function replaceClosure(program: FunctionModel, before: FunctionModel, after: Fu
     if (nested) return undefined;
   }
   return { ...program, body, range: rootRange };
-}
-
-/** `functions` (without the top level's model) with the run of `before` replaced by `after`. */
-function spliceFunctions(functions: readonly FunctionModel[], before: readonly FunctionModel[], after: readonly FunctionModel[], program: FunctionModel): FunctionModel[] | undefined {
-  const out = functions.filter((fn) => fn !== program);
-  if (before.length === 0) return after.length === 0 ? out : undefined;
-  const at = out.indexOf(before[0] as FunctionModel);
-  if (at < 0 || before.some((fn, i) => out[at + i] !== fn)) return undefined;
-  out.splice(at, before.length, ...after);
-  return out;
 }
 
 /** Drops a kept entry and those nested in it from `map` (the fast path replaced them). */
