@@ -39,7 +39,7 @@ export interface IncrementalResults {
   lineFull?: LatencyStats;
   lineIncremental?: LatencyStats;
   /** Per one-character edit, medians: functions lowered again, kept from before, checked again, and ms per phase. */
-  work?: { lowered: number; kept: number; checked: number; ms: UpdateStats['ms'] };
+  work?: { lowered: number; kept: number; checked: number; ms: UpdateStats['ms']; onlyEditedFunction?: number };
   /** The parse alone. */
   fullParse: LatencyStats;
   incrementalParse: LatencyStats;
@@ -206,6 +206,7 @@ export async function runIncrementalBench(options: { pairs: number; debounceMs: 
       kept: medianOf('kept'),
       checked: medianOf('checked'),
       ms: { parse: phase('parse'), lower: phase('lower'), check: phase('check'), fixes: phase('fixes') },
+      onlyEditedFunction: chars.work.filter((w) => w.onlyEditedFunction).length,
     },
     fullParse: stats(fullParse),
     incrementalParse: stats(incrementalParse),

@@ -257,9 +257,15 @@ function incrementalNote(inc: IncrementalResults): string {
   const met = inc.incremental.p95 <= 15;
   const work = inc.work
     ? ` Per one-character edit (medians) it lowered ${inc.work.lowered} function(s) again and kept ${inc.work.kept}, checked ${inc.work.checked} again ` +
-      `(the edited function; the top level, which spans the whole file, is lowered and checked every time), and spent ${inc.work.ms.parse} ms parsing ` +
-      `(tree-sitter's incremental reparse), ${inc.work.ms.lower} ms lowering (walking the top level and matching ${inc.work.kept} kept functions by the text ` +
-      `of their lines), ${inc.work.ms.check} ms checking and ${inc.work.ms.fixes} ms deciding \`fixable\` for new findings.`
+      `(the edited function and the top level, whose model spans the whole file), and spent ${inc.work.ms.parse} ms parsing ` +
+      `(tree-sitter's incremental reparse), ${inc.work.ms.lower} ms lowering, ${inc.work.ms.check} ms checking and ${inc.work.ms.fixes} ms deciding ` +
+      `\`fixable\` for new findings.` +
+      (inc.work.onlyEditedFunction !== undefined
+        ? ` ${inc.work.onlyEditedFunction} of the ${inc.edits} edits took the short path (an edit within one line inside a top-level function, or inside a ` +
+          `comment, import or type declaration: only that function is lowered and spliced into the last model); the others (function headers, ` +
+          `keywords broken so the syntax around changes, a function's last line) walk the top level and match every kept function by its node and ` +
+          `the text of its lines, which is what the tail is made of.`
+        : '')
     : '';
   const lines =
     inc.lineIncremental && inc.lineFull
