@@ -307,7 +307,8 @@ export class IncrementalAnalysis {
     for (const [key, list] of ctx.next) {
       const existing = this.kept.get(key);
       if (existing) existing.push(...list);
-      else this.kept.set(key, [...list]);
+      // A copy: the map outlives this version's text, which a slice would keep alive.
+      else this.kept.set((' ' + key).slice(1), [...list]);
     }
     this.copiedFrom = new Map();
     this.lastUpdate.lowered = ctx.lowered;
@@ -558,6 +559,7 @@ class KeepingContext extends LoweringContext {
     if (frame.startIndex !== node.startIndex || frame.endIndex !== node.endIndex) return;
     this.frames.pop();
     this.lowered++;
+    detachStrings(model, new Set());
     const kept: Kept = {
       head: frame.head,
       startRow: frame.startRow,
@@ -731,6 +733,23 @@ function callsAnyOf(fn: FunctionModel, names: ReadonlySet<string>): boolean {
   const mine = calleeNamesOf(fn);
   for (const name of names) if (mine.has(name)) return true;
   return false;
+}
+
+/**
+ * Replaces the strings in a newly lowered function's ops by copies: tree-sitter hands out slices of
+ * the document's text, and a kept model would otherwise keep the whole text of the version it was
+ * lowered from alive for as long as it is kept. Nested closures were detached when they were lowered.
+ */
+function detachStrings(value: unknown, seen: Set<object>): void {
+  if (typeof value !== 'object' || value === null || seen.has(value)) return;
+  seen.add(value);
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const field = record[key];
+    // `' ' + s` is a two-part string; slicing it copies both parts into one new string first.
+    if (typeof field === 'string') record[key] = field.length >= 13 ? (' ' + field).slice(1) : field;
+    else if (key !== 'fn') detachStrings(field, seen);
+  }
 }
 
 function copyShifted<T>(value: T, delta: number, copies: Map<object, unknown>, newId: () => number): T {
