@@ -11,10 +11,10 @@
 // (pool names, learned summaries) is part of the result cache's key, so it invalidates what it must.
 // The findings are those `analyzeText` gives for the same text, in the same order
 // (test/unit/analysis/incremental.test.ts checks that after thousands of random edits).
-import { Catalogue, type AcquireApi, type ReleaseSpec } from './catalogue';
+import { Catalogue } from './catalogue';
 import type { Finding, SourceRange } from './findings';
 import { fixesForTree } from './fixes/fixes';
-import { acquireSites, analyzeFunction, learnedAcquire, learnedRelease, type FunctionResult } from './functionAnalysis';
+import { acquireSites, analyzeFunction, type FunctionResult } from './functionAnalysis';
 import { familyOf, type LanguageFamily, type LanguageId } from './languages';
 import { LoweringContext, MAX_NESTING, NestingTooDeep } from './lowering/builder';
 import { lowerJavaScript, lowerJavaScriptFunction } from './lowering/javascript';
@@ -22,7 +22,7 @@ import { lowerPython, lowerPythonFunction } from './lowering/python';
 import type { Block, FileModel, FunctionModel, Op } from './model';
 import { parseText, type SyntaxNode, type SyntaxTree } from './treeSitter';
 import { childBlocks, visitCalls } from './checker/functionContext';
-import { MAX_SUMMARY_ROUNDS, mayAcquire, quickSkip, uniqueSorted, type AnalyzerOptions } from './workspace';
+import { learnFrom, MAX_SUMMARY_ROUNDS, mayAcquire, quickSkip, uniqueSorted, type AnalyzerOptions, type Learned } from './workspace';
 
 interface Point {
   row: number;
@@ -86,11 +86,6 @@ interface LastLowering {
   model: FileModel;
   program: FunctionModel;
   topLevel: TopLevel[];
-}
-
-interface Learned {
-  acquires: AcquireApi[];
-  releases: ReleaseSpec[];
 }
 
 /** A catalogue's worth of results is kept per function model; more variants than this are not worth keeping. */
@@ -366,23 +361,8 @@ export class IncrementalAnalysis {
         if (results[index] && !callsAnyOf(fn, learnedNames)) return;
         const result = this.resultOf(fn, key, () => analyzeFunction(fn, catalogue, poolNames));
         results[index] = result;
-        if (result.returnsAcquired) {
-          const api = learnedAcquire(fn, result.returnsAcquired);
-          if (api && !known.has(api.id)) {
-            known.add(api.id);
-            learned.acquires.push(api);
-            newNames.push(api.method);
-          }
-        }
-        for (const param of result.releasedParams) {
-          const spec = learnedRelease(fn, param);
-          const id = `release:${fn.name}:${param}`;
-          if (spec && !known.has(id)) {
-            known.add(id);
-            learned.releases.push(spec);
-            newNames.push(spec.method);
-          }
-        }
+        const fresh = learnFrom(fn, result, known, learned);
+        newNames.push(...fresh.acquires, ...fresh.releases);
       });
       if (newNames.length === 0 || round === MAX_SUMMARY_ROUNDS - 1) break;
       for (const name of newNames) learnedNames.add(name);

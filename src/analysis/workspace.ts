@@ -115,9 +115,35 @@ export async function modelFile(file: SourceFile, focusNames?: FocusNames, cache
   }
 }
 
-interface Learned {
+export interface Learned {
   acquires: AcquireApi[];
   releases: ReleaseSpec[];
+}
+
+/**
+ * Adds what `fn`'s result teaches callers (it returns an acquired client, it releases a parameter) to
+ * `learned`, once per API (`known` holds the ids seen); the names of the APIs new to it.
+ */
+export function learnFrom(fn: FunctionModel, result: FunctionResult, known: Set<string>, learned: Learned): { acquires: string[]; releases: string[] } {
+  const fresh = { acquires: [] as string[], releases: [] as string[] };
+  if (result.returnsAcquired) {
+    const api = learnedAcquire(fn, result.returnsAcquired);
+    if (api && !known.has(api.id)) {
+      known.add(api.id);
+      learned.acquires.push(api);
+      fresh.acquires.push(api.method);
+    }
+  }
+  for (const index of result.releasedParams) {
+    const spec = learnedRelease(fn, index);
+    const id = `release:${fn.name}:${index}`;
+    if (spec && !known.has(id)) {
+      known.add(id);
+      learned.releases.push(spec);
+      fresh.releases.push(spec.method);
+    }
+  }
+  return fresh;
 }
 
 /**
@@ -274,24 +300,9 @@ async function analyzeFamily(
         if (previous && !callsAny(fn, learnedNames)) return;
         const result = analyzeFunction(fn, catalogue, model.poolNames);
         (resultsByFile[fileIndex] as FunctionResult[])[fnIndex] = result;
-        if (result.returnsAcquired) {
-          const api = learnedAcquire(fn, result.returnsAcquired);
-          if (api && !known.has(api.id)) {
-            known.add(api.id);
-            learned.acquires.push(api);
-            newNames.push(api.method);
-            newAcquires.push(api.method);
-          }
-        }
-        for (const index of result.releasedParams) {
-          const spec = learnedRelease(fn, index);
-          const id = `release:${fn.name}:${index}`;
-          if (spec && !known.has(id)) {
-            known.add(id);
-            learned.releases.push(spec);
-            newNames.push(spec.method);
-          }
-        }
+        const fresh = learnFrom(fn, result, known, learned);
+        newNames.push(...fresh.acquires, ...fresh.releases);
+        newAcquires.push(...fresh.acquires);
       });
     });
     // Results computed with the final catalogue stand; otherwise go round with what was learned,
