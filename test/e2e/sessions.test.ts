@@ -5,10 +5,11 @@ import { screenshot } from '../support/vscodeServer';
 import { environment } from './environment';
 import {
   backendPid,
+  chooseForDialog,
+  chooseOnRow,
   closeMenus,
   collapse,
   databaseChildren,
-  dialogText,
   dismissLeftovers,
   exactRow,
   expand,
@@ -20,7 +21,7 @@ import {
   TestSessions,
   TreeRowText,
 } from './sessionsHelpers';
-import { clickDialogButton, clickMenuItem, eventually, openDatabasesView } from './workbench';
+import { clickDialogButton, eventually, openDatabasesView } from './workbench';
 
 const DATABASE = 'test-db';
 const STATES = ['active', 'idle in transaction', 'idle in transaction (aborted)', 'idle'] as const;
@@ -136,12 +137,12 @@ describe('Sessions in the Databases tree', () => {
     const row = sessionRow(tree, target.pid);
     await row.first().waitFor({ state: 'visible', timeout: 60_000 });
 
-    const menu = await openContextMenu(page, row);
+    // A right-click that lands as the tree re-renders the row gets "Please try again"; chooseForDialog tries again, as a user would.
+    const { menu, dialog } = await chooseForDialog(page, row, 'Terminate Backend');
     for (const item of ['Terminate Backend', 'Copy Query', 'Open Query']) assert.ok(menu.includes(item), `session menu: ${menu.join(', ')}`);
     // An idle session runs no query: there is nothing to cancel.
     for (const item of ['Cancel Query', 'Open Dashboard', 'Edit Connection', 'Remove Connection']) assert.ok(!menu.includes(item), `session menu: ${menu.join(', ')}`);
-    await clickMenuItem(page, 'Terminate Backend');
-    let text = await dialogText(page);
+    let text = dialog;
     assert.match(text, new RegExp(`Terminate backend ${target.pid} on ${DATABASE}\\?`));
     assert.match(text, new RegExp(`pid: ${target.pid}`));
     assert.match(text, /application: e2e-sessions-terminate-idle-1/);
@@ -152,9 +153,7 @@ describe('Sessions in the Databases tree', () => {
     await eventually(async () => row.first().locator('.label-description').textContent(), (d) => d !== before, 30_000, 'the tree to refresh');
     assert.deepEqual((await serverSessions(probe, [target.pid])).map((s) => s.pid), [target.pid], 'Cancel terminated nothing');
 
-    await openContextMenu(page, row);
-    await clickMenuItem(page, 'Terminate Backend');
-    text = await dialogText(page);
+    text = (await chooseForDialog(page, row, 'Terminate Backend')).dialog;
     assert.match(text, new RegExp(`pid: ${target.pid}`));
     await clickDialogButton(page, 'Terminate Backend');
     await eventually(async () => (await serverSessions(probe as Client, [target.pid])).length, (n) => n === 0, 30_000, 'the backend to leave pg_stat_activity');
@@ -182,10 +181,8 @@ describe('Sessions in the Databases tree', () => {
     const tree = await expandGroups(page, ['active', 'idle']);
     const row = sessionRow(tree, target.pid);
     await row.first().waitFor({ state: 'visible', timeout: 60_000 });
-    const menu = await openContextMenu(page, row);
+    const { menu, dialog: text } = await chooseForDialog(page, row, 'Cancel Query');
     for (const item of ['Cancel Query', 'Terminate Backend']) assert.ok(menu.includes(item), `active session menu: ${menu.join(', ')}`);
-    await clickMenuItem(page, 'Cancel Query');
-    const text = await dialogText(page);
     assert.match(text, new RegExp(`backend ${target.pid} on ${DATABASE}`));
     assert.match(text, /pg_sleep\(60\)/, 'the dialog shows the query');
     await clickDialogButton(page, 'Cancel Query');
@@ -225,28 +222,12 @@ describe('Sessions in the Databases tree', () => {
       const tree = await expandGroups(page, ['idle']);
       const row = sessionRow(tree, target.pid);
       await row.first().waitFor({ state: 'visible', timeout: 60_000 });
-      const toasts = page.locator('.notifications-toasts .notification-toast');
       let reached = 0;
       for (let i = 0; i < 10; i++) {
-        await openContextMenu(page, row);
         // Terminate Backend asks first, naming the pid; the dialog is cancelled below.
-        await clickMenuItem(page, 'Terminate Backend');
-        const outcome = await eventually(
-          async () => {
-            if (await page.locator('.monaco-dialog-box').isVisible()) return await page.locator('.monaco-dialog-box').innerText();
-            const texts = await toasts.allInnerTexts();
-            return texts.find((t) => t.includes('Please try again')) ?? '';
-          },
-          (text) => text !== '',
-          20_000,
-          `the dialog or a "try again" message on attempt ${i + 1}`,
-        );
-        if (outcome.includes('Please try again')) {
-          await page.keyboard.press('Escape');
-          await toasts.first().waitFor({ state: 'hidden', timeout: 15_000 }).catch(() => undefined);
-          continue;
-        }
-        assert.match(outcome, new RegExp(`pid: ${target.pid}`), `attempt ${i + 1} reached that session`);
+        const { dialog } = await chooseOnRow(page, row, 'Terminate Backend');
+        if (dialog === undefined) continue;
+        assert.match(dialog, new RegExp(`pid: ${target.pid}`), `attempt ${i + 1} reached that session`);
         reached++;
         await clickDialogButton(page, 'Cancel');
         await page.locator('.monaco-dialog-box').waitFor({ state: 'hidden', timeout: 10_000 });

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import { Locator, Page } from 'playwright-core';
 import { PgServer } from '../support/postgresServer';
-import { eventually, escapeRegex } from './workbench';
+import { clickMenuItem, eventually, escapeRegex } from './workbench';
 
 export type SessionState = 'idle' | 'active' | 'idle in transaction' | 'idle in transaction (aborted)';
 
@@ -239,6 +239,47 @@ export async function dialogText(page: Page): Promise<string> {
   const box = page.locator('.monaco-dialog-box').first();
   await box.waitFor({ state: 'visible', timeout: 20_000 });
   return (await box.innerText()).trim();
+}
+
+const TRY_AGAIN = 'Please try again';
+
+/**
+ * Right-clicks a session row, chooses `item`, and returns what the user sees next: the text of the
+ * modal dialog the command opens, or the text of the extension's "Please try again" message when
+ * VS Code handed the command no row (the tree re-rendered the row as it was clicked).
+ */
+export async function chooseOnRow(page: Page, row: Locator, item: string): Promise<{ menu: string[]; dialog?: string; tryAgain?: string }> {
+  const menu = await openContextMenu(page, row);
+  await clickMenuItem(page, item);
+  const toasts = page.locator('.notifications-toasts .notification-toast');
+  const box = page.locator('.monaco-dialog-box').first();
+  const outcome = await eventually(
+    async () => {
+      if (await box.isVisible()) return { dialog: (await box.innerText()).trim() };
+      const tryAgain = (await toasts.allInnerTexts()).find((t) => t.includes(TRY_AGAIN));
+      return tryAgain ? { tryAgain } : undefined;
+    },
+    (o) => o !== undefined,
+    20_000,
+    `the dialog of ${item} or a "try again" message`,
+  );
+  if (outcome?.tryAgain) {
+    await page.keyboard.press('Escape');
+    await toasts.filter({ hasText: TRY_AGAIN }).first().waitFor({ state: 'hidden', timeout: 15_000 }).catch(() => undefined);
+  }
+  return { menu, ...outcome };
+}
+
+/**
+ * Like chooseOnRow, but does what a user told "Please try again" does: chooses the item again (at
+ * most five times) until the command's dialog opens, and returns the menu and the dialog's text.
+ */
+export async function chooseForDialog(page: Page, row: Locator, item: string): Promise<{ menu: string[]; dialog: string }> {
+  for (let attempt = 1; ; attempt++) {
+    const { menu, dialog } = await chooseOnRow(page, row, item);
+    if (dialog !== undefined) return { menu, dialog };
+    if (attempt >= 5) throw new Error(`${item} said "${TRY_AGAIN}" ${attempt} times in a row`);
+  }
 }
 
 // ---- quick picks and input boxes -------------------------------------------------------------

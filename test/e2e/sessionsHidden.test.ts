@@ -9,14 +9,14 @@ import {
   dismissLeftovers,
   exactRow,
   expand,
-  openContextMenu,
+  chooseForDialog,
   openSessions,
   readTree,
   RestoreSettings,
   serverSessions,
   sessionRow,
 } from './sessionsHelpers';
-import { clickDialogButton, clickMenuItem, eventually, openDatabasesView } from './workbench';
+import { clickDialogButton, eventually, openDatabasesView } from './workbench';
 
 const ROLE = 'e2e_limited';
 const CONNECTION = 'limited-role';
@@ -111,8 +111,7 @@ describe('Sessions hidden from a role without pg_monitor', () => {
       await expand(exactRow(tree, 'idle', 2));
       const row = sessionRow(tree, target.pid).first();
       await row.waitFor({ state: 'visible', timeout: 60_000 });
-      await openContextMenu(page, row);
-      await clickMenuItem(page, 'Terminate Backend');
+      await chooseForDialog(page, row, 'Terminate Backend');
       await clickDialogButton(page, 'Terminate Backend');
       await eventually(
         async () => page.locator('.notifications-toasts .notification-toast').allInnerTexts(),
