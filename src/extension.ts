@@ -195,6 +195,16 @@ export function activate(context: vscode.ExtensionContext): void {
         return terminateIdleSessions(request, manager, store, log);
       }),
     ),
+    // The same command on a database or group row. A row re-rendered as it was chosen arrives as no
+    // argument; from the palette that means "ask which database", but here it would widen a group's
+    // choice to the whole database, so it says so instead.
+    command(
+      'pgHealth.terminateIdleSessionsInTree',
+      asking(async (arg) => {
+        if (!(arg instanceof GroupNode) && !(arg instanceof DatabaseNode)) return rowMissed();
+        return terminateIdleSessions(arg instanceof GroupNode ? requestForGroup(arg) : { database: arg.name }, manager, store, log);
+      }),
+    ),
     command('pgHealth.showLogs', () => log.show()),
   );
 

@@ -5,8 +5,8 @@ import { Client } from 'pg';
 import { Page } from 'playwright-core';
 import { screenshot } from '../support/vscodeServer';
 import { environment } from './environment';
-import { addConnections, dismissLeftovers, exactRow, openContextMenu, quickInput, RestoreSettings, runFromPalette } from './sessionsHelpers';
-import { clickDialogButton, clickMenuItem, eventually, openDatabasesView } from './workbench';
+import { addConnections, chooseForDialog, chooseUntilOpened, dismissLeftovers, exactRow, openQuickInputTitle, quickInput, RestoreSettings, runFromPalette } from './sessionsHelpers';
+import { clickDialogButton, eventually, openDatabasesView } from './workbench';
 
 const ROLE = 'e2e_secret';
 const PASSWORD = 'only-in-secret-storage';
@@ -67,8 +67,7 @@ describe('Connections: add, edit and remove from the Databases view', () => {
     await eventually(async () => (await row.count()) > 0 ? ((await row.first().locator('.label-description').textContent()) ?? '') : '', (d) => /^\d+\/37$/.test(d), 60_000, 'secret-db to connect');
     assert.ok(!JSON.stringify(userConnections(vscode.userDataDir)).includes(PASSWORD), 'the password is not in the settings');
 
-    await openContextMenu(page, row);
-    await clickMenuItem(page, 'Edit Connection');
+    await chooseUntilOpened(page, row, 'Edit Connection', () => openQuickInputTitle(page));
     await answer(page, 'A name for this database', 'secret-db-renamed');
     await answer(page, 'A connection string', undefined);
     await answer(page, 'Port', undefined);
@@ -103,8 +102,7 @@ describe('Connections: add, edit and remove from the Databases view', () => {
       'tls-db to report that TLS is not available',
     );
     // Editing it with every answer kept keeps ssl (the steps do not ask about it): the connection test fails the same way.
-    await openContextMenu(page, tls);
-    await clickMenuItem(page, 'Edit Connection');
+    await chooseUntilOpened(page, tls, 'Edit Connection', () => openQuickInputTitle(page));
     await answer(page, 'A name for this database', undefined);
     await answer(page, 'A connection string', undefined);
     await answer(page, 'Port', undefined);
@@ -123,8 +121,7 @@ describe('Connections: add, edit and remove from the Databases view', () => {
     await restoreSettings(async () => (await tls.count()) === 0);
     restoreSettings = undefined;
 
-    await openContextMenu(page, renamed);
-    await clickMenuItem(page, 'Remove Connection');
+    await chooseForDialog(page, renamed, 'Remove Connection');
     await clickDialogButton(page, 'Remove');
     await eventually(async () => renamed.count(), (n) => n === 0, 30_000, 'the removed connection to leave the tree');
     assert.deepEqual(userConnections(vscode.userDataDir).filter((c) => c.name.startsWith('secret-db')), []);

@@ -235,33 +235,33 @@ export async function closeMenus(page: Page): Promise<void> {
 
 // ---- modal dialogs -------------------------------------------------------------------------
 
-export async function dialogText(page: Page): Promise<string> {
-  const box = page.locator('.monaco-dialog-box').first();
-  await box.waitFor({ state: 'visible', timeout: 20_000 });
-  return (await box.innerText()).trim();
-}
-
 const TRY_AGAIN = 'Please try again';
 
 /**
- * Right-clicks a session row, chooses `item`, and returns what the user sees next: the text of the
- * modal dialog the command opens, or the text of the extension's "Please try again" message when
- * VS Code handed the command no row (the tree re-rendered the row as it was clicked).
+ * Right-clicks a row, chooses `item`, and returns what the user sees next: what `opened` reads once
+ * the command has opened its dialog or quick input, or the text of the extension's "Please try
+ * again" message when VS Code handed the command no row (the tree re-rendered the row as it was
+ * clicked).
  */
-export async function chooseOnRow(page: Page, row: Locator, item: string): Promise<{ menu: string[]; dialog?: string; tryAgain?: string }> {
+export async function chooseFromMenu<T>(
+  page: Page,
+  row: Locator,
+  item: string,
+  opened: () => Promise<T | undefined>,
+): Promise<{ menu: string[]; shown?: T; tryAgain?: string }> {
   const menu = await openContextMenu(page, row);
   await clickMenuItem(page, item);
   const toasts = page.locator('.notifications-toasts .notification-toast');
-  const box = page.locator('.monaco-dialog-box').first();
   const outcome = await eventually(
-    async () => {
-      if (await box.isVisible()) return { dialog: (await box.innerText()).trim() };
+    async (): Promise<{ shown?: T; tryAgain?: string } | undefined> => {
+      const shown = await opened();
+      if (shown !== undefined) return { shown };
       const tryAgain = (await toasts.allInnerTexts()).find((t) => t.includes(TRY_AGAIN));
       return tryAgain ? { tryAgain } : undefined;
     },
     (o) => o !== undefined,
     20_000,
-    `the dialog of ${item} or a "try again" message`,
+    `what ${item} opens, or a "try again" message`,
   );
   if (outcome?.tryAgain) {
     await page.keyboard.press('Escape');
@@ -271,15 +271,38 @@ export async function chooseOnRow(page: Page, row: Locator, item: string): Promi
 }
 
 /**
- * Like chooseOnRow, but does what a user told "Please try again" does: chooses the item again (at
- * most five times) until the command's dialog opens, and returns the menu and the dialog's text.
+ * Does what a user told "Please try again" does: chooses the item again (at most five times) until
+ * the command opens what it opens, and returns the menu and what `opened` read.
  */
-export async function chooseForDialog(page: Page, row: Locator, item: string): Promise<{ menu: string[]; dialog: string }> {
+export async function chooseUntilOpened<T>(page: Page, row: Locator, item: string, opened: () => Promise<T | undefined>): Promise<{ menu: string[]; shown: T }> {
   for (let attempt = 1; ; attempt++) {
-    const { menu, dialog } = await chooseOnRow(page, row, item);
-    if (dialog !== undefined) return { menu, dialog };
+    const { menu, shown } = await chooseFromMenu(page, row, item, opened);
+    if (shown !== undefined) return { menu, shown };
     if (attempt >= 5) throw new Error(`${item} said "${TRY_AGAIN}" ${attempt} times in a row`);
   }
+}
+
+/** The text of the modal dialog that is open, if one is. */
+export async function openDialog(page: Page): Promise<string | undefined> {
+  const box = page.locator('.monaco-dialog-box').first();
+  return (await box.isVisible()) ? (await box.innerText()).trim() : undefined;
+}
+
+/** The title of the quick input that is open, if one is. */
+export async function openQuickInputTitle(page: Page): Promise<string | undefined> {
+  return (await quickInput(page).isVisible()) ? ((await quickInput(page).locator('.quick-input-title').textContent()) ?? '') : undefined;
+}
+
+/** chooseFromMenu for a command that asks in a modal dialog. */
+export async function chooseOnRow(page: Page, row: Locator, item: string): Promise<{ menu: string[]; dialog?: string; tryAgain?: string }> {
+  const { menu, shown, tryAgain } = await chooseFromMenu(page, row, item, () => openDialog(page));
+  return { menu, dialog: shown, tryAgain };
+}
+
+/** chooseUntilOpened for a command that asks in a modal dialog. */
+export async function chooseForDialog(page: Page, row: Locator, item: string): Promise<{ menu: string[]; dialog: string }> {
+  const { menu, shown } = await chooseUntilOpened(page, row, item, () => openDialog(page));
+  return { menu, dialog: shown };
 }
 
 // ---- quick picks and input boxes -------------------------------------------------------------

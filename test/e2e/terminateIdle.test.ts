@@ -4,6 +4,7 @@ import { screenshot } from '../support/vscodeServer';
 import { environment } from './environment';
 import {
   acceptQuickInput,
+  chooseUntilOpened,
   closeMenus,
   collapse,
   dismissLeftovers,
@@ -11,6 +12,7 @@ import {
   exactRow,
   expand,
   openContextMenu,
+  openQuickInputTitle,
   openSessions,
   quickInput,
   QuickPickRow,
@@ -24,7 +26,7 @@ import {
   typeIntoQuickInput,
   waitForQuickInput,
 } from './sessionsHelpers';
-import { clickMenuItem, eventually, openDatabasesView } from './workbench';
+import { eventually, openDatabasesView } from './workbench';
 
 const DATABASE = 'test-db';
 const MIN_AGE_SECONDS = 5;
@@ -82,10 +84,9 @@ describe('Terminate Idle Sessions', () => {
       'the test sessions to age',
     );
 
-    const menu = await openContextMenu(page, exactRow(tree, DATABASE, 1));
+    const { menu } = await chooseUntilOpened(page, exactRow(tree, DATABASE, 1), 'Terminate Idle Sessions…', () => openQuickInputTitle(page));
     assert.ok(menu.includes('Terminate Idle Sessions…'), `database menu: ${menu.join(', ')}`);
     assert.ok(!menu.includes('Terminate Backend'), `database menu: ${menu.join(', ')}`);
-    await clickMenuItem(page, 'Terminate Idle Sessions…');
 
     // 1/3: the states, all three idle states ticked by default.
     await waitForQuickInput(page, '(1/3)');
@@ -167,9 +168,8 @@ describe('Terminate Idle Sessions', () => {
     const activeMenu = await openContextMenu(page, exactRow(tree, 'active', 2), true);
     await closeMenus(page);
     assert.ok(!activeMenu.includes('Terminate Idle Sessions…'), `active group menu: ${activeMenu.join(', ')}`);
-    const menu = await openContextMenu(page, exactRow(tree, 'idle in transaction', 2));
+    const { menu } = await chooseUntilOpened(page, exactRow(tree, 'idle in transaction', 2), 'Terminate Idle Sessions…', () => openQuickInputTitle(page));
     assert.ok(menu.includes('Terminate Idle Sessions…'), `idle in transaction group menu: ${menu.join(', ')}`);
-    await clickMenuItem(page, 'Terminate Idle Sessions…');
     await waitForQuickInput(page, '(1/3)');
     assert.deepEqual(
       (await readQuickPick(page)).map((r) => [r.label, r.checked]),
@@ -198,8 +198,7 @@ describe('Terminate Idle Sessions', () => {
     await expand(exactRow(tree, DATABASE, 1));
     const group = exactRow(tree, 'e2e-app-a', 2);
     await eventually(async () => group.locator('.label-description').textContent(), (d) => d === '2', 60_000, 'the e2e-app-a group with its two sessions');
-    await openContextMenu(page, group);
-    await clickMenuItem(page, 'Terminate Idle Sessions…');
+    await chooseUntilOpened(page, group, 'Terminate Idle Sessions…', () => openQuickInputTitle(page));
     await waitForQuickInput(page, 'application e2e-app-a (1/3)');
     await acceptQuickInput(page);
     await waitForQuickInput(page, '(2/3)');
