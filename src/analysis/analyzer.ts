@@ -18,7 +18,7 @@ export { fixesFor } from './fixes/fixes';
 export type { FixOptions } from './fixes/fixes';
 export { fixFiles, fixText } from './fixes/fixAll';
 export type { AppliedFix, FixedFile } from './fixes/fixAll';
-export type { AnalyzerOptions, FileResult, SkipReason, SourceFile } from './workspace';
+export type { AnalyzerOptions, FileResult, Learned, SkipReason, SourceFile } from './workspace';
 
 /**
  * Findings for one file on its own (summaries from its own functions only). Never throws on bad input:

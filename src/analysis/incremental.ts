@@ -22,7 +22,7 @@ import { lowerPython, lowerPythonFunction } from './lowering/python';
 import type { Block, FileModel, FunctionModel, Op } from './model';
 import { parseText, type SyntaxNode, type SyntaxTree } from './treeSitter';
 import { childBlocks, visitCalls } from './checker/functionContext';
-import { learnFrom, MAX_SUMMARY_ROUNDS, mayAcquire, quickSkip, uniqueSorted, type AnalyzerOptions, type Learned } from './workspace';
+import { givenSummaries, learnFrom, MAX_SUMMARY_ROUNDS, mayAcquire, quickSkip, uniqueSorted, type AnalyzerOptions } from './workspace';
 
 interface Point {
   row: number;
@@ -125,7 +125,8 @@ export class IncrementalAnalysis {
     private readonly options: AnalyzerOptions = {},
   ) {
     this.family = familyOf(language);
-    this.base = new Catalogue(this.family, options, {});
+    // Summaries given from other files (options.summaries) count as APIs of the settings.
+    this.base = new Catalogue(this.family, options, givenSummaries(this.family, options).learned);
     this.mayAcquire = mayAcquire(this.base);
   }
 
@@ -350,8 +351,7 @@ export class IncrementalAnalysis {
     const poolKey = [...poolNames].sort().join(',');
     if (!model.functions.some((fn) => this.acquires(fn, poolKey, poolNames))) return [];
     const results = new Array<FunctionResult | undefined>(model.functions.length);
-    const learned: Learned = { acquires: [], releases: [] };
-    const known = new Set<string>();
+    const { learned, known } = givenSummaries(this.family, this.options);
     const learnedNames = new Set<string>();
     for (let round = 0; round < MAX_SUMMARY_ROUNDS; round++) {
       const catalogue = new Catalogue(this.family, this.options, learned);
@@ -370,7 +370,7 @@ export class IncrementalAnalysis {
     return uniqueSorted(results.flatMap((r) => r?.findings ?? []));
   }
 
-  /** Whether `fn` has an acquire site of the settings' catalogue (no summaries), kept per model. */
+  /** Whether `fn` has an acquire site of the settings' catalogue and the given summaries (none learned here), kept per model. */
   private acquires(fn: FunctionModel, poolKey: string, poolNames: ReadonlySet<string>): boolean {
     const known = this.hasAcquire.get(fn);
     if (known?.poolKey === poolKey) return known.acquires;

@@ -27,9 +27,18 @@ export interface FileResult {
   findings: Finding[];
   /** Why the file produced no findings without being analysed. */
   skipped?: SkipReason;
+  /** What this file's functions teach callers elsewhere (they return an acquired client, release a parameter); only when they teach something. */
+  teaches?: Learned;
 }
 
-export type AnalyzerOptions = CatalogueOptions;
+export interface AnalyzerOptions extends CatalogueOptions {
+  /**
+   * What functions outside the files analysed teach, by language family: the `teaches` of an earlier
+   * analyzeWorkspace over them. The editor passes the last workspace scan's, so that a file edited
+   * alone still sees the helpers other files define.
+   */
+  summaries?: Partial<Record<LanguageFamily, Learned>>;
+}
 
 /** Files above this size are generated or minified code, not something a person fixes by hand. */
 export const MAX_FILE_CHARS = 2_000_000;
@@ -121,6 +130,20 @@ export interface Learned {
 }
 
 /**
+ * Where summary rounds start for `family`: what `options.summaries` gives, with the ids learnFrom
+ * keeps in `known`, so that a name given from outside is not learned a second time.
+ */
+export function givenSummaries(family: LanguageFamily, options: AnalyzerOptions): { learned: Learned; known: Set<string> } {
+  const given = options.summaries?.[family];
+  const learned: Learned = { acquires: [...(given?.acquires ?? [])], releases: [...(given?.releases ?? [])] };
+  const known = new Set<string>([
+    ...learned.acquires.map((api) => api.id),
+    ...learned.releases.map((spec) => `release:${spec.method}:${spec.kind === 'call' ? spec.argument : 0}`),
+  ]);
+  return { learned, known };
+}
+
+/**
  * Adds what `fn`'s result teaches callers (it returns an acquired client, it releases a parameter) to
  * `learned`, once per API (`known` holds the ids seen); the names of the APIs new to it.
  */
@@ -136,7 +159,7 @@ export function learnFrom(fn: FunctionModel, result: FunctionResult, known: Set<
   }
   for (const index of result.releasedParams) {
     const spec = learnedRelease(fn, index);
-    const id = `release:${fn.name}:${index}`;
+    const id = `release:${spec?.method}:${index}`;
     if (spec && !known.has(id)) {
       known.add(id);
       learned.releases.push(spec);
@@ -227,9 +250,10 @@ async function analyzeWith(files: readonly SourceFile[], options: AnalyzerOption
   // undefined: not parsed, because the text names no API of the catalogue (no findings, nothing to learn).
   const models: (FileModel | SkipReason | undefined)[] = files.map(quickSkip);
   const resultsByFile: (FunctionResult[] | undefined)[] = new Array(files.length);
+  const taught: (Learned | undefined)[] = new Array(files.length);
   // The families share nothing but the modeller: while one checks functions on this thread, the
   // other's files are parsed on the workers.
-  await Promise.all((['js', 'py'] as const).map((family) => analyzeFamily(family, files, options, modeller, models, resultsByFile)));
+  await Promise.all((['js', 'py'] as const).map((family) => analyzeFamily(family, files, options, modeller, models, resultsByFile, taught)));
   const out: FileResult[] = [];
   for (const [index, file] of files.entries()) {
     const model = models[index];
@@ -240,12 +264,13 @@ async function analyzeWith(files: readonly SourceFile[], options: AnalyzerOption
     const findings = uniqueSorted((resultsByFile[index] ?? []).flatMap((r) => r?.findings ?? []));
     // `fixable` says whether a fix exists for this very text; only files with findings are parsed again.
     const fixes = await fixesFor(file.text, file.language, findings);
-    out.push({ path: file.path, findings: findings.map((f, i) => ({ ...f, fixable: (fixes[i]?.length ?? 0) > 0 })) });
+    const teaches = taught[index];
+    out.push({ path: file.path, findings: findings.map((f, i) => ({ ...f, fixable: (fixes[i]?.length ?? 0) > 0 })), ...(teaches ? { teaches } : {}) });
   }
   return out;
 }
 
-/** Models and checks one family's files, learning summaries round by round; fills in `models` and `resultsByFile`. */
+/** Models and checks one family's files, learning summaries round by round; fills in `models`, `resultsByFile` and `taught`. */
 async function analyzeFamily(
   family: LanguageFamily,
   files: readonly SourceFile[],
@@ -253,9 +278,10 @@ async function analyzeFamily(
   modeller: FileModeller,
   models: (FileModel | SkipReason | undefined)[],
   resultsByFile: (FunctionResult[] | undefined)[],
+  taught: (Learned | undefined)[],
 ): Promise<void> {
   let unparsed = files.flatMap((file, index) => (models[index] === undefined && familyOf(file.language) === family ? [index] : []));
-  const learned: Learned = { acquires: [], releases: [] };
+  const { learned, known } = givenSummaries(family, options);
   // Lowered for the names in force when they are read; a file whose unlowered functions may name an
   // API learned later is lowered again (below), so every function that can matter is in its model.
   const modelFiles = async (chosen: number[]): Promise<void> => {
@@ -285,7 +311,6 @@ async function analyzeFamily(
   );
   if (!acquires) return;
   await modelFiles(unparsedWhere(mentionsAny(apiNames(base))));
-  const known = new Set<string>();
   const learnedNames = new Set<string>();
   for (let round = 0; round < MAX_SUMMARY_ROUNDS; round++) {
     const catalogue = new Catalogue(family, options, learned);
@@ -300,7 +325,13 @@ async function analyzeFamily(
         if (previous && !callsAny(fn, learnedNames)) return;
         const result = analyzeFunction(fn, catalogue, model.poolNames);
         (resultsByFile[fileIndex] as FunctionResult[])[fnIndex] = result;
+        const before = { acquires: learned.acquires.length, releases: learned.releases.length };
         const fresh = learnFrom(fn, result, known, learned);
+        if (fresh.acquires.length + fresh.releases.length > 0) {
+          const mine = (taught[fileIndex] ??= { acquires: [], releases: [] });
+          mine.acquires.push(...learned.acquires.slice(before.acquires));
+          mine.releases.push(...learned.releases.slice(before.releases));
+        }
         newNames.push(...fresh.acquires, ...fresh.releases);
         newAcquires.push(...fresh.acquires);
       });

@@ -24,7 +24,13 @@ export function registerAnalysisFeature(context: vscode.ExtensionContext, log: F
   const docsFor = (rule: RuleId): vscode.Uri => vscode.Uri.joinPath(context.extensionUri, 'docs', 'rules', `${rule}.md`);
   const diagnostics = new AnalysisDiagnostics(docsFor);
   const scanner = new WorkspaceScanner(diagnostics, log);
-  const documents = new OpenDocumentAnalysis(diagnostics, readAnalysisSettings, (uri) => scanner.isScanned(uri), log);
+  const documents = new OpenDocumentAnalysis(
+    diagnostics,
+    readAnalysisSettings,
+    (uri) => scanner.isScanned(uri),
+    log,
+    (uri) => scanner.summariesFor(uri),
+  );
   const codeActions = new PgHealthCodeActionProvider(log);
 
   const settingsChanged = (): void => {
@@ -49,6 +55,8 @@ export function registerAnalysisFeature(context: vscode.ExtensionContext, log: F
     documents,
     vscode.commands.registerCommand(ANALYZE_WORKSPACE_COMMAND, () => analyzeWorkspaceCommand(scanner, readAnalysisSettings(), log)),
     vscode.workspace.onDidOpenTextDocument((d) => documents.schedule(d, 0)),
+    // A scan learned other helpers: open documents are analysed again with them.
+    scanner.onDidChangeSummaries(() => documents.restart()),
     vscode.workspace.onDidChangeTextDocument((e) => {
       if (e.contentChanges.length > 0) documents.schedule(e.document);
     }),

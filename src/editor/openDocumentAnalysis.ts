@@ -4,7 +4,7 @@
 // edits, so an edit costs about the functions it touched; it is dropped (its tree freed) when the
 // document closes, stops being analysed, or the settings change.
 import * as vscode from 'vscode';
-import { IncrementalAnalysis, type LanguageId } from '../analysis/analyzer';
+import { IncrementalAnalysis, type AnalyzerOptions, type LanguageId } from '../analysis/analyzer';
 import type { AnalysisDiagnostics } from './analysisDiagnostics';
 import { analysedLanguage, DEPENDENCY_EXCLUDES, matchesAnyGlob } from './analysisScope';
 import type { AnalysisSettings } from './analysisSettings';
@@ -26,6 +26,8 @@ export class OpenDocumentAnalysis implements vscode.Disposable {
     /** Files a workspace scan reported on keep their diagnostics when closed. */
     private readonly keepWhenClosed: (uri: vscode.Uri) => boolean,
     private readonly log: FeatureLog,
+    /** What other files' functions teach this one (from the last workspace scan); restart() when it changes. */
+    private readonly summariesFor: (uri: vscode.Uri) => AnalyzerOptions['summaries'] = () => undefined,
   ) {}
 
   /** Analyses `document` after `delayMs`, replacing any analysis already scheduled for it. */
@@ -85,7 +87,7 @@ export class OpenDocumentAnalysis implements vscode.Disposable {
     const started = Date.now();
     try {
       // The first call loads tree-sitter and the grammar: only now, never at activation.
-      const findings = await this.analyserFor(document.uri.toString(), language, settings).update(document.getText());
+      const findings = await this.analyserFor(document.uri, language, settings).update(document.getText());
       if (document.isClosed || document.version !== version || generation !== this.generation) return;
       this.diagnostics.set(document.uri, findings);
       const elapsed = Date.now() - started;
@@ -96,11 +98,13 @@ export class OpenDocumentAnalysis implements vscode.Disposable {
   }
 
   /** The document's analyser; a new one when it has none yet, or its language or the settings changed. */
-  private analyserFor(key: string, language: LanguageId, settings: AnalysisSettings): IncrementalAnalysis {
+  private analyserFor(uri: vscode.Uri, language: LanguageId, settings: AnalysisSettings): IncrementalAnalysis {
+    const key = uri.toString();
     const current = this.analysers.get(key);
     if (current && current.generation === this.generation && current.analysis.language === language) return current.analysis;
     current?.analysis.dispose();
-    const analysis = new IncrementalAnalysis(language, settings.options);
+    const summaries = this.summariesFor(uri);
+    const analysis = new IncrementalAnalysis(language, summaries ? { ...settings.options, summaries } : settings.options);
     this.analysers.set(key, { analysis, generation: this.generation });
     return analysis;
   }

@@ -1,7 +1,9 @@
 // "Analyze Workspace": lists the files, reads them, analyses them in chunks with summaries across
 // files, and fills the Problems panel chunk by chunk behind a cancellable progress notification.
 import * as vscode from 'vscode';
-import { analyzeWorkspace, languageForPath, MAX_FILE_CHARS, type Finding, type LanguageId, type SourceFile } from '../analysis/analyzer';
+import { analyzeWorkspace, languageForPath, MAX_FILE_CHARS, type AnalyzerOptions, type Finding, type LanguageId, type Learned, type SourceFile } from '../analysis/analyzer';
+import type { ReleaseSpec } from '../analysis/catalogue';
+import { familyOf, type LanguageFamily } from '../analysis/languages';
 import type { AnalysisDiagnostics } from './analysisDiagnostics';
 import type { AnalysisSettings } from './analysisSettings';
 import type { FeatureLog } from './featureLog';
@@ -33,6 +35,11 @@ export class WorkspaceScanner implements vscode.Disposable {
   private running: vscode.CancellationTokenSource | undefined;
   /** Files in the last scan's result: their diagnostics outlive closing them. */
   private scanned = new Set<string>();
+  /** What each scanned file's functions teach callers in other files (helpers that return a client, or release one). */
+  private teachings = new Map<string, { family: LanguageFamily; learned: Learned }>();
+  private readonly summariesChanged = new vscode.EventEmitter<void>();
+  /** Fires when a scan has changed what files teach: open documents are analysed again with summariesFor. */
+  readonly onDidChangeSummaries = this.summariesChanged.event;
 
   constructor(
     private readonly diagnostics: AnalysisDiagnostics,
@@ -51,6 +58,26 @@ export class WorkspaceScanner implements vscode.Disposable {
   reset(): void {
     this.running?.cancel();
     this.scanned.clear();
+    this.teachings.clear();
+  }
+
+  /**
+   * What the other files of the last scan teach `uri`'s functions, by family — never what `uri`
+   * itself taught, since the document being edited speaks for itself. So a file edited alone keeps
+   * the findings that come through helpers defined elsewhere (as of the last scan).
+   */
+  summariesFor(uri: vscode.Uri): AnalyzerOptions['summaries'] {
+    const self = uri.toString();
+    const out: Partial<Record<LanguageFamily, Learned>> = {};
+    const seen = new Set<string>();
+    const firstTime = (id: string): boolean => !seen.has(id) && seen.add(id) !== undefined;
+    for (const [key, { family, learned }] of this.teachings) {
+      if (key === self) continue;
+      const into = (out[family] ??= { acquires: [], releases: [] });
+      into.acquires.push(...learned.acquires.filter((api) => firstTime(`${family}:${api.id}`)));
+      into.releases.push(...learned.releases.filter((spec) => firstTime(`${family}:${releaseId(spec)}`)));
+    }
+    return out;
   }
 
   /**
@@ -96,6 +123,7 @@ export class WorkspaceScanner implements vscode.Disposable {
     const mayDefineSummaries = summaryCandidateTest(extraCalls);
     const chunks = planChunks(files, (f) => mayDefineSummaries(f.text));
     const seenNow = new Set<string>();
+    const taughtNow = new Map<string, { family: LanguageFamily; learned: Learned }>();
     let analysed = 0;
     for (const chunk of chunks) {
       if (token.isCancellationRequested) break;
@@ -118,6 +146,7 @@ export class WorkspaceScanner implements vscode.Disposable {
       chunk.members.forEach((file, index) => {
         const result = results[index];
         seenNow.add(file.uri.toString());
+        if (result?.teaches) taughtNow.set(file.uri.toString(), { family: familyOf(file.language), learned: result.teaches });
         if (result?.skipped) skip(result.skipped, file.uri);
         else outcome.filesScanned++;
         const findings = result?.findings ?? [];
@@ -135,7 +164,12 @@ export class WorkspaceScanner implements vscode.Disposable {
       progress.report({ increment: ((100 - READ_SHARE) * chunk.members.length) / Math.max(files.length, 1), message: `${analysed}/${files.length} files` });
     }
     outcome.cancelled = token.isCancellationRequested;
-    if (!outcome.cancelled) this.forgetFilesNoLongerScanned(seenNow);
+    if (!outcome.cancelled) {
+      this.forgetFilesNoLongerScanned(seenNow);
+      const before = describeTeachings(this.teachings);
+      this.teachings = taughtNow;
+      if (describeTeachings(taughtNow) !== before) this.summariesChanged.fire();
+    }
     const skippedCount = Object.values(outcome.skipped).reduce((a, b) => a + b, 0);
     this.log.info(
       `Analyze Workspace ${outcome.cancelled ? 'cancelled' : 'finished'} in ${Date.now() - started} ms: ${outcome.findings} findings in ${outcome.filesWithFindings} files, ` +
@@ -179,7 +213,21 @@ export class WorkspaceScanner implements vscode.Disposable {
 
   dispose(): void {
     this.running?.cancel();
+    this.summariesChanged.dispose();
   }
+}
+
+function releaseId(spec: ReleaseSpec): string {
+  return `release:${spec.method}:${spec.kind === 'call' ? spec.argument : ''}`;
+}
+
+/** Which file teaches which names: what decides whether open documents need analysing again. */
+function describeTeachings(teachings: ReadonlyMap<string, { family: LanguageFamily; learned: Learned }>): string {
+  return JSON.stringify(
+    [...teachings]
+      .map(([key, { learned }]) => [key, learned.acquires.map((a) => a.id), learned.releases.map(releaseId)])
+      .sort(),
+  );
 }
 
 function openDocument(uri: vscode.Uri): vscode.TextDocument | undefined {

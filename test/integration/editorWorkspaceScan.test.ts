@@ -114,6 +114,28 @@ describe('Analyze Workspace', () => {
     assert.match(diagnostic.message, /getClient\(\)/);
   });
 
+  it('keeps that finding while users.js is edited on its own: what db.js teaches comes from the last scan', async () => {
+    await analyzeWorkspace();
+    const uri = workspaceFile('src/users.js');
+    await vscode.commands.executeCommand('vscode.open', uri);
+    const editor = await waitFor('the editor on users.js', () => {
+      const active = vscode.window.activeTextEditor;
+      return active?.document.uri.toString() === uri.toString() && active;
+    });
+    try {
+      // A line added above the function: the open-document analysis moves the finding down a line.
+      assert.ok(await editor.edit((e) => e.insert(new vscode.Position(0, 0), '// edited\n')));
+      const moved = await waitFor('the finding to follow the edit to line 5', () => pgDiagnostics(uri).find((d) => d.range.start.line === 5));
+      assert.match(moved.message, /getClient\(\)/);
+      assert.equal(pgDiagnostics(uri).length, 1);
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+      await waitFor('the reverted file to show the finding on line 4 again', () => pgDiagnostics(uri).find((d) => d.range.start.line === 4));
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
+  });
+
   it('skips dependencies, build output, .gitignore-d folders and declaration files', async () => {
     await analyzeWorkspace();
     for (const file of QUIET) assert.deepEqual(rules(workspaceFile(file)), [], `${file} is not analysed`);

@@ -170,6 +170,17 @@ describe('summaries across files', () => {
     // On its own the users file knows neither API.
     const [alone] = await analyzeWorkspace([users]);
     assert.deepEqual(alone?.findings, []);
+    // What db.ts teaches is reported with it, and given to users.ts alone gives the findings of the two together.
+    assert.deepEqual(
+      [dbResult?.teaches?.acquires.map((api) => api.method), dbResult?.teaches?.releases.map((spec) => spec.method)],
+      [['getClient'], ['giveBack']],
+    );
+    assert.equal(usersResult?.teaches, undefined);
+    const [given] = await analyzeWorkspace([users], { summaries: { js: dbResult?.teaches } });
+    assert.deepEqual(given?.findings, usersResult?.findings);
+    // Summaries are per language family: a Python file does not learn JavaScript's helpers.
+    const py = { path: 'users.py', language: 'python' as const, text: 'def f():\n    c = getClient()\n    c.execute("x")\n' };
+    assert.deepEqual((await analyzeWorkspace([py], { summaries: { js: dbResult?.teaches } }))[0]?.findings, []);
   });
 });
 

@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyzeText, type Finding, type LanguageId } from '../../../src/analysis/analyzer';
+import { analyzeText, analyzeWorkspace, type AnalyzerOptions, type Finding, type LanguageId } from '../../../src/analysis/analyzer';
 import { diffEdit, IncrementalAnalysis, lineStarts } from '../../../src/analysis/incremental';
 import { buildLargeTypeScript } from '../../../bench/incremental';
 import { parseText } from '../../../src/analysis/treeSitter';
@@ -87,8 +87,8 @@ function describeEdit(edit: Edit, text: string): string {
   return `${edit.kind} at line ${line} (offset ${edit.at}, -${edit.remove} +${JSON.stringify(edit.insert.slice(0, 40))})`;
 }
 
-async function assertSame(incremental: IncrementalAnalysis, text: string, language: LanguageId, what: string): Promise<Finding[]> {
-  const [mine, full] = [await incremental.update(text), await analyzeText(text, language)];
+async function assertSame(incremental: IncrementalAnalysis, text: string, language: LanguageId, what: string, options: AnalyzerOptions = {}): Promise<Finding[]> {
+  const [mine, full] = [await incremental.update(text), await analyzeText(text, language, options)];
   assert.deepEqual(mine, full, `${what}: incremental findings differ from analyzeText`);
   return full;
 }
@@ -206,6 +206,38 @@ describe('IncrementalAnalysis', function () {
       const fixed = text.replace('    conn.execute("SELECT 1")\n', '');
       assert.deepEqual(await incremental.update(fixed), await analyzeText(fixed, 'python', options));
       assert.deepEqual(await incremental.update(fixed), []);
+    } finally {
+      incremental.dispose();
+    }
+  });
+
+  it('summaries given from other files (the editor passes the last workspace scan\'s) are applied as analyzeText applies them, edit after edit', async () => {
+    const read = (name: string): { path: string; text: string; language: LanguageId } => ({
+      path: name,
+      text: fs.readFileSync(path.join(fixturesDir, 'workspace', 'src', name), 'utf8'),
+      language: 'javascript',
+    });
+    const [db, users] = [read('db.js'), read('users.js')];
+    const [dbResult, together] = await analyzeWorkspace([db, users]);
+    assert.ok(dbResult?.teaches, 'db.js teaches getClient');
+    const options: AnalyzerOptions = { summaries: { js: dbResult.teaches } };
+    const incremental = new IncrementalAnalysis('javascript', options);
+    try {
+      // users.js alone, with what db.js teaches: the finding of the two files analysed together.
+      assert.deepEqual(await incremental.update(users.text), together?.findings);
+      assert.equal(together?.findings.length, 1);
+      assert.deepEqual(await new IncrementalAnalysis('javascript').update(users.text), [], 'without the summaries there is nothing to find');
+      const random = seeded(4242);
+      let text = users.text;
+      let withFindings = 0;
+      for (let step = 0; step < 80; step++) {
+        const edit = randomEdit(text, random, functionsOf(users.text, 'javascript'));
+        const before = text;
+        text = apply(text, edit);
+        const found = await assertSame(incremental, text, 'javascript', `users.js step ${step}: ${describeEdit(edit, before)}`, options);
+        if (found.length > 0) withFindings++;
+      }
+      assert.ok(withFindings > 20, `only ${withFindings} edited texts had findings`);
     } finally {
       incremental.dispose();
     }
