@@ -32,3 +32,6 @@ export function familyOf(language: LanguageId): LanguageFamily {
 export function isLanguageId(value: string): value is LanguageId {
   return (Object.values(BY_EXTENSION) as string[]).includes(value);
 }
+
+/** Files above this size are generated or minified code, not something a person fixes by hand. */
+export const MAX_FILE_CHARS = 2_000_000;

@@ -4,7 +4,7 @@ import { Catalogue, type AcquireApi, type CatalogueOptions, type ReleaseSpec } f
 import type { Finding } from './findings';
 import { fixesFor } from './fixes/fixes';
 import { acquireSites, analyzeFunction, learnedAcquire, learnedRelease, type FunctionResult } from './functionAnalysis';
-import { familyOf, type LanguageFamily, type LanguageId } from './languages';
+import { familyOf, MAX_FILE_CHARS, type LanguageFamily, type LanguageId } from './languages';
 import { NestingTooDeep } from './lowering/builder';
 import { FunctionFocus, type FocusNames } from './lowering/focus';
 import { lowerJavaScript, POOL_CONSTRUCTOR_NAMES } from './lowering/javascript';
@@ -40,8 +40,7 @@ export interface AnalyzerOptions extends CatalogueOptions {
   summaries?: Partial<Record<LanguageFamily, Learned>>;
 }
 
-/** Files above this size are generated or minified code, not something a person fixes by hand. */
-export const MAX_FILE_CHARS = 2_000_000;
+export { MAX_FILE_CHARS } from './languages';
 export const MAX_SUMMARY_ROUNDS = 4;
 
 export function looksBinary(text: string): boolean {

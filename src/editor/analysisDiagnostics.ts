@@ -1,7 +1,7 @@
 // The one 'pg-health' DiagnosticCollection, with the findings behind each diagnostic kept beside it:
 // the dashboard counts them by rule, and the quick fixes (issue 4) need their resource details.
 import * as vscode from 'vscode';
-import { RULES, type Finding, type RuleId } from '../analysis/analyzer';
+import { RULES, type Finding, type RuleId } from '../analysis/findings';
 import { DIAGNOSTIC_SOURCE, toDiagnostic } from './findingDiagnostic';
 
 export class AnalysisDiagnostics implements vscode.Disposable {

@@ -1,7 +1,8 @@
 // The analyser in the editor: diagnostics for open JS/TS/Python documents, the "Analyze Workspace"
 // command, and the findings count the dashboard shows. extension.ts calls registerAnalysisFeature once.
 import * as vscode from 'vscode';
-import { setWasmDirectory, type RuleId } from '../analysis/analyzer';
+import type { RuleId } from '../analysis/analyzer';
+import { setAnalyzerWasmDirectory } from './analyzerModule';
 import { AnalysisDiagnostics } from './analysisDiagnostics';
 import { affectsAnalysisSettings, readAnalysisSettings } from './analysisSettings';
 import { ANALYZE_WORKSPACE_COMMAND, analyzeWorkspaceCommand } from './analyzeWorkspaceCommand';
@@ -20,7 +21,7 @@ export interface AnalysisFeature {
 
 export function registerAnalysisFeature(context: vscode.ExtensionContext, log: FeatureLog): AnalysisFeature {
   // Only a path is recorded here; tree-sitter and the grammars load on the first analysis.
-  setWasmDirectory(vscode.Uri.joinPath(context.extensionUri, 'dist', 'wasm').fsPath);
+  setAnalyzerWasmDirectory(vscode.Uri.joinPath(context.extensionUri, 'dist', 'wasm').fsPath);
   const docsFor = (rule: RuleId): vscode.Uri => vscode.Uri.joinPath(context.extensionUri, 'docs', 'rules', `${rule}.md`);
   const diagnostics = new AnalysisDiagnostics(docsFor);
   const scanner = new WorkspaceScanner(diagnostics, log);

@@ -4,7 +4,8 @@
 // edits, so an edit costs about the functions it touched; it is dropped (its tree freed) when the
 // document closes, stops being analysed, or the settings change.
 import * as vscode from 'vscode';
-import { IncrementalAnalysis, type AnalyzerOptions, type LanguageId } from '../analysis/analyzer';
+import type { AnalyzerOptions, IncrementalAnalysis, LanguageId } from '../analysis/analyzer';
+import { loadAnalyzer, type AnalyzerModule } from './analyzerModule';
 import type { AnalysisDiagnostics } from './analysisDiagnostics';
 import { analysedLanguage, DEPENDENCY_EXCLUDES, matchesAnyGlob } from './analysisScope';
 import type { AnalysisSettings } from './analysisSettings';
@@ -87,7 +88,9 @@ export class OpenDocumentAnalysis implements vscode.Disposable {
     const started = Date.now();
     try {
       // The first call loads tree-sitter and the grammar: only now, never at activation.
-      const findings = await this.analyserFor(document.uri, language, settings).update(document.getText());
+      const analyzer = await loadAnalyzer();
+      if (document.isClosed || generation !== this.generation) return;
+      const findings = await this.analyserFor(analyzer, document.uri, language, settings).update(document.getText());
       if (document.isClosed || document.version !== version || generation !== this.generation) return;
       this.diagnostics.set(document.uri, findings);
       const elapsed = Date.now() - started;
@@ -98,13 +101,13 @@ export class OpenDocumentAnalysis implements vscode.Disposable {
   }
 
   /** The document's analyser; a new one when it has none yet, or its language or the settings changed. */
-  private analyserFor(uri: vscode.Uri, language: LanguageId, settings: AnalysisSettings): IncrementalAnalysis {
+  private analyserFor(analyzer: AnalyzerModule, uri: vscode.Uri, language: LanguageId, settings: AnalysisSettings): IncrementalAnalysis {
     const key = uri.toString();
     const current = this.analysers.get(key);
     if (current && current.generation === this.generation && current.analysis.language === language) return current.analysis;
     current?.analysis.dispose();
     const summaries = this.summariesFor(uri);
-    const analysis = new IncrementalAnalysis(language, summaries ? { ...settings.options, summaries } : settings.options);
+    const analysis = new analyzer.IncrementalAnalysis(language, summaries ? { ...settings.options, summaries } : settings.options);
     this.analysers.set(key, { analysis, generation: this.generation });
     return analysis;
   }

@@ -1,7 +1,8 @@
 // Quick fixes for pg-health diagnostics ("Wrap in try/finally", …) and the `source.fixAll.pgHealth`
 // action that codeActionsOnSave runs. Fixes are always computed from the document's current text.
 import * as vscode from 'vscode';
-import { analyzeText, fixesFor, fixText, type Finding, type Fix, type LanguageId } from '../analysis/analyzer';
+import type { Finding, Fix, LanguageId } from '../analysis/analyzer';
+import { loadAnalyzer } from './analyzerModule';
 import { analysedLanguage } from './analysisScope';
 import { readAnalysisSettings } from './analysisSettings';
 import type { FeatureLog } from './featureLog';
@@ -70,7 +71,9 @@ export class PgHealthCodeActionProvider implements vscode.CodeActionProvider {
     const key = document.uri.toString();
     const cached = this.current.get(key);
     if (cached?.version === document.version) return cached.findings;
-    const findings = analyzeText(document.getText(), language, readAnalysisSettings().options);
+    const text = document.getText();
+    const options = readAnalysisSettings().options;
+    const findings = loadAnalyzer().then((analyzer) => analyzer.analyzeText(text, language, options));
     this.current.set(key, { version: document.version, findings });
     return findings;
   }
@@ -86,7 +89,7 @@ export class PgHealthCodeActionProvider implements vscode.CodeActionProvider {
       return finding?.fixable ? [{ diagnostic, finding }] : [];
     });
     if (matched.length === 0) return [];
-    const fixes = await fixesFor(
+    const fixes = await (await loadAnalyzer()).fixesFor(
       text,
       language,
       matched.map((m) => m.finding),
@@ -107,7 +110,7 @@ export class PgHealthCodeActionProvider implements vscode.CodeActionProvider {
     const text = document.getText();
     const findings = await this.findingsOf(document, language);
     if (!findings.some((f) => f.fixable)) return undefined;
-    const fixed = await fixText(text, language, readAnalysisSettings().options);
+    const fixed = await (await loadAnalyzer()).fixText(text, language, readAnalysisSettings().options);
     if (document.version !== version || fixed.text === text) return undefined;
     const action = new vscode.CodeAction('Fix all pg-health findings', FIX_ALL_KIND);
     const edit = new vscode.WorkspaceEdit();

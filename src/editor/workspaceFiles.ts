@@ -1,7 +1,7 @@
 // Finds the files "Analyze Workspace" reads, folder by folder: every JS/TS/Python file except
 // dependencies, build output, files.exclude, the root .gitignore and `pgHealth.analysis.exclude`.
 import * as vscode from 'vscode';
-import { languageForPath } from '../analysis/analyzer';
+import { languageForPath } from '../analysis/languages';
 import { DEPENDENCY_EXCLUDES, GENERATED_EXCLUDES } from './analysisScope';
 import { excludeGroup, gitignoreGlobs } from './globPatterns';
 

@@ -1,9 +1,10 @@
 // "Analyze Workspace": lists the files, reads them, analyses them in chunks with summaries across
 // files, and fills the Problems panel chunk by chunk behind a cancellable progress notification.
 import * as vscode from 'vscode';
-import { analyzeWorkspace, languageForPath, MAX_FILE_CHARS, type AnalyzerOptions, type Finding, type LanguageId, type Learned, type SourceFile } from '../analysis/analyzer';
+import type { AnalyzerOptions, Finding, LanguageId, Learned, SourceFile } from '../analysis/analyzer';
 import type { ReleaseSpec } from '../analysis/catalogue';
-import { familyOf, type LanguageFamily } from '../analysis/languages';
+import { familyOf, languageForPath, MAX_FILE_CHARS, type LanguageFamily } from '../analysis/languages';
+import { loadAnalyzer } from './analyzerModule';
 import type { AnalysisDiagnostics } from './analysisDiagnostics';
 import type { AnalysisSettings } from './analysisSettings';
 import type { FeatureLog } from './featureLog';
@@ -133,7 +134,7 @@ export class WorkspaceScanner implements vscode.Disposable {
       if (token.isCancellationRequested) break;
       let results;
       try {
-        results = await analyzeWorkspace([...chunk.members, ...chunk.context], settings.options);
+        results = await (await loadAnalyzer()).analyzeWorkspace([...chunk.members, ...chunk.context], settings.options);
       } catch (err) {
         this.log.error(`Analyze Workspace could not analyse ${chunk.members.length} files from ${chunk.members[0]?.path ?? '?'}`, err);
         for (const file of chunk.members) skip('analyser-error', file.uri);

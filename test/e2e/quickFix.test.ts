@@ -7,7 +7,7 @@ import { Page } from 'playwright-core';
 import { fixturesDir } from '../support/paths';
 import { screenshot } from '../support/vscodeServer';
 import { environment } from './environment';
-import { eventually, escapeRegex } from './workbench';
+import { eventually, escapeRegex, problemRows } from './workbench';
 
 // A file of this suite's own, copied in for the test, so other suites see the fixture workspace unchanged.
 const FILE = 'quickfix-e2e.js';
@@ -39,16 +39,6 @@ async function clickOnToken(page: Page, lineText: string, token: string): Promis
   await line.waitFor({ state: 'visible', timeout: 10_000 });
   await line.locator('span span', { hasText: new RegExp(`^${escapeRegex(token)}$`) }).first().click();
   await page.locator('.editor-instance .monaco-editor.focused').first().waitFor({ state: 'visible', timeout: 10_000 });
-}
-
-/** The text of every row the Problems panel lists. */
-async function problemRows(page: Page): Promise<string[]> {
-  const panel = page.locator('.markers-panel');
-  if (!(await panel.isVisible())) {
-    await page.keyboard.press('Control+Shift+M');
-    await panel.waitFor({ state: 'visible', timeout: 10_000 });
-  }
-  return panel.locator('.monaco-list-row').allTextContents();
 }
 
 describe('quick fix in the browser', () => {

@@ -6,7 +6,8 @@ import { Browser } from 'playwright-core';
 import { repoRoot } from '../support/paths';
 import { launchBrowser, openWorkbench, screenshot, startVsCode, VsCodeServer } from '../support/vscodeServer';
 import { environment } from './environment';
-import { eventually, openDatabasesView, treeRow } from './workbench';
+import { runFromPalette } from './sessionsHelpers';
+import { eventually, openDatabasesView, problemRows, treeRow } from './workbench';
 
 const VSIX = path.join(repoRoot, 'dist', 'pg-connection-health.vsix');
 
@@ -26,7 +27,7 @@ describe('packaged extension', () => {
     const size = fs.statSync(VSIX).size;
     assert.ok(size < 5 * 1024 * 1024, `the .vsix is ${size} bytes`);
     const listing = spawnSync('unzip', ['-l', VSIX], { encoding: 'utf8' }).stdout;
-    for (const expected of ['extension/dist/extension.js', 'extension/dist/cli.js', 'extension/dist/wasm/tree-sitter-python.wasm', 'extension/dist/webview/dashboard.js', 'extension/media/icon.png', 'extension/docs/rules/release-not-guaranteed.md']) {
+    for (const expected of ['extension/dist/extension.js', 'extension/dist/analyzer.js', 'extension/dist/pg.js', 'extension/dist/cli.js', 'extension/dist/wasm/tree-sitter-python.wasm', 'extension/dist/webview/dashboard.js', 'extension/media/icon.png', 'extension/docs/rules/release-not-guaranteed.md']) {
       assert.ok(listing.includes(expected), `${expected} is in the package`);
     }
     for (const unexpected of ['extension/src/', 'extension/node_modules/', '.map', 'extension/test/']) {
@@ -34,7 +35,7 @@ describe('packaged extension', () => {
     }
   });
 
-  it('installs into VS Code with --install-extension and shows the databases', async () => {
+  it('installs into VS Code with --install-extension, shows the databases and analyses the workspace', async () => {
     assert.ok(fs.existsSync(VSIX), 'the previous test built the .vsix');
     const env = await environment();
     server = await startVsCode({ workspace: env.workspace, env: { PGPASSWORD: env.pg.password }, installExtensions: [VSIX] });
@@ -48,5 +49,8 @@ describe('packaged extension', () => {
     // The installed extension connected: the node shows used/capacity.
     await eventually(async () => (await row.locator('.label-description').textContent())?.trim() ?? '', (t) => /^\d+\/37$/.test(t), 60_000, 'test-db to show used/capacity');
     await screenshot(page, 'vsix-installed');
+    // The analyser is a bundle of its own, loaded on the first analysis: it is in the package and runs.
+    await runFromPalette(page, 'PostgreSQL Health: Analyze Workspace');
+    await eventually(() => problemRows(page), (rows) => rows.some((r) => /pg-health\W*release-not-guaranteed/.test(r) && r.includes('getClient()')), 120_000, "users.js's finding through getClient() in the Problems panel");
   });
 });

@@ -52,3 +52,13 @@ export async function clickDialogButton(page: Page, label: string): Promise<void
   await button.waitFor({ state: 'visible', timeout: 10_000 });
   await button.click();
 }
+
+/** The text of every row the Problems panel lists. */
+export async function problemRows(page: Page): Promise<string[]> {
+  const panel = page.locator('.markers-panel');
+  if (!(await panel.isVisible())) {
+    await page.keyboard.press('Control+Shift+M');
+    await panel.waitFor({ state: 'visible', timeout: 10_000 });
+  }
+  return panel.locator('.monaco-list-row').allTextContents();
+}
