@@ -3,7 +3,7 @@ import type { AnalysisResults, ToolSummary } from './analysis';
 import type { ExtensionResults } from './extension';
 import type { IncrementalResults } from './incremental';
 import type { MonitoringResults, QueryCost } from './monitoring';
-import { formatBytes, round, type LoadSample, type MachineDescription } from './stats';
+import { formatBytes, median, round, type LoadSample, type MachineDescription } from './stats';
 
 export interface BenchResults {
   startedAt: string;
@@ -157,7 +157,9 @@ function extensionSection(e: ExtensionResults): string {
       ['artifact', 'size'],
       [
         ['.vsix (`vsce package` after the production build)', formatBytes(e.package.vsixBytes)],
-        ['dist/extension.js', formatBytes(e.package.extensionJsBytes)],
+        ['dist/extension.js (loaded on activation)', formatBytes(e.package.extensionJsBytes)],
+        ...(e.package.analyzerJsBytes ? [['dist/analyzer.js (loaded on the first analysis)', formatBytes(e.package.analyzerJsBytes)]] : []),
+        ...(e.package.pgJsBytes ? [['dist/pg.js (loaded on the first connection)', formatBytes(e.package.pgJsBytes)]] : []),
         ['dist/webview (dashboard bundle)', formatBytes(e.package.webviewBytes)],
         ['dist/cli.js', formatBytes(e.package.cliJsBytes)],
         ['dist/wasm (tree-sitter runtime + 4 grammars)', formatBytes(e.package.wasmBytes)],
@@ -170,14 +172,7 @@ function extensionSection(e: ExtensionResults): string {
       `VS Code ${p.vscodeVersion}; the packaged extension (unpacked .vsix) loaded as the development extension, a probe as the test runner. ` +
         (p.activatedBeforeProbe ? 'The extension was already active when the probe started (onStartupFinished), so only VS Code\'s marks time it. ' : ''),
       '',
-      table(
-        ['activation', 'ms'],
-        [
-          ['ext.activate() as timed by the probe (load + context + activate)', p.activationMs ?? 'n/a'],
-          ['code loading (VS Code marks willLoadExtensionCode → didLoadExtensionCode)', p.codeLoadMs ?? 'n/a'],
-          ['activate() call (VS Code marks willActivateExtension → didActivateExtension)', p.activateCallMs ?? 'n/a'],
-        ],
-      ),
+      ...activationLines(e),
       '',
       table(
         ['extension host heap (after GC)', 'heap used MB', 'added MB', 'external MB', 'RSS MB'],
@@ -196,12 +191,54 @@ function extensionSection(e: ExtensionResults): string {
   return lines.join('\n');
 }
 
+interface ActivationTimes {
+  codeLoadMs?: number;
+  activateCallMs?: number;
+  activationMs?: number;
+}
+
+/** The activation samples: the fresh windows' when there are any, else the main run's one. */
+function activationSamples(e: ExtensionResults): ActivationTimes[] {
+  return e.activations && e.activations.length > 0 ? e.activations : e.probe ? [e.probe] : [];
+}
+
+const loadPlusCall = (s: ActivationTimes): number => (s.codeLoadMs ?? 0) + (s.activateCallMs ?? 0);
+
+/** Median of a field over the samples, with every run in brackets. */
+function medianOf(samples: ActivationTimes[], pick: (s: ActivationTimes) => number | undefined): string {
+  const values = samples.map(pick).filter((v): v is number => v !== undefined);
+  return values.length === 0 ? 'n/a' : values.length === 1 ? String(values[0]) : `${round(median(values), 1)} (${values.join(', ')})`;
+}
+
+/** Code load + activate() call, the median over the samples. */
+export function activationMedian(e: ExtensionResults | undefined): number | undefined {
+  const totals = e ? activationSamples(e).map(loadPlusCall) : [];
+  return totals.length > 0 ? round(median(totals), 1) : undefined;
+}
+
+function activationLines(e: ExtensionResults): string[] {
+  const samples = activationSamples(e);
+  return [
+    samples.length > 1 ? `Activation timed in ${samples.length} fresh extension hosts (a workbench window each, one after the other); median (every run).` : 'Activation timed once.',
+    '',
+    table(
+      ['activation', 'ms'],
+      [
+        ['code load + activate() call (the target)', medianOf(samples, loadPlusCall)],
+        ['code loading (VS Code marks willLoadExtensionCode → didLoadExtensionCode)', medianOf(samples, (s) => s.codeLoadMs)],
+        ['activate() call (VS Code marks willActivateExtension → didActivateExtension)', medianOf(samples, (s) => s.activateCallMs)],
+        ['ext.activate() as timed by the probe (load + context + activate)', medianOf(samples, (s) => s.activationMs)],
+      ],
+    ),
+  ];
+}
+
 function targets(r: BenchResults): string {
   const a = r.analysis;
   const inc = r.incremental;
   const m = r.monitoring;
   const e = r.extension;
-  const activation = e?.probe ? (e.probe.codeLoadMs ?? 0) + (e.probe.activateCallMs ?? 0) : undefined;
+  const activation = activationMedian(e);
   const rows: (string | number)[][] = [
     [
       'analysis ≤ 1.5 × tree-sitter parse floor',
@@ -215,7 +252,7 @@ function targets(r: BenchResults): string {
       `${s.ours.serverMs} vs ${s.pgActivity.serverMs} ms (${s.serverRatio} ×; same rows ${s.serverRatioSameRows} ×), ${s.ours.roundTrips} vs ${s.pgActivity.roundTrips} round trips`,
       verdict(s.serverRatio <= 1 && s.ours.roundTrips === 1),
     ]),
-    ['activation ≤ 50 ms (code load + activate call)', activation !== undefined ? `${activation} ms (probe end to end: ${e?.probe?.activationMs ?? 'n/a'} ms)` : 'n/a', verdict(activation !== undefined ? activation <= 50 : undefined)],
+    ['activation ≤ 50 ms (code load + activate call, median)', activation !== undefined ? `${activation} ms` : 'n/a', verdict(activation !== undefined ? activation <= 50 : undefined)],
     ['.vsix ≤ 5 MB', e ? formatBytes(e.package.vsixBytes) : 'n/a', verdict(e ? e.package.vsixBytes <= 5 * 1024 * 1024 : undefined)],
   ];
   return ['## Targets', '', table(['target', 'this run', 'verdict'], rows)].join('\n');
@@ -334,10 +371,11 @@ function notes(r: BenchResults): string {
   if (e?.probe) {
     const p = e.probe;
     out.push(
-      `- **Activation**: ${(p.codeLoadMs ?? 0) + (p.activateCallMs ?? 0)} ms by VS Code's own marks (${p.codeLoadMs ?? '?'} ms loading the ` +
-        `${formatBytes(e.package.extensionJsBytes)} bundle, ${p.activateCallMs ?? '?'} ms in activate()), ${p.activationMs ?? '?'} ms end to end from the probe. ` +
-        `\`pg\` is now loaded on the first connection (its modules were evaluated when the bundle loaded; \`require('pg')\` alone took 196–408 ms in plain ` +
-        `Node on this machine at load 15–24), tree-sitter and its grammars on the first analysis. The heap grows by ` +
+      `- **Activation**: ${activationMedian(e)} ms by VS Code's own marks, the median of ${activationSamples(e).length} fresh extension hosts (loading the ` +
+        `${formatBytes(e.package.extensionJsBytes)} bundle and running activate()). The analyser` +
+        `${e.package.analyzerJsBytes ? ` (${formatBytes(e.package.analyzerJsBytes)})` : ''} and \`pg\`${e.package.pgJsBytes ? ` (${formatBytes(e.package.pgJsBytes)})` : ''} are ` +
+        `bundles of their own that the extension requires on the first analysis and the first connection, so activation neither runs nor parses them ` +
+        `(when they were part of the one bundle, at 380 kB, loading it alone took 31–71 ms here). The heap grows by ` +
         `${round((p.heapAfterActivation?.heapUsedMB ?? 0) - (p.heapBefore?.heapUsedMB ?? 0), 1)} MB on activation and ` +
         `${round((p.heapAfterTree?.heapUsedMB ?? 0) - (p.heapBefore?.heapUsedMB ?? 0), 1)} MB with the ${e.sessions}-session tree open (VS Code renders only ` +
         `the rows in view, ${e.treeRowsSeen ?? '?'}, but asks the extension for every session's tree item); after Analyze Workspace ` +
