@@ -47,6 +47,8 @@ async function main(): Promise<void> {
           // The password is not here: VS Code gets it through PGPASSWORD from this launcher.
           'pgHealth.connections': [{ name: 'demo', host: '127.0.0.1', port: pg.port, user: pg.user, database: pg.database }],
           'pgHealth.refreshInterval': 1,
+          // The workspace's README says where to look first.
+          'workbench.startupEditor': 'readme',
         },
         null,
         2,
@@ -70,7 +72,8 @@ async function main(): Promise<void> {
       const url = server.workbenchUrl([['extensionDevelopmentPath', server.remoteUri(repoRoot)]]);
       log('VS Code (code-server) is ready. Open this URL in a browser on this machine:');
       console.log(`\n    ${url}\n`);
-      log('Then click "PostgreSQL Health" in the activity bar. Press Ctrl+C here to stop the demo.');
+      log('Then click "PostgreSQL Health" in the activity bar, and run "PostgreSQL Health: Analyze Workspace" (F1) to see the leaks in the code.');
+      log('Press Ctrl+C here to stop the demo.');
     }
   } catch (err) {
     log(`failed: ${err instanceof Error ? err.message : String(err)}`);
