@@ -19,9 +19,9 @@ import { familyOf, type LanguageFamily, type LanguageId } from './languages';
 import { LoweringContext, MAX_NESTING, NestingTooDeep } from './lowering/builder';
 import { lowerJavaScript, lowerJavaScriptFunction } from './lowering/javascript';
 import { lowerPython, lowerPythonFunction } from './lowering/python';
-import type { Block, FileModel, FunctionModel, Op } from './model';
+import type { FileModel, FunctionModel } from './model';
 import { parseText, type SyntaxNode, type SyntaxTree } from './treeSitter';
-import { childBlocks, visitCalls } from './checker/functionContext';
+import { callsAny, visitClosures } from './checker/functionContext';
 import { givenSummaries, learnFrom, MAX_SUMMARY_ROUNDS, mayAcquire, quickSkip, uniqueSorted, type AnalyzerOptions } from './workspace';
 
 interface Point {
@@ -358,7 +358,7 @@ export class IncrementalAnalysis {
       const key = `${poolKey}|${JSON.stringify(learned)}`;
       const newNames: string[] = [];
       model.functions.forEach((fn, index) => {
-        if (results[index] && !callsAnyOf(fn, learnedNames)) return;
+        if (results[index] && !callsAny(fn, learnedNames)) return;
         const result = this.resultOf(fn, key, () => analyzeFunction(fn, catalogue, poolNames));
         results[index] = result;
         const fresh = learnFrom(fn, result, known, learned);
@@ -676,44 +676,7 @@ function forget(map: Map<string, Kept[]>, kept: Kept): void {
   for (const child of kept.children) forget(map, child);
 }
 
-const calleeNames = new WeakMap<FunctionModel, Set<string>>();
 
-/**
- * The names `fn` calls, its closures' calls included (what workspace.ts's callsAny looks at), built from
- * each closure's own set: a kept closure's set is computed once, the top level's is cheap to rebuild.
- */
-function calleeNamesOf(fn: FunctionModel): Set<string> {
-  let names = calleeNames.get(fn);
-  if (names) return names;
-  const collected = new Set<string>();
-  visitCalls(fn.body, (call) => collected.add(call.callee.name), false);
-  visitClosures(fn.body, (closure) => {
-    for (const name of calleeNamesOf(closure)) collected.add(name);
-  });
-  calleeNames.set(fn, collected);
-  names = collected;
-  return names;
-}
-
-/** The closures created directly in `block` (not those nested in them), inline callbacks included. */
-function visitClosures(block: Block, visit: (fn: FunctionModel) => void): void {
-  const stack: Op[] = [...block];
-  while (stack.length) {
-    const op = stack.pop() as Op;
-    if (op.kind === 'closure') {
-      visit(op.fn);
-      continue;
-    }
-    for (const child of childBlocks(op, false)) stack.push(...child);
-  }
-}
-
-function callsAnyOf(fn: FunctionModel, names: ReadonlySet<string>): boolean {
-  if (names.size === 0) return false;
-  const mine = calleeNamesOf(fn);
-  for (const name of names) if (mine.has(name)) return true;
-  return false;
-}
 
 /**
  * Replaces the strings in a newly lowered function's ops by copies: tree-sitter hands out slices of

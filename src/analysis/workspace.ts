@@ -10,7 +10,7 @@ import { FunctionFocus, type FocusNames } from './lowering/focus';
 import { lowerJavaScript, POOL_CONSTRUCTOR_NAMES } from './lowering/javascript';
 import { POOL_FACTORY_NAMES } from './lowering/pyExpressions';
 import { lowerPython } from './lowering/python';
-import { visitCalls } from './checker/functionContext';
+import { callsAny } from './checker/functionContext';
 import type { FileModel, FunctionModel } from './model';
 import { parseText, type SyntaxTree } from './treeSitter';
 
@@ -353,20 +353,6 @@ async function analyzeFamily(
   }
 }
 
-const calleeNames = new WeakMap<FunctionModel, Set<string>>();
-
-function callsAny(fn: FunctionModel, names: ReadonlySet<string>): boolean {
-  if (names.size === 0) return false;
-  let mine = calleeNames.get(fn);
-  if (!mine) {
-    const collected = new Set<string>();
-    visitCalls(fn.body, (call) => collected.add(call.callee.name));
-    calleeNames.set(fn, collected);
-    mine = collected;
-  }
-  for (const name of names) if (mine.has(name)) return true;
-  return false;
-}
 
 /** One finding per rule and range, in source order (a site reached from two functions reports once). */
 export function uniqueSorted(findings: Finding[]): Finding[] {

@@ -3,7 +3,7 @@
 // let a check start at the statement holding its acquire (everything before runs the same for every
 // site) and stop following a path once nothing later can mention the client, which keeps a function
 // with many acquires close to linear instead of quadratic.
-import type { Block, CallOp, Condition, Op } from '../model';
+import type { Block, CallOp, Condition, FunctionModel, Op } from '../model';
 import type { World } from './world';
 
 function conditionVariables(condition: Condition, into: Set<string>): void {
@@ -160,4 +160,44 @@ export function visitCalls(block: Block, visit: (call: CallOp) => void, intoClos
     const children = childBlocks(op, intoClosures).flat();
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as Op);
   }
+}
+
+const calleeNames = new WeakMap<FunctionModel, Set<string>>();
+
+/**
+ * The names `fn` calls, its closures' calls included, built from
+ * each closure's own set: a kept closure's set is computed once, the top level's is cheap to rebuild.
+ */
+function calleeNamesOf(fn: FunctionModel): Set<string> {
+  let names = calleeNames.get(fn);
+  if (names) return names;
+  const collected = new Set<string>();
+  visitCalls(fn.body, (call) => collected.add(call.callee.name), false);
+  visitClosures(fn.body, (closure) => {
+    for (const name of calleeNamesOf(closure)) collected.add(name);
+  });
+  calleeNames.set(fn, collected);
+  names = collected;
+  return names;
+}
+
+/** The closures created directly in `block` (not those nested in them), inline callbacks included. */
+export function visitClosures(block: Block, visit: (fn: FunctionModel) => void): void {
+  const stack: Op[] = [...block];
+  while (stack.length) {
+    const op = stack.pop() as Op;
+    if (op.kind === 'closure') {
+      visit(op.fn);
+      continue;
+    }
+    for (const child of childBlocks(op, false)) stack.push(...child);
+  }
+}
+
+/** Whether `fn` (or a closure in it) calls one of `names`: a function that calls no learned API keeps its result. */
+export function callsAny(fn: FunctionModel, names: ReadonlySet<string>): boolean {
+  if (names.size === 0) return false;
+  const mine = calleeNamesOf(fn);
+  for (const name of names) if (mine.has(name)) return true;
+  return false;
 }
