@@ -78,6 +78,7 @@ const configs = [
     plugins: [...common.plugins, lazyBundles],
     // import() of those bundles as require(), as Node loads CommonJS: no ESM loader in the extension host.
     supported: { 'dynamic-import': false },
+    metafile: true,
   },
   {
     ...common,
@@ -116,6 +117,25 @@ const configs = [
   },
 ];
 
+/**
+ * Keeps the activation path lean: the analyser and `pg` may reach dist/extension.js only as lazy
+ * imports of their own bundles (src/editor/analyzerModule.ts, `await import('pg')`). A value imported
+ * from them anywhere else would put a top-level require back, or their code inside, without a warning.
+ */
+const LAZY_ONLY = /^(node_modules\/(pg|pg-[a-z-]+|@vscode\/tree-sitter-wasm)\/|src\/analysis\/(lowering|checker|fixes)\/)/;
+
+function checkActivationBundle(metafile) {
+  const problems = [];
+  for (const [input, { imports }] of Object.entries(metafile.inputs)) {
+    if (LAZY_ONLY.test(input)) problems.push(`${input} is bundled`);
+    for (const i of imports) if ((i.path === './pg.js' || i.path === './analyzer.js') && i.kind !== 'dynamic-import') problems.push(`${input} imports ${i.path} eagerly (${i.kind})`);
+  }
+  if (problems.length === 0) return;
+  console.error('✘ [ERROR] dist/extension.js must load the analyser and pg lazily (through src/editor/analyzerModule.ts, import(\'pg\')):');
+  for (const problem of problems.slice(0, 10)) console.error(`    ${problem}`);
+  process.exitCode = 1;
+}
+
 /** A production build must not ship the source maps a development build left behind. */
 async function removeSourceMaps(dir) {
   for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
@@ -129,6 +149,7 @@ if (watch) {
   const contexts = await Promise.all(configs.map((c) => esbuild.context(c)));
   await Promise.all(contexts.map((c) => c.watch()));
 } else {
-  await Promise.all(configs.map((c) => esbuild.build(c)));
+  const [extension] = await Promise.all(configs.map((c) => esbuild.build(c)));
+  checkActivationBundle(extension.metafile);
   await chmod('dist/cli.js', 0o755);
 }
