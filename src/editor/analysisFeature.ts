@@ -32,7 +32,7 @@ export function registerAnalysisFeature(context: vscode.ExtensionContext, log: F
     log,
     (uri) => scanner.summariesFor(uri),
   );
-  const codeActions = new PgHealthCodeActionProvider(log);
+  const codeActions = new PgHealthCodeActionProvider(log, (uri) => scanner.summariesFor(uri));
 
   const settingsChanged = (): void => {
     codeActions.reset();
@@ -57,7 +57,10 @@ export function registerAnalysisFeature(context: vscode.ExtensionContext, log: F
     vscode.commands.registerCommand(ANALYZE_WORKSPACE_COMMAND, () => analyzeWorkspaceCommand(scanner, readAnalysisSettings(), log)),
     vscode.workspace.onDidOpenTextDocument((d) => documents.schedule(d, 0)),
     // A scan learned other helpers: open documents are analysed again with them.
-    scanner.onDidChangeSummaries(() => documents.restart()),
+    scanner.onDidChangeSummaries(() => {
+      codeActions.reset();
+      documents.restart();
+    }),
     vscode.workspace.onDidChangeTextDocument((e) => {
       if (e.contentChanges.length > 0) documents.schedule(e.document);
     }),

@@ -1,7 +1,7 @@
 // Quick fixes for pg-health diagnostics ("Wrap in try/finally", …) and the `source.fixAll.pgHealth`
 // action that codeActionsOnSave runs. Fixes are always computed from the document's current text.
 import * as vscode from 'vscode';
-import type { Finding, Fix, LanguageId } from '../analysis/analyzer';
+import type { AnalyzerOptions, Finding, Fix, LanguageId } from '../analysis/analyzer';
 import { loadAnalyzer } from './analyzerModule';
 import { analysedLanguage } from './analysisScope';
 import { readAnalysisSettings } from './analysisSettings';
@@ -31,7 +31,18 @@ export class PgHealthCodeActionProvider implements vscode.CodeActionProvider {
    */
   private readonly current = new Map<string, VersionedFindings>();
 
-  constructor(private readonly log: FeatureLog) {}
+  constructor(
+    private readonly log: FeatureLog,
+    /** What other files teach this one (the last workspace scan's summaries), as the diagnostics had it. */
+    private readonly summariesFor: (uri: vscode.Uri) => AnalyzerOptions['summaries'] = () => undefined,
+  ) {}
+
+  /** The settings' catalogue and the summaries the diagnostics were computed with, so that every finding shown can be matched and fixed. */
+  private optionsFor(document: vscode.TextDocument): AnalyzerOptions {
+    const options = readAnalysisSettings().options;
+    const summaries = this.summariesFor(document.uri);
+    return summaries ? { ...options, summaries } : options;
+  }
 
   async provideCodeActions(
     document: vscode.TextDocument,
@@ -57,7 +68,7 @@ export class PgHealthCodeActionProvider implements vscode.CodeActionProvider {
     }
   }
 
-  /** Settings changed: findings computed under the old catalogue no longer hold. */
+  /** Settings or summaries changed: findings computed under the old catalogue no longer hold. */
   reset(): void {
     this.current.clear();
   }
@@ -72,7 +83,7 @@ export class PgHealthCodeActionProvider implements vscode.CodeActionProvider {
     const cached = this.current.get(key);
     if (cached?.version === document.version) return cached.findings;
     const text = document.getText();
-    const options = readAnalysisSettings().options;
+    const options = this.optionsFor(document);
     const findings = loadAnalyzer().then((analyzer) => analyzer.analyzeText(text, language, options));
     this.current.set(key, { version: document.version, findings });
     return findings;
@@ -110,7 +121,7 @@ export class PgHealthCodeActionProvider implements vscode.CodeActionProvider {
     const text = document.getText();
     const findings = await this.findingsOf(document, language);
     if (!findings.some((f) => f.fixable)) return undefined;
-    const fixed = await (await loadAnalyzer()).fixText(text, language, readAnalysisSettings().options);
+    const fixed = await (await loadAnalyzer()).fixText(text, language, this.optionsFor(document));
     if (document.version !== version || fixed.text === text) return undefined;
     const action = new vscode.CodeAction('Fix all pg-health findings', FIX_ALL_KIND);
     const edit = new vscode.WorkspaceEdit();

@@ -114,7 +114,7 @@ describe('Analyze Workspace', () => {
     assert.match(diagnostic.message, /getClient\(\)/);
   });
 
-  it('keeps that finding while users.js is edited on its own: what db.js teaches comes from the last scan', async () => {
+  it('keeps that finding while users.js is edited on its own, and fixes it: what db.js teaches comes from the last scan', async () => {
     await analyzeWorkspace();
     const uri = workspaceFile('src/users.js');
     await vscode.commands.executeCommand('vscode.open', uri);
@@ -128,6 +128,16 @@ describe('Analyze Workspace', () => {
       const moved = await waitFor('the finding to follow the edit to line 5', () => pgDiagnostics(uri).find((d) => d.range.start.line === 5));
       assert.match(moved.message, /getClient\(\)/);
       assert.equal(pgDiagnostics(uri).length, 1);
+      // The lightbulb fixes it too: the quick fixes analyse with the same summaries.
+      const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, moved.range)) ?? [];
+      const wrap = actions.find((a) => a.title.startsWith('Wrap in try/finally'));
+      assert.ok(wrap?.edit, `a "Wrap in try/finally" action, got: ${actions.map((a) => a.title).join(' | ')}`);
+      // Its edits, applied to the text (applying a WorkspaceEdit may save the file, which this test must not).
+      let fixed = editor.document.getText();
+      for (const edit of [...wrap.edit.get(uri)].sort((x, y) => editor.document.offsetAt(y.range.start) - editor.document.offsetAt(x.range.start))) {
+        fixed = fixed.slice(0, editor.document.offsetAt(edit.range.start)) + edit.newText + fixed.slice(editor.document.offsetAt(edit.range.end));
+      }
+      assert.match(fixed, /const client = await getClient\(\);\s*try \{[\s\S]*\} finally \{\s*client\.release\(\);\s*\}/);
       await vscode.commands.executeCommand('workbench.action.files.revert');
       await waitFor('the reverted file to show the finding on line 4 again', () => pgDiagnostics(uri).find((d) => d.range.start.line === 4));
     } finally {
