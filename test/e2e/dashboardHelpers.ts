@@ -19,12 +19,20 @@ export function dashboardView(page: Page): FrameLocator {
 /** Runs a command from the palette (F1), picking `pick` in the quick pick that follows, if given. */
 export async function runCommand(page: Page, title: string, pick?: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
-  await page.keyboard.press('F1');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(`>${title}`);
   // Contributed commands appear once the extension's manifest is read: wait for the exact row.
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: new RegExp(`^${escapeRegex(title)}`) }).first();
-  await row.waitFor({ state: 'visible', timeout: 30_000 });
+  // A webview taking the focus back can close the palette as it opens: open it again, as a user would.
+  await eventually(
+    async () => {
+      if (!(await input.isVisible())) await page.keyboard.press('F1');
+      await input.fill(`>${title}`, { timeout: 5_000 });
+      await row.waitFor({ state: 'visible', timeout: 15_000 });
+      return true;
+    },
+    (shown) => shown,
+    60_000,
+    `the palette to list "${title}"`,
+  );
   // Click it: Enter would run whichever row the palette ranked first.
   await row.click();
   if (pick === undefined) return;

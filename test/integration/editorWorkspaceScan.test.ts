@@ -138,11 +138,16 @@ describe('Analyze Workspace', () => {
         fixed = fixed.slice(0, editor.document.offsetAt(edit.range.start)) + edit.newText + fixed.slice(editor.document.offsetAt(edit.range.end));
       }
       assert.match(fixed, /const client = await getClient\(\);\s*try \{[\s\S]*\} finally \{\s*client\.release\(\);\s*\}/);
-      await vscode.commands.executeCommand('workbench.action.files.revert');
-      await waitFor('the reverted file to show the finding on line 4 again', () => pgDiagnostics(uri).find((d) => d.range.start.line === 4));
+      // The line taken out again: the finding goes back to line 4.
+      assert.ok(await editor.edit((e) => e.delete(new vscode.Range(0, 0, 1, 0))));
+      await waitFor('the finding back on line 4 once the line is deleted', () => pgDiagnostics(uri).find((d) => d.range.start.line === 4)).catch((err: unknown) => {
+        const state = { version: editor.document.version, starts: editor.document.getText().slice(0, 40), diagnostics: pgDiagnostics(uri).map((d) => d.range.start.line) };
+        throw new Error(`${String(err)}: ${JSON.stringify(state)}`);
+      });
     } finally {
-      await vscode.commands.executeCommand('workbench.action.files.revert');
-      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      // Closed without saving: the fixture file on disk stays as it was.
+      await vscode.window.showTextDocument(editor.document);
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     }
   });
 
