@@ -56,6 +56,11 @@ export function registerAnalysisFeature(context: vscode.ExtensionContext, log: F
     documents,
     vscode.commands.registerCommand(ANALYZE_WORKSPACE_COMMAND, () => analyzeWorkspaceCommand(scanner, readAnalysisSettings(), log)),
     vscode.workspace.onDidOpenTextDocument((d) => documents.schedule(d, 0)),
+    // A saved file may define a helper other files call: its summaries are learned again.
+    vscode.workspace.onDidSaveTextDocument((d) => {
+      const settings = readAnalysisSettings();
+      if (settings.enable) scanner.relearn(d, settings).catch((err: unknown) => log.error(`Learning ${d.uri.fsPath}'s helpers again failed`, err));
+    }),
     // A scan learned other helpers: open documents are analysed again with them.
     scanner.onDidChangeSummaries(() => {
       codeActions.reset();

@@ -55,6 +55,27 @@ export class WorkspaceScanner implements vscode.Disposable {
     return this.scanned.size > 0;
   }
 
+  /**
+   * A saved file teaches again what its functions teach now (a helper renamed, or made to release), so
+   * the open documents that call it stop seeing the old helper without a new scan. Only the saved file
+   * is analysed, with the other files' summaries; files that are not open keep their diagnostics until
+   * the next scan.
+   */
+  async relearn(document: vscode.TextDocument, settings: AnalysisSettings): Promise<void> {
+    const language = languageForPath(document.uri.path);
+    if (!this.isScanned(document.uri) || !language || document.isDirty) return;
+    const key = document.uri.toString();
+    const text = document.getText();
+    const options: AnalyzerOptions = { ...settings.options, summaries: this.summariesFor(document.uri) };
+    const [result] = await (await loadAnalyzer()).analyzeWorkspace([{ path: document.uri.fsPath, text, language }], options);
+    // Edited again, or a scan replaced the teachings meanwhile: this result is stale.
+    if (document.getText() !== text || !this.isScanned(document.uri)) return;
+    const before = describeTeachings(this.teachings);
+    if (result?.teaches) this.teachings.set(key, { family: familyOf(language), learned: result.teaches });
+    else this.teachings.delete(key);
+    if (describeTeachings(this.teachings) !== before) this.summariesChanged.fire();
+  }
+
   /** Forgets the scan (analysis turned off); diagnostics are the caller's to clear. */
   reset(): void {
     this.running?.cancel();

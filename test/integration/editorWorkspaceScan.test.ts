@@ -132,7 +132,7 @@ describe('Analyze Workspace', () => {
       const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, moved.range)) ?? [];
       const wrap = actions.find((a) => a.title.startsWith('Wrap in try/finally'));
       assert.ok(wrap?.edit, `a "Wrap in try/finally" action, got: ${actions.map((a) => a.title).join(' | ')}`);
-      // Its edits, applied to the text (applying a WorkspaceEdit may save the file, which this test must not).
+      // Its edits, applied to a copy of the text: the document itself stays as the test left it.
       let fixed = editor.document.getText();
       for (const edit of [...wrap.edit.get(uri)].sort((x, y) => editor.document.offsetAt(y.range.start) - editor.document.offsetAt(x.range.start))) {
         fixed = fixed.slice(0, editor.document.offsetAt(edit.range.start)) + edit.newText + fixed.slice(editor.document.offsetAt(edit.range.end));
@@ -145,10 +145,39 @@ describe('Analyze Workspace', () => {
         throw new Error(`${String(err)}: ${JSON.stringify(state)}`);
       });
     } finally {
-      // Closed without saving: the fixture file on disk stays as it was.
-      await vscode.window.showTextDocument(editor.document);
-      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+      // code-server saves edits after a second (files.autoSave defaults to afterDelay there): put the
+      // file back as it was and save it, so the tests after this one read the fixture.
+      const text = editor.document.getText();
+      if (text.startsWith('// edited\n')) await editor.edit((e) => e.delete(new vscode.Range(0, 0, 1, 0)));
+      await editor.document.save();
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     }
+  });
+
+  it('learns a helper again when its file is saved: renaming getClient in db.js takes the finding off the open users.js, naming it back brings it back', async () => {
+    await analyzeWorkspace();
+    const users = workspaceFile('src/users.js');
+    const db = await vscode.workspace.openTextDocument(workspaceFile('src/db.js'));
+    await vscode.commands.executeCommand('vscode.open', users);
+    await waitFor('users.js open with its finding on line 4', () => vscode.window.activeTextEditor?.document.uri.toString() === users.toString() && pgDiagnostics(users).some((d) => d.range.start.line === 4)).catch((err: unknown) => {
+      throw new Error(`${String(err)}: active ${vscode.window.activeTextEditor?.document.uri.path}, lines ${JSON.stringify(pgDiagnostics(users).map((d) => d.range.start.line))}, text ${JSON.stringify(vscode.workspace.textDocuments.find((d) => d.uri.toString() === users.toString())?.getText().slice(0, 60))}`);
+    });
+    const rename = async (from: string, to: string): Promise<void> => {
+      const at = db.getText().indexOf(from);
+      assert.ok(at >= 0, `db.js has ${from}`);
+      const edit = new vscode.WorkspaceEdit();
+      edit.replace(db.uri, new vscode.Range(db.positionAt(at), db.positionAt(at + from.length)), to);
+      assert.ok(await vscode.workspace.applyEdit(edit));
+      assert.ok(await db.save(), 'db.js is saved');
+    };
+    try {
+      await rename('async function getClient()', 'async function getPooledClient()');
+      await waitFor('users.js to lose the finding that came through getClient()', () => pgDiagnostics(users).length === 0);
+    } finally {
+      await rename('async function getPooledClient()', 'async function getClient()').catch(() => undefined);
+    }
+    await waitFor('the finding back once getClient() is back', () => pgDiagnostics(users).some((d) => d.range.start.line === 4));
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
   it('skips dependencies, build output, .gitignore-d folders and declaration files', async () => {
