@@ -19,6 +19,9 @@ export interface AnalysisFeature {
   onDidChangeFindings: vscode.Event<void>;
 }
 
+/** How long after the last save of a file its helpers are learned again. */
+const RELEARN_DELAY_MS = 1500;
+
 export function registerAnalysisFeature(context: vscode.ExtensionContext, log: FeatureLog): AnalysisFeature {
   // Only a path is recorded here; tree-sitter and the grammars load on the first analysis.
   setAnalyzerWasmDirectory(vscode.Uri.joinPath(context.extensionUri, 'dist', 'wasm').fsPath);
@@ -50,17 +53,28 @@ export function registerAnalysisFeature(context: vscode.ExtensionContext, log: F
     }
   };
 
+  const relearnTimers = new Map<string, ReturnType<typeof setTimeout>>();
   const disposables: vscode.Disposable[] = [
     diagnostics,
     scanner,
     documents,
     vscode.commands.registerCommand(ANALYZE_WORKSPACE_COMMAND, () => analyzeWorkspaceCommand(scanner, readAnalysisSettings(), log)),
     vscode.workspace.onDidOpenTextDocument((d) => documents.schedule(d, 0)),
-    // A saved file may define a helper other files call: its summaries are learned again.
+    // A saved file may define a helper other files call: its summaries are learned again, once the
+    // saves stop for a moment (with auto save, every pause in typing saves).
     vscode.workspace.onDidSaveTextDocument((d) => {
-      const settings = readAnalysisSettings();
-      if (settings.enable) scanner.relearn(d, settings).catch((err: unknown) => log.error(`Learning ${d.uri.fsPath}'s helpers again failed`, err));
+      const key = d.uri.toString();
+      clearTimeout(relearnTimers.get(key));
+      relearnTimers.set(
+        key,
+        setTimeout(() => {
+          relearnTimers.delete(key);
+          const settings = readAnalysisSettings();
+          if (settings.enable && !d.isClosed) scanner.relearn(d, settings).catch((err: unknown) => log.error(`Learning ${d.uri.fsPath}'s helpers again failed`, err));
+        }, RELEARN_DELAY_MS),
+      );
     }),
+    { dispose: () => relearnTimers.forEach((timer) => clearTimeout(timer)) },
     // A scan learned other helpers: open documents are analysed again with them.
     scanner.onDidChangeSummaries(() => {
       codeActions.reset();
