@@ -10,6 +10,11 @@ export type ReleaseSpec =
   /** A call that takes the resource as an argument: `pool.putconn(conn)`, `releaseClient(c)`. */
   | { kind: 'call'; method: string; receiver?: RegExp; argument: number };
 
+/** The identity of a release API, as summaries are told apart (the id of an AcquireApi is its own). */
+export function releaseId(spec: ReleaseSpec): string {
+  return `release:${spec.method}:${spec.kind === 'call' ? spec.argument : ''}`;
+}
+
 export interface AcquireApi {
   id: string;
   family: LanguageFamily;

@@ -22,7 +22,7 @@ import { lowerPython, lowerPythonFunction } from './lowering/python';
 import type { FileModel, FunctionModel } from './model';
 import { parseText, type SyntaxNode, type SyntaxTree } from './treeSitter';
 import { callsAny, visitClosures } from './checker/functionContext';
-import { givenSummaries, learnFrom, MAX_SUMMARY_ROUNDS, mayAcquire, quickSkip, uniqueSorted, type AnalyzerOptions } from './workspace';
+import { givenSummaries, apiNamesOf, learnFrom, MAX_SUMMARY_ROUNDS, mayAcquire, quickSkip, uniqueSorted, type AnalyzerOptions } from './workspace';
 
 interface Point {
   row: number;
@@ -361,8 +361,7 @@ export class IncrementalAnalysis {
         if (results[index] && !callsAny(fn, learnedNames)) return;
         const result = this.resultOf(fn, key, () => analyzeFunction(fn, catalogue, poolNames));
         results[index] = result;
-        const fresh = learnFrom(fn, result, known, learned);
-        newNames.push(...fresh.acquires, ...fresh.releases);
+        newNames.push(...apiNamesOf(learnFrom(fn, result, known, learned)));
       });
       if (newNames.length === 0 || round === MAX_SUMMARY_ROUNDS - 1) break;
       for (const name of newNames) learnedNames.add(name);

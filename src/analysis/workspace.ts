@@ -1,6 +1,6 @@
 // Analyses many files together so that functions in one file that return an acquired client (or
 // release one passed to them) become acquire (release) APIs for callers in every file.
-import { Catalogue, type AcquireApi, type CatalogueOptions, type ReleaseSpec } from './catalogue';
+import { Catalogue, releaseId, type AcquireApi, type CatalogueOptions, type ReleaseSpec } from './catalogue';
 import type { Finding } from './findings';
 import { fixesFor } from './fixes/fixes';
 import { acquireSites, analyzeFunction, learnedAcquire, learnedRelease, type FunctionResult } from './functionAnalysis';
@@ -137,35 +137,39 @@ export function givenSummaries(family: LanguageFamily, options: AnalyzerOptions)
   const learned: Learned = { acquires: [...(given?.acquires ?? [])], releases: [...(given?.releases ?? [])] };
   const known = new Set<string>([
     ...learned.acquires.map((api) => api.id),
-    ...learned.releases.map((spec) => `release:${spec.method}:${spec.kind === 'call' ? spec.argument : 0}`),
+    ...learned.releases.map(releaseId),
   ]);
   return { learned, known };
 }
 
 /**
  * Adds what `fn`'s result teaches callers (it returns an acquired client, it releases a parameter) to
- * `learned`, once per API (`known` holds the ids seen); the names of the APIs new to it.
+ * `learned`, once per API (`known` holds the ids seen); returns the APIs new to it.
  */
-export function learnFrom(fn: FunctionModel, result: FunctionResult, known: Set<string>, learned: Learned): { acquires: string[]; releases: string[] } {
-  const fresh = { acquires: [] as string[], releases: [] as string[] };
+export function learnFrom(fn: FunctionModel, result: FunctionResult, known: Set<string>, learned: Learned): Learned {
+  const fresh: Learned = { acquires: [], releases: [] };
   if (result.returnsAcquired) {
     const api = learnedAcquire(fn, result.returnsAcquired);
     if (api && !known.has(api.id)) {
       known.add(api.id);
-      learned.acquires.push(api);
-      fresh.acquires.push(api.method);
+      fresh.acquires.push(api);
     }
   }
   for (const index of result.releasedParams) {
     const spec = learnedRelease(fn, index);
-    const id = `release:${spec?.method}:${index}`;
-    if (spec && !known.has(id)) {
-      known.add(id);
-      learned.releases.push(spec);
-      fresh.releases.push(spec.method);
+    if (spec && !known.has(releaseId(spec))) {
+      known.add(releaseId(spec));
+      fresh.releases.push(spec);
     }
   }
+  learned.acquires.push(...fresh.acquires);
+  learned.releases.push(...fresh.releases);
   return fresh;
+}
+
+/** The names a caller calls the APIs by. */
+export function apiNamesOf(learned: Learned): string[] {
+  return [...learned.acquires.map((api) => api.method), ...learned.releases.map((spec) => spec.method)];
 }
 
 /**
@@ -324,15 +328,14 @@ async function analyzeFamily(
         if (previous && !callsAny(fn, learnedNames)) return;
         const result = analyzeFunction(fn, catalogue, model.poolNames);
         (resultsByFile[fileIndex] as FunctionResult[])[fnIndex] = result;
-        const before = { acquires: learned.acquires.length, releases: learned.releases.length };
         const fresh = learnFrom(fn, result, known, learned);
         if (fresh.acquires.length + fresh.releases.length > 0) {
           const mine = (taught[fileIndex] ??= { acquires: [], releases: [] });
-          mine.acquires.push(...learned.acquires.slice(before.acquires));
-          mine.releases.push(...learned.releases.slice(before.releases));
+          mine.acquires.push(...fresh.acquires);
+          mine.releases.push(...fresh.releases);
         }
-        newNames.push(...fresh.acquires, ...fresh.releases);
-        newAcquires.push(...fresh.acquires);
+        newNames.push(...apiNamesOf(fresh));
+        newAcquires.push(...fresh.acquires.map((api) => api.method));
       });
     });
     // Results computed with the final catalogue stand; otherwise go round with what was learned,
@@ -352,7 +355,6 @@ async function analyzeFamily(
     await modelFiles([...unparsedWhere(mentioned), ...relowered].sort((a, b) => a - b));
   }
 }
-
 
 /** One finding per rule and range, in source order (a site reached from two functions reports once). */
 export function uniqueSorted(findings: Finding[]): Finding[] {
