@@ -5,6 +5,7 @@ import { describeTarget, resolveConnection } from '../postgres/connectionOptions
 import { describeError } from '../postgres/errors';
 import { longestIdleInTransaction } from '../postgres/idleSessions';
 import { openClient } from '../postgres/openClient';
+import { poolerFromBackendChange } from '../postgres/pooler';
 import { Session, Snapshot } from '../postgres/snapshot';
 import { takeSnapshot } from '../postgres/snapshotQuery';
 
@@ -37,20 +38,22 @@ export async function runStatus(argv: string[]): Promise<number> {
   }
 
   try {
-    const resolved = await resolveConnection(
-      { name: 'status', connectionString },
-      { warn: (message) => process.stderr.write(`pg-health status: ${message}\n`) },
-      { applicationName: 'pg-health status' },
-    );
-    const opened = await openClient(resolved, { statementTimeoutMs: 10_000, onError: () => undefined, onEnd: () => undefined });
+    const resolved = await resolveConnection({ name: 'status', connectionString }, { warn: (message) => process.stderr.write(`pg-health status: ${message}\n`) });
+    const opened = await openClient(resolved, { onError: () => undefined, onEnd: () => undefined });
     let snapshot: Snapshot;
     try {
-      snapshot = await takeSnapshot(opened.client, describeTarget(resolved.target), opened.serverVersionNum);
+      // application_name and statement_timeout for the snapshot's own transaction only: through a
+      // pooler, anything set for the session would stay with the next application.
+      snapshot = await takeSnapshot(opened.client, describeTarget(resolved.target), opened.serverVersionNum, { applicationName: 'pg-health status', statementTimeoutMs: 10_000 });
     } finally {
       await opened.client.end().catch(() => undefined);
     }
+    const pooler = opened.pooler ?? poolerFromBackendChange(opened.pid, snapshot.monitorPid, opened.endpoints);
+    if (pooler) snapshot = { ...snapshot, pooler };
     const idleInTransaction = longestIdleInTransaction(snapshot, IDLE_IN_TRANSACTION_SHOWN);
-    process.stdout.write(json ? `${JSON.stringify({ ...snapshot, longestIdleInTransaction: idleInTransaction }, null, 2)}\n` : formatStatus(snapshot, idleInTransaction));
+    process.stdout.write(
+      json ? `${JSON.stringify({ ...snapshot, longestIdleInTransaction: idleInTransaction }, null, 2)}\n` : formatStatus(snapshot, idleInTransaction),
+    );
     return 0;
   } catch (error) {
     process.stderr.write(`pg-health status: ${describeError(error).message}\n`);
@@ -63,6 +66,13 @@ export function formatStatus(snapshot: Snapshot, idleInTransaction: readonly Ses
   const s = snapshot.settings;
   const lines: string[] = [];
   lines.push(`${snapshot.connection} — PostgreSQL ${s.serverVersion}`);
+  if (snapshot.pooler) {
+    const p = snapshot.pooler;
+    lines.push(`Connected through a connection pooler (${p.evidence}): the counts are the server's, and a full server could not be seen through it.`);
+    if (p.serverPort !== null && p.serverPort !== p.viaPort) {
+      lines.push(`  For a direct reading, connect to port ${p.serverPort}${p.serverAddress ? ` on ${p.serverAddress}` : ''}, where PostgreSQL itself listens.`);
+    }
+  }
   const percent = snapshot.capacity > 0 ? Math.round((snapshot.used / snapshot.capacity) * 100) : 100;
   const reserved = [`${s.superuserReservedConnections} reserved for superusers`];
   if (s.serverVersionNum >= 160000) reserved.push(`${s.reservedConnections} reserved_connections`);

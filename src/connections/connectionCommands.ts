@@ -147,7 +147,7 @@ export class ConnectionCommands {
 async function testConnection(config: ConnectionConfig, password: string | undefined): Promise<string | undefined> {
   try {
     const resolved = await resolveConnection(config, { secretPassword: () => password });
-    const opened = await openClient(resolved, { statementTimeoutMs: 5000, onError: () => undefined, onEnd: () => undefined });
+    const opened = await openClient(resolved, { onError: () => undefined, onEnd: () => undefined });
     await opened.client.end();
     return undefined;
   } catch (err) {

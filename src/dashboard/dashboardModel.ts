@@ -1,5 +1,6 @@
 // From the store's state of one database to what the dashboard draws. Pure, so the numbers the
 // user reads can be checked against the snapshot in unit tests.
+import { poolerAdvice } from '../postgres/pooler';
 import { Session, Snapshot } from '../postgres/snapshot';
 import { DatabaseState, HistoryPoint } from '../postgres/store';
 import { DEFAULT_IDLE_THRESHOLDS, IdleThresholds, idleAdvice, maxConnectionsAdvice, pgBouncerAdvice } from './advice';
@@ -222,6 +223,7 @@ function liveView(state: DatabaseState, snapshot: Snapshot, options: DashboardOp
     idle: idleAdvice(snapshot, options.thresholds ?? DEFAULT_IDLE_THRESHOLDS),
     pgbouncer: pgBouncerAdvice(snapshot, { peak: state.peak, peakBusy: peakBusy(state.history, snapshot) }),
     notes: roleNotes(snapshot),
+    pooler: snapshot.pooler ? poolerAdvice(snapshot.pooler, state.name) : null,
   };
 }
 

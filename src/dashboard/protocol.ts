@@ -163,6 +163,8 @@ export interface LiveView {
   pgbouncer: PgBouncerAdvice;
   /** Plain-language remarks about what the role can see and do. */
   notes: string[];
+  /** Set when the monitor reaches the server through a connection pooler: what that means and what to change. */
+  pooler: string[] | null;
 }
 
 export interface DashboardPayload {

@@ -1,14 +1,16 @@
 // Terminate Backend and Cancel Query, run on the monitor connection. Each signal is sent by one
-// statement that re-checks, at the moment of signalling, that the pid is still the same client
-// backend (same backend_start: pids are reused) and not the monitor itself. When that statement
-// matches nothing, a second read says why, so the user gets a reason instead of silence.
+// statement that checks, at the moment of signalling, that the pid is still the same client backend
+// (same backend_start: pids are reused) and not the backend running that very statement (the
+// monitor's own; through a pooler that is whichever server connection serves this transaction). The
+// same statement returns what it found, so when it signals nothing the user gets the reason, judged
+// in the same transaction on the same backend.
 import { Session } from './snapshot';
 import { SqlRunner } from './snapshotQuery';
 import { describeError } from './errors';
+import { MONITOR_QUERY_MARK } from './transactionSettings';
 
 /** The monitor connection as the actions need it (MonitorConnection fits). */
 export interface ActionConnection extends SqlRunner {
-  readonly monitorPid: number | undefined;
   readonly serverVersionNum: number | undefined;
 }
 
@@ -33,22 +35,33 @@ export interface TerminateOptions {
   waitMs?: number;
 }
 
-const CLIENT_BACKEND_MATCH = `a.pid = $1 AND a.backend_start = $2::timestamptz AND a.backend_type = 'client backend' AND a.pid <> pg_backend_pid()`;
+/** What the signalling statement saw of the pid ($1) it was given, whether or not it signalled. */
+interface Found {
+  present: boolean;
+  same_start: boolean | null;
+  backend_type: string | null;
+  is_self: boolean | null;
+}
+
+const FOUND_COLUMNS = `a.pid IS NOT NULL AS present, a.backend_start = $2::timestamptz AS same_start, a.backend_type, a.pid = pg_backend_pid() AS is_self`;
+const TARGET = `FROM (SELECT $1::int AS pid) t LEFT JOIN pg_stat_activity a ON a.pid = t.pid`;
+// CASE evaluates the signal only for a row that passes every check (a volatile function is never
+// evaluated ahead of its branch).
+const CLIENT_BACKEND_MATCH = `a.backend_start = $2::timestamptz AND a.backend_type = 'client backend' AND a.pid <> pg_backend_pid()`;
 
 export async function terminateBackend(conn: ActionConnection, session: SessionRef, options: TerminateOptions = {}): Promise<SignalResult> {
   const waitMs = Math.min(Math.max(options.waitMs ?? 2_000, 0), 3_000);
-  const refused = precheck(conn, session);
+  const refused = precheck(session);
   if (refused) return refused;
   const supportsWait = (conn.serverVersionNum ?? 0) >= 140000;
   try {
     // With a timeout, pg_terminate_backend (PG14+) returns whether the backend exited in time.
-    const sql = supportsWait
-      ? `SELECT pg_terminate_backend(a.pid, $3::bigint) AS done FROM pg_stat_activity a WHERE ${CLIENT_BACKEND_MATCH}`
-      : `SELECT pg_terminate_backend(a.pid) AS done FROM pg_stat_activity a WHERE ${CLIENT_BACKEND_MATCH}`;
+    const signal = supportsWait ? 'pg_terminate_backend(a.pid, $3::bigint)' : 'pg_terminate_backend(a.pid)';
+    const sql = `${MONITOR_QUERY_MARK} SELECT ${FOUND_COLUMNS}, CASE WHEN ${CLIENT_BACKEND_MATCH} THEN ${signal} END AS done ${TARGET}`;
     const values: unknown[] = supportsWait ? [session.pid, session.backendStart, waitMs] : [session.pid, session.backendStart];
-    const result = await conn.query<{ done: boolean }>(sql, values);
+    const result = await conn.query<Found & { done: boolean | null }>(sql, values);
     const row = result.rows[0];
-    if (!row) return await explainNoMatch(conn, session);
+    if (!row || row.done === null) return explainNoMatch(session, row);
     let gone = supportsWait && waitMs > 0 && row.done;
     if (!gone && waitMs > 0) gone = (await waitUntilGone(conn, [session], waitMs)).size === 0;
     return gone
@@ -64,15 +77,15 @@ export async function terminateBackend(conn: ActionConnection, session: SessionR
 }
 
 export async function cancelQuery(conn: ActionConnection, session: SessionRef): Promise<SignalResult> {
-  const refused = precheck(conn, session);
+  const refused = precheck(session);
   if (refused) return refused;
   try {
-    const result = await conn.query<{ sent: boolean; state: string | null }>(
-      `SELECT pg_cancel_backend(a.pid) AS sent, a.state FROM pg_stat_activity a WHERE ${CLIENT_BACKEND_MATCH}`,
+    const result = await conn.query<Found & { sent: boolean | null; state: string | null }>(
+      `${MONITOR_QUERY_MARK} SELECT ${FOUND_COLUMNS}, a.state, CASE WHEN ${CLIENT_BACKEND_MATCH} THEN pg_cancel_backend(a.pid) END AS sent ${TARGET}`,
       [session.pid, session.backendStart],
     );
     const row = result.rows[0];
-    if (!row) return await explainNoMatch(conn, session);
+    if (!row || row.sent === null) return explainNoMatch(session, row);
     if (!row.sent) return { kind: 'failed', pid: session.pid, message: `The cancel request for backend ${session.pid} could not be sent.` };
     const idle = row.state !== null && row.state !== 'active' && row.state !== 'fastpath function call';
     return {
@@ -111,10 +124,7 @@ export async function terminateSessions(conn: ActionConnection, sessions: readon
   return { requested: sessions.length, terminated: results.filter((r) => r.kind === 'terminated').length, results };
 }
 
-function precheck(conn: ActionConnection, session: SessionRef): SignalResult | undefined {
-  if (conn.monitorPid !== undefined && session.pid === conn.monitorPid) {
-    return { kind: 'refused', pid: session.pid, reason: 'monitor-session', message: `Backend ${session.pid} is this extension's own monitor connection.` };
-  }
+function precheck(session: SessionRef): SignalResult | undefined {
   if (session.backendStart === null) {
     return {
       kind: 'refused',
@@ -126,30 +136,18 @@ function precheck(conn: ActionConnection, session: SessionRef): SignalResult | u
   return undefined;
 }
 
-interface Diagnosis {
-  same_start: boolean | null;
-  backend_type: string | null;
-  is_self: boolean;
-}
-
-/** The signalling statement matched no row: say why. */
-async function explainNoMatch(conn: ActionConnection, session: SessionRef): Promise<SignalResult> {
-  const { rows } = await conn.query<Diagnosis>(
-    `SELECT a.backend_start = $2::timestamptz AS same_start, a.backend_type, a.pid = pg_backend_pid() AS is_self
-       FROM pg_stat_activity a WHERE a.pid = $1`,
-    [session.pid, session.backendStart],
-  );
-  const row = rows[0];
+/** The signalling statement signalled nothing: say why, from what that same statement saw. */
+function explainNoMatch(session: SessionRef, found: Found | undefined): SignalResult {
   const pid = session.pid;
-  if (!row) return { kind: 'already-gone', pid, message: `Backend ${pid} had already ended.` };
-  if (row.is_self) return { kind: 'refused', pid, reason: 'monitor-session', message: `Backend ${pid} is this extension's own monitor connection.` };
-  if (row.backend_type === null) {
+  if (!found?.present) return { kind: 'already-gone', pid, message: `Backend ${pid} had already ended.` };
+  if (found.is_self) return { kind: 'refused', pid, reason: 'monitor-session', message: `Backend ${pid} is this extension's own monitor connection.` };
+  if (found.backend_type === null) {
     return { kind: 'refused', pid, reason: 'not-visible', message: `The monitor's role cannot see backend ${pid}; grant it pg_monitor (or pg_read_all_stats).` };
   }
-  if (row.backend_type !== 'client backend') {
-    return { kind: 'refused', pid, reason: 'not-client-backend', message: `Backend ${pid} is a ${row.backend_type}, not a client session; only client backends can be terminated here.` };
+  if (found.backend_type !== 'client backend') {
+    return { kind: 'refused', pid, reason: 'not-client-backend', message: `Backend ${pid} is a ${found.backend_type}, not a client session; only client backends can be terminated here.` };
   }
-  if (row.same_start === false) {
+  if (found.same_start === false) {
     return { kind: 'refused', pid, reason: 'backend-changed', message: `Pid ${pid} now belongs to a different session (it started after the one you chose); nothing was signalled.` };
   }
   return { kind: 'already-gone', pid, message: `Backend ${pid} had already ended.` };
@@ -174,7 +172,7 @@ async function failure(conn: ActionConnection, session: SessionRef, error: unkno
 async function isSuperuserSession(conn: ActionConnection, pid: number): Promise<boolean> {
   // usesysid is visible to every role, even where the rest of the row is not.
   const { rows } = await conn.query<{ rolsuper: boolean }>(
-    'SELECT r.rolsuper FROM pg_stat_activity a JOIN pg_roles r ON r.oid = a.usesysid WHERE a.pid = $1',
+    `${MONITOR_QUERY_MARK} SELECT r.rolsuper FROM pg_stat_activity a JOIN pg_roles r ON r.oid = a.usesysid WHERE a.pid = $1`,
     [pid],
   );
   return rows[0]?.rolsuper === true;
@@ -187,7 +185,7 @@ async function waitUntilGone(conn: ActionConnection, sessions: readonly SessionR
   const starts = sessions.map((s) => s.backendStart);
   for (;;) {
     const { rows } = await conn.query<{ pid: number }>(
-      `SELECT a.pid FROM pg_stat_activity a
+      `${MONITOR_QUERY_MARK} SELECT a.pid FROM pg_stat_activity a
          JOIN unnest($1::int[], $2::timestamptz[]) AS t(pid, backend_start) ON a.pid = t.pid AND a.backend_start = t.backend_start`,
       [pids, starts],
     );

@@ -9,8 +9,6 @@ import { ConnectionConfig } from './connectionConfig';
 import { ConnectionConfigError, LibpqSslMode, parseConnectionString, ParsedConnectionString } from './connectionString';
 import { readPgpassPassword } from './pgpass';
 
-export const MONITOR_APPLICATION_NAME = 'pg-health monitor';
-
 export interface PasswordSources {
   /** The password kept in VS Code's SecretStorage for this connection (supplied by the VS Code side). */
   secretPassword?: () => Promise<string | undefined> | string | undefined;
@@ -23,7 +21,6 @@ export interface PasswordSources {
 }
 
 export interface ConnectionTuning {
-  applicationName?: string;
   /** How long a connection attempt may take (connect_timeout in the string wins). */
   connectTimeoutMs?: number;
 }
@@ -94,7 +91,8 @@ export async function resolveConnection(config: ConnectionConfig, sources: Passw
     database: target.database,
     user: target.user,
     password,
-    application_name: tuning.applicationName ?? MONITOR_APPLICATION_NAME,
+    // No application_name: through a transaction pooler it would stay on a server connection that
+    // an application gets next (transactionSettings.ts); each refresh sets it for its own transaction.
     // Keepalives let a monitor on a dead network path notice it and reconnect.
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,

@@ -9,10 +9,12 @@ import { describeTarget, PasswordSources, resolveConnection } from './connection
 import { DescribedError, describeError } from './errors';
 import { Logger, silentLogger } from './logger';
 import { openClient } from './openClient';
+import { Endpoints, PoolerInfo, poolerFromBackendChange } from './pooler';
 import { MonitorStatus, Snapshot } from './snapshot';
 import { SqlRunner, takeSnapshot } from './snapshotQuery';
 import { SnapshotStore } from './store';
 import { systemTimers, TimerHandle, Timers } from './timers';
+import { MONITOR_APPLICATION_NAME, MONITOR_QUERY_MARK } from './transactionSettings';
 
 export interface MonitorConnectionOptions {
   /** The connection's name from pgHealth.connections (the store key). */
@@ -20,7 +22,7 @@ export interface MonitorConnectionOptions {
   config: ConnectionConfig;
   store: SnapshotStore;
   passwords?: PasswordSources;
-  /** statement_timeout of the monitor session (default 5 s). */
+  /** statement_timeout of each refresh (default 5 s), set for the refresh's own transaction. */
   statementTimeoutMs?: number;
   connectTimeoutMs?: number;
   backoff?: Partial<BackoffPolicy>;
@@ -38,6 +40,10 @@ export class MonitorNotConnectedError extends Error {
 
 // Errors after which the client is unusable: drop it and reconnect.
 const CONNECTION_LOST_KINDS = new Set(['connection-lost', 'terminated-by-admin', 'server-shutting-down', 'server-starting', 'unreachable']);
+
+// Sent when nothing else was for half the server's idle_session_timeout: the monitor keeps its slot
+// (and can still see a full server) without changing the setting for its session.
+const HEARTBEAT_SQL = `${MONITOR_QUERY_MARK} SELECT 1`;
 
 export class MonitorConnection implements SqlRunner {
   readonly name: string;
@@ -63,6 +69,12 @@ export class MonitorConnection implements SqlRunner {
   private currentStatus: MonitorStatus = { kind: 'idle' };
   private backendPid: number | undefined;
   private versionNum: number | undefined;
+  /** Set once the connection is known to go through a pooler (kept until it is dropped). */
+  private poolerInfo: PoolerInfo | undefined;
+  private endpoints: Endpoints = { serverAddress: null, serverPort: null, viaPort: null };
+  /** The server's idle_session_timeout for this session (ms; 0 or null: none). */
+  private idleSessionTimeoutMs: number | null = null;
+  private heartbeatTimer: TimerHandle | undefined;
   private lastError: DescribedError | undefined;
   private disposed = false;
   /** The previous client's close; a new connection waits for it so two never overlap. */
@@ -84,9 +96,18 @@ export class MonitorConnection implements SqlRunner {
     return this.currentStatus;
   }
 
-  /** The monitor's own backend pid while connected. */
+  /**
+   * The backend that served the connection's first transaction, while connected. Directly connected,
+   * the monitor's own for the whole connection; through a pooler (see `pooler`) only that of one
+   * transaction: the actions check "own backend" in the statement that signals.
+   */
   get monitorPid(): number | undefined {
     return this.backendPid;
+  }
+
+  /** Set while connected through a connection pooler. */
+  get pooler(): PoolerInfo | undefined {
+    return this.poolerInfo;
   }
 
   get serverVersionNum(): number | undefined {
@@ -175,9 +196,13 @@ export class MonitorConnection implements SqlRunner {
 
   private async runRefresh(client: Client): Promise<Snapshot | undefined> {
     const version = this.versionNum ?? 0;
+    const settings = { applicationName: MONITOR_APPLICATION_NAME, statementTimeoutMs: this.statementTimeoutMs };
     try {
-      const snapshot = await this.exclusive(() => this.withDeadline(client, takeSnapshot(client, this.name, version)));
+      const taken = await this.exclusive(() => this.withDeadline(client, takeSnapshot(client, this.name, version, settings)));
       if (client !== this.client || this.disposed) return undefined;
+      this.noticePooler(taken);
+      this.idleSessionTimeoutMs = taken.settings.idleSessionTimeout;
+      const snapshot = this.poolerInfo ? { ...taken, pooler: this.poolerInfo } : taken;
       this.store.update(this.name, snapshot);
       this.currentStatus = { kind: 'live' };
       return snapshot;
@@ -187,6 +212,15 @@ export class MonitorConnection implements SqlRunner {
     }
   }
 
+  /** A snapshot that ran on another backend than the first transaction shows a pooler in between. */
+  private noticePooler(snapshot: Snapshot): void {
+    if (this.poolerInfo || this.backendPid === undefined) return;
+    const found = poolerFromBackendChange(this.backendPid, snapshot.monitorPid, this.endpoints);
+    if (!found) return;
+    this.poolerInfo = found;
+    this.log.info(`${this.name}: connected through a connection pooler (${found.evidence}); the monitor sets nothing beyond its own transactions`);
+  }
+
   private noticeQueryError(client: Client, error: unknown): void {
     const described = describeError(error);
     if (CONNECTION_LOST_KINDS.has(described.kind)) this.connectionLost(client, error);
@@ -194,9 +228,38 @@ export class MonitorConnection implements SqlRunner {
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const client = this.client;
+    this.clearHeartbeat();
     const result = this.queue.then(work, work);
-    this.queue = result.catch(() => undefined);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queue = settled;
+    void settled.then(() => {
+      // The last query in line arms the heartbeat.
+      if (client !== undefined && client === this.client && this.queue === settled) this.armHeartbeat(client);
+    });
     return result;
+  }
+
+  /** After the last query: a heartbeat before the server's idle_session_timeout would end the session. */
+  private armHeartbeat(client: Client): void {
+    this.clearHeartbeat();
+    const timeout = this.idleSessionTimeoutMs;
+    if (timeout === null || timeout <= 0) return;
+    this.heartbeatTimer = this.timers.setTimeout(() => {
+      this.heartbeatTimer = undefined;
+      if (client !== this.client) return;
+      this.exclusive(() => this.withDeadline(client, client.query(HEARTBEAT_SQL))).catch((error: unknown) => {
+        if (client === this.client) this.noticeQueryError(client, error);
+      });
+    }, Math.max(100, Math.floor(timeout / 2)));
+  }
+
+  private clearHeartbeat(): void {
+    if (this.heartbeatTimer !== undefined) this.timers.clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
   }
 
   /**
@@ -242,7 +305,6 @@ export class MonitorConnection implements SqlRunner {
       const resolved = await resolveConnection(this.config, this.passwords, { connectTimeoutMs: this.connectTimeoutMs });
       target = describeTarget(resolved.target);
       opened = await openClient(resolved, {
-        statementTimeoutMs: this.statementTimeoutMs,
         onError: (error, client) => this.connectionLost(client, error),
         onEnd: (client) => this.connectionLost(client, new Error('Connection terminated unexpectedly')),
       });
@@ -262,10 +324,16 @@ export class MonitorConnection implements SqlRunner {
     this.client = opened.client;
     this.backendPid = opened.pid;
     this.versionNum = opened.serverVersionNum;
+    this.poolerInfo = opened.pooler;
+    this.endpoints = opened.endpoints;
+    this.idleSessionTimeoutMs = opened.idleSessionTimeoutMs;
     this.attempt = 0;
     this.lastError = undefined;
     this.connecting = undefined;
-    this.log.info(`${this.name}: connected to ${target} (backend pid ${opened.pid}, server ${opened.serverVersionNum})`);
+    this.log.info(
+      `${this.name}: connected to ${target} (backend pid ${opened.pid}, server ${opened.serverVersionNum})` +
+        (opened.pooler ? ` through a connection pooler (${opened.pooler.evidence})` : ''),
+    );
     this.setStatus({ kind: 'live' });
     await this.refresh();
   }
@@ -300,6 +368,8 @@ export class MonitorConnection implements SqlRunner {
   private dropClient(): void {
     this.client = undefined;
     this.backendPid = undefined;
+    this.poolerInfo = undefined;
+    this.clearHeartbeat();
     this.queue = Promise.resolve();
   }
 

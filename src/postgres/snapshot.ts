@@ -1,6 +1,7 @@
 // The data every view renders from. One Snapshot is produced per refresh of one database by its
 // monitor connection (one round trip); the store keeps the latest and a bounded history.
 // Plain JSON-serialisable data: the webview receives it as is.
+import type { PoolerInfo } from './pooler';
 
 /** One row of pg_stat_activity that takes a connection slot. Fields the role may not read are null. */
 export interface Session {
@@ -77,6 +78,8 @@ export interface Snapshot {
   hidden: number;
   /** Counts by state over client backends, hidden ones under 'unknown'. */
   byState: Record<string, number>;
+  /** Set when the monitor reaches the server through a connection pooler (see pooler.ts). */
+  pooler?: PoolerInfo;
 }
 
 /** Connection state of one database as the views show it. */

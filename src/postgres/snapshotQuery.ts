@@ -1,11 +1,13 @@
-// The one round trip a refresh makes: two statements sent together (simple query protocol, one
-// implicit transaction, so both see the same now()): a header row with settings, the monitor's role
+// The one round trip a refresh makes: three statements sent together (simple query protocol, one
+// implicit transaction, so all see the same now() and run on the same backend, pooler or not): the
+// transaction's own settings (transactionSettings.ts), a header row with settings, the monitor's role
 // and its own pid, then one row per session. Plain rows keep the server's share small (the same
 // sessions as one JSON array cost about twice the server time). Timestamps come back as text so they
 // keep their microseconds: backend_start is compared exactly before a terminate, and a JS Date would
-// round it to milliseconds. openClient sets DateStyle ISO and TimeZone UTC, which fixes their shape.
+// round it to milliseconds. The transaction's DateStyle ISO and TimeZone UTC fix their shape.
 import type { QueryResult, QueryResultRow } from 'pg';
 import { MonitorRole, ServerSettings, Session, Snapshot } from './snapshot';
+import { DEFAULT_TRANSACTION_SETTINGS, TransactionSettings, transactionSettingsSql } from './transactionSettings';
 
 /** What the snapshot code needs from a connection: pg.Client fits, and so does the monitor. */
 export interface SqlRunner {
@@ -32,12 +34,13 @@ const SETTING_NAMES = [
  */
 const TAKES_A_SLOT = `(a.backend_type = 'client backend' OR (a.backend_type IS NULL AND a.datid IS NOT NULL AND a.usesysid IS NOT NULL))`;
 
-/** The snapshot SQL for a server version (server_version_num): two statements, no inputs. */
-export function snapshotSql(serverVersionNum: number): string {
+/** The snapshot SQL for a server version (server_version_num): three statements, no inputs. */
+export function snapshotSql(serverVersionNum: number, settings: TransactionSettings = DEFAULT_TRANSACTION_SETTINGS): string {
   // pg_use_reserved_connections exists from PostgreSQL 16 on; naming it earlier is an error.
   const reservedRole = serverVersionNum >= 160000 ? `pg_has_role('pg_use_reserved_connections', 'USAGE')` : 'false';
   // The leading comment is what users see as the monitor's query in pg_stat_activity.
   return `/* pg-health monitor snapshot */
+${transactionSettingsSql(settings)};
 SELECT
   pg_backend_pid() AS monitor_pid,
   now()::text AS taken_at,
@@ -113,11 +116,11 @@ export interface SessionRow {
 }
 
 /** Runs the snapshot statements in one round trip and builds the Snapshot. */
-export async function takeSnapshot(runner: SqlRunner, connection: string, serverVersionNum: number): Promise<Snapshot> {
+export async function takeSnapshot(runner: SqlRunner, connection: string, serverVersionNum: number, settings?: TransactionSettings): Promise<Snapshot> {
   // Several statements in one simple-protocol query: pg resolves with one result per statement.
-  const results = (await runner.query(snapshotSql(serverVersionNum))) as unknown;
-  if (!Array.isArray(results) || results.length !== 2) throw new Error('the snapshot query did not return its two results');
-  const [header, sessions] = results as [QueryResult<SnapshotHeaderRow>, QueryResult<SessionRow>];
+  const results = (await runner.query(snapshotSql(serverVersionNum, settings))) as unknown;
+  if (!Array.isArray(results) || results.length !== 3) throw new Error('the snapshot query did not return its three results');
+  const [, header, sessions] = results as [QueryResult, QueryResult<SnapshotHeaderRow>, QueryResult<SessionRow>];
   const row = header.rows[0];
   if (!row) throw new Error('the snapshot query returned no header row');
   return buildSnapshot(connection, row, sessions.rows);
@@ -159,7 +162,7 @@ function toSettings(row: SnapshotHeaderRow): ServerSettings {
   const all = row.settings ?? {};
   const current = (name: string): number | null => numberOrNull(all[name]?.[0]);
   // The timeouts are reported as the server hands them to new sessions (reset_val), not the values the
-  // monitor set for itself.
+  // monitor set for its own transaction.
   const sessionDefault = (name: string): number | null => numberOrNull(all[name]?.[1]);
   return {
     maxConnections: current('max_connections') ?? 0,

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { ConnectionConfig } from '../postgres/connectionConfig';
+import { poolerAdvice } from '../postgres/pooler';
 import { Session, Snapshot } from '../postgres/snapshot';
 import { DatabaseState, SnapshotStore } from '../postgres/store';
 import { formatDuration, GroupBy, groupSessions, isIdleState, sessionDescription, sessionLabel, usageLevel } from './sessionGroups';
@@ -340,7 +341,8 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     }
     if (snapshot) {
       const level = usageLevel(snapshot.used, snapshot.capacity, this.settings.warningThreshold, this.settings.criticalThreshold);
-      item.description = `${snapshot.used}/${snapshot.capacity}` + (status?.kind === 'reconnecting' ? ' (reconnecting…)' : '');
+      item.description =
+        `${snapshot.used}/${snapshot.capacity}` + (snapshot.pooler ? ' · via pooler' : '') + (status?.kind === 'reconnecting' ? ' (reconnecting…)' : '');
       item.iconPath = new vscode.ThemeIcon('database', new vscode.ThemeColor(LEVEL_COLOR[level]));
       item.tooltip = this.databaseTooltip(node, snapshot, status?.kind === 'reconnecting' ? status.lastError : undefined);
       return item;
@@ -369,6 +371,7 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
       .join(', ');
     if (states) md.appendMarkdown(`\n${states}\n`);
     if (s.hidden > 0) md.appendMarkdown(`\n${s.hidden} sessions hidden from role ${escapeMd(s.role.name)} — grant pg_monitor to see them\n`);
+    if (s.pooler) md.appendMarkdown(`\n$(warning) ${poolerAdvice(s.pooler, node.name).map(escapeMd).join('  \n')}\n`);
     if (reconnectError) md.appendMarkdown(`\n$(warning) ${escapeMd(reconnectError)}\n`);
     return md;
   }

@@ -1,7 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { Client } from 'pg';
+import { isPgBouncerAvailable, startPgBouncer } from '../support/pgBouncer';
 import { screenshot } from '../support/vscodeServer';
 import { environment } from './environment';
+import { addConnections, dismissLeftovers } from './sessionsHelpers';
 import { eventually, openDatabasesView, treeRow } from './workbench';
 
 interface ServerCounts {
@@ -82,5 +84,38 @@ describe('Databases view', () => {
     const toasts = await page.locator('.notifications-toasts .notification-toast').count();
     assert.equal(toasts, 0, `expected no notification toasts, saw ${toasts}`);
     await screenshot(page, 'databases-view-errors');
+  });
+
+  it('says on the node and in its tooltip that a connection goes through PgBouncer, and where PostgreSQL itself listens', async function () {
+    if (!isPgBouncerAvailable()) this.skip();
+    const { pg, page, workspace } = await environment();
+    await dismissLeftovers(page);
+    const bouncer = await startPgBouncer(pg, { poolMode: 'transaction' });
+    const restore = addConnections(workspace, [{ name: 'via-pgbouncer', host: '127.0.0.1', port: bouncer.port, user: pg.user, database: pg.database, ssl: 'disable' }]);
+    try {
+      const tree = await openDatabasesView(page);
+      const row = treeRow(tree, 'via-pgbouncer');
+      await row.waitFor({ timeout: 60_000 });
+      const description = await eventually(
+        async () => (await row.locator('.label-description').textContent())?.trim() ?? '',
+        (t) => /^\d+\/37 · via pooler$/.test(t),
+        60_000,
+        'the via-pgbouncer node to show used/capacity and "via pooler"',
+      );
+      assert.match(description, /^\d+\/37 · via pooler$/);
+      // The tooltip explains it and names the setting to change.
+      await row.hover();
+      const hover = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'connection pooler' }).first();
+      await hover.waitFor({ timeout: 15_000 });
+      const text = (await hover.innerText()).replace(/\s+/g, ' ');
+      assert.match(text, /Connected through a connection pooler/);
+      assert.match(text, /cannot keep a slot of its own/);
+      assert.match(text, new RegExp(`give "via-pgbouncer" "host": "127\\.0\\.0\\.1", "port": ${pg.port}`));
+      await screenshot(page, 'databases-view-pooler');
+      await page.keyboard.press('Escape');
+    } finally {
+      await restore(async () => (await treeRow(await openDatabasesView(page), 'via-pgbouncer').count()) === 0);
+      await bouncer.stop();
+    }
   });
 });

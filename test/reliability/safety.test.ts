@@ -32,13 +32,14 @@ const HOSTILE_ROLE = `we'ird"; DROP TABLE ${VICTIM}; --`;
 const HOSTILE_DB = `db'; DROP TABLE ${VICTIM}; --`;
 const MARKERS = [`DROP TABLE ${VICTIM}`, 'window.__pwned'];
 
-/** Server log entries (continuation lines joined) of one application_name, from log_line_prefix '%a|%p|'. */
-function logEntries(lines: readonly string[], application: string): string[] {
+/** Server log entries (continuation lines joined) of one backend, from log_line_prefix '%a|%p|'. */
+function logEntries(lines: readonly string[], pid: number): string[] {
   const entries: string[] = [];
   let ours = false;
   for (const line of lines) {
-    if (/^.*\|\d+\|[A-Z]+: {2}/.test(line)) {
-      ours = line.startsWith(`${application}|`);
+    const head = /^.*\|(\d+)\|[A-Z]+: {2}/.exec(line);
+    if (head) {
+      ours = Number(head[1]) === pid;
       if (ours) entries.push(line);
     } else if (ours && entries.length > 0) {
       entries[entries.length - 1] += `\n${line}`;
@@ -119,8 +120,8 @@ describe('reliability 6: safety', function () {
     const pid = monitor.monitorPid ?? assert.fail('no pid');
     const own = store.get('self')?.snapshot?.sessions.find((x) => x.pid === pid) ?? assert.fail('the monitor is not in its snapshot');
     assert.equal(own.isMonitor, true);
-    // A caller that lost track of the monitor's pid: only the SQL's own guard is left.
-    const blind: ActionConnection = { query: (text, values) => monitor.query(text, values), monitorPid: undefined, serverVersionNum: monitor.serverVersionNum };
+    // A bare runner of the monitor's statements (no MonitorConnection around it): only the SQL's own guard is left.
+    const blind: ActionConnection = { query: (text, values) => monitor.query(text, values), serverVersionNum: monitor.serverVersionNum };
     const results = [
       await terminateBackend(monitor, own),
       await cancelQuery(monitor, own),
@@ -242,7 +243,7 @@ describe('reliability 6: safety', function () {
 
     // The server's statement log: the monitor's SQL text never carried the hostile text. The forged
     // values reached the server only as bind values, rejected by the parameter's type.
-    const entries = logEntries(serverLog, 'pg-health monitor');
+    const entries = logEntries(serverLog, monitor.monitorPid ?? assert.fail('the monitor is not connected'));
     const statements = entries.filter((e) => /\|LOG: {2}(statement|execute [^:]*):/.test(e) || /\|STATEMENT: {2}/.test(e));
     assert.ok(statements.length > 10, `${statements.length} monitor statements logged`);
     const tainted = statements.filter((e) => MARKERS.some((m) => e.includes(m)));

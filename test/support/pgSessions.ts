@@ -22,6 +22,12 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   }
 }
 
+/**
+ * Picks the monitors' backends out of pg_stat_activity: the monitor sends no application_name at
+ * connect (a pooler would pass it on), but every statement it sends starts with its mark.
+ */
+export const MONITOR_SESSION_FILTER = "backend_type = 'client backend' AND query LIKE '/* pg-health monitor%'";
+
 export interface RoleLogin {
   user: string;
   password: string;

@@ -39,6 +39,7 @@ const statusSlot = h('span', { class: 'status' });
 const meta = h('p', { class: 'muted meta' });
 const banner = h('div', { class: 'banner', role: 'status' });
 const notes = h('ul', { class: 'notes' });
+const poolerNote = h('div', { class: 'pooler-note', role: 'note', 'data-testid': 'pooler' });
 const header = h(
   'header',
   {},
@@ -51,6 +52,7 @@ const header = h(
     button('Export CSV', () => post({ type: 'export', format: 'csv' }), { testId: 'export-csv', title: 'Save the current sessions as CSV' }),
   ),
   banner,
+  poolerNote,
   notes,
 );
 
@@ -100,12 +102,15 @@ function render(payload: DashboardPayload): void {
   statusSlot.setAttribute('data-status', payload.status.kind);
   const live = payload.live;
   meta.textContent = live
-    ? `PostgreSQL ${live.serverVersion} · role ${live.role.name}${live.role.isSuperuser ? ' (superuser)' : ''} · snapshot at ${formatTime(live.takenAt)}`
+    ? `PostgreSQL ${live.serverVersion}${live.pooler ? ' through a connection pooler' : ''} · role ${live.role.name}${live.role.isSuperuser ? ' (superuser)' : ''} · snapshot at ${formatTime(live.takenAt)}`
     : 'Waiting for the first snapshot…';
   const detail = statusDetail(payload.status);
   banner.textContent = detail ?? '';
   banner.hidden = detail === null;
   replaceContent(notes, (live?.notes ?? []).map((n) => h('li', {}, n)));
+  const pooler = live?.pooler ?? null;
+  replaceContent(poolerNote, (pooler ?? []).map((line) => h('p', {}, line)));
+  poolerNote.hidden = pooler === null;
 
   usage.update(payload);
   forecast.textContent = payload.forecast.text;

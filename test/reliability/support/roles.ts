@@ -2,7 +2,7 @@
 // password from the name; here the passwords are the distinctive ones the secrets scenario greps for).
 import { Client } from 'pg';
 import { PgServer } from '../../support/postgresServer';
-import { RoleLogin } from '../../support/pgSessions';
+import { MONITOR_SESSION_FILTER, RoleLogin } from '../../support/pgSessions';
 import { registerSecret } from './evidence';
 
 export async function createLoginRole(server: PgServer, user: string, password: string, grants: string[] = []): Promise<RoleLogin> {
@@ -46,7 +46,7 @@ export async function asSuperuser<T>(server: PgServer, work: (client: Client) =>
 /** pids of the monitor connections the server sees (application_name 'pg-health monitor'). */
 export async function monitorBackends(server: PgServer): Promise<number[]> {
   return asSuperuser(server, async (c) => {
-    const { rows } = await c.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = 'pg-health monitor' ORDER BY pid");
+    const { rows } = await c.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE ${MONITOR_SESSION_FILTER} ORDER BY pid`);
     return rows.map((r) => r.pid);
   });
 }

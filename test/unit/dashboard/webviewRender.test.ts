@@ -115,6 +115,24 @@ describe('dashboard webview in a browser', function () {
     assert.deepEqual(await view.evaluate('window.__state'), { connection: 'shop-prod' });
   });
 
+  it('says when the monitor goes through a connection pooler, and where to point it instead', async () => {
+    assert.equal(await view.locator('[data-testid=pooler]').isVisible(), false, 'no pooler note for a direct connection');
+    const snap = snapshot([session({ pid: 41, state: 'idle' })], {
+      pooler: { evidence: 'the connection announced process -1719, but the server runs it as backend 41', serverAddress: '127.0.0.1', serverPort: 5432, viaPort: 6432 },
+    });
+    const pooled = buildDashboardPayload(databaseState(snap, [], 1));
+    await harness.send({ type: 'state', payload: pooled });
+    const note = view.locator('[data-testid=pooler]');
+    await note.waitFor({ state: 'visible' });
+    const text = await note.innerText();
+    assert.match(text, /Connected through a connection pooler \(the connection announced process -1719/);
+    assert.match(text, /cannot keep a slot of its own/);
+    assert.match(text, /"port": 5432/);
+    assert.match(await view.locator('.meta').innerText(), /through a connection pooler/);
+    await harness.send({ type: 'state', payload: data });
+    await note.waitFor({ state: 'hidden' });
+  });
+
   it('runs under the strict CSP without violations or errors', async () => {
     assert.equal(await view.evaluate("customElements.get('vscode-data-grid') !== undefined"), true);
     assert.deepEqual(await violations(), []);

@@ -107,7 +107,7 @@ for (const version of VERSIONS) {
       assert.equal(result.kind, 'refused');
       assert.equal(result.kind === 'refused' && result.reason, 'monitor-session');
       // The statement itself also excludes pg_backend_pid(), even when the caller does not know the pid.
-      const blind = { query: m.query.bind(m), monitorPid: undefined, serverVersionNum: m.serverVersionNum };
+      const blind = { query: m.query.bind(m), serverVersionNum: m.serverVersionNum };
       const second = await terminateBackend(blind, ref);
       assert.equal(second.kind === 'refused' && second.reason, 'monitor-session');
       assert.equal(await exists(observer as Client, ownPid), true);

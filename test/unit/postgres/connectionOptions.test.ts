@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ClientConfig } from 'pg';
 import { ConnectionConfigError } from '../../../src/postgres/connectionString';
-import { MONITOR_APPLICATION_NAME, PasswordMissingError, PasswordSources, resolveConnection } from '../../../src/postgres/connectionOptions';
+import { PasswordMissingError, PasswordSources, resolveConnection } from '../../../src/postgres/connectionOptions';
 
 async function passwordOf(config: ClientConfig | undefined): Promise<string> {
   const password = config?.password;
@@ -23,11 +23,11 @@ describe('connection options', () => {
 
   const sources = (extra: PasswordSources = {}): PasswordSources => ({ env: {}, homedir: home, ...extra });
 
-  it('sets application_name, keepalives and a connect timeout', async () => {
+  it('sends no application_name (a pooler would pass it on), sets keepalives and a connect timeout', async () => {
     const resolved = await resolveConnection({ name: 'a', host: 'db', port: 5433, database: 'app', user: 'u', ssl: 'disable' }, sources());
     assert.equal(resolved.attempts.length, 1);
     const config = resolved.attempts[0];
-    assert.equal(config?.application_name, MONITOR_APPLICATION_NAME);
+    assert.equal(config?.application_name, undefined);
     assert.equal(config?.keepAlive, true);
     assert.equal(config?.connectionTimeoutMillis, 10_000);
     assert.equal(config?.ssl, false);

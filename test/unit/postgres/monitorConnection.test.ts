@@ -7,7 +7,7 @@ import { PasswordSources } from '../../../src/postgres/connectionOptions';
 import { MonitorConnection } from '../../../src/postgres/monitorConnection';
 import { MonitorStatus } from '../../../src/postgres/snapshot';
 import { SnapshotStore } from '../../../src/postgres/store';
-import { connectAs, createRole, waitFor } from '../../support/pgSessions';
+import { connectAs, createRole, MONITOR_SESSION_FILTER, waitFor } from '../../support/pgSessions';
 import { freePort, isVersionAvailable, PgServer, PostgresVersion, startPostgres } from '../../support/postgresServer';
 import { configFor, secretOnly } from './monitorHelpers';
 
@@ -18,7 +18,7 @@ function newMonitor(config: ConnectionConfig, passwords: PasswordSources, store 
 }
 
 async function monitorSessions(observer: Client): Promise<number[]> {
-  const { rows } = await observer.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = 'pg-health monitor' ORDER BY pid");
+  const { rows } = await observer.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE ${MONITOR_SESSION_FILTER} ORDER BY pid`);
   return rows.map((r) => r.pid);
 }
 

@@ -17,5 +17,5 @@ export function secretOnly(password: string | undefined): PasswordSources {
 
 export async function openMonitorClient(server: PgServer, login?: RoleLogin): Promise<OpenedClient> {
   const resolved = await resolveConnection(configFor(server, login), secretOnly(login?.password ?? server.password));
-  return openClient(resolved, { statementTimeoutMs: 5_000, onError: () => undefined, onEnd: () => undefined });
+  return openClient(resolved, { onError: () => undefined, onEnd: () => undefined });
 }

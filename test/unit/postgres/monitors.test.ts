@@ -3,7 +3,7 @@ import type { Client } from 'pg';
 import { ConnectionConfig } from '../../../src/postgres/connectionConfig';
 import { MonitorManager } from '../../../src/postgres/monitors';
 import { SnapshotStore } from '../../../src/postgres/store';
-import { waitFor } from '../../support/pgSessions';
+import { MONITOR_SESSION_FILTER, waitFor } from '../../support/pgSessions';
 import { isVersionAvailable, PgServer, startPostgres } from '../../support/postgresServer';
 import { configFor, secretOnly } from './monitorHelpers';
 
@@ -46,7 +46,7 @@ describe('monitor manager (PostgreSQL 18)', function () {
   });
 
   const monitorSessions = async (): Promise<number> => {
-    const { rows } = await (observer as Client).query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'pg-health monitor'");
+    const { rows } = await (observer as Client).query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE ${MONITOR_SESSION_FILTER}`);
     return rows[0]?.n ?? -1;
   };
   const historyLength = (name: string): number => store.get(name)?.history.length ?? 0;

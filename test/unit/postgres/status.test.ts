@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
+import { Client } from 'pg';
 import { runStatus } from '../../../src/cli/status';
+import { isPgBouncerAvailable, startPgBouncer } from '../../support/pgBouncer';
 import { FixtureSessions, openSessionsInEveryState, waitFor } from '../../support/pgSessions';
 import { freePort, isVersionAvailable, PgServer, startPostgres } from '../../support/postgresServer';
 
@@ -80,5 +82,25 @@ describe('pg-health status (PostgreSQL 14)', function () {
     const malformed = await capture(['postgresql://u:pw@h:port/db']);
     assert.equal(malformed.code, 2);
     assert.match(malformed.stderr, /not a valid URI|port/);
+  });
+
+  it('through a transaction-pooling PgBouncer: says so, names the server port, and leaves its settings behind with no application', async function () {
+    if (!isPgBouncerAvailable()) this.skip();
+    const s = server as PgServer;
+    const bouncer = await startPgBouncer(s, { poolMode: 'transaction', defaultPoolSize: 1 });
+    try {
+      const { code, stdout, stderr } = await capture([bouncer.connectionString(s.user, s.password)]);
+      assert.equal(code, 0, stderr);
+      assert.match(stdout, /Connected through a connection pooler \(the connection announced process/);
+      assert.match(stdout, new RegExp(`connect to port ${s.port} on 127\\.0\\.0\\.1, where PostgreSQL itself listens`));
+      // The pool's one server connection served the status command; the next client gets it as a direct client would.
+      const app = new Client({ connectionString: bouncer.connectionString(s.user, s.password) });
+      await app.connect();
+      const { rows } = await app.query<{ a: string; t: string }>("SELECT current_setting('application_name') a, current_setting('statement_timeout') t");
+      await app.end();
+      assert.deepEqual(rows[0], { a: '', t: '0' });
+    } finally {
+      await bouncer.stop();
+    }
   });
 });
