@@ -232,8 +232,8 @@ export class SessionFarm {
 
 async function measureSize(monitor: Client, versionNum: number, runs: number, openSeconds: number, sessions: number): Promise<SessionsResult> {
   const sql = snapshotSql(versionNum);
-  const split = sql.indexOf(';\nSELECT');
-  const statements = [sql.slice(0, split), sql.slice(split + 2)];
+  // The transaction's settings, the header and the sessions: each EXPLAINed on its own.
+  const statements = sql.split(';\nSELECT').map((part, i) => (i === 0 ? part : `SELECT${part}`));
   const peer = pgActivityQueries(versionNum, false);
   const peerAll = pgActivityQueries(versionNum, true);
   // Let sleeping and waiting sessions settle into their states.
@@ -255,8 +255,8 @@ async function measureSize(monitor: Client, versionNum: number, runs: number, op
     }
   }
 
-  const results = (await monitor.query(sql)) as unknown as [{ rows: SnapshotHeaderRow[] }, { rows: SessionRow[] }];
-  const [header, rows] = results;
+  const results = (await monitor.query(sql)) as unknown as [unknown, { rows: SnapshotHeaderRow[] }, { rows: SessionRow[] }];
+  const [, header, rows] = results;
   const headerRow = header.rows[0] as SnapshotHeaderRow;
   const buildSnapshotMs = timeMedian(runs, () => buildSnapshot('bench', headerRow, rows.rows));
   const snapshot: Snapshot = await takeSnapshot(monitor, 'bench', versionNum);
