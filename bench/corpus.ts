@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { languageForPath, MAX_FILE_CHARS } from '../src/analysis/analyzer';
+import { languageForPath } from '../src/analysis/analyzer';
+import { quickSkip } from '../src/analysis/workspace';
 import { repoRoot } from '../test/support/paths';
 
 export type CorpusGroup = 'js' | 'ts' | 'py';
@@ -79,8 +80,8 @@ function candidate(root: string, source: string): Candidate | undefined {
   const language = languageForPath(source);
   if (!language) return undefined;
   const text = fs.readFileSync(source, 'utf8');
-  // Files the analyser would skip as generated or binary would flatter it: they are left out for everyone.
-  if (text.length > MAX_FILE_CHARS || text.slice(0, 8000).includes('\u0000')) return undefined;
+  // Files the analyser would skip (too large, binary, minified, generated) would flatter it: they are left out for everyone.
+  if (quickSkip({ path: source, text, language })) return undefined;
   let lines = 0;
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
   if (!text.endsWith('\n') && text.length > 0) lines++;

@@ -49,6 +49,8 @@ export interface Finding {
   related: RelatedLocation[];
   fixable: boolean;
   resource?: ResourceDetails;
+  /** A `pg-health-disable…` comment silences it (suppressions.ts): not shown, not fixed, SARIF marks it suppressed. */
+  suppressed?: boolean;
 }
 
 export interface RuleMeta {

@@ -22,6 +22,7 @@ import { lowerPython, lowerPythonFunction } from './lowering/python';
 import type { FileModel, FunctionModel } from './model';
 import { parseText, type SyntaxNode, type SyntaxTree } from './treeSitter';
 import { callsAny, visitClosures } from './checker/functionContext';
+import { markSuppressed, suppressionsIn } from './suppressions';
 import { givenSummaries, apiNamesOf, learnFrom, MAX_SUMMARY_ROUNDS, mayAcquire, quickSkip, uniqueSorted, type AnalyzerOptions } from './workspace';
 
 interface Point {
@@ -196,7 +197,7 @@ export class IncrementalAnalysis {
     if (!model) return [];
     const findings = this.check(model);
     lap('check');
-    const out = this.withFixable(findings, tree.rootNode, text);
+    const out = markSuppressed(this.withFixable(findings, tree.rootNode, text), suppressionsIn(text, familyOf(this.language)));
     lap('fixes');
     return out;
   }

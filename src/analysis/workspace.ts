@@ -12,6 +12,7 @@ import { POOL_FACTORY_NAMES } from './lowering/pyExpressions';
 import { lowerPython } from './lowering/python';
 import { callsAny } from './checker/functionContext';
 import type { FileModel, FunctionModel } from './model';
+import { markSuppressed, suppressionsIn } from './suppressions';
 import { parseText, type SyntaxTree } from './treeSitter';
 
 export interface SourceFile {
@@ -20,7 +21,7 @@ export interface SourceFile {
   language: LanguageId;
 }
 
-export type SkipReason = 'too-large' | 'binary' | 'unparsable' | 'too-deep';
+export type SkipReason = 'too-large' | 'binary' | 'minified' | 'generated' | 'unparsable' | 'too-deep';
 
 export interface FileResult {
   path: string;
@@ -47,11 +48,43 @@ export function looksBinary(text: string): boolean {
   return text.slice(0, 8000).includes('\u0000');
 }
 
+// Minified and generated JavaScript is someone else's code (a vendored library, a bundle, compiled
+// output whose source is analysed too): findings there cannot be acted on and misread its minified
+// names. Recognised by name (*.min.js, *.bundle.js, *-chunk.js), by lines no person writes (one of
+// 2,000+ characters, or 200+ on average), or by what bundlers and compilers leave: a source map
+// comment at the end, webpack/parcel runtimes, or the CommonJS interop header of compiled modules.
+const MINIFIED_NAME = /[.-]min\.[cm]?js$|[.-](bundle|chunk)\.[cm]?js$/i;
+const LONGEST_WRITTEN_LINE = 2_000;
+const MEAN_WRITTEN_LINE = 200;
+const SOURCE_MAP_COMMENT = /\/[/*][#@] sourceMappingURL=\S+\s*(\*\/)?\s*$/;
+const BUNDLER_RUNTIME = /webpackBootstrap|__webpack_require__|\bparcelRequire\b|Object\.defineProperty\(exports, ["']__esModule["']/;
+
+/** 'minified' or 'generated' for JavaScript no person wrote, else undefined (exported for tests). */
+export function machineWritten(file: SourceFile): 'minified' | 'generated' | undefined {
+  if (familyOf(file.language) !== 'js') return undefined;
+  const text = file.text;
+  if (MINIFIED_NAME.test(file.path)) return 'minified';
+  let lines = 1;
+  let start = 0;
+  for (;;) {
+    const end = text.indexOf('\n', start);
+    const length = (end < 0 ? text.length : end) - start;
+    if (length >= LONGEST_WRITTEN_LINE) return 'minified';
+    if (end < 0) break;
+    lines++;
+    start = end + 1;
+  }
+  if (text.length >= 4_000 && text.length / lines >= MEAN_WRITTEN_LINE) return 'minified';
+  if (SOURCE_MAP_COMMENT.test(text.slice(-600))) return 'generated';
+  if (BUNDLER_RUNTIME.test(text.slice(0, 2_000))) return 'generated';
+  return undefined;
+}
+
 /** Cheap checks that need no parse: the reason a file is skipped, or undefined. */
 export function quickSkip(file: SourceFile): SkipReason | undefined {
   if (file.text.length > MAX_FILE_CHARS) return 'too-large';
   if (looksBinary(file.text)) return 'binary';
-  return undefined;
+  return machineWritten(file);
 }
 
 /**
@@ -268,7 +301,11 @@ async function analyzeWith(files: readonly SourceFile[], options: AnalyzerOption
     // `fixable` says whether a fix exists for this very text; only files with findings are parsed again.
     const fixes = await fixesFor(file.text, file.language, findings);
     const teaches = taught[index];
-    out.push({ path: file.path, findings: findings.map((f, i) => ({ ...f, fixable: (fixes[i]?.length ?? 0) > 0 })), ...(teaches ? { teaches } : {}) });
+    const marked = markSuppressed(
+      findings.map((f, i) => ({ ...f, fixable: (fixes[i]?.length ?? 0) > 0 })),
+      suppressionsIn(file.text, familyOf(file.language)),
+    );
+    out.push({ path: file.path, findings: marked, ...(teaches ? { teaches } : {}) });
   }
   return out;
 }

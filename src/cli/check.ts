@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeWorkspace, type SourceFile } from '../analysis/analyzer';
-import { formatJson, formatText, type FileFinding } from './checkReport';
+import { formatJson, formatText, summaryLine, type FileFinding } from './checkReport';
 import { scanPaths, ScanError } from './fileScan';
 import { startModelWorkers } from './modelWorkers';
 import { formatSarif } from './sarif';
@@ -105,20 +105,21 @@ export async function runCheck(argv: string[]): Promise<number> {
   } finally {
     await workers.close();
   }
-  const findings: FileFinding[] = results.flatMap((r) => r.findings.map((finding) => ({ file: r.path, finding })));
+  const all: FileFinding[] = results.flatMap((r) => r.findings.map((finding) => ({ file: r.path, finding })));
+  // Suppressed findings count for nothing but SARIF, which reports them as suppressed.
+  const findings = all.filter((f) => !f.finding.suppressed);
+  const suppressed = all.length - findings.length;
+  const skipped: Record<string, number> = {};
+  for (const r of results) if (r.skipped) skipped[r.skipped] = (skipped[r.skipped] ?? 0) + 1;
+  const scannedCount = sources.length - Object.values(skipped).reduce((a, b) => a + b, 0);
   const report =
     args.format === 'json'
-      ? formatJson(findings, sources.length)
+      ? formatJson(findings, scannedCount, skipped, suppressed)
       : args.format === 'sarif'
-        ? formatSarif(findings, toolVersion())
+        ? formatSarif(all, toolVersion())
         : formatText(findings);
   if (args.output) fs.writeFileSync(args.output, report);
   else process.stdout.write(report);
-  if (args.format === 'text' || args.output) {
-    const files = new Set(findings.map((f) => f.file)).size;
-    process.stderr.write(
-      `${findings.length} finding${findings.length === 1 ? '' : 's'}${findings.length ? ` in ${files} file${files === 1 ? '' : 's'}` : ''}, ${sources.length} file${sources.length === 1 ? '' : 's'} scanned\n`,
-    );
-  }
+  if (args.format === 'text' || args.output) process.stderr.write(summaryLine(findings, scannedCount, skipped, suppressed));
   return findings.length > 0 ? 1 : 0;
 }

@@ -47,6 +47,8 @@ export function formatSarif(findings: readonly FileFinding[], toolVersion: strin
       level: finding.severity,
       message: { text: finding.message },
       locations: [{ physicalLocation: { artifactLocation, region: region(finding.range) } }],
+      // A pg-health-disable comment: GitHub code scanning shows it as dismissed in source, not as an alert.
+      ...(finding.suppressed ? { suppressions: [{ kind: 'inSource' }] } : {}),
       ...(finding.related.length
         ? {
             relatedLocations: finding.related.map((related, index) => ({

@@ -19,7 +19,9 @@ export class AnalysisDiagnostics implements vscode.Disposable {
 
   setMany(entries: readonly (readonly [vscode.Uri, readonly Finding[]])[]): void {
     let changed = false;
-    for (const [uri, findings] of entries) {
+    for (const [uri, all] of entries) {
+      // A pg-health-disable comment silences a finding in the editor as in the CLI.
+      const findings = all.filter((f) => !f.suppressed);
       const key = uri.toString();
       const had = (this.findings.get(key)?.length ?? 0) > 0;
       if (findings.length === 0) {

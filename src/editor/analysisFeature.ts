@@ -35,7 +35,7 @@ export function registerAnalysisFeature(context: vscode.ExtensionContext, log: F
     log,
     (uri) => scanner.summariesFor(uri),
   );
-  const codeActions = new PgHealthCodeActionProvider(log, (uri) => scanner.summariesFor(uri));
+  const codeActions = new PgHealthCodeActionProvider(log, (uri) => scanner.summariesFor(uri), docsFor);
 
   const settingsChanged = (): void => {
     codeActions.reset();

@@ -1,7 +1,7 @@
 // Quick fixes for pg-health diagnostics ("Wrap in try/finally", …) and the `source.fixAll.pgHealth`
 // action that codeActionsOnSave runs. Fixes are always computed from the document's current text.
 import * as vscode from 'vscode';
-import type { AnalyzerOptions, Finding, Fix, LanguageId } from '../analysis/analyzer';
+import type { AnalyzerOptions, Finding, Fix, LanguageId, RuleId } from '../analysis/analyzer';
 import { loadAnalyzer } from './analyzerModule';
 import { analysedLanguage } from './analysisScope';
 import { readAnalysisSettings } from './analysisSettings';
@@ -35,6 +35,8 @@ export class PgHealthCodeActionProvider implements vscode.CodeActionProvider {
     private readonly log: FeatureLog,
     /** What other files teach this one (the last workspace scan's summaries), as the diagnostics had it. */
     private readonly summariesFor: (uri: vscode.Uri) => AnalyzerOptions['summaries'] = () => undefined,
+    /** The rule's documentation page (shown rendered by "Show documentation for …"). */
+    private readonly docsFor?: (rule: RuleId) => vscode.Uri,
   ) {}
 
   /** The settings' catalogue and the summaries the diagnostics were computed with, so that every finding shown can be matched and fixed. */
@@ -99,37 +101,102 @@ export class PgHealthCodeActionProvider implements vscode.CodeActionProvider {
       const finding = findingFor(diagnostic, findings);
       return finding?.fixable ? [{ diagnostic, finding }] : [];
     });
-    if (matched.length === 0) return [];
-    const fixes = await (await loadAnalyzer()).fixesFor(
-      text,
-      language,
-      matched.map((m) => m.finding),
-      { tidy: true },
-    );
+    const fixes =
+      matched.length === 0
+        ? []
+        : await (await loadAnalyzer()).fixesFor(
+            text,
+            language,
+            matched.map((m) => m.finding),
+            { tidy: true },
+          );
     // The user typed while we computed: these edits belong to text that is gone.
     if (document.version !== version) return [];
-    return matched.flatMap(({ diagnostic }, i) => {
+    const actions = matched.flatMap(({ diagnostic }, i) => {
       const candidates = fixes[i] ?? [];
       // Without the analyser saying so, the first fix is the one it considers best.
       const anyPreferred = candidates.some((f) => f.isPreferred);
       return candidates.map((fix, j) => toCodeAction(document.uri, fix, diagnostic, anyPreferred ? fix.isPreferred : j === 0));
     });
+    // Next to the single fix, as ESLint offers it: the edit is computed only when chosen (resolveCodeAction).
+    if (findings.some((f) => f.fixable && !f.suppressed)) {
+      const fixAll = new FixAllInFile('Fix all pg-health leaks in this file', vscode.CodeActionKind.QuickFix, document, language);
+      fixAll.diagnostics = matched.map((m) => m.diagnostic);
+      actions.push(fixAll);
+    }
+    const seen = new Set<string>();
+    for (const diagnostic of diagnostics) {
+      const rule = ruleOf(diagnostic);
+      if (!rule || seen.has(`${rule}:${diagnostic.range.start.line}`)) continue;
+      seen.add(`${rule}:${diagnostic.range.start.line}`);
+      actions.push(disableForLine(document, language, rule, diagnostic));
+    }
+    for (const rule of new Set(diagnostics.map(ruleOf))) {
+      if (!rule || !this.docsFor) continue;
+      const show = new vscode.CodeAction(`Show documentation for ${rule}`, vscode.CodeActionKind.QuickFix);
+      show.command = { command: 'markdown.showPreview', title: show.title, arguments: [this.docsFor(rule as RuleId)] };
+      actions.push(show);
+    }
+    return actions;
   }
 
-  private async fixAll(document: vscode.TextDocument, language: LanguageId): Promise<vscode.CodeAction | undefined> {
+  /** Computes the edit of a "Fix all … in this file" chosen from the Ctrl+. menu. */
+  async resolveCodeAction(action: vscode.CodeAction): Promise<vscode.CodeAction> {
+    if (!(action instanceof FixAllInFile)) return action;
+    try {
+      const edit = await this.fixAllEdit(action.document, action.language);
+      if (edit) action.edit = edit;
+    } catch (err) {
+      this.log.error(`Fixing all pg-health findings in ${action.document.uri.fsPath} failed`, err);
+    }
+    return action;
+  }
+
+  private async fixAllEdit(document: vscode.TextDocument, language: LanguageId): Promise<vscode.WorkspaceEdit | undefined> {
     const version = document.version;
     const text = document.getText();
-    const findings = await this.findingsOf(document, language);
-    if (!findings.some((f) => f.fixable)) return undefined;
     const fixed = await (await loadAnalyzer()).fixText(text, language, this.optionsFor(document));
     if (document.version !== version || fixed.text === text) return undefined;
-    const action = new vscode.CodeAction('Fix all pg-health findings', FIX_ALL_KIND);
     const edit = new vscode.WorkspaceEdit();
     const change = minimalChange(text, fixed.text);
     edit.replace(document.uri, new vscode.Range(document.positionAt(change.start), document.positionAt(change.end)), change.newText);
+    return edit;
+  }
+
+  private async fixAll(document: vscode.TextDocument, language: LanguageId): Promise<vscode.CodeAction | undefined> {
+    const findings = await this.findingsOf(document, language);
+    if (!findings.some((f) => f.fixable && !f.suppressed)) return undefined;
+    const edit = await this.fixAllEdit(document, language);
+    if (!edit) return undefined;
+    const action = new vscode.CodeAction('Fix all pg-health findings', FIX_ALL_KIND);
     action.edit = edit;
     return action;
   }
+}
+
+/** "Fix all … in this file" from the Ctrl+. menu, its edit computed when chosen. */
+class FixAllInFile extends vscode.CodeAction {
+  constructor(
+    title: string,
+    kind: vscode.CodeActionKind,
+    readonly document: vscode.TextDocument,
+    readonly language: LanguageId,
+  ) {
+    super(title, kind);
+  }
+}
+
+/** "Disable <rule> for this line": the suppression comment on its own line above, indented like it. */
+function disableForLine(document: vscode.TextDocument, language: LanguageId, rule: string, diagnostic: vscode.Diagnostic): vscode.CodeAction {
+  const line = document.lineAt(diagnostic.range.start.line);
+  const indent = line.text.slice(0, line.firstNonWhitespaceCharacterIndex);
+  const comment = language === 'python' ? `# pg-health: disable=${rule}` : `// pg-health-disable-next-line ${rule}`;
+  const action = new vscode.CodeAction(`Disable ${rule} for this line`, vscode.CodeActionKind.QuickFix);
+  action.diagnostics = [diagnostic];
+  const edit = new vscode.WorkspaceEdit();
+  edit.insert(document.uri, line.range.start, `${indent}${comment}\n`);
+  action.edit = edit;
+  return action;
 }
 
 function wants(context: vscode.CodeActionContext, kind: vscode.CodeActionKind): boolean {

@@ -171,7 +171,7 @@ export class WorkspaceScanner implements vscode.Disposable {
         if (result?.teaches) taughtNow.set(file.uri.toString(), { family: familyOf(file.language), learned: result.teaches });
         if (result?.skipped) skip(result.skipped, file.uri);
         else outcome.filesScanned++;
-        const findings = result?.findings ?? [];
+        const findings = (result?.findings ?? []).filter((f) => !f.suppressed);
         // The editor moved on while we analysed: the open-document analysis owns that file's diagnostics.
         if (file.version !== undefined && openDocument(file.uri)?.version !== file.version) return;
         entries.push([file.uri, findings]);

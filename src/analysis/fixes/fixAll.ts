@@ -29,7 +29,7 @@ export async function fixFiles(files: readonly SourceFile[], options: AnalyzerOp
   let previous: { texts: string[]; applied: number[]; offered: number } | undefined;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const results = await analyzeWorkspace(current, options);
-    const offered = results.reduce((n, r) => n + r.findings.filter((f) => f.fixable).length, 0);
+    const offered = results.reduce((n, r) => n + r.findings.filter((f) => f.fixable && !f.suppressed).length, 0);
     if (previous && offered >= previous.offered) {
       // The last round did not resolve what it fixed: undo it rather than keep rewriting.
       previous.texts.forEach((text, i) => ((current[i] as SourceFile).text = text));
@@ -40,7 +40,7 @@ export async function fixFiles(files: readonly SourceFile[], options: AnalyzerOp
     previous = { texts: current.map((f) => f.text), applied: applied.map((a) => a.length), offered };
     let changed = false;
     for (const [i, file] of current.entries()) {
-      const findings = results[i]?.findings.filter((f) => f.fixable) ?? [];
+      const findings = results[i]?.findings.filter((f) => f.fixable && !f.suppressed) ?? [];
       if (findings.length === 0) continue;
       const fixes = await fixesFor(file.text, file.language, findings, { tidy: true });
       const chosen: TextEdit[] = [];

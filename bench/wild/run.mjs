@@ -1,0 +1,197 @@
+#!/usr/bin/env node
+// The analyser on code we did not write: runs `pg-health check` (dist/cli.js, built by `npm run
+// build`) on every repository of bench/wild/repos-*.tsv at its pinned commit and scores the findings
+// against the labels people wrote by reading the code:
+//   findings-*.tsv  a finding (repo, path, line, rule) judged true, false or debatable, and whether its
+//                 message names the call that realistically fails (cause: yes/no);
+//   recall-*.tsv    an acquire (repo, path, line of the acquire call) judged leak or safe, labelled
+//                 before looking at the analyser's answer.
+// Prints precision (debatable counts as false), recall and the share of true findings with a
+// realistic cause, per language and per rule, and lists findings that have no label yet.
+//
+// The repositories are not in this project: bring each with the search tool's `fetch`
+// (github:owner/name); it lands in /work/.mirror/owner+name/repo (or $WILD_MIRROR/owner+name/repo).
+// Only repository, commit, path, line and our labels are kept here, never their code.
+//
+//   node bench/wild/run.mjs [--repo owner/name] [--unlabeled] [--json FILE] [--cli path/to/cli.js]
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+function arg(name) {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+// --cli FILE measures another build (e.g. a copy of an earlier dist/ for before/after numbers).
+const cli = path.resolve(arg('--cli') ?? path.join(root, 'dist', 'cli.js'));
+const mirror = process.env.WILD_MIRROR ?? '/work/.mirror';
+const work = path.join(os.tmpdir(), 'pg-health-wild');
+const LEAK_RULES = new Set(['unreleased-client', 'release-not-guaranteed', 'with-does-not-release']);
+
+const onlyRepo = arg('--repo');
+const showUnlabeled = process.argv.includes('--unlabeled');
+const jsonOut = arg('--json');
+
+/** Rows of a tab-separated table with a header line; '#' lines and blank lines are skipped. */
+export function readTable(file) {
+  if (!fs.existsSync(file)) return [];
+  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
+  const [head, ...rows] = lines;
+  if (!head) return [];
+  const columns = head.split('\t');
+  return rows.map((line, i) => {
+    const cells = line.split('\t');
+    const row = Object.fromEntries(columns.map((c, k) => [c, (cells[k] ?? '').trim()]));
+    row.__line = i + 2;
+    return row;
+  });
+}
+
+function tables(prefix) {
+  return fs
+    .readdirSync(here)
+    .filter((f) => f.endsWith('.tsv') && f.startsWith(`${prefix}-`))
+    .flatMap((f) => readTable(path.join(here, f)).map((r) => ({ ...r, __file: f })));
+}
+
+function checkout(repo, commit) {
+  const gitDir = path.join(mirror, repo.replace('/', '+'), 'repo');
+  if (!fs.existsSync(gitDir)) return { error: `not fetched (fetch github:${repo})` };
+  const dir = path.join(work, `${repo.replace('/', '+')}@${commit.slice(0, 12)}`);
+  if (!fs.existsSync(path.join(dir, '.complete'))) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    try {
+      const archive = execFileSync('git', ['--git-dir', gitDir, 'archive', '--format=tar', commit], { maxBuffer: 1 << 30 });
+      execFileSync('tar', ['-x', '-C', dir], { input: archive, maxBuffer: 1 << 30 });
+    } catch (error) {
+      return { error: `cannot check out ${commit}: ${String(error.message ?? error).split('\n')[0]}` };
+    }
+    fs.writeFileSync(path.join(dir, '.complete'), '');
+  }
+  return { dir };
+}
+
+function check(dir) {
+  const run = spawnSync(process.execPath, [cli, 'check', '.', '--format', 'json'], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (run.status !== 0 && run.status !== 1) return { error: `pg-health check exited ${run.status}: ${(run.stderr ?? '').split('\n')[0]}` };
+  const parsed = JSON.parse(run.stdout);
+  // file is "./path" (as given on the command line joined with the relative path).
+  const findings = parsed.findings.map((f) => ({ ...f, path: f.file.replace(/^\.\//, '') }));
+  return { findings, filesScanned: parsed.filesScanned, skipped: parsed.skipped };
+}
+
+const ratio = (a, b) => (b === 0 ? '—' : `${(a / b).toFixed(3)} (${a}/${b})`);
+
+function main() {
+  if (!fs.existsSync(cli)) {
+    console.error('dist/cli.js is missing: run `npm run build` first');
+    process.exit(2);
+  }
+  const repos = tables('repos').filter((r) => !onlyRepo || r.repo === onlyRepo);
+  const findingLabels = tables('findings');
+  const recallLabels = tables('recall');
+  const byRepo = new Map();
+  const problems = [];
+  for (const r of repos) {
+    const out = checkout(r.repo, r.commit);
+    if (out.error) {
+      problems.push(`${r.repo}: ${out.error}`);
+      continue;
+    }
+    const result = check(out.dir);
+    if (result.error) {
+      problems.push(`${r.repo}: ${result.error}`);
+      continue;
+    }
+    byRepo.set(r.repo, { ...result, language: r.language });
+    process.stderr.write(`${r.repo}: ${result.findings.length} findings in ${result.filesScanned} files\n`);
+  }
+
+  // Precision and causes, over the labelled findings the analyser still reports.
+  const key = (repo, p, line, rule) => `${repo}\u0000${p}\u0000${line}\u0000${rule}`;
+  const labelled = new Map(findingLabels.map((l) => [key(l.repo, l.path, l.line, l.rule), l]));
+  const stats = new Map();
+  const bucket = (name) => {
+    if (!stats.has(name)) stats.set(name, { reported: 0, labelled: 0, true: 0, causeOk: 0, recallLeaks: 0, recallFound: 0, safeFlagged: 0, safe: 0 });
+    return stats.get(name);
+  };
+  const unlabeled = [];
+  const goneFalse = [];
+  const goneTrue = [];
+  const seen = new Set();
+  for (const [repo, result] of byRepo) {
+    for (const f of result.findings) {
+      const k = key(repo, f.path, String(f.line), f.rule);
+      seen.add(k);
+      const label = labelled.get(k);
+      for (const b of ['all', `lang:${result.language}`, `rule:${f.rule}`]) {
+        const s = bucket(b);
+        s.reported++;
+        if (label) {
+          s.labelled++;
+          if (label.verdict === 'true') {
+            s.true++;
+            if (label.cause === 'yes') s.causeOk++;
+          }
+        }
+      }
+      if (!label) unlabeled.push(`${repo}\t${f.path}\t${f.line}\t${f.rule}\t${f.message}`);
+    }
+  }
+  for (const l of findingLabels) {
+    if (!byRepo.has(l.repo) || seen.has(key(l.repo, l.path, l.line, l.rule))) continue;
+    (l.verdict === 'true' ? goneTrue : goneFalse).push(`${l.repo} ${l.path}:${l.line} ${l.rule} (${l.verdict}: ${l.why})`);
+  }
+
+  // Recall over the acquires labelled leak; safe ones that are flagged are false alarms.
+  const missed = [];
+  const falseAlarms = [];
+  for (const l of recallLabels) {
+    const result = byRepo.get(l.repo);
+    if (!result) continue;
+    const flagged = result.findings.some((f) => f.path === l.path && String(f.line) === l.line && LEAK_RULES.has(f.rule));
+    for (const b of ['all', `lang:${result.language}`]) {
+      const s = bucket(b);
+      if (l.label === 'leak') {
+        s.recallLeaks++;
+        if (flagged) s.recallFound++;
+      } else if (l.label === 'safe') {
+        s.safe++;
+        if (flagged) s.safeFlagged++;
+      }
+    }
+    if (l.label === 'leak' && !flagged) missed.push(`${l.repo} ${l.path}:${l.line} ${l.function} — ${l.why}`);
+    if (l.label === 'safe' && flagged) falseAlarms.push(`${l.repo} ${l.path}:${l.line} ${l.function} — ${l.why}`);
+  }
+
+  const rows = [...stats.entries()].sort(([a], [b]) => (a === 'all' ? -1 : b === 'all' ? 1 : a.localeCompare(b)));
+  console.log(`\n${byRepo.size} repositories analysed, ${findingLabels.length} finding labels, ${recallLabels.length} acquire labels\n`);
+  console.log('| scope | findings | labelled | precision | realistic cause (of true) | recall | safe acquires flagged |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  for (const [name, s] of rows) {
+    console.log(`| ${name} | ${s.reported} | ${s.labelled} | ${ratio(s.true, s.labelled)} | ${ratio(s.causeOk, s.true)} | ${ratio(s.recallFound, s.recallLeaks)} | ${ratio(s.safeFlagged, s.safe)} |`);
+  }
+  const list = (title, items) => {
+    if (items.length === 0) return;
+    console.log(`\n${title} (${items.length}):`);
+    for (const item of items) console.log(`  ${item}`);
+  };
+  list('Missed leaks', missed);
+  list('Safe acquires flagged', falseAlarms);
+  list('Labelled true, no longer reported', goneTrue);
+  list('Labelled false or debatable, no longer reported', goneFalse);
+  list('Problems', problems);
+  if (showUnlabeled) list('Unlabelled findings (repo, path, line, rule, message)', unlabeled);
+  else if (unlabeled.length > 0) console.log(`\n${unlabeled.length} findings have no label (--unlabeled lists them).`);
+  if (jsonOut) {
+    fs.writeFileSync(jsonOut, JSON.stringify({ stats: Object.fromEntries(stats), missed, falseAlarms, goneTrue, goneFalse, problems, unlabeled }, null, 2));
+  }
+}
+
+main();
