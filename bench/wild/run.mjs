@@ -2,8 +2,10 @@
 // The analyser on code we did not write: runs `pg-health check` (dist/cli.js, built by `npm run
 // build`) on every repository of bench/wild/repos-*.tsv at its pinned commit and scores the findings
 // against the labels people wrote by reading the code:
-//   findings-*.tsv  a finding (repo, path, line, rule) judged true, false or debatable, and whether its
-//                 message names the call that realistically fails (cause: yes/no);
+//   findings-*.tsv  a finding (repo, path, line, rule) judged true, false or debatable; for a true one,
+//                 `cause` says what its message must name to explain the leak: `text:<words>` (e.g.
+//                 text:`cur.execute` — the call that realistically fails, or text:never released), so a
+//                 message that changes is judged again on every run;
 //   recall-*.tsv    an acquire (repo, path, line of the acquire call) judged leak or safe, labelled
 //                 before looking at the analyser's answer.
 // Prints precision (debatable counts as false), recall and the share of true findings with a
@@ -30,7 +32,7 @@ const root = path.resolve(here, '..', '..');
 // --cli FILE measures another build (e.g. a copy of an earlier dist/ for before/after numbers).
 const cli = path.resolve(arg('--cli') ?? path.join(root, 'dist', 'cli.js'));
 const mirror = process.env.WILD_MIRROR ?? '/work/.mirror';
-const work = path.join(os.tmpdir(), 'pg-health-wild');
+const work = path.join(os.tmpdir(), 'pg-health-wild-src');
 const LEAK_RULES = new Set(['unreleased-client', 'release-not-guaranteed', 'with-does-not-release']);
 
 const onlyRepo = arg('--repo');
@@ -59,21 +61,61 @@ function tables(prefix) {
     .flatMap((f) => readTable(path.join(here, f)).map((r) => ({ ...r, __file: f })));
 }
 
+// What the analyser reads (and .gitignore, which the CLI honours); other files are not extracted.
+const WANTED = /(\.(js|jsx|mjs|cjs|ts|tsx|mts|cts|py)|(^|\/)\.gitignore)$/;
+
+function gitDirOf(repo) {
+  const base = path.join(mirror, repo.replace('/', '+'), 'repo');
+  for (const candidate of [base, path.join(base, '.git')]) if (fs.existsSync(path.join(candidate, 'objects'))) return candidate;
+  return undefined;
+}
+
+/**
+ * The repository's source files at `commit`, written under the work folder once. Blob by blob through
+ * `git cat-file --batch`: snapshots lack files of 4 MiB and more, which would fail `git archive`.
+ */
 function checkout(repo, commit) {
-  const gitDir = path.join(mirror, repo.replace('/', '+'), 'repo');
-  if (!fs.existsSync(gitDir)) return { error: `not fetched (fetch github:${repo})` };
+  const gitDir = gitDirOf(repo);
+  if (!gitDir) return { error: `not fetched (fetch github:${repo})` };
   const dir = path.join(work, `${repo.replace('/', '+')}@${commit.slice(0, 12)}`);
-  if (!fs.existsSync(path.join(dir, '.complete'))) {
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.mkdirSync(dir, { recursive: true });
-    try {
-      const archive = execFileSync('git', ['--git-dir', gitDir, 'archive', '--format=tar', commit], { maxBuffer: 1 << 30 });
-      execFileSync('tar', ['-x', '-C', dir], { input: archive, maxBuffer: 1 << 30 });
-    } catch (error) {
-      return { error: `cannot check out ${commit}: ${String(error.message ?? error).split('\n')[0]}` };
-    }
-    fs.writeFileSync(path.join(dir, '.complete'), '');
+  if (fs.existsSync(path.join(dir, '.complete'))) return { dir };
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  let entries;
+  try {
+    const listing = execFileSync('git', ['--git-dir', gitDir, 'ls-tree', '-r', '-z', '--full-tree', commit], { maxBuffer: 1 << 30 }).toString('utf8');
+    entries = listing
+      .split('\0')
+      .filter((line) => line !== '')
+      .map((line) => {
+        const tab = line.indexOf('\t');
+        const [mode, type, oid] = line.slice(0, tab).split(' ');
+        return { mode, type, oid, file: line.slice(tab + 1) };
+      })
+      .filter((e) => e.type === 'blob' && e.mode !== '120000' && WANTED.test(e.file));
+  } catch (error) {
+    return { error: `cannot list ${commit}: ${String(error.message ?? error).split('\n')[0]}` };
   }
+  const batch = spawnSync('git', ['--git-dir', gitDir, 'cat-file', '--batch'], { input: entries.map((e) => e.oid).join('\n') + '\n', maxBuffer: 1 << 30 });
+  const out = batch.stdout;
+  let at = 0;
+  let missing = 0;
+  for (const entry of entries) {
+    const headerEnd = out.indexOf(10, at);
+    const header = out.subarray(at, headerEnd).toString('utf8');
+    at = headerEnd + 1;
+    if (header.endsWith(' missing')) {
+      missing++;
+      continue;
+    }
+    const size = Number(header.split(' ')[2]);
+    const target = path.join(dir, entry.file);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, out.subarray(at, at + size));
+    at += size + 1;
+  }
+  if (missing > 0) process.stderr.write(`${repo}: ${missing} source files missing from the snapshot (left out)\n`);
+  fs.writeFileSync(path.join(dir, '.complete'), '');
   return { dir };
 }
 
@@ -84,6 +126,12 @@ function check(dir) {
   // file is "./path" (as given on the command line joined with the relative path).
   const findings = parsed.findings.map((f) => ({ ...f, path: f.file.replace(/^\.\//, '') }));
   return { findings, filesScanned: parsed.filesScanned, skipped: parsed.skipped };
+}
+
+/** Whether a true finding's message names what its label says explains the leak. */
+function causeNamed(label, message) {
+  if (label.cause.startsWith('text:')) return message.includes(label.cause.slice(5));
+  return label.cause === 'yes';
 }
 
 const ratio = (a, b) => (b === 0 ? '—' : `${(a / b).toFixed(3)} (${a}/${b})`);
@@ -122,6 +170,8 @@ function main() {
     return stats.get(name);
   };
   const unlabeled = [];
+  const stillFalse = [];
+  const wrongCause = [];
   const goneFalse = [];
   const goneTrue = [];
   const seen = new Set();
@@ -137,11 +187,13 @@ function main() {
           s.labelled++;
           if (label.verdict === 'true') {
             s.true++;
-            if (label.cause === 'yes') s.causeOk++;
+            if (causeNamed(label, f.message)) s.causeOk++;
           }
         }
       }
       if (!label) unlabeled.push(`${repo}\t${f.path}\t${f.line}\t${f.rule}\t${f.message}`);
+      else if (label.verdict !== 'true') stillFalse.push(`${repo} ${f.path}:${f.line} ${f.rule} (${label.verdict}: ${label.why})`);
+      else if (!causeNamed(label, f.message)) wrongCause.push(`${repo} ${f.path}:${f.line} ${f.rule} — ${f.message}`);
     }
   }
   for (const l of findingLabels) {
@@ -182,6 +234,8 @@ function main() {
     console.log(`\n${title} (${items.length}):`);
     for (const item of items) console.log(`  ${item}`);
   };
+  list('Labelled false or debatable, still reported', stillFalse);
+  list('True, but the message does not name a realistic cause (as labelled)', wrongCause);
   list('Missed leaks', missed);
   list('Safe acquires flagged', falseAlarms);
   list('Labelled true, no longer reported', goneTrue);
@@ -190,7 +244,7 @@ function main() {
   if (showUnlabeled) list('Unlabelled findings (repo, path, line, rule, message)', unlabeled);
   else if (unlabeled.length > 0) console.log(`\n${unlabeled.length} findings have no label (--unlabeled lists them).`);
   if (jsonOut) {
-    fs.writeFileSync(jsonOut, JSON.stringify({ stats: Object.fromEntries(stats), missed, falseAlarms, goneTrue, goneFalse, problems, unlabeled }, null, 2));
+    fs.writeFileSync(jsonOut, JSON.stringify({ stats: Object.fromEntries(stats), stillFalse, wrongCause, missed, falseAlarms, goneTrue, goneFalse, problems, unlabeled }, null, 2));
   }
 }
 

@@ -1,5 +1,6 @@
 // The driver catalogue: which calls hand out a pooled connection and which calls give it back. It is
 // data, extended by the `pgHealth.analysis.acquire` / `release` settings and by workspace summaries.
+import { isForeignReceiver } from './drivers';
 import { familyOf, isLanguageId, type LanguageFamily } from './languages';
 import type { Callee, VarName } from './model';
 
@@ -37,6 +38,8 @@ export interface AcquireApi {
   releaseTemplate?: string;
   /** Set for APIs learned from workspace functions: the function that was summarised. */
   summaryOf?: string;
+  /** The resource itself releases as a `with` item (SQLAlchemy's Connection closes on exit). */
+  resourceIsContextManager?: boolean;
 }
 
 /** `pgHealth.analysis.acquire` entries, e.g. `{ "language": "typescript", "call": "db.checkout", "release": "release" }`. */
@@ -144,6 +147,7 @@ const BUILTIN: readonly AcquireApi[] = [
     valueForm: true,
     callbackForm: false,
     context: 'safe',
+    resourceIsContextManager: true,
     releases: [{ kind: 'method', method: 'close' }],
     noun: 'connection',
     releaseHint: 'conn.close()',
@@ -164,10 +168,16 @@ const BUILTIN: readonly AcquireApi[] = [
   },
 ];
 
+const BUILTIN_IDS = new Set(BUILTIN.map((api) => api.id));
+
 /** Calls that cannot throw in practice; everything else may, which is what makes a path leak. */
 const NON_THROWING: Record<LanguageFamily, RegExp> = {
-  js: /^(console\.\w+|Math\.\w+|Date\.now|Array\.isArray|Object\.(keys|values|entries|freeze)|Number\.isInteger|String|Boolean|Symbol|(this\.)?(log|logger|debug)\.\w+|debug)$/,
-  py: /^(print|len|isinstance|issubclass|repr|str|bool|id|type|range|enumerate|zip|sorted|list|dict|tuple|set|(self\.)?(log|logger|logging|_log|_logger)\.\w+|logging\.getLogger)$/,
+  // Loggers, pure helpers, error constructors (`throw new Error(…)`: the throw is the cause, not the
+  // constructor) and Express's chainable response setters (`res.status(500)` only records a number).
+  js: /^(console\.\w+|Math\.\w+|Date\.now|Array\.isArray|Object\.(keys|values|entries|freeze|assign)|Number(\.isInteger|\.isFinite|\.isNaN)?|isNaN|String|Boolean|Symbol|\w*Error|(this\.)?(log|logger|debug|_log|_logger)\.\w+|debug|(res|response|reply)\.(status|set|header|type|vary|append|location|setHeader|code)|ctx\.(set|throw))$/,
+  // Also psycopg2's `conn.cursor()` and `cur.close()` (client-side objects: no round trip to fail) and
+  // exception constructors (`raise ValueError(…)`: the raise is the cause).
+  py: /^(print|len|isinstance|issubclass|repr|str|bool|id|type|range|enumerate|zip|sorted|list|dict|tuple|set|(self\.)?(log|logger|logging|_log|_logger|LOG|LOGGER)\.\w+|logging\.(getLogger|\w+)|\w*(Error|Exception)|[\w.]*\.cursor|(cur|cursor|self\.cur|self\.cursor|c)\.close|time\.sleep|[\w.]*\.begin)$/,
 };
 
 /** Calls that store their argument somewhere that outlives the function. */
@@ -246,6 +256,8 @@ export class Catalogue {
   matchAcquire(callee: Callee, poolNames: ReadonlySet<string>): AcquireApi | undefined {
     for (const api of this.acquires) {
       if (api.method !== callee.name) continue;
+      // Another database driver's pool (drivers.ts); settings and learned helpers stand.
+      if (BUILTIN_IDS.has(api.id) && isForeignReceiver(callee.receiver, poolNames)) continue;
       if (!api.receiver) return api;
       if (callee.receiverName === undefined) continue;
       if (api.receiver.test(callee.receiverName) || poolNames.has(callee.receiverName)) return api;

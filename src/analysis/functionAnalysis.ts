@@ -17,7 +17,12 @@ export interface FunctionResult {
 
 function isAcquisition(call: CallOp, api: AcquireApi): boolean {
   if (call.context) return api.context !== 'safe';
-  if (call.callback && api.callbackForm) return true;
+  if (call.callback && api.callbackForm) {
+    // node-postgres calls back with (err, client, release). A callback that cannot take the client is
+    // another library's handler form (Slonik's `pool.connect(async (connection) => …)` releases when
+    // the handler settles): nothing is handed out to leak.
+    return call.callback.params.length >= 2;
+  }
   return api.valueForm;
 }
 
@@ -104,7 +109,8 @@ export function learnedAcquire(fn: FunctionModel, underlying: AcquireApi): Acqui
     receiver: undefined,
     valueForm: true,
     callbackForm: false,
-    context: underlying.context === 'safe' ? 'unsafe' : underlying.context,
+    // `with helper() as conn` releases only when what the helper returns releases on exit itself.
+    context: underlying.resourceIsContextManager ? 'safe' : underlying.context === 'safe' ? 'unsafe' : underlying.context,
     summaryOf: fn.name,
   };
 }

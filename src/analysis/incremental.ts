@@ -22,6 +22,7 @@ import { lowerPython, lowerPythonFunction } from './lowering/python';
 import type { FileModel, FunctionModel } from './model';
 import { parseText, type SyntaxNode, type SyntaxTree } from './treeSitter';
 import { callsAny, visitClosures } from './checker/functionContext';
+import { FOREIGN, foreignPoolNames } from './drivers';
 import { markSuppressed, suppressionsIn } from './suppressions';
 import { givenSummaries, apiNamesOf, learnFrom, MAX_SUMMARY_ROUNDS, mayAcquire, quickSkip, uniqueSorted, type AnalyzerOptions } from './workspace';
 
@@ -195,7 +196,10 @@ export class IncrementalAnalysis {
     model ??= this.lower(tree.rootNode, text, lines);
     lap('lower');
     if (!model) return [];
-    const findings = this.check(model);
+    // Another driver's pools come from the imports, which the short paths above do not lower again.
+    const foreign = foreignPoolNames(text, this.family);
+    const poolNames = new Set([...model.poolNames].filter((n) => !n.startsWith(FOREIGN)).concat(foreign));
+    const findings = this.check({ ...model, poolNames });
     lap('check');
     const out = markSuppressed(this.withFixable(findings, tree.rootNode, text), suppressionsIn(text, familyOf(this.language)));
     lap('fixes');

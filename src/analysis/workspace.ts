@@ -12,6 +12,7 @@ import { POOL_FACTORY_NAMES } from './lowering/pyExpressions';
 import { lowerPython } from './lowering/python';
 import { callsAny } from './checker/functionContext';
 import type { FileModel, FunctionModel } from './model';
+import { foreignPoolNames } from './drivers';
 import { markSuppressed, suppressionsIn } from './suppressions';
 import { parseText, type SyntaxTree } from './treeSitter';
 
@@ -333,7 +334,10 @@ async function analyzeFamily(
     chosen.forEach((fileIndex, i) => {
       const model = made[i] as FileModel | SkipReason;
       models[fileIndex] = model;
-      if (typeof model !== 'string') resultsByFile[fileIndex] = new Array<FunctionResult>(model.functions.length);
+      if (typeof model === 'string') return;
+      resultsByFile[fileIndex] = new Array<FunctionResult>(model.functions.length);
+      // Which of its pools are another driver's comes from the file's imports (drivers.ts).
+      for (const name of foreignPoolNames((files[fileIndex] as SourceFile).text, family)) model.poolNames.add(name);
     });
   };
   const unparsedWhere = (wanted: (text: string) => boolean): number[] => {

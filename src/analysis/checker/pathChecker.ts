@@ -409,7 +409,7 @@ export class PathChecker {
       const normal = settled.filter((w) => !w.pending);
       settled = [...settled.filter((w) => w.pending), ...this.exec(op.orelse, normal)];
     }
-    const handled = caught.length ? op.handlers.flatMap((h) => this.exec(h, dedupe(caught))) : [];
+    const handled = caught.length ? op.handlers.flatMap((h) => this.exec(h, dedupe(caught))).map(rethrown) : [];
     const all = dedupe([...settled, ...handled]);
     if (!op.finalizer) return all;
     const entering = all.map((w): World => {
@@ -447,4 +447,15 @@ export class PathChecker {
     perFn.set(key, found);
     return found;
   }
+}
+
+/**
+ * A throw that leaves a handler is caused by what the handler caught (`catch (e) { …; throw e; }`):
+ * the cause keeps it, so the message names the failing query rather than the `throw`.
+ */
+function rethrown(w: World): World {
+  const pending = w.pending;
+  if (pending?.kind !== 'throw' || pending.cause.kind !== 'throw' || pending.cause.rethrowOf || !w.via) return w;
+  const origin = w.via.kind === 'throw' ? (w.via.rethrowOf ?? w.via) : w.via;
+  return { ...w, pending: { ...pending, cause: { ...pending.cause, rethrowOf: origin } } };
 }

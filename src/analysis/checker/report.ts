@@ -5,7 +5,7 @@ import { ruleMeta, type Finding, type RelatedLocation, type RuleId, type SourceR
 import type { LanguageFamily } from '../languages';
 import type { CallOp, FunctionModel } from '../model';
 import type { Leak, SiteEvents } from './pathChecker';
-import type { Cause } from './world';
+import { causeRank, type Cause } from './world';
 
 const line = (r: SourceRange): number => r.startLine + 1;
 
@@ -14,6 +14,9 @@ function before(a: SourceRange, b: SourceRange): boolean {
 }
 
 function describe(cause: Cause, family: LanguageFamily): string {
+  if (cause.kind === 'throw' && cause.rethrowOf && cause.rethrowOf.kind !== 'throw') {
+    return `${describe(cause.rethrowOf, family)} (${family === 'py' ? 'raised again' : 'rethrown'} on line ${line(cause.range)})`;
+  }
   if (cause.kind === 'throw' && family === 'py') return `the \`raise\` on line ${line(cause.range)}`;
   switch (cause.kind) {
     case 'call':
@@ -40,13 +43,24 @@ function causeNote(cause: Cause): string {
   }
 }
 
-/** Early exits say the most; a throwing call is the usual explanation; a fall-through is last. */
+/** The failure a reader should see for a leak: a rethrow's origin, else its cause. */
+function rootCause(leak: Leak): Cause | undefined {
+  const cause = leak.cause ?? leak.via;
+  return cause?.kind === 'throw' && cause.rethrowOf ? cause.rethrowOf : cause;
+}
+
+/**
+ * Which leaking path the message names: early exits say the most; then a query or other I/O that
+ * fails (directly or rethrown), then an explicit throw, then any other call that may throw; a
+ * fall-through is last.
+ */
 function priority(leak: Leak): number {
-  const kind = (leak.cause ?? leak.via)?.kind;
-  if (kind === 'return' || kind === 'throw' || kind === 'break' || kind === 'continue') return 0;
-  if (leak.kind !== 'exit') return 1;
-  if (kind) return 2;
-  return 3;
+  const cause = rootCause(leak);
+  if (!cause) return leak.kind !== 'exit' ? 3 : 5;
+  const rank = causeRank(cause);
+  // A loop that acquires again, or a reference overwritten, comes after explicit throws.
+  if (leak.kind !== 'exit') return 3;
+  return rank < 3 ? rank : 4;
 }
 
 export interface SiteDescription {
@@ -152,7 +166,7 @@ function leakFinding(site: SiteDescription, events: SiteEvents, family: Language
   }
   if (skipped) related.push({ range: skipped.range, message: `the ${skipped.what} this path skips` });
   const mainCause = main.cause ?? main.via;
-  const other = leaks.find((l) => (l.cause ?? l.via) && mainCause && priority(l) !== priority(main) && priority(l) < 3);
+  const other = leaks.find((l) => (l.cause ?? l.via) && mainCause && priority(l) !== priority(main) && priority(l) < 5);
   const otherCause = other?.cause ?? other?.via;
   const also = otherCause ? ` ${capitalise(describe(otherCause, family))} skips it too.` : '';
   return finding('release-not-guaranteed', `${subject(site)} is not released on every path: ${path}.${also}`, range, related);

@@ -11,7 +11,8 @@ export type Cause =
   | { kind: 'call'; text: string; range: SourceRange }
   | { kind: 'await'; range: SourceRange }
   | { kind: 'yield'; range: SourceRange }
-  | { kind: 'throw'; range: SourceRange }
+  /** `rethrowOf`: thrown from a handler that caught this (the failure a reader should be shown). */
+  | { kind: 'throw'; range: SourceRange; rethrowOf?: Cause }
   | { kind: 'return'; range: SourceRange }
   | { kind: 'break'; range: SourceRange }
   | { kind: 'continue'; range: SourceRange };
@@ -63,16 +64,49 @@ export function worldKey(w: World): string {
   return `${w.status}|${w.vars.join(',')}|${w.handles.join(',')}|${facts}|${completionKey(w.pending)}|${resume}|${w.yielded ? 1 : 0}`;
 }
 
-/** Keeps the first world of each state: the first path found is the one the message describes. */
+// Calls that go to the database (or another process): the failures that really happen.
+export const IO_CALL =
+  /(^|\.)(query|execute|executemany|execute_values|execute_batch|fetch|fetchval|fetchrow|fetchone|fetchall|fetchmany|copy_from|copy_to|copy_expert|copy_records_to_table|copy_from_query|commit|rollback|callproc|none|one|oneOrNone|many|manyOrNone|any|result|begin|prepare|send|request|get|post|put|fetchAll|read|write|readFile|writeFile)$/;
+
+/**
+ * How well a cause explains a leak to a reader: an early exit, then a query or other I/O that fails
+ * (directly or rethrown from a handler), then an explicit throw, then any other call that may throw.
+ */
+export function causeRank(cause: Cause | undefined): number {
+  const root = cause?.kind === 'throw' && cause.rethrowOf ? cause.rethrowOf : cause;
+  switch (root?.kind) {
+    case 'return':
+    case 'break':
+    case 'continue':
+      return 0;
+    case 'await':
+      return 1;
+    case 'call':
+      return IO_CALL.test(root.text) ? 1 : 3;
+    case 'throw':
+      return 2;
+    default:
+      return 4;
+  }
+}
+
+/**
+ * One world per state. Of the paths that reach the same state the message describes one: the first
+ * found, unless a later one has a cause that explains it better (a failing query over a logger call).
+ */
 export function dedupe(worlds: World[]): World[] {
   if (worlds.length < 2) return worlds;
-  const seen = new Set<string>();
+  const seen = new Map<string, number>();
   const out: World[] = [];
   for (const w of worlds) {
     const key = worldKey(w);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(w);
+    const at = seen.get(key);
+    if (at === undefined) {
+      seen.set(key, out.length);
+      out.push(w);
+    } else if (w.pending && causeRank(w.pending.cause) < causeRank((out[at] as World).pending?.cause)) {
+      out[at] = w;
+    }
   }
   return out;
 }

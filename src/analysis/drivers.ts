@@ -1,0 +1,125 @@
+// Which pools of a file belong to another database's driver. The catalogue matches acquires by name
+// (`pool.connect()`, `pool.acquire()`, `sql.reserve()`), and other drivers use the same names:
+// mssql's `new ConnectionPool(config).connect()` returns the pool itself, aiomysql's
+// `pool.acquire()`, redis' `ConnectionPool`. What a file imports decides:
+// - a name bound to a module of another driver (`const sql = require('mssql')`,
+//   `from redis import ConnectionPool`), and a variable or field initialised from one
+//   (`const pool = new sql.ConnectionPool(…)`, `self.pool = aiomysql.create_pool(…)`), is foreign:
+//   acquires on it are not PostgreSQL's;
+// - a file that imports another driver and no PostgreSQL driver is foreign as a whole;
+// - anything else counts as PostgreSQL's, as before: a receiver whose origin the file does not show
+//   (a parameter, an import from the application's own modules) is assumed to be a PostgreSQL pool
+//   when its name says pool, because the analyser runs on workspaces that use PostgreSQL.
+// Only the built-in catalogue is filtered: APIs named in settings and helpers learned from the
+// workspace stand. The names travel in the file model's poolNames, prefixed with FOREIGN.
+import type { LanguageFamily } from './languages';
+
+export const FOREIGN = '!';
+/** In poolNames: the file imports another database driver and no PostgreSQL driver. */
+export const FOREIGN_FILE = `${FOREIGN}*`;
+
+const JS_POSTGRES = /^(pg|pg-pool|pg-native|pg-promise|postgres|slonik|@neondatabase\/serverless|@vercel\/postgres|@databases\/pg|@electric-sql\/pglite|pg-cursor|pg-query-stream)(\/.*)?$/;
+const JS_FOREIGN =
+  /^(mssql|tedious|mysql|mysql2|mariadb|oracledb|mongodb|mongoose|redis|ioredis|@redis\/client|sqlite3|better-sqlite3|sqlite|ibm_db|odbc|snowflake-sdk|cassandra-driver|neo4j-driver|couchbase|@clickhouse\/client|amqplib|amqp-connection-manager|ldapjs|generic-pool-mysql|@google-cloud\/spanner|@planetscale\/database|@libsql\/client)(\/.*)?$/;
+const PY_POSTGRES = /^(psycopg2|psycopg|psycopg_pool|asyncpg|aiopg|pg8000|sqlalchemy)(\..*)?$/;
+const PY_FOREIGN =
+  /^(pymysql|MySQLdb|mysql|aiomysql|asyncmy|mariadb|pyodbc|pymssql|cx_Oracle|oracledb|redis|aioredis|sqlite3|aiosqlite|pymongo|motor|ibm_db|snowflake|clickhouse_driver|cassandra|neo4j|pika|kombu|happybase|elasticsearch)(\..*)?$/;
+// SQLAlchemy engines speak to many databases: one created from a literal URL of another is foreign.
+const PY_FOREIGN_ENGINE = /(?:self\.)?(\w+)\s*(?::[^=\n]+)?=\s*(?:sqlalchemy\.)?create_(?:async_)?engine\(\s*[fr]?['"](?:mysql|mariadb|sqlite|mssql|oracle|snowflake|clickhouse)/g;
+
+interface Imports {
+  postgres: boolean;
+  foreign: boolean;
+  /** Names bound to another driver's module or its members. */
+  bindings: Set<string>;
+}
+
+function splitNames(list: string): string[] {
+  return list
+    .split(',')
+    .map((part) => part.trim().split(/\s+as\s+|\s*:\s*/).pop() ?? '')
+    .map((name) => name.replace(/[^\w$]/g, ''))
+    .filter((name) => name !== '' && name !== 'type');
+}
+
+function jsImports(text: string): Imports {
+  const out: Imports = { postgres: false, foreign: false, bindings: new Set() };
+  const note = (module: string, names: string[]): void => {
+    if (JS_POSTGRES.test(module)) out.postgres = true;
+    else if (JS_FOREIGN.test(module)) {
+      out.foreign = true;
+      for (const name of names) out.bindings.add(name);
+    }
+  };
+  for (const m of text.matchAll(/\bimport\s+(?:type\s+)?([\w$]+)?\s*,?\s*(?:\*\s+as\s+([\w$]+))?\s*(?:\{([^}]*)\})?\s*from\s*['"]([^'"]+)['"]/g)) {
+    note(m[4] ?? '', [m[1] ?? '', m[2] ?? '', ...splitNames(m[3] ?? '')].filter((n) => n !== ''));
+  }
+  for (const m of text.matchAll(/\bimport\s*['"]([^'"]+)['"]/g)) note(m[1] ?? '', []);
+  for (const m of text.matchAll(/(?:(?:const|let|var)\s+(?:([\w$]+)|\{([^}]*)\})\s*=\s*)?(?:await\s+)?(?:require|import)\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+    note(m[3] ?? '', [m[1] ?? '', ...splitNames(m[2] ?? '')].filter((n) => n !== ''));
+  }
+  return out;
+}
+
+function pyImports(text: string): Imports {
+  const out: Imports = { postgres: false, foreign: false, bindings: new Set() };
+  for (const m of text.matchAll(/^[ \t]*import[ \t]+([^\n#]+)/gm)) {
+    for (const part of (m[1] ?? '').split(',')) {
+      const [module = '', alias] = part.trim().split(/\s+as\s+/);
+      if (PY_POSTGRES.test(module)) out.postgres = true;
+      else if (PY_FOREIGN.test(module)) {
+        out.foreign = true;
+        out.bindings.add(alias ?? module.split('.')[0] ?? module);
+      }
+    }
+  }
+  for (const m of text.matchAll(/^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+\(?([^)\n#]+)/gm)) {
+    const module = m[1] ?? '';
+    if (PY_POSTGRES.test(module)) out.postgres = true;
+    else if (PY_FOREIGN.test(module)) {
+      out.foreign = true;
+      for (const name of splitNames(m[2] ?? '')) out.bindings.add(name);
+    }
+  }
+  return out;
+}
+
+function escape(name: string): string {
+  return name.replace(/[$]/g, '\\$');
+}
+
+/** The FOREIGN-prefixed names to add to a file's poolNames (empty for most files: cheap). */
+export function foreignPoolNames(text: string, family: LanguageFamily): string[] {
+  const imports = family === 'js' ? jsImports(text) : pyImports(text);
+  const names = new Set<string>(imports.bindings);
+  if (family === 'py') for (const m of text.matchAll(PY_FOREIGN_ENGINE)) if (m[1]) names.add(m[1]);
+  if (imports.bindings.size > 0) {
+    // Variables and fields initialised from a foreign binding: `pool = new sql.ConnectionPool(…)`.
+    const alternatives = [...imports.bindings].map(escape).join('|');
+    const assigned =
+      family === 'js'
+        ? new RegExp(`(?:\\bthis\\.|\\b)([\\w$]+)\\s*(?::[^=;\\n]+)?=\\s*(?:await\\s+)?(?:new\\s+)?(?:${alternatives})\\b`, 'g')
+        : new RegExp(`(?:\\bself\\.|\\b)(\\w+)\\s*(?::[^=\\n]+)?=\\s*(?:await\\s+)?(?:${alternatives})\\b`, 'g');
+    for (const m of text.matchAll(assigned)) if (m[1]) names.add(m[1]);
+  }
+  if (family === 'js') for (const m of text.matchAll(/(?:\bthis\.|\b)([\w$]+)\s*=\s*new\s+[\w$.]*\bConnectionPool\s*\(/g)) if (m[1]) names.add(m[1]);
+  const out = [...names].map((n) => `${FOREIGN}${n}`);
+  if (imports.foreign && !imports.postgres) out.push(FOREIGN_FILE);
+  return out.sort();
+}
+
+/** The receiver's root name: `new sql.ConnectionPool(c)` → sql, `this.pool` → pool, `(await x).y` → x. */
+export function receiverRoot(receiver: string): string | undefined {
+  const stripped = receiver.replace(/^[\s(]*(?:await\s+)?(?:new\s+)?(?:this\.|self\.)?/, '');
+  return /^[\w$]+/.exec(stripped)?.[0];
+}
+
+/** True when the call's receiver is another driver's pool (see the file's header). */
+export function isForeignReceiver(receiver: string | undefined, poolNames: ReadonlySet<string>): boolean {
+  if (poolNames.has(FOREIGN_FILE)) return true;
+  if (receiver === undefined) return false;
+  // node-postgres has no ConnectionPool class; mssql's (however it was loaded) connects the pool itself.
+  if (/^\s*\(?\s*new\s+[\w$.]*\bConnectionPool\s*\(/.test(receiver)) return true;
+  const root = receiverRoot(receiver);
+  return root !== undefined && poolNames.has(`${FOREIGN}${root}`);
+}

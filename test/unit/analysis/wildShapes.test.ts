@@ -1,0 +1,186 @@
+// Shapes from the in-the-wild evaluation (bench/wild): code others wrote on which the analyser was
+// wrong, reduced to a few lines each. What is asserted is what a reader sees: which lines are
+// reported and the cause the message names.
+import * as assert from 'node:assert/strict';
+import { analyzeText, analyzeWorkspace, type Finding, type LanguageId } from '../../../src/analysis/analyzer';
+
+async function findings(text: string, language: LanguageId = 'javascript'): Promise<Finding[]> {
+  return analyzeText(text, language);
+}
+
+const lines = (list: Finding[]): string[] => list.map((f) => `${f.range.startLine + 1} ${f.rule}`);
+
+describe('in the wild: another database driver is not PostgreSQL', () => {
+  it("mssql's ConnectionPool.connect() connects the pool itself (required, imported, or loaded at run time)", async () => {
+    const required = `const sql = require('mssql');
+async function a(config) {
+  const pool = await new sql.ConnectionPool(config).connect();
+  return pool.request().query('select 1');
+}
+async function b(config) {
+  const pool = new sql.ConnectionPool(config);
+  const conn = await pool.connect();
+  await conn.request().query('select 1');
+}`;
+    assert.deepEqual(lines(await findings(required)), []);
+    const dynamic = `class Driver {
+  async connect() {
+    const pool = new this.mssql.ConnectionPool(this.options);
+    const connection = await pool.connect();
+    return connection;
+  }
+  async open() {
+    await new this.mssql.ConnectionPool(this.options).connect();
+  }
+}`;
+    assert.deepEqual(lines(await findings(dynamic, 'typescript')), []);
+  });
+
+  it('a file that imports only another driver reports nothing; with node-postgres too, only the pg pool counts', async () => {
+    const mysqlOnly = `import mysql from 'mysql2/promise';
+export async function f(pool) {
+  const c = await pool.getConnection();
+  const d = await pool.connect();
+  await d.query('select 1');
+}`;
+    assert.deepEqual(lines(await findings(mysqlOnly, 'typescript')), []);
+    const mixed = `const { Pool } = require('pg');
+const mysql = require('mysql2/promise');
+const pgPool = new Pool();
+const myPool = mysql.createPool({});
+async function a() {
+  const m = await myPool.connect();
+  const d = await pgPool.connect();
+  await d.query('select 1');
+  d.release();
+}`;
+    assert.deepEqual(lines(await findings(mixed)), ['7 release-not-guaranteed']);
+  });
+
+  it("Python: aiomysql's pool.acquire(), a redis ConnectionPool and a SQLite engine are not PostgreSQL's", async () => {
+    const aiomysql = `import aiomysql
+async def f(loop):
+    pool = await aiomysql.create_pool(loop=loop)
+    conn = await pool.acquire()
+    await conn.execute("SELECT 1")
+    pool.release(conn)
+`;
+    assert.deepEqual(lines(await findings(aiomysql, 'python')), []);
+    const sqlite = `from sqlalchemy import create_engine
+engine = create_engine('sqlite:///app.db')
+def seed():
+    conn = engine.connect()
+    conn.execute('INSERT INTO t VALUES (1)')
+`;
+    assert.deepEqual(lines(await findings(sqlite, 'python')), []);
+    const both = `from redis import ConnectionPool
+import psycopg2.pool
+rpool = ConnectionPool(host='x')
+pgpool = psycopg2.pool.SimpleConnectionPool(1, 5)
+def f():
+    conn = pgpool.getconn()
+    conn.cursor().execute('x')
+    pgpool.putconn(conn)
+`;
+    assert.deepEqual(lines(await findings(both, 'python')), ['6 release-not-guaranteed']);
+  });
+
+  it("Slonik's pool.connect(handler) releases when the handler settles: nothing is handed out", async () => {
+    const slonik = `export const bindPool = (pool) => ({
+  connect: (handler) => pool.connect(async (connection) => handler(connection)),
+});
+async function usage(pool) {
+  return pool.connect(async (connection) => {
+    return connection.query(sql\`SELECT 1\`);
+  });
+}`;
+    assert.deepEqual(lines(await findings(slonik, 'typescript')), []);
+  });
+});
+
+describe('in the wild: the message names the call that fails', () => {
+  it('a query whose error a handler rethrows, not the `throw`', async () => {
+    const [f] = await findings(`const { Pool } = require('pg');
+const pool = new Pool();
+async function save(req) {
+  const connection = await pool.connect();
+  try {
+    await connection.query('INSERT INTO t VALUES ($1)', [req.x]);
+  } catch (err) {
+    console.error(err);
+    throw err;
+  }
+  connection.release();
+}`);
+    assert.match(f?.message ?? '', /a throw from `connection\.query` on line 6 \(rethrown on line 9\) skips the release on line 11/);
+  });
+
+  it("the query, not Express's res.status() or an Error constructor", async () => {
+    const list = await findings(`const pool = require('./db');
+async function handler(req, res) {
+  const client = await pool.connect();
+  res.status(200);
+  const r = await client.query('INSERT INTO t VALUES (1)');
+  res.send(r.rows);
+  client.release();
+}
+async function validated(req) {
+  const client = await pool.connect();
+  if (!req.id) throw new Error('id required');
+  client.release();
+}`);
+    assert.match(list[0]?.message ?? '', /a throw from `client\.query` on line 5 skips the release on line 7/);
+    assert.match(list[1]?.message ?? '', /the `throw` on line 11 skips the release on line 12/);
+  });
+
+  it("psycopg2: execute or fetch, not cursor() or cursor.close()", async () => {
+    const [f] = await findings(
+      `def f(pool):
+    conn = pool.getconn()
+    cur = conn.cursor()
+    cur.execute("SELECT 1")
+    rows = cur.fetchall()
+    cur.close()
+    pool.putconn(conn)
+    return rows
+`,
+      'python',
+    );
+    assert.match(f?.message ?? '', /a throw from `cur\.execute` on line 4 skips the release on line 7/);
+    const none = await findings(
+      `def handed_over(pool):
+    conn = pool.getconn()
+    cur = conn.cursor()
+    return conn, cur
+`,
+      'python',
+    );
+    assert.deepEqual(lines(none), [], 'nothing between the acquire and the hand-over can fail');
+  });
+});
+
+describe('in the wild: SQLAlchemy connections release as `with` items', () => {
+  it('`with helper() as conn` where the helper returns engine.connect() closes the connection', async () => {
+    const results = await analyzeWorkspace([
+      {
+        path: 'db.py',
+        text: `from sqlalchemy import create_engine
+engine = create_engine(URL)
+def get_connection():
+    return engine.connect()
+`,
+        language: 'python',
+      },
+      {
+        path: 'tools.py',
+        text: `from db import get_connection
+def run(sql):
+    with get_connection() as conn:
+        return conn.execute(sql).fetchall()
+`,
+        language: 'python',
+      },
+    ]);
+    assert.deepEqual(results.map((r) => lines(r.findings)), [[], []]);
+  });
+});
