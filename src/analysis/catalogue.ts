@@ -63,7 +63,8 @@ const BUILTIN: readonly AcquireApi[] = [
     id: 'pg.pool.connect',
     family: 'js',
     method: 'connect',
-    receiver: POOL,
+    // `pg.connect(config, cb)` is node-postgres before 7 (its default pool), `this.pg` a pool kept as pg.
+    receiver: /pool|^pg$/i,
     valueForm: true,
     callbackForm: true,
     context: 'none',

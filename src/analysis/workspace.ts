@@ -256,7 +256,9 @@ export function apiNames(catalogue: Catalogue): string[] {
 export function mayAcquire(catalogue: Catalogue): (text: string) => boolean {
   const tests = catalogue.acquires.map((api) => {
     const method = mentionsAny([api.method]);
-    const receiver = api.receiver && !api.receiver.source.startsWith('^') ? new RegExp(api.receiver.source, api.receiver.flags.replace('g', '')) : undefined;
+    // Anchored alternatives (`pool|^pg$`) name a whole receiver: in the text, a whole word.
+    const source = api.receiver?.source.replace(/\^|\$(?=\||\)|$)/g, '\\b');
+    const receiver = api.receiver && source && !api.receiver.source.startsWith('^') ? new RegExp(source, api.receiver.flags.replace('g', '')) : undefined;
     return (text: string): boolean => method(text) && (!receiver || receiver.test(text) || POOL_FACTORY_TEXT.test(text));
   });
   return (text) => tests.some((test) => test(text));

@@ -93,18 +93,20 @@ export interface ServerSession {
   applicationName: string;
   /** Seconds since state_change, as the server measures it. */
   stateSeconds: number | null;
+  /** The last query's text. */
+  query: string | null;
 }
 
 /** The rows of pg_stat_activity for these pids (or every client backend when pids is omitted). */
 export async function serverSessions(client: Client, pids?: number[]): Promise<ServerSession[]> {
-  const { rows } = await client.query<{ pid: number; state: string | null; application_name: string; state_seconds: number | null }>(
-    `SELECT pid, state, application_name, extract(epoch FROM now() - state_change)::float8 AS state_seconds
+  const { rows } = await client.query<{ pid: number; state: string | null; application_name: string; state_seconds: number | null; query: string | null }>(
+    `SELECT pid, state, application_name, extract(epoch FROM now() - state_change)::float8 AS state_seconds, query
        FROM pg_stat_activity
       WHERE backend_type = 'client backend' AND ($1::int[] IS NULL OR pid = ANY($1::int[]))
       ORDER BY pid`,
     [pids ?? null],
   );
-  return rows.map((r) => ({ pid: r.pid, state: r.state, applicationName: r.application_name, stateSeconds: r.state_seconds }));
+  return rows.map((r) => ({ pid: r.pid, state: r.state, applicationName: r.application_name, stateSeconds: r.state_seconds, query: r.query }));
 }
 
 /** The probe's pid: it is running this very query when it reads pg_stat_activity, but idle whenever the monitor looks. */

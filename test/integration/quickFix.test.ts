@@ -22,6 +22,7 @@ const COPIES: Record<string, string> = {
   'elsewhere.js': 'quickfix-demo.js',
   'fix-all.js': 'quickfix-many.js',
   'on-save.js': 'quickfix-many.js',
+  'disable.js': 'quickfix-demo.js',
 };
 
 function workspaceFile(name: string): vscode.Uri {
@@ -120,6 +121,27 @@ describe('quick fixes for pg-health diagnostics', () => {
     assert.ok(diagnostic);
     const actions = await codeActions(document.uri, diagnostic.range);
     assert.deepEqual(actions.filter((a) => a.kind?.value === FIX_ALL).map((a) => a.title), []);
+  });
+
+  it('Ctrl+. also offers Fix all in this file, Disable <rule> for this line (which silences it) and the rule documentation', async () => {
+    const document = await openInEditor('disable.js');
+    const [diagnostic] = await waitFor('the pg-health diagnostic', () => pgDiagnostics(document.uri).length === 1 && pgDiagnostics(document.uri));
+    assert.ok(diagnostic);
+    const rule = typeof diagnostic.code === 'object' ? String(diagnostic.code.value) : String(diagnostic.code);
+    // Resolved as VS Code resolves the entry a user picks: fix-all's edit is computed then.
+    const result = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', document.uri, diagnostic.range, undefined, 20);
+    const titles = result.map((a) => a.title);
+    assert.ok(titles.includes('Fix all pg-health leaks in this file'), titles.join(' | '));
+    assert.ok(titles.includes(`Show documentation for ${rule}`), titles.join(' | '));
+    const fixAll = result.find((a) => a.title === 'Fix all pg-health leaks in this file');
+    assert.ok(fixAll?.edit && fixAll.edit.size > 0, 'fix-all carries its edit once resolved');
+    const disable = result.find((a) => a.title === `Disable ${rule} for this line`);
+    assert.ok(disable?.edit, titles.join(' | '));
+    assert.ok(await vscode.workspace.applyEdit(disable.edit));
+    await waitFor('the diagnostic silenced', () => pgDiagnostics(document.uri).length === 0);
+    const line = document.lineAt(diagnostic.range.start.line).text;
+    assert.match(line, new RegExp(`^\\s*// pg-health-disable-next-line ${rule}$`), 'the comment sits above the flagged line, indented like it');
+    await closeAllEditors();
   });
 
   it('no pg-health action is offered where there is no pg-health diagnostic', async () => {

@@ -236,13 +236,20 @@ export class PathChecker {
     }
     const out: World[] = [];
     const storesIt = op.isNew || this.catalogue.storesArgument(callee) || (callee.receiver === undefined && this.fn.params.includes(callee.name));
-    const handsOver = storesIt && op.args.some((a) => a !== undefined && isBound(a));
+    const handsOver = (storesIt && op.args.some((a) => a !== undefined && isBound(a))) || op.args.some((a) => a !== undefined && w.handles.includes(a));
     // Node-style callbacks report errors through the callback, not by throwing; storing a value in a
     // container or handing it to a callback is treated as not throwing (the hand-over happens).
     if (!op.callback && !handsOver && !this.catalogue.isNonThrowing(callee)) out.push(throwing(w, { kind: 'call', text: callee.text, range: op.range }));
 
     let after = w;
     for (const arg of op.args) {
+      if (arg !== undefined && after.status === 'held' && after.handles.includes(arg)) {
+        // The release handle (`done`) handed to another function, which calls it now
+        // (`process.nextTick(done)`) or when it is finished (`run(client, done)`): the release goes with it.
+        this.events.escapes.push({ how: 'argument', range: op.range });
+        after = { ...after, status: 'escaped' };
+        continue;
+      }
       if (arg === undefined || !after.vars.includes(arg)) continue;
       if (storesIt && after.status === 'held') {
         this.events.escapes.push({ how: 'argument', range: op.range });

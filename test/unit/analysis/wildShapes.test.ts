@@ -98,6 +98,36 @@ async function usage(pool) {
   });
 });
 
+describe('in the wild: legacy node-postgres and release handles', () => {
+  it("`this.pg.connect(cb)` (a pool kept as pg, or pg < 7's pg.connect) acquires", async () => {
+    const list = await findings(`function count(cb) {
+  this.pg.connect(function (err, client, done) {
+    if (err) return cb(err);
+    client.query('SELECT 1', function (err, result) {
+      cb(err, result);
+    });
+  });
+}`);
+    assert.deepEqual(lines(list), ['2 unreleased-client']);
+  });
+
+  it('handing the release handle to another function hands the release over', async () => {
+    const list = await findings(`function a(pool) {
+  pool.connect(function (err, client, done) {
+    if (err) return;
+    process.nextTick(done);
+  });
+}
+function b(pool, run) {
+  pool.connect(function (err, client, done) {
+    if (err) return;
+    run(client, done);
+  });
+}`);
+    assert.deepEqual(lines(list), []);
+  });
+});
+
 describe('in the wild: the message names the call that fails', () => {
   it('a query whose error a handler rethrows, not the `throw`', async () => {
     const [f] = await findings(`const { Pool } = require('pg');
