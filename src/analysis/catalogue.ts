@@ -40,6 +40,8 @@ export interface AcquireApi {
   summaryOf?: string;
   /** The resource itself releases as a `with` item (SQLAlchemy's Connection closes on exit). */
   resourceIsContextManager?: boolean;
+  /** The call returns a tuple whose element `resultIndex` is the resource (`return conn, cur`). */
+  resultIndex?: number;
 }
 
 /** `pgHealth.analysis.acquire` entries, e.g. `{ "language": "typescript", "call": "db.checkout", "release": "release" }`. */

@@ -49,7 +49,9 @@ export function analyzeFunction(fn: FunctionModel, catalogue: Catalogue, poolNam
     const events = new PathChecker(fn, { kind: 'acquire', op, api }, catalogue, poolNames, contextOf()).run();
     if (events.aborted) continue;
     findings.push(...siteFindings(describeSite(op, api), events, fn));
-    if (events.escapes.some((e) => e.how === 'return')) returnsAcquired ??= api;
+    const returned = events.escapes.find((e) => e.how === 'return');
+    // Returned as an element of a tuple: callers find it at that place (`conn, cur = get_conn()`).
+    if (returned) returnsAcquired ??= returned.index !== undefined ? { ...api, resultIndex: returned.index } : api;
   }
   return { findings, ...(returnsAcquired ? { returnsAcquired } : {}), releasedParams: releasedParams(fn, catalogue, poolNames, contextOf) };
 }

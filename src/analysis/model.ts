@@ -59,9 +59,10 @@ export type Condition =
 export type Op =
   | CallOp
   /** `target = from` (alias) or `target = <something else>`; `fact` when a literal's truthiness is known. */
-  | { kind: 'assign'; target: VarName; from?: VarName; fact?: boolean; range: SourceRange }
-  /** The value of `variable` leaves the function's hands: returned, stored in a field, put in a container. */
-  | { kind: 'escape'; variable: VarName; how: EscapeHow; range: SourceRange }
+  /** `index`: `target` is element `index` of `from` (`conn, cur = get_conn()`). */
+  | { kind: 'assign'; target: VarName; from?: VarName; index?: number; fact?: boolean; range: SourceRange }
+  /** The value of `variable` leaves the function's hands: returned, stored in a field, put in a container. `index`: as element `index` of a returned tuple. */
+  | { kind: 'escape'; variable: VarName; how: EscapeHow; index?: number; range: SourceRange }
   /** Awaiting something that is not a call (the promise may reject). */
   | { kind: 'await'; range: SourceRange }
   | { kind: 'if'; condition: Condition; then: Block; else: Block; range: SourceRange }

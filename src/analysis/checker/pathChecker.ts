@@ -38,7 +38,7 @@ export interface Leak {
 
 export interface SiteEvents {
   releases: SourceRange[];
-  escapes: { how: EscapeHow | 'callback' | 'yield'; range: SourceRange }[];
+  escapes: { how: EscapeHow | 'callback' | 'yield'; range: SourceRange; index?: number }[];
   withUses: { range: SourceRange; text: string }[];
   leaks: Leak[];
   doubleReleases: { range: SourceRange; first: SourceRange }[];
@@ -160,12 +160,15 @@ export class PathChecker {
     switch (op.kind) {
       case 'call':
         return worlds.flatMap((w) => this.call(op, w));
-      case 'assign':
-        return worlds.map((w) => this.assign(w, op.target, op.from, op.fact, op.range));
+      case 'assign': {
+        // `conn, cur = get_conn()`: only the element the acquire API names is the resource.
+        const element = op.index === undefined || (this.site.kind === 'acquire' && this.site.api.resultIndex === op.index);
+        return worlds.map((w) => this.assign(w, op.target, element ? op.from : undefined, op.fact, op.range));
+      }
       case 'escape':
         return worlds.map((w) => {
           if (!w.vars.includes(op.variable) || w.status !== 'held') return w;
-          this.events.escapes.push({ how: op.how, range: op.range });
+          this.events.escapes.push({ how: op.how, range: op.range, ...(op.index !== undefined ? { index: op.index } : {}) });
           return { ...w, status: 'escaped' };
         });
       case 'await':
@@ -236,7 +239,12 @@ export class PathChecker {
     }
     const out: World[] = [];
     const storesIt = op.isNew || this.catalogue.storesArgument(callee) || (callee.receiver === undefined && this.fn.params.includes(callee.name));
-    const handsOver = (storesIt && op.args.some((a) => a !== undefined && isBound(a))) || op.args.some((a) => a !== undefined && w.handles.includes(a));
+    // The resource passed straight from the acquire (never named) into a call whose value is used:
+    // `return wrap(await pool.connect())`. Such a call is a wrapper (instrumenting, attaching error
+    // handlers) whose result is the resource; a named client passed to a helper is not (its result
+    // is the helper's: rows, a count).
+    const wrappedArg = op.target?.startsWith('$') ? op.args.find((a) => a !== undefined && a.startsWith('$') && isBound(a)) : undefined;
+    const handsOver = (storesIt && op.args.some((a) => a !== undefined && isBound(a))) || op.args.some((a) => a !== undefined && w.handles.includes(a)) || wrappedArg !== undefined;
     // Node-style callbacks report errors through the callback, not by throwing; storing a value in a
     // container or handing it to a callback is treated as not throwing (the hand-over happens).
     if (!op.callback && !handsOver && !this.catalogue.isNonThrowing(callee)) out.push(throwing(w, { kind: 'call', text: callee.text, range: op.range }));
@@ -268,7 +276,7 @@ export class PathChecker {
       const bound = op.target !== undefined ? this.rebind(fresh, op.target, op.range, true) : fresh;
       return [...out, bound];
     }
-    if (op.target !== undefined) after = this.assign(after, op.target, undefined, undefined, op.range);
+    if (op.target !== undefined) after = this.assign(after, op.target, wrappedArg, undefined, op.range);
     if (op.callback) {
       let inCallback = after;
       for (const p of op.callback.params) if (p) inCallback = this.assign(inCallback, p, undefined, undefined, op.callback.range);

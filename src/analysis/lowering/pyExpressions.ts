@@ -135,6 +135,15 @@ export abstract class PyExpressionLowering {
       if (value) out.push({ kind: 'escape', variable: value, how: 'store', range: rangeOf(node) });
       return value;
     }
+    if ((bare.type === 'pattern_list' || bare.type === 'tuple_pattern') && stripParens(right).type === 'call') {
+      // `conn, cur = get_conn()`: each name is one element of the call's result (a helper may return
+      // its connection in a tuple).
+      namedChildren(bare).forEach((element, index) => {
+        if (element.type === 'identifier') out.push({ kind: 'assign', target: element.text, ...(value ? { from: value, index } : {}), range: rangeOf(node) });
+        else for (const n of targetNames(element)) out.push({ kind: 'assign', target: n, range: rangeOf(node) });
+      });
+      return undefined;
+    }
     for (const n of targetNames(bare)) out.push({ kind: 'assign', target: n, range: rangeOf(node) });
     return undefined;
   }

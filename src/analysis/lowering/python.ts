@@ -145,6 +145,16 @@ class PyLowering extends PyExpressionLowering {
         return this.withStatement(node, out);
       case 'return_statement': {
         const value = node.namedChild(0);
+        const bare = value ? stripParens(value) : undefined;
+        if (bare && (bare.type === 'expression_list' || bare.type === 'tuple')) {
+          // `return conn, cur`: each element goes to the caller, at its place in the tuple.
+          namedChildren(bare).forEach((element, index) => {
+            const v = this.expr(element, out);
+            if (v) out.push({ kind: 'escape', variable: v, how: 'return', index, range: rangeOf(node) });
+          });
+          out.push({ kind: 'return', range: rangeOf(node) });
+          return;
+        }
         const v = value ? this.expr(value, out) : undefined;
         if (v) out.push({ kind: 'escape', variable: v, how: 'return', range: rangeOf(node) });
         out.push({ kind: 'return', range: rangeOf(node) });

@@ -128,6 +128,24 @@ function b(pool, run) {
   });
 });
 
+describe('in the wild: wrappers', () => {
+  it('`return wrap(await pool.connect())` hands the wrapped client to the caller; a named client passed to a helper does not', async () => {
+    const list = await findings(
+      `import { Pool } from 'pg';
+const pool = new Pool();
+export async function acquireClient() {
+  return suppressIdleConnectionErrors(await pool.connect());
+}
+export async function leak() {
+  const client = await pool.connect();
+  return runQuery(client, 'SELECT 1');
+}`,
+      'typescript',
+    );
+    assert.deepEqual(lines(list), ['7 unreleased-client']);
+  });
+});
+
 describe('in the wild: the message names the call that fails', () => {
   it('a query whose error a handler rethrows, not the `throw`', async () => {
     const [f] = await findings(`const { Pool } = require('pg');
@@ -186,6 +204,47 @@ async function validated(req) {
       'python',
     );
     assert.deepEqual(lines(none), [], 'nothing between the acquire and the hand-over can fail');
+  });
+});
+
+describe('in the wild: a helper that returns its connection in a tuple', () => {
+  it('`conn, cur = get_conn()` acquires conn; a release helper puts it back; a path that skips it leaks', async () => {
+    const list = await findings(
+      `from psycopg2 import pool
+conn_pool = pool.SimpleConnectionPool(1, 10)
+
+def get_conn():
+    conn = conn_pool.getconn()
+    cur = conn.cursor()
+    return conn, cur
+
+def close_conn(conn, cur):
+    cur.close()
+    conn_pool.putconn(conn)
+
+def login(name):
+    conn, cur = get_conn()
+    cur.execute("SELECT id FROM users WHERE name = %s", (name,))
+    row = cur.fetchone()
+    close_conn(conn, cur)
+    return row
+
+def login_safe(name):
+    conn, cur = get_conn()
+    try:
+        cur.execute("SELECT 1")
+        return cur.fetchone()
+    finally:
+        close_conn(conn, cur)
+
+def only_the_cursor(name):
+    _, cur = get_conn()
+    cur.execute("SELECT 1")
+`,
+      'python',
+    );
+    assert.deepEqual(lines(list), ['14 release-not-guaranteed', '29 unreleased-client']);
+    assert.match(list[0]?.message ?? '', /The connection from `get_conn\(\)` on line 14 is not released on every path: a throw from `cur\.execute` on line 15 skips the release on line 17/);
   });
 });
 
