@@ -7,6 +7,7 @@
 //   (`const pool = new sql.ConnectionPool(…)`, `self.pool = aiomysql.create_pool(…)`), is foreign:
 //   acquires on it are not PostgreSQL's;
 // - a file that imports another driver and no PostgreSQL driver is foreign as a whole;
+// - a name that also holds a single `new Client(…)` in the file is not taken for a pool;
 // - anything else counts as PostgreSQL's, as before: a receiver whose origin the file does not show
 //   (a parameter, an import from the application's own modules) is assumed to be a PostgreSQL pool
 //   when its name says pool, because the analyser runs on workspaces that use PostgreSQL.
@@ -102,7 +103,12 @@ export function foreignPoolNames(text: string, family: LanguageFamily): string[]
         : new RegExp(`(?:\\bself\\.|\\b)(\\w+)\\s*(?::[^=\\n]+)?=\\s*(?:await\\s+)?(?:${alternatives})\\b`, 'g');
     for (const m of text.matchAll(assigned)) if (m[1]) names.add(m[1]);
   }
-  if (family === 'js') for (const m of text.matchAll(/(?:\bthis\.|\b)([\w$]+)\s*=\s*new\s+[\w$.]*\bConnectionPool\s*\(/g)) if (m[1]) names.add(m[1]);
+  if (family === 'js') {
+    for (const m of text.matchAll(/(?:\bthis\.|\b)([\w$]+)\s*=\s*new\s+[\w$.]*\bConnectionPool\s*\(/g)) if (m[1]) names.add(m[1]);
+    // A name that also holds a single `new Client(…)` somewhere in the file (pool names are per file,
+    // not per scope): its `connect()` may open that client rather than take one from a pool.
+    for (const m of text.matchAll(/(?:\bthis\.|\b)([\w$]+)\s*(?::[^=;\n]+)?=\s*(?:await\s+)?new\s+[\w$.]*\bClient\s*[(<]/g)) if (m[1]) names.add(m[1]);
+  }
   const out = [...names].map((n) => `${FOREIGN}${n}`);
   if (imports.foreign && !imports.postgres) out.push(FOREIGN_FILE);
   return out.sort();

@@ -48,6 +48,7 @@ export function analyzeFunction(fn: FunctionModel, catalogue: Catalogue, poolNam
   for (const { op, api } of acquireSites(fn, catalogue, poolNames)) {
     const events = new PathChecker(fn, { kind: 'acquire', op, api }, catalogue, poolNames, contextOf()).run();
     if (events.aborted) continue;
+    if (unnamedSqlAlchemyConnection(fn, op, api, events.escapes.length)) continue;
     findings.push(...siteFindings(describeSite(op, api), events, fn));
     const returned = events.escapes.find((e) => e.how === 'return');
     // Returned as an element of a tuple: callers find it at that place (`conn, cur = get_conn()`).
@@ -124,3 +125,13 @@ export function learnedRelease(fn: FunctionModel, argument: number): ReleaseSpec
 
 /** Names too common to treat every call of them as an acquire or a release. */
 const GENERIC_NAMES = new Set(['connect', 'query', 'get', 'then', 'close', 'end', 'open', 'run', 'execute', 'call', 'apply', 'constructor', 'acquire', 'release', 'getconn', 'putconn', '__init__', '__enter__', '__exit__', '__aenter__', '__aexit__']);
+
+/**
+ * `pd.read_sql(query, engine.connect())`, `engine.connect().execute(…)`: a SQLAlchemy connection that
+ * is never named, stored or returned is freed by CPython's reference counting when the statement
+ * ends, and SQLAlchemy's pool takes a connection back when it is freed. Nothing is held past the line.
+ */
+function unnamedSqlAlchemyConnection(fn: FunctionModel, op: CallOp, api: AcquireApi, escapes: number): boolean {
+  if (api.id !== 'sqlalchemy.engine.connect' || escapes > 0 || op.context || !op.target?.startsWith('$')) return false;
+  return !JSON.stringify(fn.body).includes(`"from":"${op.target}"`);
+}

@@ -85,6 +85,36 @@ def f():
     assert.deepEqual(lines(await findings(both, 'python')), ['6 release-not-guaranteed']);
   });
 
+  it('a name that also holds a single `new Client(…)` in the file is not taken for a pool', async () => {
+    const text = `const { Pool, Client } = require('@neondatabase/serverless');
+it('pool', async () => {
+  const client = new Pool({ connectionString });
+  await client.query('SELECT 1');
+});
+it('client', async () => {
+  const client = new Client({ connectionString });
+  await client.connect();
+  await client.query('SELECT 1');
+  await client.end();
+});`;
+    assert.deepEqual(lines(await findings(text)), []);
+  });
+
+  it('Python: an unnamed SQLAlchemy connection is returned to the pool when the statement ends (reference counting)', async () => {
+    const text = `import pandas as pd
+from sqlalchemy import create_engine
+engine = create_engine(URL)
+def load():
+    return pd.read_sql_table('customers', engine.connect())
+def ping():
+    engine.connect().execute(text('SELECT 1'))
+def kept():
+    conn = engine.connect()
+    conn.execute(text('SELECT 1'))
+`;
+    assert.deepEqual(lines(await findings(text, 'python')), ['9 unreleased-client']);
+  });
+
   it("Slonik's pool.connect(handler) releases when the handler settles: nothing is handed out", async () => {
     const slonik = `export const bindPool = (pool) => ({
   connect: (handler) => pool.connect(async (connection) => handler(connection)),
