@@ -6,6 +6,9 @@ import type { SyntaxNode } from '../treeSitter';
 import { lastSegment, LoweringContext, namedChildren, rangeOf, unwrap } from './builder';
 
 const FUNCTION_TYPES = new Set(['arrow_function', 'function_expression', 'function', 'generator_function']);
+/** Calls whose callback runs later (an event, a timer), if ever: never in place. */
+const LATER = new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener', 'addEventListener', 'subscribe', 'setTimeout', 'setInterval', 'setImmediate', 'nextTick', 'queueMicrotask', 'requestAnimationFrame']);
+
 /** Array methods whose synchronous callback runs during the call, zero or more times. */
 const ITERATES = new Set(['map', 'forEach', 'filter', 'reduce', 'reduceRight', 'some', 'every', 'find', 'findIndex', 'flatMap']);
 const PROMISE_METHODS = new Set(['then', 'catch', 'finally']);
@@ -230,6 +233,8 @@ export abstract class JsExpressionLowering {
     const args: (VarName | undefined)[] = [];
     let callback: InlineCallback | undefined;
     const iterates = info.receiver !== undefined && ITERATES.has(info.name);
+    // Listeners and timers run later, or never: their callback is a closure, not a continuation.
+    const later = LATER.has(info.name);
     argNodes.forEach((arg, index) => {
       const bare = unwrap(arg);
       if (isFunctionNode(bare)) {
@@ -245,7 +250,7 @@ export abstract class JsExpressionLowering {
             bodyFirst: false,
             range: rangeOf(bare),
           });
-        } else if (isLast && !iterates) {
+        } else if (isLast && !iterates && !later) {
           callback = { params: this.paramsOf(bare), body: this.inlineBody(bare), range: rangeOf(bare) };
         } else {
           out.push({ kind: 'closure', fn: this.closure(bare), range: rangeOf(bare) });

@@ -158,6 +158,26 @@ function b(pool, run) {
   });
 });
 
+describe('in the wild: listeners and timers run later', () => {
+  it("a logger in a connection.on('notice') listener is not on the path to the release, and registering it cannot fail", async () => {
+    const text = `function createPool(pool, options) {
+  return new Promise((ok, fail) => {
+    pool.connect((err, connection, release) => {
+      if (err) return fail(err);
+      if (options.logNotifications) {
+        connection.on('notice', (msg) => {
+          if (msg) this.logger.log('info', msg.message);
+        });
+      }
+      release();
+      ok(pool);
+    });
+  });
+}`;
+    assert.deepEqual(lines(await findings(text, 'typescript')), []);
+  });
+});
+
 describe('in the wild: wrappers', () => {
   it('`return wrap(await pool.connect())` hands the wrapped client to the caller; a named client passed to a helper does not', async () => {
     const list = await findings(
