@@ -98,6 +98,8 @@ const BUILTIN: readonly AcquireApi[] = [
     releases: [
       { kind: 'call', method: 'release', receiver: POOL, argument: 0 },
       { kind: 'call', method: 'destroy', receiver: POOL, argument: 0 },
+      // knex hands tarn's resources back through its client.
+      { kind: 'call', method: 'releaseConnection', argument: 0 },
     ],
     noun: 'resource',
     releaseHint: 'pool.release(resource)',

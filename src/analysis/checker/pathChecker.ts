@@ -262,7 +262,8 @@ export class PathChecker {
       if (storesIt && after.status === 'held') {
         this.events.escapes.push({ how: 'argument', range: op.range });
         after = { ...after, status: 'escaped' };
-      } else if (after.status === 'released' && after.releasedAt) {
+      } else if (after.status === 'released' && after.releasedAt && !this.catalogue.isNonThrowing(callee)) {
+        // Passed to a logger or a pure builtin (`id(conn)`, `print(conn)`) after the release: no use of the connection.
         this.events.usesAfterRelease.push({ range: op.range, text: callee.text, releasedAt: after.releasedAt });
       }
     }

@@ -298,6 +298,20 @@ def only_the_cursor(name):
   });
 });
 
+describe('in the wild: what is not a use after release', () => {
+  it('`id(conn)` or logging a released connection does not use it', async () => {
+    const text = `def test_reuse(pool):
+    conn1 = pool.getconn()
+    pool.putconn(conn1)
+    conn2 = pool.getconn()
+    same = id(conn1) == id(conn2)
+    print(conn1)
+    pool.putconn(conn2)
+`;
+    assert.deepEqual(lines(await findings(text, 'python')), []);
+  });
+});
+
 describe('in the wild: SQLAlchemy connections release as `with` items', () => {
   it('`with helper() as conn` where the helper returns engine.connect() closes the connection', async () => {
     const results = await analyzeWorkspace([
