@@ -183,7 +183,7 @@ const NON_THROWING: Record<LanguageFamily, RegExp> = {
   js: /^(console\.\w+|Math\.\w+|Date\.now|Array\.isArray|Object\.(keys|values|entries|freeze|assign)|Number(\.isInteger|\.isFinite|\.isNaN)?|isNaN|String|Boolean|Symbol|\w*Error|(this\.)?(log|logger|debug|_log|_logger)\.\w+|debug|(res|response|reply)\.(status|set|header|type|vary|append|location|setHeader|code)|ctx\.(set|throw)|[\w$.]*\.(on|once|off|addListener|prependListener|prependOnceListener|removeListener|removeAllListeners|setMaxListeners|addEventListener|removeEventListener)|setTimeout|setInterval|setImmediate|clearTimeout|clearInterval|clearImmediate|process\.nextTick|queueMicrotask)$/,
   // Also psycopg2's `conn.cursor()` and `cur.close()` (client-side objects: no round trip to fail) and
   // exception constructors (`raise ValueError(…)`: the raise is the cause).
-  py: /^(print|len|isinstance|issubclass|repr|str|bool|id|type|range|enumerate|zip|sorted|list|dict|tuple|set|(self\.)?(log|logger|logging|_log|_logger|LOG|LOGGER)\.\w+|logging\.(getLogger|\w+)|\w*(Error|Exception)|[\w.]*\.cursor|(cur|cursor|self\.cur|self\.cursor|c)\.close|time\.sleep|[\w.]*\.begin)$/,
+  py: /^(print|len|isinstance|issubclass|repr|str|bool|id|type|range|enumerate|zip|sorted|list|dict|tuple|set|(self\.)?(log|logger|logging|_log|_logger|LOG|LOGGER)\.\w+|logging\.(getLogger|\w+)|\w*(Error|Exception)|[\w.]*\.cursor|(cur|cursor|self\.cur|self\.cursor|c)\.close|time\.sleep|[\w.]*\.begin|traceback\.\w+)$/,
 };
 
 /** Calls that store their argument somewhere that outlives the function. */

@@ -152,7 +152,10 @@ function leakFinding(site: SiteDescription, events: SiteEvents, family: Language
   } else if (main.kind === 'overwrite') {
     path = `line ${line(main.range)} overwrites the last reference while it is still held`;
   } else if (main.cause ?? main.via) {
-    path = `${describe((main.cause ?? main.via) as Cause, family)}${skipsText}`;
+    const exit = (main.cause ?? main.via) as Cause;
+    // A `return` in a handler leaves because something failed: say what (`except Exception: return None`).
+    const caught = main.cause?.kind === 'return' && main.via && (main.via.kind === 'call' || main.via.kind === 'await') && before(main.via.range, main.cause.range) ? main.via : undefined;
+    path = caught ? `${describe(exit, family)}, after ${describe(caught, family)} was caught,${skipsText}` : `${describe(exit, family)}${skipsText}`;
   } else {
     path = `a path reaches the end of the function on line ${line(main.range)} without releasing it`;
   }
