@@ -55,7 +55,9 @@ async function main(): Promise<void> {
       ) + '\n',
     );
 
-    const workload = await startWorkload(pg, { maxLeaks: 11, leakEveryMs: 8000, log });
+    // Ctrl+C reaches PostgreSQL too, which ends every session at once: the workload's reports of
+    // lost sessions would only bury "stopped" under noise then.
+    const workload = await startWorkload(pg, { maxLeaks: 11, leakEveryMs: 8000, log: (line) => !stopping && log(line) });
     stops.push(() => workload.stop());
     log('workload started: orders-api (healthy pool), report-worker (idle in transaction, aborted), invoice-job (leaks a client every 8 s)');
 
