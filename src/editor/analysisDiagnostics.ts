@@ -2,6 +2,7 @@
 // the dashboard counts them by rule, and the quick fixes (issue 4) need their resource details.
 import * as vscode from 'vscode';
 import { RULES, type Finding, type RuleId } from '../analysis/findings';
+import { shownFindings, type RuleLevel } from './analysisSettings';
 import { DIAGNOSTIC_SOURCE, toDiagnostic } from './findingDiagnostic';
 
 export class AnalysisDiagnostics implements vscode.Disposable {
@@ -11,7 +12,11 @@ export class AnalysisDiagnostics implements vscode.Disposable {
   /** Fires once per batch of changes, not once per file. */
   readonly onDidChange = this.changed.event;
 
-  constructor(private readonly docsFor: (rule: RuleId) => vscode.Uri) {}
+  constructor(
+    private readonly docsFor: (rule: RuleId) => vscode.Uri,
+    /** pgHealth.analysis.rules as it is now (a change re-analyses, which sets the diagnostics again). */
+    private readonly ruleLevels: () => Partial<Record<RuleId, RuleLevel>> = () => ({}),
+  ) {}
 
   set(uri: vscode.Uri, findings: readonly Finding[]): void {
     this.setMany([[uri, findings]]);
@@ -19,9 +24,10 @@ export class AnalysisDiagnostics implements vscode.Disposable {
 
   setMany(entries: readonly (readonly [vscode.Uri, readonly Finding[]])[]): void {
     let changed = false;
+    const levels = this.ruleLevels();
     for (const [uri, all] of entries) {
-      // A pg-health-disable comment silences a finding in the editor as in the CLI.
-      const findings = all.filter((f) => !f.suppressed);
+      // A pg-health-disable comment silences a finding in the editor as in the CLI; so does a rule set to off.
+      const findings = shownFindings(all, levels);
       const key = uri.toString();
       const had = (this.findings.get(key)?.length ?? 0) > 0;
       if (findings.length === 0) {
@@ -29,7 +35,7 @@ export class AnalysisDiagnostics implements vscode.Disposable {
         this.collection.delete(uri);
       } else {
         this.findings.set(key, [...findings]);
-        this.collection.set(uri, findings.map((f) => toDiagnostic(f, uri, this.docsFor)));
+        this.collection.set(uri, findings.map((f) => toDiagnostic(f, uri, this.docsFor, levels[f.rule])));
       }
       changed ||= had || findings.length > 0;
     }

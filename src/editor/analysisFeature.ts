@@ -26,7 +26,7 @@ export function registerAnalysisFeature(context: vscode.ExtensionContext, log: F
   // Only a path is recorded here; tree-sitter and the grammars load on the first analysis.
   setAnalyzerWasmDirectory(vscode.Uri.joinPath(context.extensionUri, 'dist', 'wasm').fsPath);
   const docsFor = (rule: RuleId): vscode.Uri => vscode.Uri.joinPath(context.extensionUri, 'docs', 'rules', `${rule}.md`);
-  const diagnostics = new AnalysisDiagnostics(docsFor);
+  const diagnostics = new AnalysisDiagnostics(docsFor, () => readAnalysisSettings().rules);
   const scanner = new WorkspaceScanner(diagnostics, log);
   const documents = new OpenDocumentAnalysis(
     diagnostics,

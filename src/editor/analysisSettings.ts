@@ -1,6 +1,12 @@
 // The `pgHealth.analysis.*` settings, read once per use so that a change applies on the next run.
 import * as vscode from 'vscode';
-import type { AnalyzerOptions, ExtraAcquire, ExtraRelease } from '../analysis/analyzer';
+import type { AnalyzerOptions, ExtraAcquire, ExtraRelease, Finding, RuleId } from '../analysis/analyzer';
+import { RULES } from '../analysis/findings';
+
+/** What `pgHealth.analysis.rules` may say of a rule. */
+export type RuleLevel = 'off' | 'error' | 'warning' | 'information' | 'hint';
+const LEVELS = new Set<string>(['off', 'error', 'warning', 'information', 'hint']);
+const RULE_IDS = new Set<string>(RULES.map((r) => r.id));
 
 export interface AnalysisSettings {
   enable: boolean;
@@ -8,6 +14,8 @@ export interface AnalysisSettings {
   exclude: string[];
   /** Extra catalogue entries for the analyser. */
   options: AnalyzerOptions;
+  /** Per-rule severity or `off`, from `pgHealth.analysis.rules`; rules not named keep their own. */
+  rules: Partial<Record<RuleId, RuleLevel>>;
 }
 
 const SECTION = 'pgHealth.analysis';
@@ -21,7 +29,22 @@ export function readAnalysisSettings(): AnalysisSettings {
       acquire: catalogueSetting(config, 'acquire').flatMap(toExtraAcquire),
       release: catalogueSetting(config, 'release').flatMap(toExtraRelease),
     },
+    rules: ruleLevels(config.get<unknown>('rules')),
   };
+}
+
+function ruleLevels(value: unknown): Partial<Record<RuleId, RuleLevel>> {
+  const out: Partial<Record<RuleId, RuleLevel>> = {};
+  if (!isRecord(value)) return out;
+  for (const [rule, level] of Object.entries(value)) {
+    if (RULE_IDS.has(rule) && typeof level === 'string' && LEVELS.has(level)) out[rule as RuleId] = level as RuleLevel;
+  }
+  return out;
+}
+
+/** The findings the editor shows: not silenced by a comment, not of a rule turned off. */
+export function shownFindings(findings: readonly Finding[], rules: Partial<Record<RuleId, RuleLevel>>): Finding[] {
+  return findings.filter((f) => !f.suppressed && rules[f.rule] !== 'off');
 }
 
 export function affectsAnalysisSettings(event: vscode.ConfigurationChangeEvent): boolean {

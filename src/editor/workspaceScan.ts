@@ -6,7 +6,7 @@ import type { ReleaseSpec } from '../analysis/catalogue';
 import { familyOf, languageForPath, MAX_FILE_CHARS, type LanguageFamily } from '../analysis/languages';
 import { loadAnalyzer } from './analyzerModule';
 import type { AnalysisDiagnostics } from './analysisDiagnostics';
-import type { AnalysisSettings } from './analysisSettings';
+import { shownFindings, type AnalysisSettings } from './analysisSettings';
 import type { FeatureLog } from './featureLog';
 import { planChunks, summaryCandidateTest } from './scanChunks';
 import { findWorkspaceFiles } from './workspaceFiles';
@@ -171,7 +171,7 @@ export class WorkspaceScanner implements vscode.Disposable {
         if (result?.teaches) taughtNow.set(file.uri.toString(), { family: familyOf(file.language), learned: result.teaches });
         if (result?.skipped) skip(result.skipped, file.uri);
         else outcome.filesScanned++;
-        const findings = (result?.findings ?? []).filter((f) => !f.suppressed);
+        const findings = shownFindings(result?.findings ?? [], settings.rules);
         // The editor moved on while we analysed: the open-document analysis owns that file's diagnostics.
         if (file.version !== undefined && openDocument(file.uri)?.version !== file.version) return;
         entries.push([file.uri, findings]);

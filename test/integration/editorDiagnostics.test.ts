@@ -146,6 +146,23 @@ describe('analyser diagnostics in the editor', () => {
     await waitFor('the finding to return when analysis is back on', () => pgDiagnostics(document.uri).length === 1);
   });
 
+  it('pgHealth.analysis.rules sets a rule to information, or off, and back', async () => {
+    const document = await openInEditor('src/orders.js');
+    const [before] = await waitFor('the finding on countOrders', () => pgDiagnostics(document.uri).length === 1 && pgDiagnostics(document.uri));
+    assert.equal(before?.severity, vscode.DiagnosticSeverity.Warning, 'release-not-guaranteed is a warning by default');
+    const config = vscode.workspace.getConfiguration('pgHealth.analysis');
+    try {
+      await config.update('rules', { 'release-not-guaranteed': 'information' }, vscode.ConfigurationTarget.Workspace);
+      await waitFor('the finding as information', () => pgDiagnostics(document.uri)[0]?.severity === vscode.DiagnosticSeverity.Information);
+      await config.update('rules', { 'release-not-guaranteed': 'off' }, vscode.ConfigurationTarget.Workspace);
+      await waitFor('no finding while the rule is off', () => pgDiagnostics(document.uri).length === 0);
+    } finally {
+      await config.update('rules', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    const [after] = await waitFor('the finding back as a warning', () => pgDiagnostics(document.uri).length === 1 && pgDiagnostics(document.uri));
+    assert.equal(after?.severity, vscode.DiagnosticSeverity.Warning);
+  });
+
   it('pgHealth.analysis.acquire adds a driver API: db.checkout() without release is reported', async () => {
     const document = await vscode.workspace.openTextDocument({
       language: 'javascript',
