@@ -12,6 +12,7 @@ export { setWasmDirectory } from './treeSitter';
 export { analyzeWorkspace, MAX_FILE_CHARS } from './workspace';
 export { IncrementalAnalysis } from './incremental';
 export type { TreeEdit, UpdateStats } from './incremental';
+export { disableNextLineComment } from './suppressions';
 export { applyEdits } from './fixes/edits';
 export type { Fix, TextEdit } from './fixes/edits';
 export { fixesFor } from './fixes/fixes';

@@ -1,11 +1,11 @@
 // Runs the path checker once per acquire in a function and once per parameter that the function
 // might release, producing the function's findings and its summary for callers.
 import type { AcquireApi, Catalogue, ReleaseSpec } from './catalogue';
-import { FunctionContext, visitCalls } from './checker/functionContext';
+import { childBlocks, FunctionContext, visitCalls } from './checker/functionContext';
 import { PathChecker } from './checker/pathChecker';
 import { describeSite, siteFindings } from './checker/report';
 import type { Finding } from './findings';
-import type { CallOp, FunctionModel } from './model';
+import type { Block, CallOp, FunctionModel, VarName } from './model';
 
 export interface FunctionResult {
   findings: Finding[];
@@ -133,5 +133,10 @@ const GENERIC_NAMES = new Set(['connect', 'query', 'get', 'then', 'close', 'end'
  */
 function unnamedSqlAlchemyConnection(fn: FunctionModel, op: CallOp, api: AcquireApi, escapes: number): boolean {
   if (api.id !== 'sqlalchemy.engine.connect' || escapes > 0 || op.context || !op.target?.startsWith('$')) return false;
-  return !JSON.stringify(fn.body).includes(`"from":"${op.target}"`);
+  return !assignsFrom(fn.body, op.target);
+}
+
+/** Some assignment in the block (closures included) takes its value from `name`. */
+function assignsFrom(block: Block, name: VarName): boolean {
+  return block.some((op) => (op.kind === 'assign' && op.from === name) || childBlocks(op, true).some((child) => assignsFrom(child, name)));
 }

@@ -22,7 +22,7 @@ import { lowerPython, lowerPythonFunction } from './lowering/python';
 import type { FileModel, FunctionModel } from './model';
 import { parseText, type SyntaxNode, type SyntaxTree } from './treeSitter';
 import { callsAny, visitClosures } from './checker/functionContext';
-import { FOREIGN, foreignPoolNames } from './drivers';
+import { foreignPoolNames } from './drivers';
 import { markSuppressed, suppressionsIn } from './suppressions';
 import { givenSummaries, apiNamesOf, learnFrom, MAX_SUMMARY_ROUNDS, mayAcquire, quickSkip, uniqueSorted, type AnalyzerOptions } from './workspace';
 
@@ -196,12 +196,11 @@ export class IncrementalAnalysis {
     model ??= this.lower(tree.rootNode, text, lines);
     lap('lower');
     if (!model) return [];
-    // Another driver's pools come from the imports, which the short paths above do not lower again.
-    const foreign = foreignPoolNames(text, this.family);
-    const poolNames = new Set([...model.poolNames].filter((n) => !n.startsWith(FOREIGN)).concat(foreign));
-    const findings = this.check({ ...model, poolNames });
+    // Another driver's pools come from the imports, which the short paths above do not lower again;
+    // the lowered model's own pool names never hold them.
+    const findings = this.check({ ...model, poolNames: new Set([...model.poolNames, ...foreignPoolNames(text, this.family)]) });
     lap('check');
-    const out = markSuppressed(this.withFixable(findings, tree.rootNode, text), suppressionsIn(text, familyOf(this.language)));
+    const out = markSuppressed(this.withFixable(findings, tree.rootNode, text), suppressionsIn(text, this.family));
     lap('fixes');
     return out;
   }

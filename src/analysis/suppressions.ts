@@ -8,7 +8,7 @@
 // still returned (SARIF reports it as suppressed), marked `suppressed`.
 import type { Finding, RuleId } from './findings';
 import { RULES } from './findings';
-import type { LanguageFamily } from './languages';
+import { familyOf, type LanguageFamily, type LanguageId } from './languages';
 
 const KNOWN = new Set<string>(RULES.map((r) => r.id));
 
@@ -64,6 +64,6 @@ export function markSuppressed(findings: Finding[], suppressions: Suppressions):
 }
 
 /** The comment that silences `rule` on the line after it, for the "Disable … for this line" fix. */
-export function disableNextLineComment(family: LanguageFamily, rule: RuleId): string {
-  return family === 'js' ? `// pg-health-disable-next-line ${rule}` : `# pg-health: disable=${rule}`;
+export function disableNextLineComment(language: LanguageId, rule: RuleId): string {
+  return familyOf(language) === 'js' ? `// pg-health-disable-next-line ${rule}` : `# pg-health: disable=${rule}`;
 }

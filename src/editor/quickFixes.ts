@@ -97,6 +97,7 @@ export class PgHealthCodeActionProvider implements vscode.CodeActionProvider {
     const version = document.version;
     const text = document.getText();
     const findings = await this.findingsOf(document, language);
+    const analyzer = await loadAnalyzer();
     const matched = diagnostics.flatMap((diagnostic) => {
       const finding = findingFor(diagnostic, findings);
       return finding?.fixable ? [{ diagnostic, finding }] : [];
@@ -104,7 +105,7 @@ export class PgHealthCodeActionProvider implements vscode.CodeActionProvider {
     const fixes =
       matched.length === 0
         ? []
-        : await (await loadAnalyzer()).fixesFor(
+        : await analyzer.fixesFor(
             text,
             language,
             matched.map((m) => m.finding),
@@ -129,7 +130,7 @@ export class PgHealthCodeActionProvider implements vscode.CodeActionProvider {
       const rule = ruleOf(diagnostic);
       if (!rule || seen.has(`${rule}:${diagnostic.range.start.line}`)) continue;
       seen.add(`${rule}:${diagnostic.range.start.line}`);
-      actions.push(disableForLine(document, language, rule, diagnostic));
+      actions.push(disableForLine(document, rule, analyzer.disableNextLineComment(language, rule as RuleId), diagnostic));
     }
     for (const rule of new Set(diagnostics.map(ruleOf))) {
       if (!rule || !this.docsFor) continue;
@@ -186,11 +187,10 @@ class FixAllInFile extends vscode.CodeAction {
   }
 }
 
-/** "Disable <rule> for this line": the suppression comment on its own line above, indented like it. */
-function disableForLine(document: vscode.TextDocument, language: LanguageId, rule: string, diagnostic: vscode.Diagnostic): vscode.CodeAction {
+/** "Disable <rule> for this line": the suppression `comment` on its own line above, indented like it. */
+function disableForLine(document: vscode.TextDocument, rule: string, comment: string, diagnostic: vscode.Diagnostic): vscode.CodeAction {
   const line = document.lineAt(diagnostic.range.start.line);
   const indent = line.text.slice(0, line.firstNonWhitespaceCharacterIndex);
-  const comment = language === 'python' ? `# pg-health: disable=${rule}` : `// pg-health-disable-next-line ${rule}`;
   const action = new vscode.CodeAction(`Disable ${rule} for this line`, vscode.CodeActionKind.QuickFix);
   action.diagnostics = [diagnostic];
   const edit = new vscode.WorkspaceEdit();

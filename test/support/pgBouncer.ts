@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { freePort, PgServer } from './postgresServer';
+import { stopChild } from './processes';
 
 export type PoolMode = 'session' | 'transaction' | 'statement';
 
@@ -142,13 +143,7 @@ export async function startPgBouncer(server: PgServer, options: PgBouncerOptions
       if (stopped) return;
       stopped = true;
       process.removeListener('exit', exitHook);
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await stopChild(child, 'SIGTERM', 5_000);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

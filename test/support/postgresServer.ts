@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { repoRoot } from './paths';
+import { stopChild } from './processes';
 
 export type PostgresVersion = 'default' | '14' | '12' | 'debian';
 
@@ -204,13 +205,7 @@ export async function startPostgres(options: StartOptions = {}): Promise<PgServe
   };
 
   const halt = async (signal: NodeJS.Signals): Promise<void> => {
-    const proc = child;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.kill(signal);
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 20_000);
-    await exited;
-    clearTimeout(timer);
+    if (child) await stopChild(child, signal, 20_000);
   };
 
   await launch();

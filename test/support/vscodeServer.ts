@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
 import { repoRoot, testResultsDir } from './paths';
 import { freePort } from './postgresServer';
+import { stopChild } from './processes';
 
 export const CODE_SERVER_VERSION = '4.100.3';
 const installDir = path.join(repoRoot, '.vscode-test', `code-server-${CODE_SERVER_VERSION}`);
@@ -134,13 +135,7 @@ export async function startVsCode(options: StartVsCodeOptions): Promise<VsCodeSe
       return `${origin}/?${params.toString()}`;
     },
     async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) {
-        const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-        proc.kill('SIGTERM');
-        const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await stopChild(proc, 'SIGTERM', 5_000);
       fs.rmSync(base, { recursive: true, force: true });
     },
   };

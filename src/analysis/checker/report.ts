@@ -43,23 +43,16 @@ function causeNote(cause: Cause): string {
   }
 }
 
-/** The failure a reader should see for a leak: a rethrow's origin, else its cause. */
-function rootCause(leak: Leak): Cause | undefined {
-  const cause = leak.cause ?? leak.via;
-  return cause?.kind === 'throw' && cause.rethrowOf ? cause.rethrowOf : cause;
-}
-
 /**
  * Which leaking path the message names: early exits say the most; then a query or other I/O that
- * fails (directly or rethrown), then an explicit throw, then any other call that may throw; a
- * fall-through is last.
+ * fails (directly or rethrown), then an explicit throw (causeRank); then a loop that acquires again
+ * or a reference overwritten; then any other call that may throw; a fall-through is last.
  */
 function priority(leak: Leak): number {
-  const cause = rootCause(leak);
-  if (!cause) return leak.kind !== 'exit' ? 3 : 5;
-  const rank = causeRank(cause);
-  // A loop that acquires again, or a reference overwritten, comes after explicit throws.
   if (leak.kind !== 'exit') return 3;
+  const cause = leak.cause ?? leak.via;
+  if (!cause) return 5;
+  const rank = causeRank(cause);
   return rank < 3 ? rank : 4;
 }
 

@@ -65,7 +65,7 @@ export function worldKey(w: World): string {
 }
 
 // Calls that go to the database (or another process): the failures that really happen.
-export const IO_CALL =
+const IO_CALL =
   /(^|\.)(query|execute|executemany|execute_values|execute_batch|fetch|fetchval|fetchrow|fetchone|fetchall|fetchmany|copy_from|copy_to|copy_expert|copy_records_to_table|copy_from_query|commit|rollback|callproc|none|one|oneOrNone|many|manyOrNone|any|result|begin|prepare|send|request|get|post|put|fetchAll|read|write|readFile|writeFile)$/;
 
 /**

@@ -7,26 +7,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RULES } from '../../../src/analysis/analyzer';
 import type { JsonReport } from '../../../src/cli/checkReport';
+import { runCli } from './cliRunner';
 
-const cli = path.join(__dirname, '..', '..', '..', 'src', 'cli', 'main.js');
 
 const LEAKY = "async function f(pool) {\n  const client = await pool.connect();\n  await client.query('SELECT 1');\n  client.release();\n}\n";
 const SAFE = "export async function g(pool: any) {\n  const c = await pool.connect();\n  try {\n    await c.query('x');\n  } finally {\n    c.release();\n  }\n}\n";
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function check(args: string[], cwd: string): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { cwd }, (error, stdout, stderr) => {
-      const code = error ? Number((error as NodeJS.ErrnoException & { code?: number }).code ?? 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 describe('pg-health check', function () {
   this.timeout(60_000);
@@ -55,7 +41,7 @@ describe('pg-health check', function () {
   });
 
   it('prints compiler-style lines for each finding and exits 1', async () => {
-    const { code, stdout, stderr } = await check(['check', 'src'], project);
+    const { code, stdout, stderr } = await runCli(['check', 'src'], project);
     assert.equal(code, 1);
     const lines = stdout.split('\n').filter((l) => l && !l.startsWith(' '));
     assert.deepEqual(lines.map((l) => l.split(' ').slice(0, 2).join(' ')), [`${path.join('src', 'leaky.js')}:2:24 release-not-guaranteed`]);
@@ -64,7 +50,7 @@ describe('pg-health check', function () {
   });
 
   it('skips node_modules, build output and what .gitignore ignores (negations included)', async () => {
-    const { stdout } = await check(['check', '--format', 'json'], project);
+    const { stdout } = await runCli(['check', '--format', 'json'], project);
     const report = JSON.parse(stdout) as JsonReport;
     assert.equal(report.filesScanned, 3);
     assert.deepEqual(
@@ -74,7 +60,7 @@ describe('pg-health check', function () {
   });
 
   it('writes the JSON contract: 1-based positions, rule, severity, message, fixable', async () => {
-    const { code, stdout } = await check(['check', 'src/leaky.js', '--format=json'], project);
+    const { code, stdout } = await runCli(['check', 'src/leaky.js', '--format=json'], project);
     assert.equal(code, 1);
     const report = JSON.parse(stdout) as JsonReport;
     assert.equal(report.filesScanned, 1);
@@ -89,7 +75,7 @@ describe('pg-health check', function () {
 
   it('writes SARIF 2.1.0 with rules, help URIs, locations and related locations to --output', async () => {
     const output = path.join(project, 'report.sarif');
-    const { code, stdout } = await check(['check', 'src', '--format', 'sarif', '--output', output], project);
+    const { code, stdout } = await runCli(['check', 'src', '--format', 'sarif', '--output', output], project);
     assert.equal(code, 1);
     assert.equal(stdout, '');
     const log = JSON.parse(fs.readFileSync(output, 'utf8'));
@@ -112,14 +98,14 @@ describe('pg-health check', function () {
   });
 
   it('exits 0 when there is nothing to report', async () => {
-    const { code, stdout } = await check(['check', 'src/safe.ts'], project);
+    const { code, stdout } = await runCli(['check', 'src/safe.ts'], project);
     assert.equal(code, 0);
     assert.equal(stdout, '');
   });
 
   it('exits 2 on usage errors', async () => {
     for (const args of [['check', '--format', 'xml'], ['check', '--bogus'], ['check', 'missing-folder'], ['check', '--output'], ['frobnicate']]) {
-      const { code, stderr } = await check(args, project);
+      const { code, stderr } = await runCli(args, project);
       assert.equal(code, 2, args.join(' '));
       assert.ok(stderr.length > 0, args.join(' '));
     }
@@ -144,18 +130,18 @@ describe('pg-health fix', function () {
   const fixed = "async function f(pool) {\n  const client = await pool.connect();\n  try {\n    await client.query('SELECT 1');\n  } finally {\n    client.release();\n  }\n}\n";
 
   it('rewrites the file in place, says what it changed, and the check is clean afterwards', async () => {
-    const { code, stdout } = await check(['fix', 'src'], project);
+    const { code, stdout } = await runCli(['fix', 'src'], project);
     assert.equal(code, 0);
     assert.equal(stdout, `${path.join('src', 'leaky.js')}:2 release-not-guaranteed: Wrap in try/finally (release \`client\` in finally)\n`);
     assert.equal(fs.readFileSync(path.join(project, 'src', 'leaky.js'), 'utf8'), fixed);
     assert.equal(fs.readFileSync(path.join(project, 'src', 'safe.ts'), 'utf8'), SAFE);
-    assert.equal((await check(['check', 'src'], project)).code, 0);
+    assert.equal((await runCli(['check', 'src'], project)).code, 0);
     // Fixing again changes nothing.
-    assert.equal((await check(['fix', 'src'], project)).stdout, '');
+    assert.equal((await runCli(['fix', 'src'], project)).stdout, '');
   });
 
   it('--dry-run prints a unified diff that applies to the same result, and writes nothing', async () => {
-    const { code, stdout } = await check(['fix', '--dry-run', 'src'], project);
+    const { code, stdout } = await runCli(['fix', '--dry-run', 'src'], project);
     assert.equal(code, 0);
     assert.equal(fs.readFileSync(path.join(project, 'src', 'leaky.js'), 'utf8'), LEAKY);
     assert.match(stdout, /^--- a\/src\/leaky\.js\n\+\+\+ b\/src\/leaky\.js\n@@ -1,5 \+1,8 @@\n/);
@@ -167,7 +153,7 @@ describe('pg-health fix', function () {
   });
 
   it('exits 2 on usage errors', async () => {
-    assert.equal((await check(['fix', '--bogus'], project)).code, 2);
-    assert.equal((await check(['fix', 'missing'], project)).code, 2);
+    assert.equal((await runCli(['fix', '--bogus'], project)).code, 2);
+    assert.equal((await runCli(['fix', 'missing'], project)).code, 2);
   });
 });
