@@ -8,6 +8,7 @@ import { DASHBOARD_VIEW_TYPE } from './dashboard/protocol';
 import { registerAnalysisFeature } from './editor/analysisFeature';
 import { Logger } from './log';
 import { MonitorManager } from './postgres/monitors';
+import { OverviewPoller } from './postgres/overview';
 import { SnapshotStore } from './postgres/store';
 import { DatabaseNode, DatabasesTreeProvider, GroupNode, SessionNode } from './sidebar/databasesTreeProvider';
 import { SessionActions } from './sidebar/sessionActions';
@@ -15,6 +16,7 @@ import { requestForGroup, terminateIdleSessions } from './sidebar/terminateIdleS
 import { StatusBar } from './statusBar';
 
 let monitors: MonitorManager | undefined;
+let overview: OverviewPoller | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = new Logger();
@@ -28,6 +30,19 @@ export function activate(context: vscode.ExtensionContext): void {
     log: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
   });
   const manager = monitors;
+  // Every other configured database's number at a glance, with short connections (overview.ts).
+  overview = new OverviewPoller({
+    store,
+    intervalMs: settings().get<number>('overviewRefreshInterval', 15) * 1000,
+    isHeld: (name) => manager.isHeld(name),
+    heldRunner: (name) => {
+      const monitor = manager.monitor(name);
+      return monitor?.isConnected ? monitor : undefined;
+    },
+    passwordsFor: (config) => ({ secretPassword: async () => passwords.get(config.name), warn: (m) => log.warn(m) }),
+    log: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
+  });
+  const glances = overview;
   const actions = new SessionActions(manager, store, log);
   const connectionCommands = new ConnectionCommands(passwords, log);
 
@@ -57,9 +72,15 @@ export function activate(context: vscode.ExtensionContext): void {
     const { connections, problems } = readConnections();
     for (const p of problems) log.warn(p);
     manager.configure(connections);
+    glances.configure(connections);
     tree.setConnections(connections, problems);
     const names = connections.map((c) => c.name);
-    statusBar.update(names);
+    statusBar.update(
+      names.map((name) => {
+        const node = tree.databaseNode(name);
+        return { name, database: node?.database, server: node?.server ?? '' };
+      }),
+    );
     dashboards.retain(new Set(names));
     store.retain(new Set(names));
     for (const c of connections) {
@@ -72,8 +93,13 @@ export function activate(context: vscode.ExtensionContext): void {
 
   // Poll only while someone can see the result: the window has focus, or the tree or a dashboard is visible.
   const updatePolling = (): void => {
-    if (vscode.window.state.focused || treeView.visible) manager.resume();
-    else manager.pause();
+    if (vscode.window.state.focused || treeView.visible) {
+      manager.resume();
+      glances.resume();
+    } else {
+      manager.pause();
+      glances.pause();
+    }
   };
 
   const databaseName = (arg: unknown): string | undefined =>
@@ -125,6 +151,11 @@ export function activate(context: vscode.ExtensionContext): void {
     statusBar,
     dashboards,
     { dispose: () => void manager.dispose() },
+    { dispose: () => void glances.dispose() },
+    tree.onDidChangeFilter(() => {
+      treeView.message = tree.filterSummary();
+      void vscode.commands.executeCommand('setContext', 'pgHealth.databasesFiltered', tree.filter !== '');
+    }),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, dashboards),
     treeView.onDidExpandElement((e) => tree.onExpand(e.element)),
     treeView.onDidCollapseElement((e) => tree.onCollapse(e.element)),
@@ -134,6 +165,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('pgHealth.connections') || e.affectsConfiguration('pgHealth.statusBar.connections')) applyConnections();
       if (e.affectsConfiguration('pgHealth.refreshInterval')) manager.intervalMs = settings().get<number>('refreshInterval', 2) * 1000;
+      if (e.affectsConfiguration('pgHealth.overviewRefreshInterval')) glances.intervalMs = settings().get<number>('overviewRefreshInterval', 15) * 1000;
       if (e.affectsConfiguration('pgHealth.historyMinutes')) store.setHistoryLimit(settings().get<number>('historyMinutes', 60) * 60_000);
     }),
     command('pgHealth.addConnection', asking(() => connectionCommands.add())),
@@ -155,8 +187,22 @@ export function activate(context: vscode.ExtensionContext): void {
     command('pgHealth.refresh', async () => {
       for (const name of manager.names()) manager.retry(name);
       tree.refresh();
-      await manager.refresh();
+      await Promise.all([manager.refresh(), glances.refreshNow()]);
     }),
+    command('pgHealth.sortByHeadroom', () => settings().update('databases.sortBy', 'headroom', vscode.ConfigurationTarget.Global)),
+    command('pgHealth.sortByName', () => settings().update('databases.sortBy', 'name', vscode.ConfigurationTarget.Global)),
+    command(
+      'pgHealth.filterDatabases',
+      asking(async () => {
+        const text = await vscode.window.showInputBox({
+          title: 'Filter Databases',
+          prompt: 'Show only databases whose name, database or host:port contains this text (empty: show all)',
+          value: tree.filter,
+        });
+        if (text !== undefined) tree.setFilter(text);
+      }),
+    ),
+    command('pgHealth.clearDatabasesFilter', () => tree.setFilter('')),
     command('pgHealth.openDashboard', async (arg) => {
       const name = await pickDatabase(arg);
       if (!name) {
@@ -213,7 +259,8 @@ export function activate(context: vscode.ExtensionContext): void {
 }
 
 export async function deactivate(): Promise<void> {
-  await monitors?.dispose();
+  await Promise.all([monitors?.dispose(), overview?.dispose()]);
   monitors = undefined;
+  overview = undefined;
 }
 

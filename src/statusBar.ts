@@ -1,17 +1,33 @@
 // The status bar item: the most loaded database as `$(database) used/capacity`, coloured at the
-// warning and critical thresholds; the tooltip lists every watched database; a click opens the
-// dashboard of the most loaded one. It leases the databases it watches so they keep polling.
+// warning and critical thresholds, with how many databases are down; the tooltip lists every watched
+// database, fullest (and down) first, one line per server; a click opens the dashboard of the most
+// loaded one.
+// Which databases: pgHealth.statusBar.connections when set — those are held (a monitor connection
+// each, refreshed every refresh interval, still able to see a full server) — else every configured
+// database at the overview's pace (overview.ts), with no connection held for the status bar.
 import * as vscode from 'vscode';
+import { ageText, Glance, glanceOf, loadOf } from './postgres/glance';
 import { MonitorManager } from './postgres/monitors';
 import { SnapshotStore } from './postgres/store';
 import { usageLevel } from './sidebar/sessionGroups';
 
-/** With more configured databases than this and no explicit list, the status bar watches none. */
-const MAX_IMPLICIT = 8;
+export interface WatchedDatabase {
+  name: string;
+  /** The database it connects to, and its server (host:port; '' when the entry is malformed). */
+  database: string | undefined;
+  server: string;
+}
+
+interface Row {
+  entry: WatchedDatabase;
+  glance: Glance;
+  load: number;
+}
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('pgHealth.status', vscode.StatusBarAlignment.Left, 50);
   private leases = new Map<string, { dispose(): void }>();
+  private watched: WatchedDatabase[] = [];
   private readonly subscription: { dispose(): void };
 
   constructor(
@@ -22,17 +38,18 @@ export class StatusBar implements vscode.Disposable {
     this.subscription = store.onDidChange(() => this.render());
   }
 
-  /** The databases the status bar watches: pgHealth.statusBar.connections, or all when few are configured. */
-  update(configured: string[]): void {
+  /** The databases the status bar watches: pgHealth.statusBar.connections (held), or all configured (at the overview's pace). */
+  update(configured: WatchedDatabase[]): void {
     const explicit = vscode.workspace.getConfiguration('pgHealth').get<string[]>('statusBar.connections', []);
-    const watched = new Set(explicit.length > 0 ? explicit.filter((n) => configured.includes(n)) : configured.length <= MAX_IMPLICIT ? configured : []);
+    this.watched = explicit.length > 0 ? configured.filter((c) => explicit.includes(c.name)) : configured;
+    const held = new Set(explicit.length > 0 ? this.watched.map((w) => w.name) : []);
     for (const [name, lease] of this.leases) {
-      if (!watched.has(name)) {
+      if (!held.has(name)) {
         lease.dispose();
         this.leases.delete(name);
       }
     }
-    for (const name of watched) if (!this.leases.has(name)) this.leases.set(name, this.monitors.lease(name, 'status bar'));
+    for (const name of held) if (!this.leases.has(name)) this.leases.set(name, this.monitors.lease(name, 'status bar'));
     this.render();
   }
 
@@ -40,32 +57,76 @@ export class StatusBar implements vscode.Disposable {
     const c = vscode.workspace.getConfiguration('pgHealth');
     const warning = c.get<number>('warningThreshold', 0.8);
     const critical = c.get<number>('criticalThreshold', 0.95);
-    const rows: { name: string; used: number; capacity: number; share: number; text: string }[] = [];
-    for (const name of this.leases.keys()) {
-      const state = this.store.get(name);
-      const s = state?.snapshot;
-      if (s) rows.push({ name, used: s.used, capacity: s.capacity, share: s.capacity > 0 ? s.used / s.capacity : 1, text: `${s.used}/${s.capacity}` });
-      else if (state?.status.kind === 'failed') rows.push({ name, used: 0, capacity: 0, share: -1, text: state.status.reason });
-      else if (state?.status.kind === 'reconnecting') rows.push({ name, used: 0, capacity: 0, share: -1, text: `reconnecting: ${state.status.lastError}` });
+    const rows: Row[] = [];
+    for (const entry of this.watched) {
+      const glance = glanceOf(this.store.get(entry.name), entry.database);
+      if (glance.kind !== 'pending') rows.push({ entry, glance, load: loadOf(glance) });
     }
     if (rows.length === 0) {
       this.item.hide();
       return;
     }
-    rows.sort((a, b) => b.share - a.share);
-    const top = rows[0];
-    if (!top) return;
-    const level = top.share < 0 ? 'ok' : usageLevel(top.used, top.capacity, warning, critical);
-    this.item.text = top.share < 0 ? `$(database) ${top.name}: offline` : `$(database) ${top.used}/${top.capacity}`;
+    rows.sort((a, b) => b.load - a.load || a.entry.name.localeCompare(b.entry.name));
+    const down = rows.filter((r) => r.glance.kind === 'error');
+    const top = rows.find((r) => r.glance.kind === 'usage');
+    const downText = down.length > 0 ? `$(error) ${down.length} down` : '';
+    let level: 'ok' | 'warning' | 'critical' = down.length > 0 ? 'warning' : 'ok';
+    if (top && top.glance.kind === 'usage') {
+      const g = top.glance;
+      const topLevel = usageLevel(g.used, g.capacity, warning, critical);
+      if (topLevel === 'critical' || (topLevel === 'warning' && level === 'ok')) level = topLevel;
+      this.item.text = `$(database) ${g.used}/${g.capacity}${downText ? ` ${downText}` : ''}`;
+      this.item.accessibilityInformation = {
+        label:
+          `PostgreSQL ${top.entry.name}: ${g.used}/${g.capacity} connections in use` +
+          (down.length > 0 ? `; ${down.length} database${down.length === 1 ? '' : 's'} down` : ''),
+      };
+      this.item.command = { title: 'Open Dashboard', command: 'pgHealth.openDashboard', arguments: [top.entry.name] };
+    } else {
+      const first = down[0];
+      this.item.text = down.length === 1 && first ? `$(error) ${first.entry.name}: down` : `$(error) ${down.length} down`;
+      this.item.accessibilityInformation = { label: `PostgreSQL: ${down.length === 1 && first ? `${first.entry.name} is` : `${down.length} databases are`} down` };
+      this.item.command = first ? { title: 'Open Dashboard', command: 'pgHealth.openDashboard', arguments: [first.entry.name] } : undefined;
+    }
     this.item.backgroundColor =
       level === 'critical' ? new vscode.ThemeColor('statusBarItem.errorBackground') : level === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
-    const md = new vscode.MarkdownString('**PostgreSQL connections**\n\n');
-    for (const r of rows) md.appendMarkdown(`${r.name.replace(/[\\`*_[\]<>]/g, '\\$&')}: ${r.text}${r.share >= 0 ? ` (${Math.round(r.share * 100)}%)` : ''}  \n`);
-    md.appendMarkdown('\nClick to open the dashboard.');
-    this.item.tooltip = md;
-    this.item.accessibilityInformation = { label: `PostgreSQL ${top.name}: ${top.text} connections in use` };
-    this.item.command = { title: 'Open Dashboard', command: 'pgHealth.openDashboard', arguments: [top.name] };
+    this.item.tooltip = this.tooltip(rows);
     this.item.show();
+  }
+
+  /** Fullest first; databases of one server share its numbers, so they share a line. */
+  private tooltip(rows: Row[]): vscode.MarkdownString {
+    const md = new vscode.MarkdownString('**PostgreSQL connections**, fullest first\n\n', true);
+    const lines: { load: number; text: string }[] = [];
+    const byServer = new Map<string, Row[]>();
+    for (const row of rows) {
+      if (row.glance.kind === 'error') {
+        lines.push({ load: row.load, text: `$(error) ${esc(row.entry.name)}: ${esc(row.glance.message)}` });
+        continue;
+      }
+      const key = row.entry.server || row.entry.name;
+      const list = byServer.get(key);
+      if (list) list.push(row);
+      else byServer.set(key, [row]);
+    }
+    for (const [server, list] of byServer) {
+      // The freshest number of the server stands for all its databases.
+      const freshest = list.reduce((a, b) => ((b.glance.kind === 'usage' ? b.glance.at : 0) > (a.glance.kind === 'usage' ? a.glance.at : 0) ? b : a));
+      const g = freshest.glance;
+      if (g.kind !== 'usage') continue;
+      const pct = g.capacity > 0 ? Math.round((100 * g.used) / g.capacity) : 100;
+      const names = list.map((r) => esc(r.entry.name)).join(', ');
+      const where = list.length > 1 ? `${names} (${esc(server)})` : names;
+      lines.push({ load: freshest.load, text: `${where}: ${g.used}/${g.capacity} (${pct}%)${g.held ? '' : ` · ${ageText(g.at)}`}` });
+    }
+    lines.sort((a, b) => b.load - a.load);
+    md.appendMarkdown(lines.map((l) => l.text).join('  \n'));
+    md.appendMarkdown(
+      this.leases.size > 0
+        ? '\n\nWatching pgHealth.statusBar.connections, each with a monitor connection of its own. Click to open the dashboard.'
+        : '\n\nEvery configured database, at the overview pace; list names in pgHealth.statusBar.connections to hold a connection for them. Click to open the dashboard.',
+    );
+    return md;
   }
 
   dispose(): void {
@@ -74,4 +135,8 @@ export class StatusBar implements vscode.Disposable {
     this.subscription.dispose();
     this.item.dispose();
   }
+}
+
+function esc(text: string): string {
+  return text.replace(/[\\`*_[\]<>]/g, '\\$&');
 }

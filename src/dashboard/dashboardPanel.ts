@@ -114,7 +114,7 @@ export class DashboardPanel implements vscode.Disposable {
       message = { type: 'removed', name: this.name };
     } else {
       // Opened before the monitor registered the database: show it as waiting.
-      const waiting: DatabaseState = { name: this.name, status: { kind: 'connecting' }, snapshot: undefined, history: [], peak: 0 };
+      const waiting: DatabaseState = { name: this.name, status: { kind: 'connecting' }, snapshot: undefined, overview: undefined, history: [], peak: 0 };
       message = { type: 'state', payload: buildDashboardPayload(waiting, this.options()) };
     }
     void this.panel.webview.postMessage(message);

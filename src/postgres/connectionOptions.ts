@@ -61,24 +61,21 @@ export function describeTarget(target: ConnectionTarget): string {
   return `${target.user}@${target.host}:${target.port}/${target.database}`;
 }
 
+/**
+ * Where an entry connects (no password is looked up): what resolveConnection uses, and what tells
+ * which configured databases share a server. Throws ConnectionConfigError on a malformed entry.
+ */
+export function connectionTarget(config: ConnectionConfig, env: NodeJS.ProcessEnv = process.env): ConnectionTarget {
+  return targetOf(config, config.connectionString ? parseConnectionString(config.connectionString) : { ignoredParameters: [] }, env);
+}
+
 export async function resolveConnection(config: ConnectionConfig, sources: PasswordSources = {}, tuning: ConnectionTuning = {}): Promise<ResolvedConnection> {
   const env = sources.env ?? process.env;
   const parsed: ParsedConnectionString = config.connectionString ? parseConnectionString(config.connectionString) : { ignoredParameters: [] };
   if (parsed.ignoredParameters.length > 0) {
     sources.warn?.(`${config.name}: ignoring connection string parameters ${parsed.ignoredParameters.join(', ')}`);
   }
-
-  const user = nonEmpty(config.user) ?? parsed.user ?? nonEmpty(env.PGUSER) ?? osUserName();
-  const target: ConnectionTarget = {
-    host: nonEmpty(config.host) ?? parsed.host ?? nonEmpty(env.PGHOST) ?? 'localhost',
-    port: config.port ?? parsed.port ?? portFromEnv(env.PGPORT) ?? 5432,
-    database: nonEmpty(config.database) ?? parsed.database ?? nonEmpty(env.PGDATABASE) ?? user,
-    user,
-    sslMode: config.ssl ?? parsed.sslMode ?? sslModeFromEnv(env.PGSSLMODE) ?? 'prefer',
-  };
-  if (!Number.isInteger(target.port) || target.port < 1 || target.port > 65535) {
-    throw new ConnectionConfigError(`The port of "${config.name}" must be a number from 1 to 65535.`);
-  }
+  const target = targetOf(config, parsed, env);
 
   const caFile = nonEmpty(config.sslRootCert) ?? parsed.sslRootCert ?? nonEmpty(env.PGSSLROOTCERT);
   const tls = await tlsOptions(target, caFile, parsed.sslCert, parsed.sslKey);
@@ -115,6 +112,21 @@ export async function resolveConnection(config: ConnectionConfig, sources: Passw
       attempts = [encrypted];
   }
   return { target, attempts, passwordInConnectionString: parsed.password !== undefined, ignoredParameters: parsed.ignoredParameters };
+}
+
+function targetOf(config: ConnectionConfig, parsed: ParsedConnectionString, env: NodeJS.ProcessEnv): ConnectionTarget {
+  const user = nonEmpty(config.user) ?? parsed.user ?? nonEmpty(env.PGUSER) ?? osUserName();
+  const target: ConnectionTarget = {
+    host: nonEmpty(config.host) ?? parsed.host ?? nonEmpty(env.PGHOST) ?? 'localhost',
+    port: config.port ?? parsed.port ?? portFromEnv(env.PGPORT) ?? 5432,
+    database: nonEmpty(config.database) ?? parsed.database ?? nonEmpty(env.PGDATABASE) ?? user,
+    user,
+    sslMode: config.ssl ?? parsed.sslMode ?? sslModeFromEnv(env.PGSSLMODE) ?? 'prefer',
+  };
+  if (!Number.isInteger(target.port) || target.port < 1 || target.port > 65535) {
+    throw new ConnectionConfigError(`The port of "${config.name}" must be a number from 1 to 65535.`);
+  }
+  return target;
 }
 
 type TlsOptions = Exclude<ClientConfig['ssl'], boolean | undefined>;

@@ -134,6 +134,11 @@ export class MonitorManager {
     };
   }
 
+  /** True while a view needs `name` closely: it holds a monitor connection and is polled every refresh interval. */
+  isHeld(name: string): boolean {
+    return this.isLeased(name);
+  }
+
   /** Why `name` is connected (for the tooltip and the logs). */
   leaseReasons(name: string): string[] {
     return [...(this.leases.get(name)?.values() ?? [])];

@@ -13,10 +13,40 @@ export interface HistoryPoint {
   byState: Record<string, number>;
 }
 
+/**
+ * A database's number when nobody holds a monitor connection to it (see overview.ts): the server's
+ * usage and this database's share, taken with a short connection every overview interval, or read
+ * off the snapshot of a monitor held for another database of the same server.
+ */
+export type Overview =
+  | {
+      kind: 'usage';
+      /** Epoch milliseconds when it was taken. */
+      at: number;
+      /** host:port of the server. */
+      server: string;
+      /** The server's used/capacity: every database's client backends together. */
+      used: number;
+      capacity: number;
+      maxConnections: number;
+      /** Client backends connected to this database. */
+      databaseSessions: number;
+      /** This database's sessions by state ('unknown' where the role may not see it). */
+      byState: Record<string, number>;
+      /** 'probe': a short connection of its own; 'held': the monitor connection of `heldBy`, a database of the same server. */
+      source: 'probe' | 'held';
+      heldBy?: string;
+      /** The number was read through a connection pooler. */
+      viaPooler: boolean;
+    }
+  | { kind: 'error'; at: number; server: string; message: string };
+
 export interface DatabaseState {
   name: string;
   status: MonitorStatus;
   snapshot: Snapshot | undefined;
+  /** The at-a-glance number while the database is not held (undefined until the first overview). */
+  overview: Overview | undefined;
   history: readonly HistoryPoint[];
   /** Highest `used` seen since the store started tracking this database. */
   peak: number;
@@ -58,6 +88,12 @@ export class SnapshotStore {
     this.emit(name);
   }
 
+  setOverview(name: string, overview: Overview): void {
+    const state = this.ensure(name);
+    state.overview = overview;
+    this.emit(name);
+  }
+
   update(name: string, snapshot: Snapshot, at: number = Date.now()): void {
     const state = this.ensure(name);
     state.snapshot = snapshot;
@@ -90,7 +126,7 @@ export class SnapshotStore {
   private ensure(name: string): DatabaseState & { history: HistoryPoint[] } {
     let state = this.states.get(name);
     if (!state) {
-      state = { name, status: { kind: 'idle' }, snapshot: undefined, history: [], peak: 0 };
+      state = { name, status: { kind: 'idle' }, snapshot: undefined, overview: undefined, history: [], peak: 0 };
       this.states.set(name, state);
     }
     return state;

@@ -1,5 +1,8 @@
 import * as vscode from 'vscode';
 import { ConnectionConfig } from '../postgres/connectionConfig';
+import { connectionTarget } from '../postgres/connectionOptions';
+import { ageText, Glance, glanceOf, loadOf } from '../postgres/glance';
+import { serverKey } from '../postgres/overview';
 import { poolerAdvice } from '../postgres/pooler';
 import { Session, Snapshot } from '../postgres/snapshot';
 import { DatabaseState, SnapshotStore } from '../postgres/store';
@@ -12,10 +15,26 @@ export interface MonitorLeases {
 
 export class DatabaseNode {
   readonly kind = 'database';
-  constructor(readonly config: ConnectionConfig) {}
+  /** Set when other configured databases share its server: the row sits under that server's row. */
+  parent: ServerNode | undefined;
+  constructor(
+    readonly config: ConnectionConfig,
+    /** host:port ('' when the entry is malformed) and the database it connects to. */
+    readonly server: string,
+    readonly database: string | undefined,
+  ) {}
   get name(): string {
     return this.config.name;
   }
+}
+
+/** A server (host:port) with more than one configured database: capacity is the server's, shared by them. */
+export class ServerNode {
+  readonly kind = 'server';
+  constructor(
+    readonly key: string,
+    readonly databases: DatabaseNode[],
+  ) {}
 }
 
 export class GroupNode {
@@ -74,10 +93,14 @@ export class MessageNode {
   ) {}
 }
 
-export type TreeNode = DatabaseNode | GroupNode | SessionNode | MessageNode;
+export type TreeNode = ServerNode | DatabaseNode | GroupNode | SessionNode | MessageNode;
+
+export type SortBy = 'name' | 'headroom';
 
 interface TreeSettings {
   groupBy: GroupBy;
+  sortBy: SortBy;
+  overviewSeconds: number;
   warningThreshold: number;
   criticalThreshold: number;
   idleInTransactionWarningSeconds: number;
@@ -87,6 +110,8 @@ function readTreeSettings(): TreeSettings {
   const c = vscode.workspace.getConfiguration('pgHealth');
   return {
     groupBy: c.get<GroupBy>('groupBy', 'state'),
+    sortBy: c.get<SortBy>('databases.sortBy', 'name') === 'headroom' ? 'headroom' : 'name',
+    overviewSeconds: c.get<number>('overviewRefreshInterval', 15),
     warningThreshold: c.get<number>('warningThreshold', 0.8),
     criticalThreshold: c.get<number>('criticalThreshold', 0.95),
     idleInTransactionWarningSeconds: c.get<number>('idleInTransactionWarningSeconds', 60),
@@ -96,20 +121,32 @@ function readTreeSettings(): TreeSettings {
 /** The least time between two rebuilds of a database's rows (see onStoreChange). */
 const REBUILD_INTERVAL_MS = 2_500;
 
+/** How often rows showing an overview number re-render their age. */
+const AGE_TICK_MS = 5_000;
+
 const LEVEL_COLOR = { ok: 'charts.green', warning: 'charts.yellow', critical: 'charts.red' } as const;
 
 export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TreeNode | TreeNode[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
+  private readonly filterChanged = new vscode.EventEmitter<void>();
+  /** Fires when the filter changes (the view shows it as its message). */
+  readonly onDidChangeFilter = this.filterChanged.event;
   private databases = new Map<string, DatabaseNode>();
+  private servers = new Map<string, ServerNode>();
   private problems: string[] = [];
+  private filterText = '';
   private settings = readTreeSettings();
   private readonly expanded = new Map<string, { dispose(): void }>();
   private readonly shown = new Map<string, ShownChildren>();
+  /** The server rows and the top-level order as last rendered (see onStoreChange). */
+  private readonly shownServers = new Map<string, string>();
+  private shownOrder = '';
   private holds = 0;
   private readonly heldChanges = new Set<string>();
   private readonly lastRebuild = new Map<string, number>();
   private readonly rebuildTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly ageTicker: ReturnType<typeof setInterval>;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -126,6 +163,9 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
         }
       }),
     );
+    // Rows whose number comes from the overview say how old it is: re-render them as it ages. They
+    // are collapsed (expanding one holds it), so this re-renders no session rows.
+    this.ageTicker = setInterval(() => this.tickAges(), AGE_TICK_MS);
   }
 
   /**
@@ -133,7 +173,8 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
    * fetched them again, and a context menu command on a row it forgot receives no argument — with a
    * rebuild every second, 1 right-click in 10 did nothing. So the session rows are refreshed in place
    * (their durations) every time, and the database node — its description, or the groups and their
-   * members — at most once per REBUILD_INTERVAL_MS (a busy server changes the groups on every poll).
+   * members — at most once per REBUILD_INTERVAL_MS (a busy server changes the groups on every poll);
+   * the same for its server's row and, sorted by headroom, for the order of the rows.
    */
   private onStoreChange(name: string, force = false): void {
     if (this.holds > 0) {
@@ -142,6 +183,10 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     }
     const node = this.databases.get(name);
     if (!node) return;
+    if (node.parent && this.shownServers.has(node.parent.key) && this.shownServers.get(node.parent.key) !== itemKey(this.serverItem(node.parent))) {
+      this.scheduleRebuild(`server:${node.parent.key}`, force);
+    }
+    if (this.settings.sortBy === 'headroom' && this.shownOrder !== '' && this.shownOrder !== this.orderKey()) this.scheduleRebuild('root', force);
     const shown = this.shown.get(name);
     if (shown) {
       const next = this.buildChildren(name);
@@ -155,27 +200,53 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
       if (rows.length > 0) this.changed.fire(rows);
       if (next.shape === shown.shape && itemKey(this.databaseItem(node)) === shown.databaseItem) return;
     }
-    const wait = force ? 0 : (this.lastRebuild.get(name) ?? 0) + REBUILD_INTERVAL_MS - Date.now();
-    if (wait > 0) {
-      if (!this.rebuildTimers.has(name)) this.rebuildTimers.set(name, setTimeout(() => this.rebuild(name), wait));
-      return;
-    }
-    this.rebuild(name);
+    this.scheduleRebuild(`database:${name}`, force);
   }
 
-  private rebuild(name: string): void {
-    const timer = this.rebuildTimers.get(name);
-    if (timer !== undefined) clearTimeout(timer);
-    this.rebuildTimers.delete(name);
-    const node = this.databases.get(name);
-    if (!node) return;
-    if (this.holds > 0) {
-      this.heldChanges.add(name);
+  private scheduleRebuild(key: string, force: boolean): void {
+    const wait = force ? 0 : (this.lastRebuild.get(key) ?? 0) + REBUILD_INTERVAL_MS - Date.now();
+    if (wait > 0) {
+      if (!this.rebuildTimers.has(key)) this.rebuildTimers.set(key, setTimeout(() => this.rebuild(key), wait));
       return;
     }
+    this.rebuild(key);
+  }
+
+  /** key: 'database:<name>', 'server:<host:port>' or 'root'. */
+  private rebuild(key: string): void {
+    const timer = this.rebuildTimers.get(key);
+    if (timer !== undefined) clearTimeout(timer);
+    this.rebuildTimers.delete(key);
+    if (this.holds > 0) {
+      this.heldChanges.add(key);
+      return;
+    }
+    this.lastRebuild.set(key, Date.now());
+    if (key === 'root') {
+      this.refresh();
+      return;
+    }
+    if (key.startsWith('server:')) {
+      const server = this.servers.get(key.slice('server:'.length));
+      if (server) this.changed.fire(server);
+      return;
+    }
+    const name = key.slice('database:'.length);
+    const node = this.databases.get(name);
+    if (!node) return;
     this.shown.delete(name);
-    this.lastRebuild.set(name, Date.now());
     this.changed.fire(node);
+  }
+
+  private tickAges(): void {
+    if (this.holds > 0) return;
+    const aging: DatabaseNode[] = [];
+    for (const node of this.databases.values()) {
+      if (this.expanded.has(node.name)) continue;
+      const glance = this.glance(node);
+      if ((glance.kind === 'usage' && !glance.held) || (glance.kind === 'error' && glance.retrying)) aging.push(node);
+    }
+    if (aging.length > 0) this.changed.fire(aging);
   }
 
   /**
@@ -194,7 +265,10 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
       const names = [...this.heldChanges];
       this.heldChanges.clear();
       // The command has finished (a session terminated, say): show the result at once.
-      for (const name of names) this.onStoreChange(name, true);
+      for (const name of names) {
+        if (name === 'root' || name.startsWith('server:') || name.startsWith('database:')) this.rebuild(name);
+        else this.onStoreChange(name, true);
+      }
     });
   }
 
@@ -202,8 +276,21 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   setConnections(connections: ConnectionConfig[], problems: string[]): void {
     const next = new Map<string, DatabaseNode>();
     for (const c of connections) {
+      if (next.has(c.name)) continue;
       const existing = this.databases.get(c.name);
-      next.set(c.name, existing && JSON.stringify(existing.config) === JSON.stringify(c) ? existing : new DatabaseNode(c));
+      let server = '';
+      let database: string | undefined;
+      try {
+        const target = connectionTarget(c);
+        server = serverKey(target);
+        database = target.database;
+      } catch {
+        // A malformed entry stands alone; its row shows the error the monitor reports.
+      }
+      next.set(
+        c.name,
+        existing && JSON.stringify(existing.config) === JSON.stringify(c) && existing.server === server ? existing : new DatabaseNode(c, server, database),
+      );
     }
     for (const [name, lease] of this.expanded) {
       if (!next.has(name)) {
@@ -211,13 +298,47 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
         this.expanded.delete(name);
       }
     }
+    const byServer = new Map<string, DatabaseNode[]>();
+    for (const node of next.values()) {
+      node.parent = undefined;
+      if (node.server === '') continue;
+      const list = byServer.get(node.server);
+      if (list) list.push(node);
+      else byServer.set(node.server, [node]);
+    }
+    const servers = new Map<string, ServerNode>();
+    for (const [key, nodes] of byServer) {
+      if (nodes.length < 2) continue;
+      const server = new ServerNode(key, nodes);
+      for (const n of nodes) n.parent = server;
+      servers.set(key, server);
+    }
     this.databases = next;
+    this.servers = servers;
     this.problems = problems;
     this.refresh();
   }
 
   databaseNode(name: string): DatabaseNode | undefined {
     return this.databases.get(name);
+  }
+
+  /** Shows only databases (and servers) whose name, database or host:port contains `text`; '' shows all. */
+  setFilter(text: string): void {
+    this.filterText = text.trim();
+    this.refresh();
+    this.filterChanged.fire();
+  }
+
+  get filter(): string {
+    return this.filterText;
+  }
+
+  /** "3 of 20 databases match “orders”" — for the view's message while a filter is set. */
+  filterSummary(): string | undefined {
+    if (!this.filterText) return undefined;
+    const shown = [...this.databases.values()].filter((n) => this.matches(n)).length;
+    return `${shown} of ${this.databases.size} databases match “${this.filterText}”`;
   }
 
   /** Wire to TreeView.onDidExpandElement / onDidCollapseElement. */
@@ -238,13 +359,24 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
 
   refresh(): void {
     this.shown.clear();
+    this.shownServers.clear();
+    this.shownOrder = '';
     this.changed.fire(undefined);
   }
 
   getChildren(node?: TreeNode): TreeNode[] {
     if (!node) {
       const problems = this.problems.map((p, i) => new MessageNode(`problem:${i}`, p, 'warning'));
-      return [...problems, ...this.databases.values()];
+      const top: Array<ServerNode | DatabaseNode> = [...this.servers.values()];
+      for (const d of this.databases.values()) if (!d.parent) top.push(d);
+      const rows = this.sorted(top.filter((n) => (n instanceof ServerNode ? n.databases.some((d) => this.matches(d)) : this.matches(n))));
+      this.shownOrder = this.orderKey();
+      return [...problems, ...rows];
+    }
+    if (node instanceof ServerNode) {
+      this.shownServers.set(node.key, itemKey(this.serverItem(node)));
+      const filtered = node.databases.filter((d) => this.matches(d) || matchesText(node.key, this.filterText));
+      return this.sorted(filtered);
     }
     if (node instanceof DatabaseNode) {
       const children = this.buildChildren(node.name);
@@ -258,7 +390,37 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   getParent(node: TreeNode): TreeNode | undefined {
     if (node instanceof SessionNode) return node.group;
     if (node instanceof GroupNode) return this.databases.get(node.database);
+    if (node instanceof DatabaseNode) return node.parent;
     return undefined;
+  }
+
+  /** What the row of `node` shows (exported for the status bar and tests through glanceOf). */
+  glance(node: DatabaseNode): Glance {
+    return glanceOf(this.store.get(node.name), node.database);
+  }
+
+  private matches(node: DatabaseNode): boolean {
+    const f = this.filterText;
+    return !f || matchesText(node.name, f) || matchesText(node.database ?? '', f) || matchesText(node.server, f);
+  }
+
+  /** By name, or by headroom: the fullest (and the ones that are down) first. */
+  private sorted<T extends ServerNode | DatabaseNode>(nodes: T[]): T[] {
+    const name = (n: ServerNode | DatabaseNode): string => (n instanceof ServerNode ? n.key : n.name);
+    if (this.settings.sortBy === 'name') return nodes.sort((a, b) => name(a).localeCompare(name(b)));
+    const load = (n: ServerNode | DatabaseNode): number => (n instanceof ServerNode ? Math.max(...n.databases.map((d) => loadOf(this.glance(d)))) : loadOf(this.glance(n)));
+    const loads = new Map(nodes.map((n) => [n, load(n)]));
+    return nodes.sort((a, b) => (loads.get(b) ?? 0) - (loads.get(a) ?? 0) || name(a).localeCompare(name(b)));
+  }
+
+  /** The top-level and per-server order as it would render now (to tell when a re-sort is due). */
+  private orderKey(): string {
+    if (this.settings.sortBy === 'name') return 'name';
+    const top: Array<ServerNode | DatabaseNode> = [...this.servers.values()];
+    for (const d of this.databases.values()) if (!d.parent) top.push(d);
+    return this.sorted(top)
+      .map((n) => (n instanceof ServerNode ? `${n.key}(${this.sorted([...n.databases]).map((d) => d.name).join(',')})` : n.name))
+      .join('\n');
   }
 
   private buildChildren(name: string): { nodes: TreeNode[]; shape: string; sessions: Map<string, SessionNode> } {
@@ -306,6 +468,7 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
+    if (node instanceof ServerNode) return this.serverItem(node);
     if (node instanceof DatabaseNode) return this.databaseItem(node);
     if (node instanceof GroupNode) {
       const item = new vscode.TreeItem(node.key, vscode.TreeItemCollapsibleState.Collapsed);
@@ -330,31 +493,92 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `database:${node.name}`;
     item.contextValue = 'pgHealth:database';
-    const snapshot = state?.snapshot;
     const status = state?.status;
-    if (status?.kind === 'failed') {
-      item.description = status.reason;
+    const glance = this.glance(node);
+    if (glance.kind === 'usage') {
+      const level = usageLevel(glance.used, glance.capacity, this.settings.warningThreshold, this.settings.criticalThreshold);
+      // Under its server's row the server's used/capacity is shown once, above; the row shows its share.
+      const sessions = glance.databaseSessions;
+      const number = node.parent && sessions !== undefined ? `${sessions} session${sessions === 1 ? '' : 's'}` : `${glance.used}/${glance.capacity}`;
+      item.description =
+        number + (glance.viaPooler ? ' · via pooler' : '') + (glance.held ? '' : ` · ${ageText(glance.at)}`) + (glance.reconnecting !== undefined ? ' (reconnecting…)' : '');
+      item.iconPath = new vscode.ThemeIcon('database', new vscode.ThemeColor(LEVEL_COLOR[level]));
+      item.tooltip = glance.held && state?.snapshot ? this.databaseTooltip(node, state.snapshot, glance.reconnecting) : this.overviewTooltip(node, glance, state);
+      return item;
+    }
+    if (glance.kind === 'error') {
+      if (status?.kind === 'reconnecting') {
+        item.description = status.lastError;
+        item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+        item.tooltip = `${node.name}: ${status.lastError} — retrying in ${Math.round(status.nextRetryMs / 1000)} s (attempt ${status.attempt})`;
+        return item;
+      }
+      item.description = glance.retrying ? `${glance.message} · ${ageText(glance.at)}` : glance.message;
       item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
-      item.tooltip = `${node.name}: ${status.reason}`;
+      item.tooltip = glance.retrying
+        ? `${node.name}: ${glance.message}\n\nChecked every ${this.settings.overviewSeconds} s; last check ${ageText(glance.at)}. Expand it to connect now and see the details.`
+        : `${node.name}: ${glance.message}`;
       item.contextValue = 'pgHealth:database:failed';
       return item;
     }
-    if (snapshot) {
-      const level = usageLevel(snapshot.used, snapshot.capacity, this.settings.warningThreshold, this.settings.criticalThreshold);
-      item.description =
-        `${snapshot.used}/${snapshot.capacity}` + (snapshot.pooler ? ' · via pooler' : '') + (status?.kind === 'reconnecting' ? ' (reconnecting…)' : '');
-      item.iconPath = new vscode.ThemeIcon('database', new vscode.ThemeColor(LEVEL_COLOR[level]));
-      item.tooltip = this.databaseTooltip(node, snapshot, status?.kind === 'reconnecting' ? status.lastError : undefined);
-      return item;
-    }
-    if (status?.kind === 'reconnecting') {
-      item.description = status.lastError;
-      item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
-      item.tooltip = `${node.name}: ${status.lastError} — retrying in ${Math.round(status.nextRetryMs / 1000)} s (attempt ${status.attempt})`;
-      return item;
-    }
-    item.description = status?.kind === 'connecting' ? 'connecting…' : '';
+    item.description = status?.kind === 'connecting' ? 'connecting…' : 'checking…';
     item.iconPath = new vscode.ThemeIcon('database');
+    return item;
+  }
+
+  /** The tooltip of a row whose number comes from the overview rather than a monitor connection of its own. */
+  private overviewTooltip(node: DatabaseNode, glance: Extract<Glance, { kind: 'usage' }>, state: DatabaseState | undefined): vscode.MarkdownString {
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**${escapeMd(node.name)}** — database ${escapeMd(node.database ?? '')} on ${escapeMd(node.server)}\n\n`);
+    const pct = glance.capacity > 0 ? Math.round((100 * glance.used) / glance.capacity) : 100;
+    md.appendMarkdown(`Server: ${glance.used} of ${glance.capacity} connection slots in use (${pct}%), shared by every database on it  \n`);
+    const overview = state?.overview;
+    if (glance.databaseSessions !== undefined) {
+      const states = overview?.kind === 'usage' ? Object.entries(overview.byState).map(([k, v]) => `${escapeMd(k)}: ${v}`) : [];
+      md.appendMarkdown(`This database: ${glance.databaseSessions} session${glance.databaseSessions === 1 ? '' : 's'}${states.length ? ` (${states.join(', ')})` : ''}\n\n`);
+    }
+    md.appendMarkdown(
+      glance.heldBy !== undefined
+        ? `Read ${ageText(glance.at)} from the monitor connection held for ${escapeMd(glance.heldBy)}, every ${this.settings.overviewSeconds} s.\n\n`
+        : `Checked ${ageText(glance.at)} with a short connection, every ${this.settings.overviewSeconds} s (pgHealth.overviewRefreshInterval).\n\n`,
+    );
+    md.appendMarkdown(
+      '$(info) No monitor connection is held for this database, and a short connection cannot get in once the server is full — ' +
+        'just when the number matters most. Expand it, open its dashboard or list it in `pgHealth.statusBar.connections` to hold one: ' +
+        'a held connection keeps its slot and is refreshed every `pgHealth.refreshInterval`.\n',
+    );
+    return md;
+  }
+
+  private serverItem(node: ServerNode): vscode.TreeItem {
+    const item = new vscode.TreeItem(node.key, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = `server:${node.key}`;
+    item.contextValue = 'pgHealth:server';
+    const glances = node.databases.map((d) => ({ node: d, glance: this.glance(d) }));
+    let latest: Extract<Glance, { kind: 'usage' }> | undefined;
+    for (const { glance } of glances) if (glance.kind === 'usage' && (!latest || glance.at > latest.at)) latest = glance;
+    const errors = glances.filter((g) => g.glance.kind === 'error');
+    const held = glances.filter((g) => g.glance.kind === 'usage' && g.glance.held).length;
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**${escapeMd(node.key)}** — ${node.databases.length} configured databases\n\n`);
+    if (latest) {
+      const level = usageLevel(latest.used, latest.capacity, this.settings.warningThreshold, this.settings.criticalThreshold);
+      item.description = `${latest.used}/${latest.capacity}` + (errors.length > 0 ? ` · ${errors.length} with errors` : '');
+      item.iconPath = new vscode.ThemeIcon('server', new vscode.ThemeColor(LEVEL_COLOR[level]));
+      const pct = latest.capacity > 0 ? Math.round((100 * latest.used) / latest.capacity) : 100;
+      md.appendMarkdown(`${latest.used} of ${latest.capacity} connection slots in use (${pct}%), ${ageText(latest.at)}. `);
+      md.appendMarkdown('Capacity belongs to the server: every database on it shares max_connections, and each row below shows its share.\n\n');
+    } else if (errors.length > 0) {
+      const first = errors[0]?.glance;
+      item.description = first?.kind === 'error' ? first.message : '';
+      item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
+    } else {
+      item.description = 'checking…';
+      item.iconPath = new vscode.ThemeIcon('server');
+    }
+    for (const { node: d, glance } of errors) if (glance.kind === 'error') md.appendMarkdown(`$(error) ${escapeMd(d.name)}: ${escapeMd(glance.message)}  \n`);
+    md.appendMarkdown(`\nMonitor connections held on this server: ${held} (one per expanded database or open dashboard); the others are checked with one short connection every ${this.settings.overviewSeconds} s.\n`);
+    item.tooltip = md;
     return item;
   }
 
@@ -396,6 +620,8 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   }
 
   dispose(): void {
+    clearInterval(this.ageTicker);
+    this.filterChanged.dispose();
     for (const timer of this.rebuildTimers.values()) clearTimeout(timer);
     this.rebuildTimers.clear();
     for (const l of this.expanded.values()) l.dispose();
@@ -411,6 +637,10 @@ function itemKey(item: vscode.TreeItem): string {
   const tooltip = item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : (item.tooltip ?? '');
   const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
   return [label, String(item.description ?? ''), icon, tooltip, item.contextValue ?? ''].join('\u0000');
+}
+
+function matchesText(text: string, filter: string): boolean {
+  return text.toLowerCase().includes(filter.toLowerCase());
 }
 
 function escapeMd(text: string): string {

@@ -89,6 +89,7 @@ export function databaseState(snap: Snapshot | undefined, history: HistoryPoint[
     name: 'shop-prod',
     status: snap ? { kind: 'live' } : { kind: 'connecting' },
     snapshot: snap,
+    overview: undefined,
     history,
     peak: peak ?? snap?.used ?? 0,
   };

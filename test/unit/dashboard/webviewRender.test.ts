@@ -144,6 +144,7 @@ describe('dashboard webview in a browser', function () {
       name: 'shop-prod',
       status: { kind: 'reconnecting', lastError: 'connection refused', attempt: 3, nextRetryMs: 4000 },
       snapshot: undefined,
+      overview: undefined,
       history: [],
       peak: 0,
     });
