@@ -2,6 +2,7 @@
 // status bar all read it — from its state in the store: the held monitor's live snapshot when
 // someone looks at it closely, else the overview poller's number (overview.ts), else its error.
 // Pure; capacity is the server's (every database of a server shares max_connections).
+import type { PoolerInfo } from './pooler';
 import { DatabaseState } from './store';
 
 export type Glance =
@@ -18,7 +19,8 @@ export type Glance =
       held: boolean;
       /** For a number from another database's held connection: that database. */
       heldBy?: string;
-      viaPooler: boolean;
+      /** Set when the number was read through a connection pooler. */
+      pooler?: PoolerInfo;
       /** A held monitor lost its connection and is reconnecting; the number is its last one. */
       reconnecting?: string;
     }
@@ -43,7 +45,7 @@ export function glanceOf(state: DatabaseState | undefined, database: string | un
       databaseSessions,
       at: snapshotAt,
       held,
-      viaPooler: s.pooler !== undefined,
+      ...(s.pooler ? { pooler: s.pooler } : {}),
       ...(reconnecting !== undefined ? { reconnecting } : {}),
     };
   };
@@ -63,7 +65,7 @@ export function glanceOf(state: DatabaseState | undefined, database: string | un
       at: overview.at,
       held: false,
       ...(overview.heldBy !== undefined ? { heldBy: overview.heldBy } : {}),
-      viaPooler: overview.viaPooler,
+      ...(overview.pooler ? { pooler: overview.pooler } : {}),
     };
   }
   if (snapshot) return fromSnapshot(false);

@@ -17,6 +17,7 @@ import { connectionTarget, ConnectionTarget, PasswordSources, resolveConnection 
 import { describeError } from './errors';
 import { Logger, silentLogger } from './logger';
 import { openClient } from './openClient';
+import type { PoolerInfo } from './pooler';
 import { Snapshot } from './snapshot';
 import { SqlRunner, takeSnapshot } from './snapshotQuery';
 import { Overview, SnapshotStore } from './store';
@@ -57,7 +58,7 @@ interface Group {
 export interface ServerLook {
   snapshot: Snapshot;
   databases: Map<string, boolean>;
-  viaPooler: boolean;
+  pooler: PoolerInfo | undefined;
 }
 
 // Errors that say nothing about the other databases of the group: try the next one as the lead.
@@ -232,7 +233,7 @@ export class OverviewPoller {
       try {
         const databases = await readDatabases(runner);
         const at = state.history[state.history.length - 1]?.at ?? Date.now();
-        return { look: { snapshot: state.snapshot, databases, viaPooler: state.snapshot.pooler !== undefined }, at, name };
+        return { look: { snapshot: state.snapshot, databases, pooler: state.snapshot.pooler }, at, name };
       } catch {
         // The held connection is busy reconnecting: a probe of its own will do.
       }
@@ -255,7 +256,7 @@ export class OverviewPoller {
       const look = async (): Promise<ServerLook> => {
         const snapshot = await takeSnapshot(client, config.name, opened.serverVersionNum, { applicationName: MONITOR_APPLICATION_NAME, statementTimeoutMs });
         const databases = await readDatabases(client);
-        return { snapshot, databases, viaPooler: opened.pooler !== undefined };
+        return { snapshot, databases, pooler: opened.pooler };
       };
       return await Promise.race([look(), deadline]);
     } finally {
@@ -283,7 +284,9 @@ export class OverviewPoller {
       const byState: Record<string, number> = {};
       let databaseSessions = 0;
       for (const session of s.sessions) {
-        if (session.database !== database) continue;
+        // The probe's own backend is gone the moment it closes: it is nobody's session on the
+        // database (it still counts in the server's `used`, where it took a slot while it looked).
+        if (session.database !== database || (source === 'probe' && session.isMonitor)) continue;
         databaseSessions++;
         const key = session.visible && session.state ? session.state : 'unknown';
         byState[key] = (byState[key] ?? 0) + 1;
@@ -299,7 +302,7 @@ export class OverviewPoller {
         byState,
         source,
         ...(heldBy !== undefined ? { heldBy } : {}),
-        viaPooler: look.viaPooler,
+        ...(look.pooler ? { pooler: look.pooler } : {}),
       });
     }
   }

@@ -1,6 +1,7 @@
 // Keeps the latest snapshot, the connection status and a bounded history per database.
 // One poll feeds it; the tree, the dashboard and the status bar render from it and never query
 // PostgreSQL themselves.
+import type { PoolerInfo } from './pooler';
 import { MonitorStatus, Snapshot } from './snapshot';
 
 /** One point of the usage history (small: an hour at 2 s is 1,800 of these per database). */
@@ -36,8 +37,8 @@ export type Overview =
       /** 'probe': a short connection of its own; 'held': the monitor connection of `heldBy`, a database of the same server. */
       source: 'probe' | 'held';
       heldBy?: string;
-      /** The number was read through a connection pooler. */
-      viaPooler: boolean;
+      /** Set when the number was read through a connection pooler. */
+      pooler?: PoolerInfo;
     }
   | { kind: 'error'; at: number; server: string; message: string };
 

@@ -501,7 +501,7 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
       const sessions = glance.databaseSessions;
       const number = node.parent && sessions !== undefined ? `${sessions} session${sessions === 1 ? '' : 's'}` : `${glance.used}/${glance.capacity}`;
       item.description =
-        number + (glance.viaPooler ? ' · via pooler' : '') + (glance.held ? '' : ` · ${ageText(glance.at)}`) + (glance.reconnecting !== undefined ? ' (reconnecting…)' : '');
+        number + (glance.pooler ? ' · via pooler' : '') + (glance.held ? '' : ` · ${ageText(glance.at)}`) + (glance.reconnecting !== undefined ? ' (reconnecting…)' : '');
       item.iconPath = new vscode.ThemeIcon('database', new vscode.ThemeColor(LEVEL_COLOR[level]));
       item.tooltip = glance.held && state?.snapshot ? this.databaseTooltip(node, state.snapshot, glance.reconnecting) : this.overviewTooltip(node, glance, state);
       return item;
@@ -542,6 +542,7 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
         ? `Read ${ageText(glance.at)} from the monitor connection held for ${escapeMd(glance.heldBy)}, every ${this.settings.overviewSeconds} s.\n\n`
         : `Checked ${ageText(glance.at)} with a short connection, every ${this.settings.overviewSeconds} s (pgHealth.overviewRefreshInterval).\n\n`,
     );
+    if (glance.pooler) md.appendMarkdown(`$(warning) ${poolerAdvice(glance.pooler, node.name).map(escapeMd).join('  \n')}\n\n`);
     md.appendMarkdown(
       '$(info) No monitor connection is held for this database, and a short connection cannot get in once the server is full — ' +
         'just when the number matters most. Expand it, open its dashboard or list it in `pgHealth.statusBar.connections` to hold one: ' +

@@ -33,8 +33,11 @@ export interface PgServer {
   readonly connectionString: string;
   readonly version: PostgresVersion;
   readonly dataDir: string;
-  /** Stops the server ('fast' = SIGINT, 'immediate' = SIGQUIT) and starts it again on the same port. */
-  restart(mode?: 'fast' | 'immediate'): Promise<void>;
+  /**
+   * Stops the server ('fast' = SIGINT, 'immediate' = SIGQUIT) and starts it again on the same port,
+   * after `whileDown` (checks made while nothing listens) when given.
+   */
+  restart(mode?: 'fast' | 'immediate', whileDown?: () => Promise<void>): Promise<void>;
   /** Stops the server (fast shutdown) and deletes its data directory. Safe to call twice. */
   stop(): Promise<void>;
   /** A connected superuser client; the caller ends it. */
@@ -223,9 +226,13 @@ export async function startPostgres(options: StartOptions = {}): Promise<PgServe
     connectionString: `postgresql://${SUPERUSER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
     version,
     dataDir,
-    async restart(mode = 'fast') {
+    async restart(mode = 'fast', whileDown) {
       await halt(mode === 'fast' ? 'SIGINT' : 'SIGQUIT');
-      await launch();
+      try {
+        await whileDown?.();
+      } finally {
+        await launch();
+      }
     },
     async stop() {
       if (stopped) return;
