@@ -1,6 +1,7 @@
 // Turns one benchmark run into the table in bench/results.md (the JSON beside it has every number).
 import type { AnalysisResults, ToolSummary } from './analysis';
 import type { ExtensionResults } from './extension';
+import type { FleetResults } from './fleet';
 import type { IncrementalResults } from './incremental';
 import type { MonitoringResults, QueryCost } from './monitoring';
 import { formatBytes, median, round, type LoadSample, type MachineDescription } from './stats';
@@ -17,6 +18,7 @@ export interface BenchResults {
   incremental?: IncrementalResults;
   monitoring?: MonitoringResults;
   extension?: ExtensionResults;
+  fleet?: FleetResults;
   errors?: Record<string, string>;
   durationSeconds?: number;
 }
@@ -111,6 +113,25 @@ function incrementalSection(r: IncrementalResults): string {
 
 function costCells(c: QueryCost): (string | number)[] {
   return [c.serverMs, `${c.planningMs} + ${c.executionMs}`, c.roundTripMs, c.roundTrips, c.rows];
+}
+
+function fleetSection(f: FleetResults): string {
+  const side = (label: string, x: FleetResults['ours']): (string | number)[] => [label, x.heldAtRest, x.openedPerCycle, x.cycleMs, x.cpuMs, x.heapMB];
+  const ratio = (a: number, b: number): string => (b > 0 ? `${round(a / b, 2)}×` : 'n/a');
+  return [
+    '## 5. Watching a fleet',
+    '',
+    `${f.databases} configured databases on ${f.servers} embedded PostgreSQL servers (${f.sessionsPerServer} idle sessions each), nothing expanded, ` +
+      `${f.cycles} cycles each, in this process (the extension host runs the same code). Ours: the overview poller, one short connection per ` +
+      'server and role per cycle (src/postgres/overview.ts). Peer: a monitor held and refreshed for every database. Connections opened are ' +
+      "counted from the servers' log_connections lines; held at rest from pg_stat_activity; heap after a forced GC, over the heap before.",
+    '',
+    table(['way', 'connections held at rest', 'connections opened per cycle', 'cycle wall ms (median)', 'CPU ms per cycle (median)', 'heap kept MB'], [
+      side('ours: overview', f.ours),
+      side('peer: every database held', f.allHeld),
+      ['ours / peer', ratio(f.ours.heldAtRest, f.allHeld.heldAtRest), '', ratio(f.ours.cycleMs, f.allHeld.cycleMs), ratio(f.ours.cpuMs, f.allHeld.cpuMs), ratio(f.ours.heapMB, f.allHeld.heapMB)],
+    ]),
+  ].join('\n');
 }
 
 function monitoringSection(m: MonitoringResults): string {
@@ -278,6 +299,7 @@ export function renderMarkdown(r: BenchResults): string {
   if (r.incremental) parts.push('', incrementalSection(r.incremental));
   if (r.monitoring) parts.push('', monitoringSection(r.monitoring));
   if (r.extension) parts.push('', extensionSection(r.extension));
+  if (r.fleet) parts.push('', fleetSection(r.fleet));
   if (r.errors) parts.push('', '## Errors', '', ...Object.entries(r.errors).map(([k, v]) => `- ${k}: ${v}`));
   parts.push('', notes(r));
   return `${parts.join('\n')}\n`;

@@ -1,7 +1,7 @@
 // `npm run bench` (scripts/bench.mjs builds, then runs this): every section in one run, the table on
 // standard output, the raw numbers and the table in bench/results.json and bench/results.md.
 // `--size small` runs everything small (a few hundred files, 100 sessions) and writes to bench/tmp/
-// instead; `--only analysis,incremental,monitoring,extension` picks sections, and `--merge` keeps the
+// instead; `--only analysis,incremental,monitoring,extension,fleet` picks sections, and `--merge` keeps the
 // other sections from the results already written; `--render` only rewrites results.md from results.json.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -10,13 +10,14 @@ import { repoRoot } from '../test/support/paths';
 import { runAnalysisBench } from './analysis';
 import { buildCorpus, FULL_CORPUS, totals, type CorpusTargets } from './corpus';
 import { runExtensionBench } from './extension';
+import { runFleetBench } from './fleet';
 import { runIncrementalBench } from './incremental';
 import { runMonitoringBench } from './monitoring';
 import { renderMarkdown, type BenchResults } from './report';
 import { busiestProcesses, describeMachine, loadSample } from './stats';
 
-type Section = 'analysis' | 'incremental' | 'monitoring' | 'extension';
-const SECTIONS: Section[] = ['analysis', 'incremental', 'monitoring', 'extension'];
+type Section = 'analysis' | 'incremental' | 'monitoring' | 'extension' | 'fleet';
+const SECTIONS: Section[] = ['analysis', 'incremental', 'monitoring', 'extension', 'fleet'];
 
 interface Plan {
   size: 'full' | 'small';
@@ -27,11 +28,12 @@ interface Plan {
   sessionSizes: number[];
   queryRuns: number;
   extensionSessions: number;
+  fleet: { servers: number; databasesPerServer: number; cycles: number };
 }
 
 const PLANS: Record<'full' | 'small', Plan> = {
-  full: { size: 'full', corpus: FULL_CORPUS, repetitions: 3, profileFiles: 300, editPairs: 50, sessionSizes: [1000, 3000], queryRuns: 50, extensionSessions: 1000 },
-  small: { size: 'small', corpus: { jsTsLines: 20_000, pyLines: 15_000 }, repetitions: 1, profileFiles: 50, editPairs: 15, sessionSizes: [100], queryRuns: 10, extensionSessions: 100 },
+  full: { size: 'full', corpus: FULL_CORPUS, repetitions: 3, profileFiles: 300, editPairs: 50, sessionSizes: [1000, 3000], queryRuns: 50, extensionSessions: 1000, fleet: { servers: 5, databasesPerServer: 10, cycles: 20 } },
+  small: { size: 'small', corpus: { jsTsLines: 20_000, pyLines: 15_000 }, repetitions: 1, profileFiles: 50, editPairs: 15, sessionSizes: [100], queryRuns: 10, extensionSessions: 100, fleet: { servers: 2, databasesPerServer: 5, cycles: 5 } },
 };
 
 function parseArgs(argv: string[]): { plan: Plan; only: Section[]; merge: boolean; render: boolean } {
@@ -109,6 +111,8 @@ async function main(): Promise<void> {
   if (results.monitoring) results.machine.postgres = results.monitoring.postgresVersion;
   results.extension = await guard('extension', () => runExtensionBench(corpus, { sessions: plan.extensionSessions, log }));
   if (results.extension?.probe?.vscodeVersion) results.machine.vscode = `${results.extension.probe.vscodeVersion} (code-server 4.100.3)`;
+
+  results.fleet = await guard('fleet', () => runFleetBench({ ...plan.fleet, log }));
 
   results.load.after = loadSample();
   results.busiestAfter = busiestProcesses();
