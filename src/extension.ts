@@ -248,7 +248,8 @@ export function activate(context: vscode.ExtensionContext): void {
       'pgHealth.terminateIdleSessionsInTree',
       asking(async (arg) => {
         if (!(arg instanceof GroupNode) && !(arg instanceof DatabaseNode)) return rowMissed();
-        return terminateIdleSessions(arg instanceof GroupNode ? requestForGroup(arg) : { database: arg.name }, manager, store, log);
+        const request = arg instanceof GroupNode ? requestForGroup(arg) : { database: arg.name, ...(arg.parent && arg.database ? { datname: arg.database } : {}) };
+        return terminateIdleSessions(request, manager, store, log);
       }),
     ),
     command('pgHealth.showLogs', () => log.show()),

@@ -45,6 +45,8 @@ export class GroupNode {
     readonly by: GroupBy,
     readonly key: string,
     sessions: readonly Session[],
+    /** Set under a database row that sits under its server's row: only this database's sessions are shown. */
+    readonly datname?: string,
   ) {
     this.children = sessions.map((s) => new SessionNode(database, s, this));
   }
@@ -462,8 +464,25 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
         ),
       );
     }
-    const visible = snapshot.sessions.filter((s) => s.visible && (s.backendType === 'client backend' || s.backendType === null));
-    for (const g of groupSessions(visible, this.settings.groupBy)) nodes.push(new GroupNode(name, this.settings.groupBy, g.key, g.sessions));
+    let visible = snapshot.sessions.filter((s) => s.visible && (s.backendType === 'client backend' || s.backendType === null));
+    // Under its server's row a database lists its own sessions; the server's other databases have rows of their own.
+    const node = this.databases.get(name);
+    const datname = node?.parent ? node.database : undefined;
+    if (datname !== undefined) {
+      const elsewhere = visible.filter((s) => s.database !== datname).length;
+      visible = visible.filter((s) => s.database === datname);
+      if (elsewhere > 0) {
+        nodes.push(
+          new MessageNode(
+            `${name}:elsewhere`,
+            `${elsewhere} more session${elsewhere === 1 ? '' : 's'} on other databases of ${node?.server ?? 'this server'}`,
+            'info',
+            'They share this server\'s max_connections: the server\'s row counts them all.',
+          ),
+        );
+      }
+    }
+    for (const g of groupSessions(visible, this.settings.groupBy)) nodes.push(new GroupNode(name, this.settings.groupBy, g.key, g.sessions, datname));
     return nodes;
   }
 

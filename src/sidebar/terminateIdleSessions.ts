@@ -17,6 +17,8 @@ export interface TerminateIdleRequest {
   states?: IdleState[];
   /** Only sessions of this group (from an application, user, … group node). */
   group?: { by: GroupBy; key: string };
+  /** Only sessions connected to this database: a database row under its server's row shows only those. */
+  datname?: string;
 }
 
 const GROUP_NOUN: Record<GroupBy, string> = {
@@ -30,8 +32,9 @@ const GROUP_NOUN: Record<GroupBy, string> = {
 
 /** What the command does when started from a group node: a state group preselects its state, any other group narrows the preview to its sessions. */
 export function requestForGroup(node: GroupNode): TerminateIdleRequest {
-  if (node.by === 'state') return isIdleState(node.key) ? { database: node.database, states: [node.key] } : { database: node.database };
-  return { database: node.database, group: { by: node.by, key: node.key } };
+  const only = node.datname !== undefined ? { datname: node.datname } : {};
+  if (node.by === 'state') return isIdleState(node.key) ? { database: node.database, states: [node.key], ...only } : { database: node.database, ...only };
+  return { database: node.database, group: { by: node.by, key: node.key }, ...only };
 }
 
 const DEFAULT_STATES: IdleState[] = ['idle in transaction', 'idle in transaction (aborted)', 'idle'];
@@ -46,7 +49,8 @@ export async function terminateIdleSessions(
   if (!database) return undefined;
   // Keep the database polled while the user decides, so the preview is fresh.
   const group = request.group;
-  const scope = group ? `${database}, ${GROUP_NOUN[group.by]} ${group.key}` : database;
+  const datname = request.datname;
+  const scope = (group ? `${database}, ${GROUP_NOUN[group.by]} ${group.key}` : database) + (datname !== undefined && group?.by !== 'database' ? ` (sessions on database ${datname})` : '');
   const lease = monitors.lease(database, 'terminate-idle');
   try {
     await monitors.refresh(database).catch(() => undefined);
@@ -72,7 +76,9 @@ export async function terminateIdleSessions(
       void vscode.window.showErrorMessage(`${database} is not connected: there are no sessions to preview.`);
       return undefined;
     }
-    const candidates = findIdleSessions(snapshot, { states, minAgeSeconds: Number(minAge.trim()) }).filter((s) => !group || groupKey(s, group.by) === group.key);
+    const candidates = findIdleSessions(snapshot, { states, minAgeSeconds: Number(minAge.trim()) }).filter(
+      (s) => (!group || groupKey(s, group.by) === group.key) && (datname === undefined || s.database === datname),
+    );
     if (candidates.length === 0) {
       void vscode.window.showInformationMessage(`No ${states.join(' / ')} sessions on ${scope} have been in that state for ${minAge.trim()} s or more.`);
       return 0;
