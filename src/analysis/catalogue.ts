@@ -9,7 +9,23 @@ export type ReleaseSpec =
   /** A method on the resource: `client.release()`, `conn.close()`. */
   | { kind: 'method'; method: string }
   /** A call that takes the resource as an argument: `pool.putconn(conn)`, `releaseClient(c)`. */
-  | { kind: 'call'; method: string; receiver?: RegExp; argument: number };
+  | { kind: 'call'; method: string; receiver?: RegExp; argument: number; helper?: HelperRelease };
+
+/**
+ * Set on a release learned from a workspace function (`commit(client)`): whether releasing is all it
+ * does. A fix may move or remove a call to a helper that only releases; one that also commits or
+ * rolls back stays where it is, and no fix adds a release on its paths.
+ */
+export interface HelperRelease {
+  name: string;
+  onlyReleases: boolean;
+}
+
+/** A release call as the catalogue matched it: the variable it releases and the spec that matched. */
+export interface ReleaseMatch {
+  variable: VarName;
+  spec: ReleaseSpec;
+}
 
 /** The identity of a release API, as summaries are told apart (the id of an AcquireApi is its own). */
 export function releaseId(spec: ReleaseSpec): string {
@@ -279,17 +295,28 @@ export class Catalogue {
     isBound: (v: VarName) => boolean,
     poolNames: ReadonlySet<string>,
   ): VarName | undefined {
+    return this.releaseMatch(api, callee, args, isBound, poolNames)?.variable;
+  }
+
+  /** `releasedVariable`, with the spec that matched (a helper's says what else it does). */
+  releaseMatch(
+    api: AcquireApi,
+    callee: Callee,
+    args: readonly (VarName | undefined)[],
+    isBound: (v: VarName) => boolean,
+    poolNames: ReadonlySet<string>,
+  ): ReleaseMatch | undefined {
     for (const spec of [...api.releases, ...this.extraReleases]) {
       if (spec.method !== callee.name) continue;
       if (spec.kind === 'method') {
-        if (callee.receiverVar !== undefined && isBound(callee.receiverVar)) return callee.receiverVar;
+        if (callee.receiverVar !== undefined && isBound(callee.receiverVar)) return { variable: callee.receiverVar, spec };
         continue;
       }
       const arg = args[spec.argument];
       if (arg === undefined || !isBound(arg)) continue;
-      if (!spec.receiver) return arg;
+      if (!spec.receiver) return { variable: arg, spec };
       const receiverName = callee.receiverName;
-      if (receiverName !== undefined && (spec.receiver.test(receiverName) || poolNames.has(receiverName))) return arg;
+      if (receiverName !== undefined && (spec.receiver.test(receiverName) || poolNames.has(receiverName))) return { variable: arg, spec };
     }
     return undefined;
   }

@@ -31,6 +31,12 @@ export interface ResourceDetails {
   acquireStatementRange: SourceRange;
   /** Every release call of this client the analyser saw. */
   releaseRanges: SourceRange[];
+  /**
+   * The releases among `releaseRanges` made by calling a workspace function (`commit(client)`), and
+   * whether releasing is all that function does. A fix never moves or removes one that does more
+   * (a COMMIT, a ROLLBACK), and never adds a release on a path it releases.
+   */
+  helperReleases: { range: SourceRange; onlyReleases: boolean }[];
   /** The body of the function the client is acquired in. */
   functionRange: SourceRange;
   /** Catalogue id of the acquire API, e.g. `pg.pool.connect`. */
@@ -39,6 +45,17 @@ export interface ResourceDetails {
   releaseCall?: string;
   /** Some path hands it over (returns or stores it): a fix must release it only when the code throws. */
   handedOver: boolean;
+  /**
+   * Where each leaking path leaves holding it: a throw from a call or an `await`, an explicit
+   * `throw`, an early exit, the end of the function, a new acquire or value replacing the last
+   * reference. A fix that changes only some code resolves the finding only when every one is there.
+   */
+  leakPaths: LeakPath[];
+}
+
+export interface LeakPath {
+  how: 'call' | 'await' | 'yield' | 'throw' | 'return' | 'break' | 'continue' | 'end' | 'reacquire' | 'overwrite';
+  range: SourceRange;
 }
 
 export interface Finding {

@@ -12,7 +12,13 @@ export interface FunctionResult {
   /** Set when the function hands an acquired resource to its caller: callers acquire by calling it. */
   returnsAcquired?: AcquireApi;
   /** Parameters the function releases on every path that does not throw. */
-  releasedParams: number[];
+  releasedParams: ReleasedParam[];
+}
+
+export interface ReleasedParam {
+  index: number;
+  /** Releasing it is all the function does (no query, commit or rollback): a fix may move the call. */
+  onlyReleases: boolean;
 }
 
 function isAcquisition(call: CallOp, api: AcquireApi): boolean {
@@ -57,7 +63,7 @@ export function analyzeFunction(fn: FunctionModel, catalogue: Catalogue, poolNam
   return { findings, ...(returnsAcquired ? { returnsAcquired } : {}), releasedParams: releasedParams(fn, catalogue, poolNames, contextOf) };
 }
 
-function releasedParams(fn: FunctionModel, catalogue: Catalogue, poolNames: ReadonlySet<string>, contextOf: () => FunctionContext): number[] {
+function releasedParams(fn: FunctionModel, catalogue: Catalogue, poolNames: ReadonlySet<string>, contextOf: () => FunctionContext): ReleasedParam[] {
   if (!fn.name) return [];
   const params = new Set(fn.params.filter((p): p is string => p !== undefined));
   if (params.size === 0) return [];
@@ -75,15 +81,36 @@ function releasedParams(fn: FunctionModel, catalogue: Catalogue, poolNames: Read
     },
     false,
   );
-  const released: number[] = [];
+  const released: ReleasedParam[] = [];
   fn.params.forEach((param, index) => {
     if (param === undefined || !mentioned.has(param)) return;
     const events = new PathChecker(fn, { kind: 'param', name: param, api: anyResource }, catalogue, poolNames, contextOf()).run();
     if (events.aborted) return;
     const normalExits = events.exits.filter((w) => w.pending?.kind !== 'throw');
-    if (normalExits.length > 0 && normalExits.every((w) => w.status === 'released')) released.push(index);
+    if (normalExits.length > 0 && normalExits.every((w) => w.status === 'released')) {
+      released.push({ index, onlyReleases: onlyReleases(fn, param, anyResource, catalogue, poolNames) });
+    }
   });
   return released;
+}
+
+/**
+ * Whether every call in `fn` (its closures too) releases `param` through the driver or a helper that
+ * only releases, or is one the catalogue says cannot fail (a logger): `releaseClient(c)` is such a
+ * function, `commit(c)` (a COMMIT, then the release) is not.
+ */
+function onlyReleases(fn: FunctionModel, param: VarName, anyResource: AcquireApi, catalogue: Catalogue, poolNames: ReadonlySet<string>): boolean {
+  let only = true;
+  visitCalls(fn.body, (call) => {
+    if (!only) return;
+    const match = catalogue.releaseMatch(anyResource, call.callee, call.args, (v) => v === param, poolNames);
+    if (match) {
+      if (match.spec.kind === 'call' && match.spec.helper && !match.spec.helper.onlyReleases) only = false;
+      return;
+    }
+    if (!catalogue.isNonThrowing(call.callee)) only = false;
+  });
+  return only;
 }
 
 /** Every release the catalogue knows, for a parameter whose driver is unknown. */
@@ -118,9 +145,9 @@ export function learnedAcquire(fn: FunctionModel, underlying: AcquireApi): Acqui
   };
 }
 
-export function learnedRelease(fn: FunctionModel, argument: number): ReleaseSpec | undefined {
+export function learnedRelease(fn: FunctionModel, released: ReleasedParam): ReleaseSpec | undefined {
   if (!fn.name || GENERIC_NAMES.has(fn.name)) return undefined;
-  return { kind: 'call', method: fn.name, argument };
+  return { kind: 'call', method: fn.name, argument: released.index, helper: { name: fn.name, onlyReleases: released.onlyReleases } };
 }
 
 /** Names too common to treat every call of them as an acquire or a release. */

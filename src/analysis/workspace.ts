@@ -189,12 +189,18 @@ export function learnFrom(fn: FunctionModel, result: FunctionResult, known: Set<
       fresh.acquires.push(api);
     }
   }
-  for (const index of result.releasedParams) {
-    const spec = learnedRelease(fn, index);
-    if (spec && !known.has(releaseId(spec))) {
+  for (const released of result.releasedParams) {
+    const spec = learnedRelease(fn, released);
+    if (!spec) continue;
+    if (!known.has(releaseId(spec))) {
       known.add(releaseId(spec));
       fresh.releases.push(spec);
+      continue;
     }
+    // Two functions of the same name: a call may be either, so it counts as doing more than release
+    // when one of them does (fixes then leave it alone). Replaced, not changed: given summaries are shared.
+    const at = learned.releases.findIndex((r) => releaseId(r) === releaseId(spec) && r.kind === 'call' && r.helper?.onlyReleases === true);
+    if (at >= 0 && spec.kind === 'call' && spec.helper?.onlyReleases === false) learned.releases[at] = spec;
   }
   learned.acquires.push(...fresh.acquires);
   learned.releases.push(...fresh.releases);

@@ -2,7 +2,7 @@
 // interpretation: each op maps a set of path states to a set of path states; abrupt paths (throw,
 // return, break, continue) travel as states with `pending` set until a try, loop or the function's
 // end takes them. Every call may throw, so every call between an acquire and its release forks a path.
-import type { AcquireApi, Catalogue } from '../catalogue';
+import type { AcquireApi, Catalogue, HelperRelease } from '../catalogue';
 import type { SourceRange } from '../findings';
 import type { Block, CallOp, Condition, EscapeHow, FunctionModel, Op, VarName } from '../model';
 import { FunctionContext, visitCalls } from './functionContext';
@@ -38,6 +38,8 @@ export interface Leak {
 
 export interface SiteEvents {
   releases: SourceRange[];
+  /** The releases among `releases` made through a workspace helper (`commit(client)`), and whether releasing is all it does. */
+  helperReleases: { range: SourceRange; onlyReleases: boolean }[];
   escapes: { how: EscapeHow | 'callback' | 'yield'; range: SourceRange; index?: number }[];
   withUses: { range: SourceRange; text: string }[];
   leaks: Leak[];
@@ -62,6 +64,7 @@ export class PathChecker {
   private readonly closureReleaseCache = new Map<object, Map<string, boolean>>();
   readonly events: SiteEvents = {
     releases: [],
+    helperReleases: [],
     escapes: [],
     withUses: [],
     leaks: [],
@@ -229,10 +232,9 @@ export class PathChecker {
   private call(op: CallOp, w: World): World[] {
     const callee = op.callee;
     const isBound = (v: VarName): boolean => w.vars.includes(v);
-    const releasedVar =
-      this.catalogue.releasedVariable(this.site.api, callee, op.args, isBound, this.poolNames) ??
-      (callee.receiver === undefined && w.handles.includes(callee.name) ? callee.name : undefined);
-    if (releasedVar !== undefined) return [this.release(w, op)];
+    const match = this.catalogue.releaseMatch(this.site.api, callee, op.args, isBound, this.poolNames);
+    const releasedVar = match?.variable ?? (callee.receiver === undefined && w.handles.includes(callee.name) ? callee.name : undefined);
+    if (releasedVar !== undefined) return [this.release(w, op, match?.spec.kind === 'call' ? match.spec.helper : undefined)];
 
     if (callee.receiverVar !== undefined && isBound(callee.receiverVar) && w.status === 'released' && w.releasedAt) {
       this.events.usesAfterRelease.push({ range: op.range, text: callee.text, releasedAt: w.releasedAt });
@@ -303,8 +305,11 @@ export class PathChecker {
     return this.exec(body, worlds).map((w) => (w.pending?.kind === 'return' ? recovered(w) : w));
   }
 
-  private release(w: World, op: CallOp): World {
-    if (!this.events.releases.some((r) => sameRange(r, op.range))) this.events.releases.push(op.range);
+  private release(w: World, op: CallOp, helper: HelperRelease | undefined): World {
+    if (!this.events.releases.some((r) => sameRange(r, op.range))) {
+      this.events.releases.push(op.range);
+      if (helper) this.events.helperReleases.push({ range: op.range, onlyReleases: helper.onlyReleases });
+    }
     if (w.status === 'released') {
       if (w.releasedAt) this.events.doubleReleases.push({ range: op.range, first: w.releasedAt });
       return w;

@@ -1,7 +1,7 @@
 // Turns what the path checker saw for one acquire into findings whose message names the leaking path
 // in one sentence, with the lines a reader needs.
 import type { AcquireApi } from '../catalogue';
-import { ruleMeta, type Finding, type RelatedLocation, type RuleId, type SourceRange } from '../findings';
+import { ruleMeta, type Finding, type LeakPath, type RelatedLocation, type RuleId, type SourceRange } from '../findings';
 import type { LanguageFamily } from '../languages';
 import type { CallOp, FunctionModel } from '../model';
 import type { Leak, SiteEvents } from './pathChecker';
@@ -84,9 +84,11 @@ export function siteFindings(site: SiteDescription, events: SiteEvents, fn: Func
     acquireRange: site.op.range,
     acquireStatementRange: site.op.statementRange,
     releaseRanges: events.releases,
+    helperReleases: events.helperReleases,
     functionRange: fn.range,
     api: site.api.id,
     handedOver: events.escapes.length > 0,
+    leakPaths: events.leaks.map(leakPath),
     ...releaseCall(site),
   };
   if (events.leaks.length > 0) {
@@ -95,12 +97,14 @@ export function siteFindings(site: SiteDescription, events: SiteEvents, fn: Func
   }
   for (const d of events.doubleReleases) {
     const name = site.variable ? `\`${site.variable}\`` : `the ${site.api.noun}`;
-    findings.push(
-      finding('double-release', `This releases ${name} a second time: it was already released on line ${line(d.first)} on this path.`, d.range, [
+    findings.push({
+      ...finding('double-release', `This releases ${name} a second time: it was already released on line ${line(d.first)} on this path.`, d.range, [
         { range: d.first, message: 'first release' },
         { range: site.op.range, message: 'acquired here' },
       ]),
-    );
+      // Which release is a helper that also commits or rolls back: the fix must not remove that one.
+      resource: details,
+    });
   }
   for (const u of events.usesAfterRelease) {
     const name = site.variable ? `\`${site.variable}\`` : `the ${site.api.noun}`;
@@ -187,6 +191,11 @@ function releaseCall(site: SiteDescription): { releaseCall?: string } {
   const receiver = site.op.callee.receiver;
   if (!template || !site.variable || (template.includes('{receiver}') && receiver === undefined)) return {};
   return { releaseCall: template.replace('{receiver}', receiver ?? '').replace('{var}', site.variable) };
+}
+
+function leakPath(leak: Leak): LeakPath {
+  if (leak.kind !== 'exit') return { how: leak.kind, range: leak.range };
+  return leak.cause ? { how: leak.cause.kind, range: leak.cause.range } : { how: 'end', range: leak.range };
 }
 
 function capitalise(text: string): string {
