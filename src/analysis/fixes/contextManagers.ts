@@ -6,7 +6,7 @@ import type { Finding } from '../findings';
 import type { SyntaxNode } from '../treeSitter';
 import { lineIndexOf, type Fix } from './edits';
 import { nodeAt, removalOf, statementAt, statementOfCall, stringRows, type Removal } from './syntax';
-import { coveredText, plan } from './wrapInTryFinally';
+import { coveredText, plan, releasesWithEffects } from './wrapInTryFinally';
 
 /** psycopg 3 / psycopg_pool imported (psycopg2 has no `pool.connection()`; `psycopg\b` does not match `psycopg2`). */
 const PSYCOPG3_IMPORT = /^[ \t]*(?:import|from)[ \t]+(?:psycopg_pool|psycopg)\b/m;
@@ -66,7 +66,8 @@ function managesConnectionItself(nodes: readonly SyntaxNode[], variable: string)
 export function contextManagerForm(root: SyntaxNode, finding: Finding, text: string): Fix | undefined {
   const resource = finding.resource;
   const variable = resource?.variable;
-  if (!resource || !variable || resource.handedOver) return undefined;
+  // A helper that commits and puts the connection back (`commit(conn)`) would give it back twice.
+  if (!resource || !variable || resource.handedOver || releasesWithEffects(resource)) return undefined;
   const statement = statementAt(root, resource.acquireStatementRange);
   const assignment = statement?.namedChild(0);
   if (!statement || statement.type !== 'expression_statement' || statement.namedChildCount !== 1 || assignment?.type !== 'assignment') return undefined;

@@ -1,7 +1,7 @@
 // The smaller fixes: drop a redundant release (`double-release`) and turn psycopg's
 // `with pool.getconn() as conn:` into a `with conn:` transaction inside try/finally that gives the
 // connection back (`with-does-not-release`).
-import type { Finding } from '../findings';
+import type { Finding, SourceRange } from '../findings';
 import type { LanguageFamily } from '../languages';
 import type { SyntaxNode } from '../treeSitter';
 import { lineIndexOf, type Fix, type LineIndex, type TextEdit } from './edits';
@@ -16,24 +16,60 @@ function removalToEdit(removal: Removal, index: LineIndex): TextEdit {
   return end > index.lineEnd(start) ? { range: index.range(start, end), newText: '' } : { range: index.range(Math.max(0, start - 1), end), newText: '' };
 }
 
-function insideFinally(node: SyntaxNode): boolean {
+const FUNCTION = /function|method|lambda|arrow|class/;
+const BLOCKS = new Set(['statement_block', 'program', 'block', 'module']);
+
+/** The `try` whose `finally` holds `node` (in the same function), if any. */
+function finallyOwner(node: SyntaxNode): SyntaxNode | undefined {
   for (let current: SyntaxNode | null = node.parent; current; current = current.parent) {
-    if (current.type === 'finally_clause') return true;
-    if (/function|method|lambda|arrow/.test(current.type)) return false;
+    if (current.type === 'finally_clause') return current.parent ?? undefined;
+    if (FUNCTION.test(current.type)) return undefined;
+  }
+  return undefined;
+}
+
+/** Whether `node` sits in `tryNode`'s body or a handler (not its finally), in the same function. */
+function inTryOrHandler(node: SyntaxNode, tryNode: SyntaxNode): boolean {
+  for (let current: SyntaxNode | null = node.parent; current; current = current.parent) {
+    if (current.equals(tryNode)) return true;
+    if (current.type === 'finally_clause' || FUNCTION.test(current.type)) return false;
   }
   return false;
 }
 
-/** Keeps the release in `finally` (it runs on every path) and removes the other one. */
+/** Whether every path to `later` passes `earlier`: `earlier` is a statement of a block that holds `later` further down, in the same function. */
+function dominates(earlier: SyntaxNode, later: SyntaxNode): boolean {
+  const block = earlier.parent;
+  if (!block || !BLOCKS.has(block.type)) return false;
+  for (let current: SyntaxNode = later; current.parent; current = current.parent) {
+    if (current.parent.equals(block)) return current.startIndex > earlier.endIndex;
+    if (FUNCTION.test(current.parent.type)) return false;
+  }
+  return false;
+}
+
+/**
+ * Removes the release that the other one makes redundant on every path: one before the `finally`
+ * that releases anyway, or one that a release earlier in the same block always precedes. Never a
+ * helper that also commits or rolls back (`rollback(client)`): removing it would change what the
+ * path does. Where neither release can go, no fix.
+ */
 export function removeRedundantRelease(root: SyntaxNode, finding: Finding, family: LanguageFamily, text: string): Fix | undefined {
   const first = finding.related[0];
   if (!first) return undefined;
   const second = statementOfCall(root, finding.range, family);
   const earlier = statementOfCall(root, first.range, family);
-  if (!second || !earlier) return undefined;
+  if (!second || !earlier || second.equals(earlier)) return undefined;
+  const owner = finallyOwner(second);
+  let target: { node: SyntaxNode; range: SourceRange } | undefined;
+  if (owner && inTryOrHandler(earlier, owner)) target = { node: earlier, range: first.range };
+  else if (dominates(earlier, second)) target = { node: second, range: finding.range };
+  if (!target) return undefined;
+  const goes = target.range;
+  const helper = finding.resource?.helperReleases.find((h) => h.range.startLine === goes.startLine && h.range.startColumn === goes.startColumn);
+  if (helper && !helper.onlyReleases) return undefined;
   const index = lineIndexOf(text);
-  const target = insideFinally(second) && !insideFinally(earlier) ? earlier : second;
-  const removal = removalOf(target, index, family);
+  const removal = removalOf(target.node, index, family);
   if (!removal) return undefined;
   return { title: 'Remove the redundant release', edits: [removalToEdit(removal, index)], isPreferred: true };
 }

@@ -2,7 +2,8 @@
 // (or a name declared among them), move into `try`, the release moves into `finally`, and the other
 // releases of that client on those paths go (pg throws on a second release). Indentation, quotes and
 // semicolons follow the file.
-import type { Finding, SourceRange } from '../findings';
+import type { Finding, ResourceDetails, SourceRange } from '../findings';
+import { moveIntoExistingTry } from './intoExistingTry';
 import type { LanguageFamily } from '../languages';
 import type { SyntaxNode } from '../treeSitter';
 import { lineIndexOf, type Fix, type LineIndex } from './edits';
@@ -63,17 +64,51 @@ export function onlyCommentAfter(rest: string, family: LanguageFamily): boolean 
   return trimmed === '' || trimmed.startsWith(family === 'py' ? '#' : '//');
 }
 
-/** The release call for `finally`: the file's own release of this client when it has one. */
-function releaseText(finding: Finding, variable: string, index: LineIndex, family: LanguageFamily): string | undefined {
-  const existing = finding.resource?.releaseRanges[0];
-  if (existing) {
-    const text = index.text.slice(index.offset(existing.startLine, existing.startColumn), index.offset(existing.endLine, existing.endColumn));
-    // `release(err)` names a variable of the catch it sat in; in `finally` the plain release is right.
-    if (new RegExp(`^${variable}\\s*\\??\\.\\s*release\\s*\\(`).test(text)) return `${variable}.release()`;
-    const before = index.text.slice(Math.max(0, index.offset(existing.startLine, existing.startColumn) - 6), index.offset(existing.startLine, existing.startColumn));
-    return family === 'py' && /await\s+$/.test(before) ? `await ${text}` : text;
+/**
+ * The release for `finally`: the driver's own release this code already makes (`client.release()`,
+ * `await pool.release(conn)`), else its call of a helper that only releases, exactly as written with
+ * its `await`, else the API's release (`pool.putconn(conn)`). Never a helper that does more.
+ */
+function releaseText(resource: ResourceDetails, variable: string, index: LineIndex): string | undefined {
+  const helpers = resource.helperReleases;
+  const isHelper = (r: SourceRange): boolean => helpers.some((h) => sameRange(h.range, r));
+  const own = resource.releaseRanges.find((r) => !isHelper(r)) ?? resource.releaseRanges.find((r) => helpers.some((h) => h.onlyReleases && sameRange(h.range, r)));
+  if (!own) return resource.releaseCall;
+  const start = index.offset(own.startLine, own.startColumn);
+  const text = index.text.slice(start, index.offset(own.endLine, own.endColumn));
+  const awaited = /\bawait\s+$/.test(index.text.slice(Math.max(0, start - 16), start)) ? 'await ' : '';
+  // `release(err)` names a variable of the catch it sat in; in `finally` the plain release is right.
+  if (new RegExp(`^${variable}\\s*\\??\\.\\s*release\\s*\\(`).test(text)) return `${awaited}${variable}.release()`;
+  return `${awaited}${text}`;
+}
+
+const sameRange = (a: SourceRange, b: SourceRange): boolean =>
+  a.startLine === b.startLine && a.startColumn === b.startColumn && a.endLine === b.endLine && a.endColumn === b.endColumn;
+
+/** Statements in `nodes` (outside nested functions) that make one of this resource's releases but are not among the analyser's. */
+function sameReleasesElsewhere(nodes: readonly SyntaxNode[], resource: ResourceDetails, release: string, index: LineIndex, family: LanguageFamily): SyntaxNode[] {
+  const squash = (t: string): string => t.replace(/\s+/g, '').replace(/^await/, '');
+  const offsetOf = (r: SourceRange): number => index.offset(r.startLine, r.startColumn);
+  const texts = new Set([release, ...resource.releaseRanges.map((r) => index.text.slice(offsetOf(r), index.offset(r.endLine, r.endColumn)))].map(squash));
+  const seen = new Set(resource.releaseRanges.map(offsetOf));
+  const found: SyntaxNode[] = [];
+  const stack = [...nodes];
+  while (stack.length) {
+    const node = stack.pop() as SyntaxNode;
+    if (/function|lambda|arrow|method|class/.test(node.type)) continue;
+    if (node.type === 'expression_statement' && (family === 'py' || node.namedChildren.length === 1)) {
+      let call = node.namedChild(0);
+      while (call && (call.type === 'await_expression' || call.type === 'await')) call = call.namedChild(0);
+      if (call && (call.type === 'call' || call.type === 'call_expression') && texts.has(squash(call.text)) && !seen.has(call.startIndex)) found.push(node);
+    }
+    for (const child of node.namedChildren) if (child) stack.push(child);
   }
-  return finding.resource?.releaseCall;
+  return found;
+}
+
+/** Some release goes through a helper that also commits or rolls back: it must stay, and nothing may release on its paths. */
+export function releasesWithEffects(resource: ResourceDetails): boolean {
+  return resource.helperReleases.some((h) => !h.onlyReleases);
 }
 
 /** The covered rows, one level deeper, without the old releases; undefined when a release cannot be removed cleanly. */
@@ -106,7 +141,11 @@ export function wrapInTryFinally(root: SyntaxNode, finding: Finding, family: Lan
   if (!statement || !isAcquireStatement(statement, resource.acquireRange, variable, family)) return undefined;
   const layout = plan(statement, variable, family, index);
   if (!layout) return undefined;
-  const release = releaseText(finding, variable, index, family);
+  // A helper like `commit(client)` releases on its own path: a `finally` would release a second time
+  // there, and moving the helper would change what the working path does. Only moving code into a
+  // try that already releases stays possible.
+  if (releasesWithEffects(resource)) return resource.handedOver ? undefined : moveIntoExistingTry(layout, resource, root, family, index, { viaHandler: true });
+  const release = releaseText(resource, variable, index);
   if (!release) return undefined;
 
   const removals: Removal[] = [];
@@ -120,9 +159,18 @@ export function wrapInTryFinally(root: SyntaxNode, finding: Finding, family: Lan
     if (!removal) return undefined;
     removals.push(removal);
   }
+  // The same release where the analyser saw no path reach it (a handler for a call it takes not to
+  // fail, `except Exception: pool.putconn(conn)` around `conn.cursor()`) still runs when that call
+  // fails: it goes too, or `finally` would release a second time there.
+  const unseen = sameReleasesElsewhere(layout.covered, resource, release, index, family);
+  for (const statementNode of unseen) {
+    const removal = removalOf(statementNode, index, family);
+    if (!removal) return undefined;
+    removals.push(removal);
+  }
   // A function that hands the client over (returns or stores it) must release it only when it throws.
   if (resource.handedOver && removals.length > 0) return undefined;
-  const merged = moveIntoExistingTry(layout, removals, resource.releaseRanges, root, family, index);
+  const merged = unseen.length > 0 ? undefined : moveIntoExistingTry(layout, resource, root, family, index, { viaHandler: false });
   if (merged) return merged;
   const firstRow = index.position(layout.from).line + 1;
   const lastRow = index.position(layout.to).line;
@@ -164,47 +212,6 @@ function isAcquireStatement(statement: SyntaxNode, acquire: SourceRange, variabl
 }
 
 let lastStyle: { text: string; semicolon: string } | undefined;
-
-/**
- * The common shape "a statement that may throw sits between the acquire and the try whose finally
- * releases": move those statements to the start of that try instead of wrapping it in another one.
- */
-function moveIntoExistingTry(layout: Plan, removals: Removal[], releases: readonly SourceRange[], root: SyntaxNode, family: LanguageFamily, index: LineIndex): Fix | undefined {
-  const tryNode = layout.covered[layout.covered.length - 1];
-  if (!tryNode || tryNode.type !== 'try_statement' || layout.covered.length < 2) return undefined;
-  const finalizer = tryNode.namedChildren.find((c) => c?.type === 'finally_clause');
-  const finallyBlock = finalizer?.namedChildren.find((c) => c?.type === 'block' || c?.type === 'statement_block');
-  const firstInFinally = finallyBlock?.namedChildren.find((c): c is SyntaxNode => c !== null && c.type !== 'comment');
-  const releasesFirst = releases.some((r) => {
-    const statement = statementOfCall(root, r, family);
-    return statement !== undefined && firstInFinally !== undefined && statement.equals(firstInFinally);
-  });
-  // Only when the finally releases before anything else can throw, and the moved code releases nothing.
-  if (!releasesFirst) return undefined;
-  const movedEnd = tryNode.startIndex;
-  const releasesMoved = releases.some((r) => {
-    const statement = statementOfCall(root, r, family);
-    return statement !== undefined && statement.startIndex < movedEnd;
-  });
-  if (releasesMoved || removals.length > 1) return undefined;
-  const header = index.text.slice(tryNode.startIndex, index.lineEnd(tryNode.startIndex)).trim();
-  if (header !== (family === 'py' ? 'try:' : 'try {')) return undefined;
-  const firstRow = index.position(layout.from).line + 1;
-  const lastRow = tryNode.startPosition.row - 1;
-  const moved = coveredText(index, firstRow, lastRow, layout.unit, [], stringRows(layout.covered.slice(0, -1)));
-  if (moved === undefined) return undefined;
-  const removeStart = layout.from;
-  const removeEnd = index.lineEnd(index.offset(lastRow, 0));
-  const insertAt = index.lineEnd(tryNode.startIndex);
-  return {
-    title: 'Wrap in try/finally (move the code before the existing try into it)',
-    edits: [
-      { range: index.range(removeStart, removeEnd), newText: '' },
-      { range: index.range(insertAt, insertAt), newText: moved },
-    ],
-    isPreferred: true,
-  };
-}
 
 /** `error`, or `error2`… when the file already uses the name. */
 function freshName(text: string, base: string): string {

@@ -38,6 +38,9 @@ function fixedLeakFunctions(entry: FixedFixture): string[] {
 
 const normalise = (value: string | undefined): string | undefined => value?.replace(/0x[0-9a-f]+/g, '0x…');
 
+/** node-postgres' error for a second release of a client (Python's pools have their own wording). */
+const releasedTwice = (error: string | undefined): boolean => error !== undefined && /already been released|trying to put unkeyed connection|already released/i.test(error);
+
 interface FixedText {
   text: string;
   applied: AppliedFix[];
@@ -179,6 +182,12 @@ function proveFixes(name: string, dirName: string, fixFile: FixFile, checkCovera
             const normalAfter = report?.runs[0];
             if (normalBefore && !normalBefore.error && normalise(normalBefore.value) !== normalise(normalAfter?.value)) {
               problems.push(`${where}: ${name} returned ${normalBefore.value} before the fix and ${normalAfter?.value} after`);
+            }
+            if (normalBefore && !normalBefore.error && normalAfter?.error) problems.push(`${where}: ${name} fails after the fix where it did not before: ${normalAfter.error}`);
+            // pg throws on a second release: a fix must not add one on any path, failing or not.
+            for (const run of report?.runs ?? []) {
+              const was = before.find((r) => r.name === name)?.runs.find((r) => r.fault === run.fault);
+              if (releasedTwice(run.error) && !releasedTwice(was?.error)) problems.push(`${where}: ${name} releases twice after the fix (${run.fault}): ${run.error}`);
             }
           }
         }
