@@ -2,7 +2,7 @@
 // the next round are computed on the fixed text. Used by `pg-health fix` and the fix-all action.
 import type { RuleId } from '../findings';
 import type { LanguageId } from '../languages';
-import { analyzeWorkspace, type AnalyzerOptions, type SourceFile } from '../workspace';
+import { analyzeWorkspace, type AnalyzerOptions, type FileResult, type SourceFile } from '../workspace';
 import { applyEdits, editsOverlap, type TextEdit } from './edits';
 import { fixesFor } from './fixes';
 
@@ -26,10 +26,23 @@ const MAX_ROUNDS = 10;
 export async function fixFiles(files: readonly SourceFile[], options: AnalyzerOptions = {}): Promise<FixedFile[]> {
   const current = files.map((f) => ({ ...f }));
   const applied: AppliedFix[][] = files.map(() => []);
-  let previous: { texts: string[]; applied: number[]; offered: number } | undefined;
+  let previous: { texts: string[]; applied: number[]; offered: number; misuses: number[] } | undefined;
+  // Files whose fixes were undone: they keep their text from then on.
+  const frozen = new Set<number>();
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const results = await analyzeWorkspace(current, options);
-    const offered = results.reduce((n, r) => n + r.findings.filter((f) => f.fixable && !f.suppressed).length, 0);
+    let results = await analyzeWorkspace(current, options);
+    const misuses = results.map(misuseCount);
+    const worse = previous ? misuses.flatMap((n, i) => (n > (previous?.misuses[i] ?? 0) ? [i] : [])) : [];
+    if (previous && worse.length > 0) {
+      // A fix must not release twice or use a released client where the code did not: undo that file's round.
+      for (const i of worse) {
+        (current[i] as SourceFile).text = previous.texts[i] as string;
+        (applied[i] as AppliedFix[]).splice(previous.applied[i] as number);
+        frozen.add(i);
+      }
+      results = await analyzeWorkspace(current, options);
+    }
+    const offered = results.reduce((n, r, i) => n + (frozen.has(i) ? 0 : r.findings.filter((f) => f.fixable && !f.suppressed).length), 0);
     if (previous && offered >= previous.offered) {
       // The last round did not resolve what it fixed: undo it rather than keep rewriting.
       previous.texts.forEach((text, i) => ((current[i] as SourceFile).text = text));
@@ -37,9 +50,10 @@ export async function fixFiles(files: readonly SourceFile[], options: AnalyzerOp
       break;
     }
     if (offered === 0) break;
-    previous = { texts: current.map((f) => f.text), applied: applied.map((a) => a.length), offered };
+    previous = { texts: current.map((f) => f.text), applied: applied.map((a) => a.length), offered, misuses: results.map(misuseCount) };
     let changed = false;
     for (const [i, file] of current.entries()) {
+      if (frozen.has(i)) continue;
       const findings = results[i]?.findings.filter((f) => f.fixable && !f.suppressed) ?? [];
       if (findings.length === 0) continue;
       const fixes = await fixesFor(file.text, file.language, findings, { tidy: true });
@@ -60,6 +74,11 @@ export async function fixFiles(files: readonly SourceFile[], options: AnalyzerOp
     if (!changed) break;
   }
   return current.map((f, i) => ({ path: f.path, text: f.text, applied: applied[i] as AppliedFix[] }));
+}
+
+/** Double releases and uses after release in a file's findings: what no fix may add. */
+function misuseCount(result: FileResult): number {
+  return result.findings.filter((f) => f.rule === 'double-release' || f.rule === 'use-after-release').length;
 }
 
 /** One file on its own. */
