@@ -78,7 +78,7 @@ export function activate(context: vscode.ExtensionContext): void {
     statusBar.update(
       names.map((name) => {
         const node = tree.databaseNode(name);
-        return { name, database: node?.database, server: node?.server ?? '' };
+        return { name, database: node?.database, server: node?.server ?? '', user: node?.user ?? '' };
       }),
     );
     dashboards.retain(new Set(names));

@@ -3,16 +3,24 @@
 // database, fullest (and down) first, one line per server; a click opens the dashboard of the most
 // loaded one.
 // Which databases: pgHealth.statusBar.connections when set — those are held (a monitor connection
-// each, refreshed every refresh interval, still able to see a full server) — else every configured
-// database at the overview's pace (overview.ts), with no connection held for the status bar.
+// each, refreshed every refresh interval, still able to see a full server). Else every configured
+// database: the status bar holds one database per server and role (the first by name), so every
+// server is watched live and still seen when full, and the other databases of that server read their
+// numbers off it (overview.ts) — with up to MAX_HELD_SERVERS such groups; with more, it holds none and
+// everything comes at the overview's pace.
 import * as vscode from 'vscode';
 import { ageText, Glance, glanceOf, loadOf } from './postgres/glance';
 import { MonitorManager } from './postgres/monitors';
 import { SnapshotStore } from './postgres/store';
 import { usageLevel } from './sidebar/sessionGroups';
 
+/** With more (server, role) groups than this and no explicit list, the status bar holds no connection. */
+export const MAX_HELD_SERVERS = 8;
+
 export interface WatchedDatabase {
   name: string;
+  /** The role it connects as ('' when unknown): databases of one server and role share a held connection. */
+  user: string;
   /** The database it connects to, and its server (host:port; '' when the entry is malformed). */
   database: string | undefined;
   server: string;
@@ -42,7 +50,7 @@ export class StatusBar implements vscode.Disposable {
   update(configured: WatchedDatabase[]): void {
     const explicit = vscode.workspace.getConfiguration('pgHealth').get<string[]>('statusBar.connections', []);
     this.watched = explicit.length > 0 ? configured.filter((c) => explicit.includes(c.name)) : configured;
-    const held = new Set(explicit.length > 0 ? this.watched.map((w) => w.name) : []);
+    const held = new Set(explicit.length > 0 ? this.watched.map((w) => w.name) : leads(configured));
     for (const [name, lease] of this.leases) {
       if (!held.has(name)) {
         lease.dispose();
@@ -122,9 +130,11 @@ export class StatusBar implements vscode.Disposable {
     lines.sort((a, b) => b.load - a.load);
     md.appendMarkdown(lines.map((l) => l.text).join('  \n'));
     md.appendMarkdown(
-      this.leases.size > 0
+      vscode.workspace.getConfiguration('pgHealth').get<string[]>('statusBar.connections', []).length > 0
         ? '\n\nWatching pgHealth.statusBar.connections, each with a monitor connection of its own. Click to open the dashboard.'
-        : '\n\nEvery configured database, at the overview pace; list names in pgHealth.statusBar.connections to hold a connection for them. Click to open the dashboard.',
+        : this.leases.size > 0
+          ? '\n\nEvery configured database, live through one monitor connection per server and role. Click to open the dashboard.'
+          : `\n\nEvery configured database, at the overview pace (more than ${MAX_HELD_SERVERS} servers: no connection is held); list names in pgHealth.statusBar.connections to hold one for them. Click to open the dashboard.`,
     );
     return md;
   }
@@ -135,6 +145,16 @@ export class StatusBar implements vscode.Disposable {
     this.subscription.dispose();
     this.item.dispose();
   }
+}
+
+/** The first database by name of every (server, role) group, or none when there are too many groups. */
+function leads(configured: WatchedDatabase[]): string[] {
+  const first = new Map<string, string>();
+  for (const c of [...configured].sort((a, b) => a.name.localeCompare(b.name))) {
+    const key = c.server === '' ? `\u0000${c.name}` : `${c.server}\u0000${c.user}`;
+    if (!first.has(key)) first.set(key, c.name);
+  }
+  return first.size > MAX_HELD_SERVERS ? [] : [...first.values()];
 }
 
 function esc(text: string): string {

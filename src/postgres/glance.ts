@@ -17,7 +17,7 @@ export type Glance =
       at: number;
       /** True when a monitor connection of its own is held and polled every refresh interval. */
       held: boolean;
-      /** For a number from another database's held connection: that database. */
+      /** For a number read off another database's held connection (refreshed with it): that database. */
       heldBy?: string;
       /** Set when the number was read through a connection pooler. */
       pooler?: PoolerInfo;

@@ -52,6 +52,8 @@ interface Group {
   /** The member whose probe last worked: tried first next time. */
   lead: string | undefined;
   running: Promise<void> | undefined;
+  /** The server's databases as last read (for numbers derived from a held snapshot between looks). */
+  databases: Map<string, boolean> | undefined;
 }
 
 /** What one look at a server found: its snapshot and the databases that exist (with CONNECT for the role). */
@@ -61,8 +63,10 @@ export interface ServerLook {
   pooler: PoolerInfo | undefined;
 }
 
-// Errors that say nothing about the other databases of the group: try the next one as the lead.
-const MEMBER_SPECIFIC = new Set(['database-missing', 'permission-denied', 'wrong-password', 'password-missing', 'malformed-config', 'ca-file-missing', 'not-allowed', 'unknown']);
+// Errors of the server itself (down, full, starting, not answering): every database of the group
+// shares them. Anything else may be the entry's own (its database, password, TLS settings): the
+// next database of the group is tried.
+const SERVER_WIDE = new Set(['unreachable', 'connection-lost', 'too-many-clients', 'server-starting', 'server-shutting-down', 'statement-timeout', 'terminated-by-admin']);
 
 const DATABASES_SQL = `${MONITOR_QUERY_MARK}
 SELECT datname, has_database_privilege(datname, 'CONNECT') AS can_connect FROM pg_database WHERE datallowconn`;
@@ -78,16 +82,24 @@ export class OverviewPoller {
   private readonly log: Logger;
   private interval: number;
   private groups = new Map<string, Group>();
+  /** Entries that connected with their own settings (a probe of their own, or held and live), by name. */
+  private readonly verified = new Set<string>();
+  private readonly configs = new Map<string, string>();
   private timer: TimerHandle | undefined;
   private paused = false;
   private disposed = false;
   private cycle: Promise<void> | undefined;
+  private readonly subscription: { dispose(): void };
+  private deriving = false;
 
   constructor(private readonly options: OverviewOptions) {
     this.store = options.store;
     this.timers = options.timers ?? systemTimers;
     this.log = options.log ?? silentLogger;
     this.interval = options.intervalMs ?? 15_000;
+    // A held database's every refresh gives the other databases of its server and role their numbers
+    // at once, with no connection of their own (the database list comes from the last look).
+    this.subscription = this.store.onDidChange((name) => this.deriveFrom(name));
   }
 
   get intervalMs(): number {
@@ -127,12 +139,17 @@ export class OverviewPoller {
       let group = next.get(key);
       if (!group) {
         const old = previous.get(key);
-        group = { server, user: target.user, members: [], lead: old?.lead, running: old?.running };
+        group = { server, user: target.user, members: [], lead: old?.lead, running: old?.running, databases: old?.databases };
         next.set(key, group);
       }
       group.members.push({ config, target });
     }
     for (const group of next.values()) group.members.sort((a, b) => a.config.name.localeCompare(b.config.name));
+    // A changed or removed entry must connect with its (new) settings again before it borrows numbers.
+    const now = new Map(configs.map((c) => [c.name, JSON.stringify(c)]));
+    for (const name of [...this.verified]) if (now.get(name) !== this.configs.get(name)) this.verified.delete(name);
+    this.configs.clear();
+    for (const [name, json] of now) this.configs.set(name, json);
     this.groups = next;
     this.schedule(true, true);
   }
@@ -155,6 +172,7 @@ export class OverviewPoller {
 
   async dispose(): Promise<void> {
     this.disposed = true;
+    this.subscription.dispose();
     this.clear();
     await this.cycle;
   }
@@ -195,29 +213,77 @@ export class OverviewPoller {
   private async lookAtOnce(group: Group): Promise<void> {
     const unheld = group.members.filter((m) => !this.options.isHeld(m.config.name));
     if (unheld.length === 0 || this.disposed) return;
+    // An entry that has not yet connected with its own settings (its password, its sslmode, its
+    // connection string) could fail where its neighbours succeed: it gets a short connection of its
+    // own until one works. Only then does it take numbers from a neighbour's connection.
+    const unverified = unheld.filter((m) => !this.verified.has(m.config.name));
+    let looked = false;
+    for (const m of unverified) {
+      if (this.disposed || this.options.isHeld(m.config.name)) continue;
+      const outcome = await this.tryProbe(group, m, unheld);
+      if (outcome === 'server-down') return;
+      looked ||= outcome === 'ok';
+    }
+    // A successful probe above gave every verified member its numbers already.
+    const verified = unheld.filter((m) => this.verified.has(m.config.name) && !this.options.isHeld(m.config.name));
+    if (verified.length === 0 || looked) return;
     const held = await this.fromHeld(group);
     if (held) {
-      this.apply(group, unheld, held.look, held.at, 'held', held.name);
+      this.apply(group, verified, held.look, held.at, 'held', held.name);
       return;
     }
-    const order = [...unheld].sort((a, b) => Number(b.config.name === group.lead) - Number(a.config.name === group.lead));
+    const order = [...verified].sort((a, b) => Number(b.config.name === group.lead) - Number(a.config.name === group.lead));
     for (const lead of order) {
       if (this.disposed || this.options.isHeld(lead.config.name)) continue;
+      const outcome = await this.tryProbe(group, lead, verified);
+      if (outcome !== 'member-failed') return;
+    }
+  }
+
+  /**
+   * One short connection with `member`'s own settings; on success every verified member of `members`
+   * (and `member` itself) gets the numbers. A failure of the server goes on all of `members`.
+   */
+  private async tryProbe(group: Group, member: Member, members: Member[]): Promise<'ok' | 'member-failed' | 'server-down'> {
+    const name = member.config.name;
+    try {
+      const look = await this.probe(member.config);
+      this.verified.add(name);
+      group.lead = name;
+      const targets = members.filter((m) => m === member || this.verified.has(m.config.name));
+      this.apply(group, targets, look, Date.now(), 'probe');
+      return 'ok';
+    } catch (error) {
+      const described = describeError(error);
+      const failed: Overview = { kind: 'error', at: Date.now(), server: group.server, message: described.message };
+      this.verified.delete(name);
+      if (!SERVER_WIDE.has(described.kind)) {
+        this.set(name, failed);
+        return 'member-failed';
+      }
+      // The server itself is down, full or refusing: every database of the group says so.
+      for (const m of members) if (!this.options.isHeld(m.config.name)) this.set(m.config.name, failed);
+      return 'server-down';
+    }
+  }
+
+  private deriveFrom(name: string): void {
+    if (this.deriving || this.disposed || this.paused || !this.options.isHeld(name)) return;
+    const state = this.store.get(name);
+    if (state?.status.kind !== 'live' || !state.snapshot) return;
+    const at = state.history[state.history.length - 1]?.at;
+    if (at === undefined) return;
+    for (const group of this.groups.values()) {
+      if (!group.databases || !group.members.some((m) => m.config.name === name)) continue;
+      this.verified.add(name);
+      const unheld = group.members.filter((m) => !this.options.isHeld(m.config.name) && this.verified.has(m.config.name));
+      if (unheld.length === 0) continue;
+      // The overviews this sets emit changes of their own: they are not held, so they end here.
+      this.deriving = true;
       try {
-        const look = await this.probe(lead.config);
-        group.lead = lead.config.name;
-        this.apply(group, unheld, look, Date.now(), 'probe');
-        return;
-      } catch (error) {
-        const described = describeError(error);
-        const failed: Overview = { kind: 'error', at: Date.now(), server: group.server, message: described.message };
-        if (MEMBER_SPECIFIC.has(described.kind)) {
-          this.set(lead.config.name, failed);
-          continue;
-        }
-        // The server itself is down, full or refusing: every database of the group says so.
-        for (const m of unheld) if (!this.options.isHeld(m.config.name)) this.set(m.config.name, failed);
-        return;
+        this.apply(group, unheld, { snapshot: state.snapshot, databases: group.databases, pooler: state.snapshot.pooler }, at, 'held', name);
+      } finally {
+        this.deriving = false;
       }
     }
   }
@@ -232,6 +298,7 @@ export class OverviewPoller {
       if (state?.status.kind !== 'live' || !state.snapshot || !runner) continue;
       try {
         const databases = await readDatabases(runner);
+        this.verified.add(name);
         const at = state.history[state.history.length - 1]?.at ?? Date.now();
         return { look: { snapshot: state.snapshot, databases, pooler: state.snapshot.pooler }, at, name };
       } catch {
@@ -268,6 +335,7 @@ export class OverviewPoller {
   }
 
   private apply(group: Group, members: Member[], look: ServerLook, at: number, source: 'probe' | 'held', heldBy?: string): void {
+    group.databases = look.databases;
     const s = look.snapshot;
     for (const m of members) {
       const name = m.config.name;

@@ -19,16 +19,17 @@ export class DatabaseNode {
   parent: ServerNode | undefined;
   constructor(
     readonly config: ConnectionConfig,
-    /** host:port ('' when the entry is malformed) and the database it connects to. */
+    /** host:port ('' when the entry is malformed), the database it connects to and the role it connects as. */
     readonly server: string,
     readonly database: string | undefined,
+    readonly user: string = '',
   ) {}
   get name(): string {
     return this.config.name;
   }
 }
 
-/** A server (host:port) with more than one configured database: capacity is the server's, shared by them. */
+/** A server (host:port) with more than one configured database on it: capacity is the server's, shared by them. */
 export class ServerNode {
   readonly kind = 'server';
   constructor(
@@ -246,7 +247,7 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     for (const node of this.databases.values()) {
       if (this.expanded.has(node.name)) continue;
       const glance = this.glance(node);
-      if ((glance.kind === 'usage' && !glance.held) || (glance.kind === 'error' && glance.retrying)) aging.push(node);
+      if ((glance.kind === 'usage' && !glance.held && glance.heldBy === undefined) || (glance.kind === 'error' && glance.retrying)) aging.push(node);
     }
     if (aging.length > 0) this.changed.fire(aging);
   }
@@ -282,16 +283,20 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
       const existing = this.databases.get(c.name);
       let server = '';
       let database: string | undefined;
+      let user = '';
       try {
         const target = connectionTarget(c);
         server = serverKey(target);
         database = target.database;
+        user = target.user;
       } catch {
         // A malformed entry stands alone; its row shows the error the monitor reports.
       }
       next.set(
         c.name,
-        existing && JSON.stringify(existing.config) === JSON.stringify(c) && existing.server === server ? existing : new DatabaseNode(c, server, database),
+        existing && JSON.stringify(existing.config) === JSON.stringify(c) && existing.server === server && existing.user === user
+          ? existing
+          : new DatabaseNode(c, server, database, user),
       );
     }
     for (const [name, lease] of this.expanded) {
@@ -310,7 +315,9 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     }
     const servers = new Map<string, ServerNode>();
     for (const [key, nodes] of byServer) {
-      if (nodes.length < 2) continue;
+      // A server row when the server holds more than one configured database; several entries for one
+      // database (other roles, other TLS settings) are views of the same thing and stay rows of their own.
+      if (new Set(nodes.map((n) => n.database)).size < 2) continue;
       const server = new ServerNode(key, nodes);
       for (const n of nodes) n.parent = server;
       servers.set(key, server);
@@ -520,7 +527,7 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
       const sessions = glance.databaseSessions;
       const number = node.parent && sessions !== undefined ? `${sessions} session${sessions === 1 ? '' : 's'}` : `${glance.used}/${glance.capacity}`;
       item.description =
-        number + (glance.pooler ? ' · via pooler' : '') + (glance.held ? '' : ` · ${ageText(glance.at)}`) + (glance.reconnecting !== undefined ? ' (reconnecting…)' : '');
+        number + (glance.pooler ? ' · via pooler' : '') + (glance.held || glance.heldBy !== undefined ? '' : ` · ${ageText(glance.at)}`) + (glance.reconnecting !== undefined ? ' (reconnecting…)' : '');
       item.iconPath = new vscode.ThemeIcon('database', new vscode.ThemeColor(LEVEL_COLOR[level]));
       item.tooltip = glance.held && state?.snapshot ? this.databaseTooltip(node, state.snapshot, glance.reconnecting) : this.overviewTooltip(node, glance, state);
       return item;
@@ -558,10 +565,14 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     }
     md.appendMarkdown(
       glance.heldBy !== undefined
-        ? `Read ${ageText(glance.at)} from the monitor connection held for ${escapeMd(glance.heldBy)}, every ${this.settings.overviewSeconds} s.\n\n`
+        ? `Read from the monitor connection held for ${escapeMd(glance.heldBy)} (same server and role), with each of its refreshes.\n\n`
         : `Checked ${ageText(glance.at)} with a short connection, every ${this.settings.overviewSeconds} s (pgHealth.overviewRefreshInterval).\n\n`,
     );
     if (glance.pooler) md.appendMarkdown(`$(warning) ${poolerAdvice(glance.pooler, node.name).map(escapeMd).join('  \n')}\n\n`);
+    if (glance.heldBy !== undefined) {
+      md.appendMarkdown('That connection keeps its slot, so these numbers still come when the server is full. Expand this database to see its sessions.\n');
+      return md;
+    }
     md.appendMarkdown(
       '$(info) No monitor connection is held for this database, and a short connection cannot get in once the server is full — ' +
         'just when the number matters most. Expand it, open its dashboard or list it in `pgHealth.statusBar.connections` to hold one: ' +

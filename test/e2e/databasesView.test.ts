@@ -54,7 +54,8 @@ describe('Databases view', () => {
           const expected = await serverCounts(probe);
           return { text, expected: `${expected.used}/${expected.capacity}`, expectedMax: expected.maxConnections };
         },
-        // Nothing holds test-db here: its number comes from the overview and says how old it is.
+        // test-db is held by the status bar (the first database of its server and role); a number from
+        // the overview's short connection would say how old it is.
         (v) => v.text.replace(/ · \d+ s ago$/, '') === v.expected,
         60_000,
         'the test-db node to show the server\'s used/capacity',

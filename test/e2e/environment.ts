@@ -38,11 +38,8 @@ async function create(): Promise<E2eEnvironment> {
       {
         'pgHealth.connections': [
           { name: 'test-db', host: pg.host, port: pg.port, user: pg.user, database: pg.database },
-          // PGPASSWORD (the superuser's) is not this role's password. Through "localhost" rather than
-          // 127.0.0.1 the view counts it as a server of its own, so test-db stays a top-level row with
-          // the server's used/capacity (databases sharing a host:port sit under their server's row:
-          // fleet.test.ts).
-          { name: 'wrong-password', host: 'localhost', port: pg.port, user: 'e2e_other_password', database: 'postgres' },
+          // PGPASSWORD (the superuser's) is not this role's password.
+          { name: 'wrong-password', host: pg.host, port: pg.port, user: 'e2e_other_password', database: 'postgres' },
           { name: 'closed-port', host: '127.0.0.1', port: 1, user: 'postgres', database: 'postgres' },
         ],
         'pgHealth.refreshInterval': 1,

@@ -14,6 +14,7 @@ import { repoRoot } from '../support/paths';
 import { launchBrowser, openWorkbench, screenshot, startVsCode, VsCodeServer } from '../support/vscodeServer';
 import { runCommand } from './dashboardHelpers';
 import { environment } from './environment';
+import { expand } from './sessionsHelpers';
 import { clickDialogButton, eventually, openDatabasesView, treeRow } from './workbench';
 
 const DATABASE = 'untrusted_ws';
@@ -85,10 +86,16 @@ describe('Untrusted workspace', () => {
     const trust = page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust$/ }).first();
     await trust.waitFor({ state: 'visible', timeout: 30_000 });
     await trust.click();
+    // Two databases of one server now: they sit under the server's row, which has the server's
+    // used/capacity; each row has its own sessions, workspace-db's read off user-db's held connection.
     const workspaceRow = treeRow(tree, 'workspace-db');
-    await eventually(async () => (await workspaceRow.locator('.label-description').textContent().catch(() => ''))?.trim() ?? '', (t) => /^\d+\/\d+$/.test(t), 60_000, 'workspace-db to show used/capacity once trusted');
-    await eventually(() => sessionsOn(admin as PgClient, DATABASE), (n) => n === 1, 30_000, `the monitor's one connection to ${DATABASE}`);
+    const serverRow = treeRow(tree, `127.0.0.1:${pg.port}`);
+    await eventually(async () => (await workspaceRow.locator('.label-description').textContent().catch(() => ''))?.trim() ?? '', (t) => /^\d+ sessions?$/.test(t), 60_000, 'workspace-db to show its sessions once trusted');
+    await eventually(async () => (await serverRow.locator('.label-description').textContent().catch(() => ''))?.trim() ?? '', (t) => /^\d+\/\d+$/.test(t), 60_000, 'the server row to show used/capacity');
     assert.equal(await userRow.count(), 1, 'user-db is still there');
+    // Expanded, workspace-db gets a monitor connection of its own: to its database, once trusted.
+    await expand(workspaceRow);
+    await eventually(() => sessionsOn(admin as PgClient, DATABASE), (n) => n === 1, 30_000, `the monitor's one connection to ${DATABASE}`);
     await screenshot(page, 'trusted-workspace');
   });
 });

@@ -80,25 +80,24 @@ describe('overview of many databases (PostgreSQL 18)', function () {
     return (o as Extract<Overview, { kind: 'error' }>).message;
   };
 
-  it('gives every database its number or its error with one short connection per server', async () => {
+  it('gives every database its number or its error: each connects once with its own settings, then one short connection per server', async () => {
     const s = server as PgServer;
-    const store = new SnapshotStore();
-    const poller = new OverviewPoller({ store, intervalMs: 60_000, isHeld: () => false, passwordsFor: () => secretOnly(password), env: {} });
-    poller.configure(fleet(s));
-    await waitFor('the first cycle', () => store.get('fleet_14')?.overview && store.get('down-2')?.overview);
-    await poller.dispose();
-    const before = connections.length;
-    const expected = await serverCounts();
-
     const second = new SnapshotStore();
     const again = new OverviewPoller({ store: second, intervalMs: 60_000, isHeld: () => false, passwordsFor: () => secretOnly(password), env: {} });
+    const first = connections.length;
     again.configure(fleet(s));
+    await waitFor('the first cycle', () => second.get('fleet_14')?.overview && second.get('missing')?.overview);
+    await new Promise((r) => setTimeout(r, 200));
+    // The first cycle: every entry once with its own settings (the missing database is refused, and is
+    // tried again on every cycle). After that, one connection for the fifteen per cycle.
+    const fleetOnly = (list: string[]): string[] => list.filter((c) => c.startsWith('postgres/fleet_'));
+    assert.equal(fleetOnly(connections.slice(first)).length, 15, `first cycle: ${connections.slice(first).join(', ')}`);
+    const before = connections.length;
     await again.refreshNow();
+    const expected = await serverCounts();
     await again.dispose();
-    // One connection for the fifteen databases and the missing one (same server, same role) per
-    // cycle; configure() runs one, refreshNow() another (or joins it).
-    const opened = connections.slice(before);
-    assert.ok(opened.length >= 1 && opened.length <= 2, `connections opened: ${opened.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(fleetOnly(connections.slice(before)).length, 1, `connections opened by one cycle: ${connections.slice(before).join(', ')}`);
 
     for (let i = 0; i < 15; i++) {
       const db = `fleet_${String(i).padStart(2, '0')}`;
@@ -137,9 +136,12 @@ describe('overview of many databases (PostgreSQL 18)', function () {
       passwordsFor: () => secretOnly(password),
       env: {},
     });
-    const before = connections.length;
     poller.configure(configs);
     await poller.refreshNow();
+    // Each of the other fourteen connects once with its own settings; from then on, none does.
+    const before = connections.length;
+    await poller.refreshNow();
+    await new Promise((r) => setTimeout(r, 200));
     assert.deepEqual(connections.slice(before), [], 'no connection besides the held one');
     const o = usage(store, 'fleet_03');
     assert.equal(o.source, 'held');
@@ -151,6 +153,17 @@ describe('overview of many databases (PostgreSQL 18)', function () {
     const other = glanceOf(store.get('fleet_03'), 'fleet_03');
     assert.equal(held.kind === 'usage' && held.held, true);
     assert.equal(other.kind === 'usage' && !other.held && other.heldBy === 'fleet_05', true);
+    // Between looks, every refresh of the held monitor gives the others their numbers, with no connection.
+    const before2 = connections.length;
+    const { Client: PgClient } = await import('pg');
+    const late = new PgClient({ host: s.host, port: s.port, user: s.user, password, database: 'fleet_12' });
+    await late.connect();
+    try {
+      await waitFor('fleet_12 to count the new session off the held refresh', () => usage(store, 'fleet_12').databaseSessions === 1);
+      assert.deepEqual(connections.slice(before2 + 1), [], 'no connection besides the new session');
+    } finally {
+      await late.end();
+    }
     lease.dispose();
     await poller.dispose();
     await manager.dispose();
@@ -164,6 +177,9 @@ describe('overview of many databases (PostgreSQL 18)', function () {
       { name: 'a-locked', host: s.host, port: s.port, user: 'other_role', database: 'locked', ssl: 'disable' },
       { name: 'b-other', host: s.host, port: s.port, user: 'other_role', database: 'fleet_01', ssl: 'disable' },
       { name: 'c-wrong-password', host: s.host, port: s.port, user: s.user, database: 'fleet_02', ssl: 'disable' },
+      // Same server, role and database as a working entry, but asking for TLS, which this server lacks.
+      { name: 'd-tls', host: s.host, port: s.port, user: s.user, database: 'fleet_04', ssl: 'require' },
+      { name: 'e-fine', host: s.host, port: s.port, user: s.user, database: 'fleet_04', ssl: 'disable' },
     ];
     const poller = new OverviewPoller({
       store,
@@ -174,9 +190,13 @@ describe('overview of many databases (PostgreSQL 18)', function () {
     });
     poller.configure(configs);
     await poller.refreshNow();
+    await poller.refreshNow();
     await poller.dispose();
     assert.match(error(store, 'a-locked'), /permission denied|may not connect to database "locked"/i);
     assert.equal(usage(store, 'b-other').capacity, 97);
     assert.match(error(store, 'c-wrong-password'), /Wrong password/);
+    // A neighbour's numbers never hide an entry's own failure: it keeps failing, cycle after cycle.
+    assert.match(error(store, 'd-tls'), /TLS/);
+    assert.equal(usage(store, 'e-fine').capacity, 97);
   });
 });
