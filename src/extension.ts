@@ -1,7 +1,7 @@
 // Composition root: builds the features and wires them together. No logic of its own.
 import * as vscode from 'vscode';
 import { ConnectionCommands } from './connections/connectionCommands';
-import { readConnections } from './connections/connectionSettings';
+import { readConnections, workspaceConnectionsIgnored } from './connections/connectionSettings';
 import { PasswordStore } from './connections/passwordStore';
 import { DashboardPanels } from './dashboard/dashboardPanels';
 import { DASHBOARD_VIEW_TYPE } from './dashboard/protocol';
@@ -14,6 +14,7 @@ import { DatabaseNode, DatabasesTreeProvider, GroupNode, SessionNode } from './s
 import { SessionActions } from './sidebar/sessionActions';
 import { requestForGroup, terminateIdleSessions } from './sidebar/terminateIdleSessions';
 import { StatusBar } from './statusBar';
+import { copyMonitoringRoleSql, enableFixOnSave, openWalkthrough } from './walkthrough';
 
 let monitors: MonitorManager | undefined;
 let overview: OverviewPoller | undefined;
@@ -68,6 +69,22 @@ export function activate(context: vscode.ExtensionContext): void {
   });
 
   const warnedAboutPasswords = new Set<string>();
+  // The line above the tree: Restricted Mode ignoring the workspace's connections, and the filter.
+  let restricted = false;
+  const updateMessage = (): void => {
+    const parts = [
+      restricted ? "Restricted Mode: this workspace's connections are ignored until you trust its folder (Manage Workspace Trust)." : undefined,
+      tree.filterSummary(),
+    ].filter((p): p is string => p !== undefined);
+    treeView.message = parts.length > 0 ? parts.join('\n') : undefined;
+  };
+  const checkRestricted = (): void => {
+    void workspaceConnectionsIgnored().then((ignored) => {
+      restricted = ignored;
+      updateMessage();
+    });
+  };
+
   const applyConnections = (): void => {
     const { connections, problems } = readConnections();
     for (const p of problems) log.warn(p);
@@ -82,6 +99,7 @@ export function activate(context: vscode.ExtensionContext): void {
       }),
     );
     dashboards.retain(new Set(names));
+    checkRestricted();
     store.retain(new Set(names));
     for (const c of connections) {
       if (!warnedAboutPasswords.has(c.name) && c.connectionString) {
@@ -153,7 +171,7 @@ export function activate(context: vscode.ExtensionContext): void {
     { dispose: () => void manager.dispose() },
     { dispose: () => void glances.dispose() },
     tree.onDidChangeFilter(() => {
-      treeView.message = tree.filterSummary();
+      updateMessage();
       void vscode.commands.executeCommand('setContext', 'pgHealth.databasesFiltered', tree.filter !== '');
     }),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, dashboards),
@@ -253,6 +271,15 @@ export function activate(context: vscode.ExtensionContext): void {
       }),
     ),
     command('pgHealth.showLogs', () => log.show()),
+    command('pgHealth.openWalkthrough', () => openWalkthrough()),
+    // Ctrl+Enter in the Databases view: the dashboard of the row that has the focus.
+    command('pgHealth.openDashboardForSelection', () => {
+      const name = databaseName(treeView.selection[0]);
+      if (name) dashboards.createOrShow(name);
+      else void vscode.window.showInformationMessage('Select a database (or one of its rows) in the Databases view first.');
+    }),
+    command('pgHealth.copyMonitoringRoleSql', () => copyMonitoringRoleSql()),
+    command('pgHealth.enableFixOnSave', () => enableFixOnSave()),
   );
 
   applyConnections();

@@ -83,10 +83,11 @@ export class StatusBar implements vscode.Disposable {
       const g = top.glance;
       const topLevel = usageLevel(g.used, g.capacity, warning, critical);
       if (topLevel === 'critical' || (topLevel === 'warning' && level === 'ok')) level = topLevel;
-      this.item.text = `$(database) ${g.used}/${g.capacity}${downText ? ` ${downText}` : ''}`;
+      // The level in words as well as the background colour.
+      this.item.text = `$(database) ${g.used}/${g.capacity}${topLevel === 'ok' ? '' : ` ${topLevel}`}${downText ? ` ${downText}` : ''}`;
       this.item.accessibilityInformation = {
         label:
-          `PostgreSQL ${top.entry.name}: ${g.used}/${g.capacity} connections in use` +
+          `PostgreSQL ${top.entry.name}: ${g.used}/${g.capacity} connections in use${topLevel === 'ok' ? '' : `, ${topLevel}`}` +
           (down.length > 0 ? `; ${down.length} database${down.length === 1 ? '' : 's'} down` : ''),
       };
       this.item.command = { title: 'Open Dashboard', command: 'pgHealth.openDashboard', arguments: [top.entry.name] };

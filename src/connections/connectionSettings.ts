@@ -54,6 +54,26 @@ export function parseConnections(raw: unknown): ConfiguredConnections {
  * untrusted workspace only the user's own setting counts, so a cloned repository cannot point a
  * stored password at a host of its choosing.
  */
+/**
+ * Whether the workspace's own settings name pgHealth.connections while they are ignored (Restricted
+ * Mode). VS Code does not hand restricted settings of an untrusted workspace to extensions, not even
+ * through inspect(), so the settings files are read as text: only to say that they are ignored.
+ */
+export async function workspaceConnectionsIgnored(): Promise<boolean> {
+  if (vscode.workspace.isTrusted) return false;
+  const files = (vscode.workspace.workspaceFolders ?? []).map((f) => vscode.Uri.joinPath(f.uri, '.vscode', 'settings.json'));
+  if (vscode.workspace.workspaceFile?.scheme === 'file') files.push(vscode.workspace.workspaceFile);
+  for (const file of files) {
+    try {
+      const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(file));
+      if (text.includes(`"${CONNECTIONS_SETTING}"`)) return true;
+    } catch {
+      // No such file (or unreadable): nothing of the workspace's to ignore there.
+    }
+  }
+  return false;
+}
+
 export function readConnections(): ConfiguredConnections {
   const inspected = vscode.workspace.getConfiguration().inspect<unknown>(CONNECTIONS_SETTING);
   const user = parseConnections(inspected?.globalValue);

@@ -65,6 +65,13 @@ export class AnalysisDiagnostics implements vscode.Disposable {
     return this.findings.get(uri.toString()) ?? [];
   }
 
+  /** How many findings are shown, and in how many files. */
+  counts(): { findings: number; files: number } {
+    let findings = 0;
+    for (const list of this.findings.values()) findings += list.length;
+    return { findings, files: this.findings.size };
+  }
+
   /** Findings currently shown, by rule id; every rule is present, most with 0. */
   summary(): Record<string, number> {
     const counts: Record<string, number> = Object.fromEntries(RULES.map((r) => [r.id, 0]));

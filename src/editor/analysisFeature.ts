@@ -4,11 +4,12 @@ import * as vscode from 'vscode';
 import type { RuleId } from '../analysis/analyzer';
 import { setAnalyzerWasmDirectory } from './analyzerModule';
 import { AnalysisDiagnostics } from './analysisDiagnostics';
+import { AnalysisStatus } from './analysisStatus';
 import { affectsAnalysisSettings, readAnalysisSettings } from './analysisSettings';
 import { ANALYZE_WORKSPACE_COMMAND, analyzeWorkspaceCommand } from './analyzeWorkspaceCommand';
 import type { FeatureLog } from './featureLog';
 import { OpenDocumentAnalysis } from './openDocumentAnalysis';
-import { PgHealthCodeActionProvider, QUICK_FIX_SELECTOR } from './quickFixes';
+import { PgHealthCodeActionProvider, QUICK_FIX_APPLIED_COMMAND, QUICK_FIX_SELECTOR } from './quickFixes';
 import { WorkspaceScanner } from './workspaceScan';
 
 export interface AnalysisFeature {
@@ -54,11 +55,15 @@ export function registerAnalysisFeature(context: vscode.ExtensionContext, log: F
   };
 
   const relearnTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  const status = new AnalysisStatus(() => diagnostics.counts());
   const disposables: vscode.Disposable[] = [
     diagnostics,
     scanner,
     documents,
-    vscode.commands.registerCommand(ANALYZE_WORKSPACE_COMMAND, () => analyzeWorkspaceCommand(scanner, readAnalysisSettings(), log)),
+    status,
+    diagnostics.onDidChange(() => status.render()),
+    vscode.commands.registerCommand(QUICK_FIX_APPLIED_COMMAND, () => vscode.commands.executeCommand('setContext', 'pgHealth.quickFixApplied', true)),
+    vscode.commands.registerCommand(ANALYZE_WORKSPACE_COMMAND, () => status.scan(() => analyzeWorkspaceCommand(scanner, readAnalysisSettings(), log))),
     vscode.workspace.onDidOpenTextDocument((d) => documents.schedule(d, 0)),
     // A saved file may define a helper other files call: its summaries are learned again, once the
     // saves stop for a moment (with auto save, every pause in typing saves).

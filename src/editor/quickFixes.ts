@@ -227,8 +227,13 @@ function toCodeAction(uri: vscode.Uri, fix: Fix, diagnostic: vscode.Diagnostic, 
   // The analyser's ranges are 0-based lines and UTF-16 columns, as vscode.Range's are.
   for (const e of fix.edits) edit.replace(uri, toRange(e.range), e.newText);
   action.edit = edit;
+  // Run after the edit: completes the walkthrough's "apply a quick fix" step.
+  action.command = { command: QUICK_FIX_APPLIED_COMMAND, title: fix.title };
   return action;
 }
+
+/** Marks that a pg-health quick fix was applied (the walkthrough's step completes on it). */
+export const QUICK_FIX_APPLIED_COMMAND = 'pgHealth.quickFixApplied';
 
 /** One replacement covering only what differs, so the cursor and folding outside it stay put. */
 export function minimalChange(before: string, after: string): { start: number; end: number; newText: string } {

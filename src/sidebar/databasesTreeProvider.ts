@@ -526,9 +526,18 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
       // Under its server's row the server's used/capacity is shown once, above; the row shows its share.
       const sessions = glance.databaseSessions;
       const number = node.parent && sessions !== undefined ? `${sessions} session${sessions === 1 ? '' : 's'}` : `${glance.used}/${glance.capacity}`;
+      // The level in words too, not only as the icon's colour.
       item.description =
-        number + (glance.pooler ? ' · via pooler' : '') + (glance.held || glance.heldBy !== undefined ? '' : ` · ${ageText(glance.at)}`) + (glance.reconnecting !== undefined ? ' (reconnecting…)' : '');
+        number +
+        (level === 'ok' ? '' : ` · ${level}`) +
+        (glance.pooler ? ' · via pooler' : '') +
+        (glance.held || glance.heldBy !== undefined ? '' : ` · ${ageText(glance.at)}`) +
+        (glance.reconnecting !== undefined ? ' (reconnecting…)' : '');
       item.iconPath = new vscode.ThemeIcon('database', new vscode.ThemeColor(LEVEL_COLOR[level]));
+      const slots = `${glance.used} of ${glance.capacity} slots in use${level === 'ok' ? '' : `, ${level}`}`;
+      item.accessibilityInformation = {
+        label: node.parent && sessions !== undefined ? `${node.name}, ${sessions} session${sessions === 1 ? '' : 's'}; server ${node.server}: ${slots}` : `${node.name}, ${slots}`,
+      };
       item.tooltip = glance.held && state?.snapshot ? this.databaseTooltip(node, state.snapshot, glance.reconnecting) : this.overviewTooltip(node, glance, state);
       return item;
     }
@@ -594,8 +603,11 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     md.appendMarkdown(`**${escapeMd(node.key)}** — ${node.databases.length} configured databases\n\n`);
     if (latest) {
       const level = usageLevel(latest.used, latest.capacity, this.settings.warningThreshold, this.settings.criticalThreshold);
-      item.description = `${latest.used}/${latest.capacity}` + (errors.length > 0 ? ` · ${errors.length} with errors` : '');
+      item.description = `${latest.used}/${latest.capacity}` + (level === 'ok' ? '' : ` · ${level}`) + (errors.length > 0 ? ` · ${errors.length} with errors` : '');
       item.iconPath = new vscode.ThemeIcon('server', new vscode.ThemeColor(LEVEL_COLOR[level]));
+      item.accessibilityInformation = {
+        label: `server ${node.key}, ${latest.used} of ${latest.capacity} slots in use${level === 'ok' ? '' : `, ${level}`}, ${node.databases.length} databases${errors.length > 0 ? `, ${errors.length} with errors` : ''}`,
+      };
       const pct = latest.capacity > 0 ? Math.round((100 * latest.used) / latest.capacity) : 100;
       md.appendMarkdown(`${latest.used} of ${latest.capacity} connection slots in use (${pct}%), ${ageText(latest.at)}. `);
       md.appendMarkdown('Capacity belongs to the server: every database on it shares max_connections, and each row below shows its share.\n\n');

@@ -117,7 +117,7 @@ describe('Status bar', () => {
       60_000,
       'the status bar to show small-db, the most loaded database',
     );
-    assert.match(seen.text, /^[34]\/3 2 down$/, 'the two clients, the probe and (on that server) the overview\'s short connection');
+    assert.match(seen.text, /^[34]\/3 critical 2 down$/, 'the two clients, the probe and (on that server) the monitor; the level in words');
     assert.match(seen.classes, /error-kind/, `the item has the error background: ${seen.classes}`);
 
     const title = 'PostgreSQL Health: small-db';

@@ -79,6 +79,9 @@ describe('Untrusted workspace', () => {
       assert.equal(await sessionsOn(admin, DATABASE), 0, `no connection to ${DATABASE} in Restricted Mode`);
       await page.waitForTimeout(500);
     }
+    // The view says why the workspace's database is missing, and where to change it.
+    const message = page.locator('[id="workbench.view.extension.pgHealth"] .message').first();
+    await eventually(async () => ((await message.textContent().catch(() => '')) ?? '').trim(), (t) => /^Restricted Mode: this workspace's connections are ignored until you trust its folder/.test(t), 30_000, 'the Restricted Mode message above the tree');
     await screenshot(page, 'untrusted-workspace');
 
     // Trusting the folder (Workspaces: Manage Workspace Trust → Trust) applies its settings at once.
@@ -93,6 +96,7 @@ describe('Untrusted workspace', () => {
     await eventually(async () => (await workspaceRow.locator('.label-description').textContent().catch(() => ''))?.trim() ?? '', (t) => /^\d+ sessions?$/.test(t), 60_000, 'workspace-db to show its sessions once trusted');
     await eventually(async () => (await serverRow.locator('.label-description').textContent().catch(() => ''))?.trim() ?? '', (t) => /^\d+\/\d+$/.test(t), 60_000, 'the server row to show used/capacity');
     assert.equal(await userRow.count(), 1, 'user-db is still there');
+    assert.equal(((await message.textContent().catch(() => '')) ?? '').trim(), '', 'no Restricted Mode message once trusted');
     // Expanded, workspace-db gets a monitor connection of its own: to its database, once trusted.
     await expand(workspaceRow);
     await eventually(() => sessionsOn(admin as PgClient, DATABASE), (n) => n === 1, 30_000, `the monitor's one connection to ${DATABASE}`);

@@ -16,4 +16,25 @@ describe('activation', () => {
     assert.deepEqual(contributed.filter((id) => !commands.includes(id)), [], 'every contributed command is registered');
     assert.ok(vscode.version.startsWith('1.'), `running in VS Code ${vscode.version}`);
   });
+
+  it('links only to commands that exist, from the walkthrough and the welcome views, and every step has its page', async () => {
+    const ext = vscode.extensions.all.find((e) => e.packageJSON.name === 'pg-connection-health');
+    assert.ok(ext);
+    await ext.activate();
+    const commands = await vscode.commands.getCommands(true);
+    const contributes = ext.packageJSON.contributes as {
+      walkthroughs: Array<{ steps: Array<{ id: string; description: string; media: { markdown?: string } }> }>;
+      viewsWelcome: Array<{ contents: string }>;
+    };
+    const texts = [...contributes.walkthroughs.flatMap((w) => w.steps.map((s) => s.description)), ...contributes.viewsWelcome.map((v) => v.contents)];
+    const linked = texts.flatMap((t) => [...t.matchAll(/\(command:([\w.]+)\)/g)].map((m) => m[1] ?? ''));
+    assert.ok(linked.length >= 8, `links found: ${linked.join(', ')}`);
+    assert.deepEqual(linked.filter((id) => !commands.includes(id)), [], 'every linked command is registered');
+    for (const step of contributes.walkthroughs.flatMap((w) => w.steps)) {
+      const page = step.media.markdown;
+      assert.ok(page, `${step.id} has a page`);
+      const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(ext.extensionUri, page));
+      assert.ok(bytes.byteLength > 100, `${page} has content`);
+    }
+  });
 });
