@@ -33,6 +33,17 @@ async function quickOpen(page: Page, name: string): Promise<void> {
   await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ state: 'visible', timeout: 30_000 });
 }
 
+/** What the analyser's language status item says, from the `{}` hover next to the language mode. */
+async function languageStatus(page: Page): Promise<string> {
+  const status = page.locator('[id="status.languageStatus"]').first();
+  await status.hover();
+  const hover = page.locator('.hover-language-status').filter({ hasText: 'pg-health' }).first();
+  await hover.waitFor({ state: 'visible', timeout: 15_000 });
+  const text = (await hover.innerText()).replace(/\s+/g, ' ');
+  await page.mouse.move(700, 400);
+  return text;
+}
+
 /** Clicks into the token `token` of the editor line that contains `lineText`, as a user clicks on a squiggle. */
 async function clickOnToken(page: Page, lineText: string, token: string): Promise<void> {
   const line = page.locator('.editor-instance .view-lines .view-line', { hasText: lineText }).first();
@@ -69,6 +80,10 @@ describe('quick fix in the browser', () => {
     const problem = before.find((r) => /pg-health\W*release-not-guaranteed/.test(r)) ?? '';
     assert.match(problem, /\[Ln 7, Col 24\]/, `the problem sits at the acquire: ${problem}`);
     await screenshot(page, 'quickfix-before');
+    // The language status next to "JavaScript" counts the leaks the Problems panel holds.
+    const leaks = await languageStatus(page);
+    assert.match(leaks, /\d+ pg-health leaks?/, `language status: ${leaks}`);
+    await page.keyboard.press('Escape');
 
     // The squiggle is on `pool.connect()` of line 7; put the cursor inside it.
     await clickOnToken(page, 'const client = await pool.connect()', 'connect');
@@ -112,6 +127,8 @@ describe('quick fix in the browser', () => {
     );
     assert.ok(!after.some((r) => new RegExp(escapeRegex(FILE)).test(r) && r.includes('pg-health')));
     await screenshot(page, 'quickfix-after');
+    await eventually(() => languageStatus(page), (text) => /No pg-health leaks/.test(text), 30_000, 'the language status to say no leaks are left');
+    await page.keyboard.press('Escape');
     // Leave the workbench as the next suite expects it: no editor open.
     await page.keyboard.press('Control+K');
     await page.keyboard.press('Control+W');
