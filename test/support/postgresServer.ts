@@ -22,6 +22,8 @@ export interface StartOptions {
   port?: number;
   /** Server log lines (for debugging a failing test). */
   onLog?: (line: string) => void;
+  /** Called when the server exits without stop() or restart() asking it to (killed, crashed). */
+  onUnexpectedExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
 }
 
 export interface PgServer {
@@ -172,6 +174,7 @@ export async function startPostgres(options: StartOptions = {}): Promise<PgServe
 
   let child: ChildProcess | undefined;
   let stopped = false;
+  const toldToStop = new WeakSet<ChildProcess>();
 
   const launch = async (): Promise<void> => {
     const proc = spawn(path.join(binDir, 'postgres'), args, {
@@ -198,6 +201,9 @@ export async function startPostgres(options: StartOptions = {}): Promise<PgServe
       try {
         await probe.connect();
         await probe.end();
+        proc.once('exit', (code, signal) => {
+          if (!toldToStop.has(proc)) options.onUnexpectedExit?.(code, signal);
+        });
         return;
       } catch {
         await probe.end().catch(() => undefined);
@@ -208,6 +214,7 @@ export async function startPostgres(options: StartOptions = {}): Promise<PgServe
   };
 
   const halt = async (signal: NodeJS.Signals): Promise<void> => {
+    if (child) toldToStop.add(child);
     if (child) await stopChild(child, signal, 20_000);
   };
 

@@ -47,6 +47,8 @@ export interface StartVsCodeOptions {
   installExtensions?: string[];
   /** Ask whether to trust the workspace, as VS Code does by default (off in tests otherwise). */
   workspaceTrust?: boolean;
+  /** Called when code-server exits without stop() asking it to (killed, crashed). */
+  onUnexpectedExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
 }
 
 const DEFAULT_USER_SETTINGS = {
@@ -119,6 +121,10 @@ export async function startVsCode(options: StartVsCodeOptions): Promise<VsCodeSe
   const log = (): string => output.join('');
   const origin = `http://127.0.0.1:${port}`;
   await waitForHttp(`${origin}/healthz`, 60_000, proc, log);
+  let stopping = false;
+  proc.once('exit', (code, signal) => {
+    if (!stopping) options.onUnexpectedExit?.(code, signal);
+  });
 
   const remoteUri = (localPath: string): string => `vscode-remote://127.0.0.1:${port}${localPath}`;
   return {
@@ -135,6 +141,7 @@ export async function startVsCode(options: StartVsCodeOptions): Promise<VsCodeSe
       return `${origin}/?${params.toString()}`;
     },
     async stop() {
+      stopping = true;
       await stopChild(proc, 'SIGTERM', 5_000);
       fs.rmSync(base, { recursive: true, force: true });
     },
