@@ -1,76 +1,169 @@
 // The demo's workload survives what the extension lets a user do to its sessions (issue 17): a
-// terminated leaked client, a terminated idle-in-transaction worker, a cancelled query. Real
-// PostgreSQL, the real pg pool; an uncaught 'error' event would fail this run.
+// terminated leaked client, a terminated idle-in-transaction worker, a cancelled query, every idle
+// session terminated at once, and PostgreSQL going away. Real PostgreSQL set up as the demo sets it
+// up (an ordinary role per application), the real pg pool; an uncaught 'error' event would fail
+// the run.
 import * as assert from 'node:assert/strict';
-import type { Client } from 'pg';
+import { Client } from 'pg';
+import { DemoDatabase, prepareDemoDatabase } from '../../../demo/database';
 import { startWorkload, type Workload } from '../../../demo/workload';
 import { waitFor } from '../../support/pgSessions';
 import { isVersionAvailable, PgServer, startPostgres } from '../../support/postgresServer';
 
 interface Row {
   pid: number;
+  usename: string;
   application_name: string;
   state: string | null;
+  query: string;
+  query_start: Date | null;
 }
 
+const JOB_POOL = 3;
+
 describe('demo workload', function () {
-  this.timeout(60_000);
+  this.timeout(90_000);
   let server: PgServer | undefined;
+  let demo: DemoDatabase | undefined;
   let observer: Client | undefined;
   let workload: Workload | undefined;
-  const lines: string[] = [];
+  let lines: string[] = [];
 
   before(async function () {
     if (!isVersionAvailable('default')) this.skip();
     server = await startPostgres({ maxConnections: 40 });
-    observer = await server.connect();
+    demo = await prepareDemoDatabase(server);
+    observer = new Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: demo.database });
+    await observer.connect();
+  });
+
+  beforeEach(async () => {
+    lines = [];
+    workload = await startWorkload(demo as DemoDatabase, { jobPoolSize: JOB_POOL, jobEveryMs: 150, reconnectMs: 300, log: (line) => lines.push(line) });
+  });
+
+  afterEach(async () => {
+    await workload?.stop();
+    workload = undefined;
+    await waitFor('no workload session left', async () => (await sessions()).length === 0);
   });
 
   after(async () => {
-    await workload?.stop();
     await observer?.end().catch(() => undefined);
+    demo?.dispose();
     await server?.stop();
   });
 
-  const sessions = async (application: string): Promise<Row[]> =>
+  const sessions = async (application?: string): Promise<Row[]> =>
     (
       await (observer as Client).query<Row>(
-        "SELECT pid, application_name, state FROM pg_stat_activity WHERE application_name = $1 AND backend_type = 'client backend' ORDER BY pid",
-        [application],
+        `SELECT pid, usename, application_name, state, query, query_start FROM pg_stat_activity
+          WHERE application_name = ANY($1) AND backend_type = 'client backend' ORDER BY pid`,
+        [application ? [application] : ['orders-api', 'invoice-job', 'report-worker']],
       )
     ).rows;
-  const terminate = async (pid: number): Promise<void> => {
-    await (observer as Client).query('SELECT pg_terminate_backend($1, 2000)', [pid]);
+  const signal = async (fn: 'pg_terminate_backend' | 'pg_cancel_backend', pid: number): Promise<void> => {
+    await (observer as Client).query(`SELECT ${fn}($1)`, [pid]);
+  };
+  const leakedCount = async (): Promise<Row[] | false> => {
+    const rows = await sessions('invoice-job');
+    return rows.length === JOB_POOL && rows.every((r) => r.state === 'idle') && rows;
   };
 
+  it('each application logs in as its own ordinary role, and the job leaks the client of its early return', async () => {
+    const leaked = await waitFor('the invoice job to leak its whole pool', leakedCount);
+    // The first run reminded the two overdue invoices and released; every later run found nothing and leaked.
+    assert.ok(lines.includes('invoice-job: reminded 2 customers of overdue invoices'), lines.join('\n'));
+    for (const r of leaked) assert.match(r.query, /^SELECT id, customer_id, due FROM invoices WHERE due < current_date/, 'the query of jobs/invoice-job.js line 9');
+    await waitFor('three report-workers in their transactions', async () => (await sessions('report-worker')).length === 3);
+    await waitFor('an orders-api session', async () => (await sessions('orders-api')).length > 0);
+    const roles = new Map((await sessions()).map((r) => [r.application_name, r.usename]));
+    assert.deepEqual(Object.fromEntries(roles), { 'orders-api': 'orders_api', 'invoice-job': 'invoice_job', 'report-worker': 'report_worker' });
+    const { rows } = await (observer as Client).query<{ rolname: string; rolsuper: boolean }>(
+      "SELECT rolname, rolsuper FROM pg_roles WHERE rolname IN ('orders_api', 'invoice_job', 'report_worker', 'monitor')",
+    );
+    assert.equal(rows.length, 4);
+    assert.ok(rows.every((r) => !r.rolsuper), 'no role of the demo is a superuser');
+    await waitFor('the job to say its pool is exhausted', () => lines.some((l) => l.startsWith('invoice-job: its pool is exhausted')));
+  });
+
   it('keeps leaking after a leaked client is terminated, and a terminated worker comes back in a new transaction', async () => {
-    const s = server as PgServer;
-    workload = await startWorkload(s, { maxLeaks: 3, leakEveryMs: 150, reconnectMs: 300, log: (line) => lines.push(line) });
-    const leaked = await waitFor('three leaked invoice-job clients', async () => {
-      const rows = await sessions('invoice-job');
+    const leaked = await waitFor('the invoice job to leak its whole pool', leakedCount);
+    const victim = leaked[0] as Row;
+    await signal('pg_terminate_backend', victim.pid);
+    // The job drops the dead client and leaks another: the count climbs back, without the victim.
+    await waitFor('the invoice-job count back at the pool size', async () => {
+      const rows = await leakedCount();
+      return rows && !rows.some((r) => r.pid === victim.pid);
+    });
+    assert.ok(lines.some((l) => l.startsWith('invoice-job: lost a leaked client')), lines.join('\n'));
+
+    const workers = await waitFor('three report-workers', async () => {
+      const rows = await sessions('report-worker');
       return rows.length === 3 && rows;
     });
-    const victim = leaked[0] as Row;
-    await terminate(victim.pid);
-    // The job drops the dead client and leaks another: the count climbs back, without the victim.
-    const again = await waitFor('the invoice-job count back at three', async () => {
-      const rows = await sessions('invoice-job');
-      return rows.length === 3 && !rows.some((r) => r.pid === victim.pid) && rows;
-    });
-    assert.equal(again.length, 3);
-    assert.ok(lines.some((l) => l.startsWith('invoice-job lost a leaked client')), lines.join('\n'));
-
-    const workers = await sessions('report-worker');
     const idle = workers.find((r) => r.state === 'idle in transaction') ?? assert.fail(`no idle-in-transaction worker: ${JSON.stringify(workers)}`);
-    await terminate(idle.pid);
+    await signal('pg_terminate_backend', idle.pid);
     await waitFor('the worker back, idle in transaction in a new session', async () => {
       const rows = await sessions('report-worker');
       return rows.filter((r) => r.state === 'idle in transaction').length === 2 && !rows.some((r) => r.pid === idle.pid);
     });
     assert.ok(lines.some((l) => l.startsWith('report-worker:') && l.includes('connects again')), lines.join('\n'));
+  });
 
-    await workload.stop();
-    workload = undefined;
-    await waitFor('no workload session left', async () => (await sessions('invoice-job')).length + (await sessions('report-worker')).length + (await sessions('orders-api')).length === 0);
+  it('a cancelled orders-api query fails that request only: the API goes on with new queries', async () => {
+    const slow = await waitFor(
+      'a slow orders-api query',
+      async () => (await sessions('orders-api')).find((r) => r.state === 'active' && r.query.includes('pg_sleep')),
+      30_000,
+    );
+    const cancelledAt = new Date();
+    await signal('pg_cancel_backend', slow.pid);
+    await waitFor('the API to log the cancelled request', () => lines.some((l) => l.startsWith('orders-api: a request failed: canceling statement due to user request')));
+    await waitFor('an orders-api query started after the cancel', async () =>
+      (await sessions('orders-api')).some((r) => r.query_start !== null && r.query_start > cancelledAt),
+    );
+  });
+
+  it('survives every idle session terminated at once (Terminate Idle Sessions… on the idle group)', async () => {
+    await waitFor('the invoice job to leak its whole pool', leakedCount);
+    await waitFor('an idle orders-api client', async () => (await sessions('orders-api')).some((r) => r.state === 'idle'));
+    const idle = (await sessions()).filter((r) => r.state === 'idle');
+    for (const r of idle) await signal('pg_terminate_backend', r.pid);
+    await waitFor('the job to leak a full pool of new clients', async () => {
+      const rows = await leakedCount();
+      return rows && !rows.some((r) => idle.some((i) => i.pid === r.pid));
+    });
+    await waitFor('orders-api to connect again', async () => (await sessions('orders-api')).some((r) => !idle.some((i) => i.pid === r.pid)));
+  });
+});
+
+describe('demo workload when PostgreSQL goes away', function () {
+  this.timeout(90_000);
+
+  it('says so once per application, keeps trying, and stops cleanly', async function () {
+    if (!isVersionAvailable('default')) this.skip();
+    const server = await startPostgres({ maxConnections: 40 });
+    const demo = await prepareDemoDatabase(server);
+    const lines: string[] = [];
+    const workload = await startWorkload(demo, { jobPoolSize: 2, jobEveryMs: 150, reconnectMs: 200, log: (line) => lines.push(line) });
+    try {
+      await waitFor('the job to leak', () => lines.some((l) => l.includes('never released')));
+      await server.stop();
+      // A few seconds without a server: the workers retry every 200 ms, the job runs every 150 ms.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      const refused = lines.filter((l) => l.includes('ECONNREFUSED'));
+      assert.ok(refused.length > 0, lines.join('\n'));
+      for (const app of ['report-worker', 'invoice-job']) {
+        assert.ok(refused.filter((l) => l.startsWith(`${app}:`)).length <= 1, `${app} says it once:\n${lines.join('\n')}`);
+      }
+      const started = Date.now();
+      await workload.stop();
+      assert.ok(Date.now() - started < 6_000, 'stop() returns without the server');
+    } finally {
+      await workload.stop();
+      demo.dispose();
+      await server.stop();
+    }
   });
 });
