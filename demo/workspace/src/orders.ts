@@ -2,7 +2,7 @@ import { Pool, PoolClient } from 'pg';
 
 const pool = new Pool({ max: 10 });
 
-// Leaks a client whenever the query throws: release() only runs on the happy path.
+// release-not-guaranteed: release() only runs on the happy path; a failing query leaks the client.
 export async function countOrders(customerId: number): Promise<number> {
   const client = await pool.connect();
   const result = await client.query('SELECT count(*) FROM orders WHERE customer_id = $1', [customerId]);
@@ -10,16 +10,40 @@ export async function countOrders(customerId: number): Promise<number> {
   return Number(result.rows[0].count);
 }
 
-// Leaks on the early return: the client is never released for unknown customers.
-export async function lastOrder(customerId: number): Promise<unknown> {
+// unreleased-client: nothing ever gives this client back to the pool.
+export async function exportOrders(since: Date): Promise<unknown[]> {
   const client = await pool.connect();
-  const customer = await client.query('SELECT id FROM customers WHERE id = $1', [customerId]);
-  if (customer.rowCount === 0) {
-    return null;
+  const result = await client.query('SELECT * FROM orders WHERE created_at >= $1 ORDER BY id', [since]);
+  return result.rows;
+}
+
+// double-release: the catch releases and rethrows, then finally releases again
+// (pg throws "Release called on client which has already been released to the pool").
+export async function refundOrder(orderId: number): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('UPDATE orders SET total = 0 WHERE id = $1', [orderId]);
+  } catch (err) {
+    client.release();
+    throw err;
+  } finally {
+    client.release();
   }
-  const result = await client.query('SELECT * FROM orders WHERE customer_id = $1 ORDER BY created_at DESC LIMIT 1', [customerId]);
-  client.release();
-  return result.rows[0];
+}
+
+// use-after-release: the client is back in the pool, maybe serving another request, when the
+// second query runs on it.
+export async function orderTotal(orderId: number): Promise<number> {
+  const client = await pool.connect();
+  let total: number;
+  try {
+    const result = await client.query('SELECT total FROM orders WHERE id = $1', [orderId]);
+    total = Number(result.rows[0].total);
+  } finally {
+    client.release();
+  }
+  await client.query('UPDATE orders SET viewed_at = now() WHERE id = $1', [orderId]);
+  return total;
 }
 
 // Safe: the release sits in finally, and a failed transaction is rolled back.

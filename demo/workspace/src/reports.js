@@ -2,7 +2,7 @@ const { Pool } = require('pg');
 
 const pool = new Pool();
 
-// Callback form: the error branch returns before done() is called.
+// release-not-guaranteed (callback form): the error branch returns before done() is called.
 function dailyTotals(day, callback) {
   pool.connect((err, client, done) => {
     if (err) return callback(err);
@@ -14,7 +14,14 @@ function dailyTotals(day, callback) {
   });
 }
 
-// Released twice: pg throws "Release called on client which has already been released".
+// unreleased-client: every call keeps one client checked out for good.
+async function topCustomers(limit) {
+  const client = await pool.connect();
+  const { rows } = await client.query('SELECT customer_id, sum(total) AS spent FROM orders GROUP BY 1 ORDER BY 2 DESC LIMIT $1', [limit]);
+  return rows;
+}
+
+// double-release: pg throws "Release called on client which has already been released".
 async function archive(before) {
   const client = await pool.connect();
   try {
@@ -25,4 +32,16 @@ async function archive(before) {
   }
 }
 
-module.exports = { dailyTotals, archive };
+// use-after-release: the count runs on a client that already went back to the pool.
+async function monthlyReport(month) {
+  const client = await pool.connect();
+  try {
+    await client.query('REFRESH MATERIALIZED VIEW monthly_totals');
+  } finally {
+    client.release();
+  }
+  const { rows } = await client.query('SELECT * FROM monthly_totals WHERE month = $1', [month]);
+  return rows;
+}
+
+module.exports = { dailyTotals, topCustomers, archive, monthlyReport };
