@@ -125,6 +125,8 @@ async function main(): Promise<void> {
     const server = await startVsCode({
       workspace,
       env,
+      // Its extension host and watchers go with it when it is stopped, also after it died by itself.
+      ownProcessGroup: true,
       onUnexpectedExit: (exitCode, signal) => {
         if (!stopping) log(`code-server exited by itself (${signal ?? `code ${String(exitCode)}`}); press Ctrl+C to end the demo.`);
       },
@@ -139,8 +141,8 @@ async function main(): Promise<void> {
   }
 }
 
-// Ctrl+C in a terminal reaches every process of the group (PostgreSQL and code-server too); a second
-// signal while stopping must not cut the clean-up short.
+// Ctrl+C in a terminal reaches every process of the group (PostgreSQL too; code-server has a group of
+// its own, stopped from here); a second signal while stopping must not cut the clean-up short.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
 // A demo that people are watching reports a bug in one line and keeps going.
 process.on('uncaughtException', (err) => log(`unexpected error: ${err.message}`));

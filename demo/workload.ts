@@ -130,7 +130,8 @@ export async function startWorkload(target: WorkloadTarget, options: WorkloadOpt
   const job = new Pool({
     ...connection(target.apps.invoiceJob, 'invoice-job'),
     max: options.jobPoolSize,
-    connectionTimeoutMillis: Math.max(1000, Math.round(options.jobEveryMs / 2)),
+    // A run waits this long for a free client, then gives up until the next run.
+    connectionTimeoutMillis: Math.max(1000, Math.round(options.jobEveryMs / 4)),
   });
   job.on('error', () => undefined);
   const checkedOut = new Set<PoolClient>();

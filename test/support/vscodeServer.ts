@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
 import { repoRoot, testResultsDir } from './paths';
 import { freePort } from './postgresServer';
-import { stopChild } from './processes';
+import { stopChild, stopProcessGroup } from './processes';
 
 export const CODE_SERVER_VERSION = '4.100.3';
 const installDir = path.join(repoRoot, '.vscode-test', `code-server-${CODE_SERVER_VERSION}`);
@@ -49,6 +49,12 @@ export interface StartVsCodeOptions {
   workspaceTrust?: boolean;
   /** Called when code-server exits without stop() asking it to (killed, crashed). */
   onUnexpectedExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
+  /**
+   * Runs code-server and everything it starts (extension host, file watcher, language servers) in a
+   * process group of its own, which stop() ends as a whole: nothing outlives it even when code-server
+   * itself died first. A terminal's Ctrl+C then no longer reaches it directly.
+   */
+  ownProcessGroup?: boolean;
 }
 
 const DEFAULT_USER_SETTINGS = {
@@ -110,8 +116,20 @@ export async function startVsCode(options: StartVsCodeOptions): Promise<VsCodeSe
     process.execPath,
     [bin, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', ...commonArgs, options.workspace],
     // EXTENSIONS_GALLERY={} turns the marketplace off: tests and the demo stay on loopback.
-    { env: { ...process.env, EXTENSIONS_GALLERY: '{}', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: { ...process.env, EXTENSIONS_GALLERY: '{}', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownProcessGroup === true },
   );
+  const group = options.ownProcessGroup === true ? proc.pid : undefined;
+  // In a group of its own, nothing ends it with this process: do it on the way out.
+  const exitHook = (): void => {
+    if (group !== undefined) {
+      try {
+        process.kill(-group, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    }
+  };
+  if (group !== undefined) process.once('exit', exitHook);
   const collect = (chunk: Buffer): void => {
     output.push(chunk.toString());
     if (output.length > 400) output.shift();
@@ -142,7 +160,12 @@ export async function startVsCode(options: StartVsCodeOptions): Promise<VsCodeSe
     },
     async stop() {
       stopping = true;
-      await stopChild(proc, 'SIGTERM', 5_000);
+      if (group !== undefined) {
+        await stopProcessGroup(group, 'SIGTERM', 5_000);
+        process.removeListener('exit', exitHook);
+      } else {
+        await stopChild(proc, 'SIGTERM', 5_000);
+      }
       fs.rmSync(base, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,147 @@
+// The demo as a new user meets it (issue 17): `npm run demo` (node scripts/demo.mjs in a terminal's
+// process group), its printed URL in chromium, a leaked invoice-job session terminated from the
+// tree — the demo keeps running, the count drops and climbs back on the job's next run — and
+// Ctrl+C: exit code 0, no stack trace, nothing it started still running, its folders gone. Also
+// when code-server and PostgreSQL died before Ctrl+C. Starts its own PostgreSQL and code-server
+// (the launcher's), not the shared e2e environment.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Browser } from 'playwright-core';
+import { launchBrowser, openWorkbench, screenshot } from '../support/vscodeServer';
+import { DemoLauncher, descendants, processes, startDemoLauncher, stillRunning } from './demoLauncher';
+import { chooseForDialog, exactRow, expand, readTree, sessionRow, TreeRowText } from './sessionsHelpers';
+import { clickDialogButton, eventually, openDatabasesView } from './workbench';
+
+const URL_LINE = /http:\/\/127\.0\.0\.1:\d+\/\?\S+/;
+const DATA_DIR_LINE = /data directory (\S+) \(deleted/;
+const PGPASS_LINE = /its password in (\S+) \(PGPASSFILE\)/;
+
+function pidOf(row: TreeRowText): number {
+  return Number(/^(\d+)/.exec(row.label)?.[1] ?? NaN);
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+async function exitWithin(launcher: DemoLauncher, ms: number): Promise<number | null> {
+  const result = await Promise.race([launcher.exited, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms))]);
+  if (result === 'timeout') throw new Error(`the demo did not exit within ${ms} ms of Ctrl+C:\n${launcher.output()}`);
+  return result.code;
+}
+
+/** What Ctrl+C must leave: exit 0, "stopped", no stack trace, no process of the demo's, no folder of its. */
+async function assertStoppedCleanly(launcher: DemoLauncher, started: number[], folders: string[]): Promise<void> {
+  const code = await exitWithin(launcher, 90_000);
+  const output = launcher.output();
+  assert.equal(code, 0, output);
+  assert.match(output, /\[demo\] stopped; the data directory is deleted\./);
+  assert.doesNotMatch(output, /^\s+at .+:\d+:\d+\)?$/m, 'no stack trace');
+  assert.doesNotMatch(output, /unexpected error|Unhandled|ERR_/i);
+  // PostgreSQL's backends notice their postmaster is gone within moments; nothing should take longer.
+  const left = await eventually(async () => stillRunning(started), (l) => l.length === 0, 15_000, 'every process the demo started to end').catch(() => stillRunning(started));
+  assert.deepEqual(left.map((p) => `${p.pid} ${p.args.slice(0, 120)}`), [], 'processes left running');
+  for (const folder of folders) assert.ok(!fs.existsSync(folder), `${folder} is deleted`);
+}
+
+describe('The demo story (npm run demo)', function () {
+  this.timeout(600_000);
+  let launcher: DemoLauncher | undefined;
+  let browser: Browser | undefined;
+
+  afterEach(async () => {
+    await browser?.close().catch(() => undefined);
+    browser = undefined;
+    if (launcher && launcher.exitCode() === null) {
+      launcher.pressCtrlC();
+      await exitWithin(launcher, 60_000).catch(() => launcher?.kill());
+    }
+    launcher = undefined;
+  });
+
+  it('a leaked invoice-job session terminated from the tree comes back on the next run; Ctrl+C exits 0 and leaves nothing running', async () => {
+    const t0 = Date.now();
+    launcher = startDemoLauncher();
+    const dataDir = (await launcher.waitForLine(DATA_DIR_LINE, 300_000))[1] as string;
+    const pgpassFile = (await launcher.waitForLine(PGPASS_LINE, 60_000))[1] as string;
+    const url = (await launcher.waitForLine(URL_LINE, 180_000))[0];
+    const urlAt = Date.now();
+    await launcher.waitForLine(/What to try, in order:\n\s+1\. /, 10_000);
+
+    browser = await launchBrowser();
+    const page = await openWorkbench(browser, url);
+    const tree = await openDatabasesView(page);
+    const demoRow = exactRow(tree, 'demo', 1);
+    // The monitor logs in as "monitor" with the password from PGPASSFILE; capacity is what ordinary roles share.
+    const firstReading = await eventually(async () => (await demoRow.first().locator('.label-description').textContent())?.trim() ?? '', (d) => /^\d+\/15\b/.test(d), 90_000, 'demo to read used/15');
+    const workbenchAt = Date.now();
+    await expand(demoRow);
+    const idle = exactRow(tree, 'idle', 2);
+    await idle.first().waitFor({ state: 'visible', timeout: 60_000 });
+    await expand(idle);
+
+    const leaked = async (): Promise<TreeRowText[]> => (await readTree(tree)).filter((r) => r.level === 3 && r.label.endsWith(' · invoice_job · invoice-job'));
+    await eventually(leaked, (rows) => rows.length >= 1, 60_000, 'a leaked invoice-job session');
+    const firstLeakAt = Date.now();
+    // Right after a run leaked its client the next run is seconds away: long enough to see the count drop.
+    const counted = (await leaked()).length;
+    const before = await eventually(leaked, (rows) => rows.length > Math.max(counted, 2), 60_000, 'the job to leak another client');
+    const victim = pidOf(before[0] as TreeRowText);
+    const { dialog } = await chooseForDialog(page, sessionRow(tree, victim), 'Terminate Backend');
+    assert.match(dialog, new RegExp(`pid: ${victim}`));
+    assert.match(dialog, /application: invoice-job/);
+    // The query of demo/workspace/jobs/invoice-job.js: the session and the workspace's finding are one story.
+    assert.match(dialog, /SELECT id, customer_id, due FROM invoices/);
+    await clickDialogButton(page, 'Terminate Backend');
+
+    const dropped = await eventually(leaked, (rows) => !rows.some((r) => pidOf(r) === victim) && rows.length === before.length - 1, 30_000, 'the invoice-job count to drop by one');
+    await screenshot(page, 'demo-story-terminated');
+    const climbed = await eventually(leaked, (rows) => rows.length === before.length, 30_000, "the count to climb back on the job's next run");
+    assert.ok(!climbed.some((r) => pidOf(r) === victim));
+    assert.equal(launcher.exitCode(), null, 'the demo keeps running');
+    await launcher.waitForLine(/\[demo\] invoice-job: lost a leaked client \(terminating connection due to administrator command\)/, 10_000);
+    await screenshot(page, 'demo-story-climbed-back');
+    const lastReading = (await demoRow.first().locator('.label-description').textContent())?.trim();
+    await browser.close();
+    browser = undefined;
+
+    // Ctrl+C: every process of the terminal's group gets SIGINT (PostgreSQL's postmaster too).
+    const started = descendants(launcher.pid);
+    assert.ok(processes().some((p) => started.includes(p.pid) && p.args.includes(`-D ${dataDir}`)), 'PostgreSQL runs under the demo');
+    assert.ok(processes().some((p) => started.includes(p.pid) && p.args.includes('code-server')), 'code-server runs under the demo');
+    const stopAt = Date.now();
+    launcher.pressCtrlC();
+    await assertStoppedCleanly(launcher, [launcher.pid, ...started], [dataDir, path.dirname(pgpassFile)]);
+    console.log(
+      `      npm run demo → URL printed ${seconds(urlAt - t0)} (build included), workbench showing demo ${firstReading} ${seconds(workbenchAt - t0)}, ` +
+        `first leaked session in the tree ${seconds(firstLeakAt - t0)}; terminated at ${before.length} leaked (${dropped.length} after, back to ${climbed.length}); ` +
+        `demo read ${lastReading}; Ctrl+C to exit ${seconds(Date.now() - stopAt)}`,
+    );
+  });
+
+  it('Ctrl+C after code-server and PostgreSQL died first still exits 0 and leaves nothing running', async () => {
+    launcher = startDemoLauncher();
+    const dataDir = (await launcher.waitForLine(DATA_DIR_LINE, 300_000))[1] as string;
+    const pgpassFile = (await launcher.waitForLine(PGPASS_LINE, 60_000))[1] as string;
+    await launcher.waitForLine(URL_LINE, 180_000);
+    await launcher.waitForLine(/invoice-job: nothing to remind/, 30_000);
+    const started = descendants(launcher.pid);
+    const all = processes().filter((p) => started.includes(p.pid));
+    const runJs = all.find((p) => p.args.includes('out/demo/run.js')) ?? assert.fail('no demo/run.js process');
+    const codeServer = all.find((p) => p.ppid === runJs.pid && p.args.includes('code-server')) ?? assert.fail(`no code-server process under ${runJs.pid}: ${JSON.stringify(all.map((p) => [p.pid, p.ppid, p.args.slice(0, 80)]))}`);
+    const postmaster = all.find((p) => p.args.includes(`-D ${dataDir}`)) ?? assert.fail('no postmaster');
+
+    process.kill(codeServer.pid, 'SIGKILL');
+    await launcher.waitForLine(/\[demo\] code-server exited by itself \(SIGKILL\); press Ctrl\+C to end the demo\./, 15_000);
+    process.kill(postmaster.pid, 'SIGKILL');
+    await launcher.waitForLine(/\[demo\] PostgreSQL exited by itself \(SIGKILL\); press Ctrl\+C to end the demo\./, 15_000);
+    // The workload notices and keeps trying; give it a few rounds.
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    assert.equal(launcher.exitCode(), null, 'the demo is still there to be stopped');
+
+    // SIGINT to the launcher alone (not its group): scripts/demo.mjs passes it on.
+    process.kill(launcher.pid, 'SIGINT');
+    await assertStoppedCleanly(launcher, [launcher.pid, ...started], [dataDir, path.dirname(pgpassFile)]);
+  });
+});
