@@ -23,9 +23,11 @@ export interface DemoDatabase {
   apps: { ordersApi: Login; invoiceJob: Login; reportWorker: Login };
   /** The role the extension connects as. */
   monitor: Login;
+  /** The demo's own folder (deleted by dispose()): the password file, and whatever else the demo keeps there. */
+  dir: string;
   /** A libpq password file (mode 0600) with the monitor's password, for PGPASSFILE. */
   pgpassFile: string;
-  /** Deletes the password file's folder. Safe to call twice. */
+  /** Deletes the demo's folder. Safe to call twice. */
   dispose(): void;
 }
 
@@ -91,6 +93,7 @@ export async function prepareDemoDatabase(pg: PgServer): Promise<DemoDatabase> {
     database: DEMO_DATABASE,
     apps,
     monitor,
+    dir,
     pgpassFile,
     dispose() {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -11,6 +11,7 @@ import { startPostgres } from '../test/support/postgresServer';
 import { startVsCode } from '../test/support/vscodeServer';
 import { DemoDatabase, prepareDemoDatabase, RESERVED_CONNECTIONS } from './database';
 import { startWorkload } from './workload';
+import { copyWorkspace } from './workspaceCopy';
 
 const MAX_CONNECTIONS = 20;
 const SUPERUSER_RESERVED_CONNECTIONS = 3;
@@ -19,7 +20,6 @@ const CAPACITY = MAX_CONNECTIONS - SUPERUSER_RESERVED_CONNECTIONS - RESERVED_CON
 /** The invoice job leaks up to its pool size: with orders-api (4), report-worker (3) and the monitor (1) the server is then full. */
 const JOB_POOL_SIZE = 7;
 const JOB_EVERY_MS = 8_000;
-const workspace = path.join(repoRoot, 'demo', 'workspace');
 
 function log(line: string): void {
   console.log(`[demo] ${line}`);
@@ -31,7 +31,7 @@ function hasDesktopCode(): boolean {
 }
 
 /** The workspace settings: where the demo database is and who to log in as; never a password. */
-function writeWorkspaceSettings(demo: DemoDatabase): void {
+function writeWorkspaceSettings(workspace: string, demo: DemoDatabase): void {
   fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
   fs.writeFileSync(
     path.join(workspace, '.vscode', 'settings.json'),
@@ -57,10 +57,11 @@ function printWhatToTry(): void {
     `Click "PostgreSQL Health" in the activity bar. The "demo" row reads used/capacity: capacity is the ${CAPACITY} slots ordinary roles share (max_connections ${MAX_CONNECTIONS} − ${SUPERUSER_RESERVED_CONNECTIONS} for superusers − ${RESERVED_CONNECTIONS} reserved for the monitor). Watch it, and the status bar, climb as invoice-job leaks.`,
     'Expand "demo", then "idle": the invoice-job sessions, each showing the query it ran last. Right-click one → Terminate Backend: the count drops, then climbs back on the job\'s next run.',
     'Right-click an orders-api session under "active" (a pg_sleep query) → Cancel Query: that request fails, the API goes on.',
-    'Right-click "idle in transaction" → Terminate Idle Sessions…: the preview lists the report-workers; they connect again after 10 s and open a new transaction.',
+    'Right-click "idle in transaction" → Terminate Idle Sessions…: keep the state, accept the minimum age, and the preview lists the report-workers; terminated, they connect again after 10 s and open a new transaction.',
     'Right-click "demo" → Open Dashboard: usage over time, the sessions, and advice for this server.',
-    'F1 → "PostgreSQL Health: Analyze Workspace": one leak per rule in JavaScript, TypeScript and Python (Problems panel, Ctrl+Shift+M). jobs/invoice-job.js is the invoice job you have been terminating: its early return never releases the client. Ctrl+. there → "Wrap in try/finally".',
-  ];
+    'F1 → "PostgreSQL Health: Analyze Workspace": one leak per rule in JavaScript, TypeScript and Python (Problems panel, Ctrl+Shift+M).',
+    'Open jobs/invoice-job.js, the code of the job you have been terminating: its early return never releases the client. Ctrl+. on the underlined acquire → "Wrap in try/finally", then save (Ctrl+S). From its next run the job gives its client back; terminate the leaked ones (step 2, or Terminate Idle Sessions… on "idle") and the count stays down.',
+    ];
   console.log('\nWhat to try, in order:');
   steps.forEach((step, i) => console.log(`  ${i + 1}. ${step}`));
   console.log('');
@@ -95,7 +96,9 @@ async function main(): Promise<void> {
 
   const demo = await prepareDemoDatabase(pg);
   stops.push(async () => demo.dispose());
-  writeWorkspaceSettings(demo);
+  const workspace = copyWorkspace(demo.dir);
+  writeWorkspaceSettings(workspace, demo);
+  log(`VS Code opens a copy of demo/workspace, ${workspace}: edit it freely, the invoice job runs its jobs/invoice-job.js (deleted when the demo stops)`);
   log(
     `database "${demo.database}": the applications log in as ${Object.values(demo.apps).map((a) => a.user).join(', ')}; ` +
       `VS Code as "${demo.monitor.user}" (pg_monitor, pg_signal_backend, pg_use_reserved_connections), its password in ${demo.pgpassFile} (PGPASSFILE), not in the settings`,
@@ -103,11 +106,12 @@ async function main(): Promise<void> {
 
   // Ctrl+C reaches PostgreSQL too, which ends every session at once: the workload's reports of
   // lost sessions would only bury "stopped" under noise then.
-  const workload = await startWorkload(demo, { jobPoolSize: JOB_POOL_SIZE, jobEveryMs: JOB_EVERY_MS, log: (line) => !stopping && log(line) });
+  const jobFile = path.join(workspace, 'jobs', 'invoice-job.js');
+  const workload = await startWorkload(demo, { jobPoolSize: JOB_POOL_SIZE, jobEveryMs: JOB_EVERY_MS, jobFile, log: (line) => !stopping && log(line) });
   stops.push(() => workload.stop());
   log(
     `workload started: orders-api (a healthy pool of 4), report-worker (three sessions left in a transaction, one of them failed), ` +
-      `invoice-job (runs demo/workspace/jobs/invoice-job.js every ${JOB_EVERY_MS / 1000} s, leaking a client on every run with nothing to do, up to its pool of ${JOB_POOL_SIZE})`,
+      `invoice-job (runs jobs/invoice-job.js of the workspace every ${JOB_EVERY_MS / 1000} s, leaking a client on every run with nothing to do, up to its pool of ${JOB_POOL_SIZE})`,
   );
   if (stopping) return;
 
@@ -118,7 +122,7 @@ async function main(): Promise<void> {
     stops.push(async () => {
       code.kill();
     });
-    log('VS Code (desktop) is opening demo/workspace with the extension.');
+    log('VS Code (desktop) is opening the demo workspace with the extension.');
     printWhatToTry();
     log('Press Ctrl+C here to stop the demo.');
   } else {

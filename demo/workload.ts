@@ -32,6 +32,8 @@ export interface WorkloadOptions {
   jobEveryMs: number;
   /** How long a report-worker whose session ended waits before it connects again (default 10 s). */
   reconnectMs?: number;
+  /** The job's code (default: demo/workspace/jobs/invoice-job.js); read again for every run, so an edit takes effect on the next one. */
+  jobFile?: string;
   log: (line: string) => void;
 }
 
@@ -147,16 +149,24 @@ export async function startWorkload(target: WorkloadTarget, options: WorkloadOpt
     client.on('error', (err) => discard(err.message));
     client.on('end', () => discard('connection closed'));
   });
-  const { sendReminders } = (await import(INVOICE_JOB_FILE)) as InvoiceJob;
+  const jobFile = options.jobFile ?? INVOICE_JOB_FILE;
+  const loadJob = (): InvoiceJob => {
+    delete require.cache[require.resolve(jobFile)];
+    return require(jobFile) as InvoiceJob;
+  };
+  loadJob();
   let exhausted = false;
   const jobRun = async (): Promise<void> => {
     try {
-      const sent = await sendReminders(job, async () => undefined);
+      const held = checkedOut.size;
+      const sent = await loadJob().sendReminders(job, async () => undefined);
       exhausted = false;
-      recovered('invoice-job');
       if (stopping) return;
+      // A run that leaked or sent something says so every time; one that did neither says so once.
+      if (sent > 0 || checkedOut.size > held) recovered('invoice-job');
       if (sent > 0) options.log(`invoice-job: reminded ${sent} customers of overdue invoices`);
-      else options.log(`invoice-job: nothing to remind, and the client was never released (${checkedOut.size} of ${options.jobPoolSize} held)`);
+      else if (checkedOut.size > held) options.log(`invoice-job: nothing to remind, and the client was never released (${checkedOut.size} of ${options.jobPoolSize} held)`);
+      else say('invoice-job', `nothing to remind, and the client went back to the pool (${checkedOut.size} of ${options.jobPoolSize} still held from before)`);
     } catch (err) {
       const message = (err as Error).message;
       if (message.includes('timeout exceeded when trying to connect')) {

@@ -2,7 +2,9 @@
 // terminal runs a command), its output read line by line, and the processes it started found in /proc.
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import { Page } from 'playwright-core';
 import { repoRoot } from '../support/paths';
+import { escapeRegex, eventually } from './workbench';
 
 export interface DemoLauncher {
   readonly pid: number;
@@ -132,4 +134,57 @@ export function descendants(pid: number): number[] {
 export function stillRunning(pids: number[]): ProcessInfo[] {
   const wanted = new Set(pids);
   return processes().filter((p) => wanted.has(p.pid) && p.state !== 'Z');
+}
+
+// ---- the editor, as in quickFix.test.ts ------------------------------------------------------
+
+/** Opens a file of the workspace with Quick Open (Ctrl+P). */
+export async function quickOpen(page: Page, name: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await eventually(
+    async () => {
+      if (!(await input.isVisible())) await page.keyboard.press('Control+P');
+      await input.waitFor({ state: 'visible', timeout: 5_000 });
+      return true;
+    },
+    (ok) => ok,
+    30_000,
+    'Quick Open to show its input',
+  );
+  await input.fill(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 60_000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ state: 'visible', timeout: 30_000 });
+}
+
+/** Clicks into the token `token` of the editor line that contains `lineText`, as a user clicks on a squiggle. */
+export async function clickOnToken(page: Page, lineText: string, token: string): Promise<void> {
+  const line = page.locator('.editor-instance .view-lines .view-line', { hasText: lineText }).first();
+  await line.waitFor({ state: 'visible', timeout: 10_000 });
+  await line.locator('span span', { hasText: new RegExp(`^${escapeRegex(token)}$`) }).first().click();
+  await page.locator('.editor-instance .monaco-editor.focused').first().waitFor({ state: 'visible', timeout: 10_000 });
+}
+
+/** Ctrl+. at the cursor and picks the code action whose title matches (VS Code's TypeScript may take a while to answer). */
+export async function applyQuickFix(page: Page, title: RegExp): Promise<void> {
+  const menu = page.locator('.action-widget');
+  const action = menu.locator('.monaco-list-row.action', { hasText: title }).first();
+  await eventually(
+    async () => {
+      if (!(await menu.isVisible())) await page.keyboard.press('Control+Period');
+      await action.waitFor({ state: 'visible', timeout: 15_000 });
+      return true;
+    },
+    (ok) => ok,
+    120_000,
+    `the quick fix menu to list ${String(title)}`,
+  );
+  // The menu is driven by keys (a click lands on VS Code's pointer block): down to the action, then Enter.
+  for (let i = 0; i < 10; i++) {
+    const focused = (await menu.locator('.monaco-list-row.action.focused').first().textContent()) ?? '';
+    if (title.test(focused)) break;
+    await page.keyboard.press('ArrowDown');
+  }
+  await page.keyboard.press('Enter');
+  await menu.waitFor({ state: 'hidden', timeout: 10_000 });
 }

@@ -9,13 +9,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Browser } from 'playwright-core';
 import { launchBrowser, openWorkbench, screenshot } from '../support/vscodeServer';
-import { DemoLauncher, descendants, processes, startDemoLauncher, stillRunning } from './demoLauncher';
+import { repoRoot } from '../support/paths';
+import { applyQuickFix, clickOnToken, DemoLauncher, descendants, processes, quickOpen, startDemoLauncher, stillRunning } from './demoLauncher';
 import { chooseForDialog, exactRow, expand, readTree, sessionRow, TreeRowText } from './sessionsHelpers';
-import { clickDialogButton, eventually, openDatabasesView } from './workbench';
+import { clickDialogButton, eventually, openDatabasesView, problemRows } from './workbench';
 
 const URL_LINE = /http:\/\/127\.0\.0\.1:\d+\/\?\S+/;
 const DATA_DIR_LINE = /data directory (\S+) \(deleted/;
 const PGPASS_LINE = /its password in (\S+) \(PGPASSFILE\)/;
+const WORKSPACE_LINE = /VS Code opens a copy of demo\/workspace, (\S+):/;
 
 function pidOf(row: TreeRowText): number {
   return Number(/^(\d+)/.exec(row.label)?.[1] ?? NaN);
@@ -60,11 +62,12 @@ describe('The demo story (npm run demo)', function () {
     launcher = undefined;
   });
 
-  it('a leaked invoice-job session terminated from the tree comes back on the next run; Ctrl+C exits 0 and leaves nothing running', async () => {
+  it('a leaked invoice-job session terminated from the tree comes back on the next run; the quick fix on the job\'s code stops the leak; Ctrl+C exits 0 and leaves nothing running', async () => {
     const t0 = Date.now();
     launcher = startDemoLauncher();
     const dataDir = (await launcher.waitForLine(DATA_DIR_LINE, 300_000))[1] as string;
     const pgpassFile = (await launcher.waitForLine(PGPASS_LINE, 60_000))[1] as string;
+    const workspace = (await launcher.waitForLine(WORKSPACE_LINE, 60_000))[1] as string;
     const url = (await launcher.waitForLine(URL_LINE, 180_000))[0];
     const urlAt = Date.now();
     await launcher.waitForLine(/What to try, in order:\n\s+1\. /, 10_000);
@@ -103,6 +106,31 @@ describe('The demo story (npm run demo)', function () {
     await launcher.waitForLine(/\[demo\] invoice-job: lost a leaked client \(terminating connection due to administrator command\)/, 10_000);
     await screenshot(page, 'demo-story-climbed-back');
     const lastReading = (await demoRow.first().locator('.label-description').textContent())?.trim();
+
+    // The same leak in the code: jobs/invoice-job.js of the workspace copy, which the job runs.
+    const jobFile = path.join(workspace, 'jobs', 'invoice-job.js');
+    const leaky = fs.readFileSync(jobFile, 'utf8');
+    await quickOpen(page, 'invoice-job.js');
+    const problem = await eventually(
+      async () => (await problemRows(page)).find((r) => /pg-health\W*release-not-guaranteed/.test(r) && r.includes('[Ln 8, Col 24]')),
+      (r) => r !== undefined,
+      120_000,
+      'the release-not-guaranteed problem at the acquire of jobs/invoice-job.js',
+    );
+    assert.match(problem ?? '', /the `return` on line 14 skips the release/);
+    await clickOnToken(page, 'const client = await pool.connect()', 'connect');
+    await applyQuickFix(page, /^\s*Wrap in try\/finally/);
+    await page.keyboard.press('Control+S');
+    await eventually(async () => fs.readFileSync(jobFile, 'utf8'), (text) => text !== leaky && /finally \{\s*client\.release\(\);/.test(text), 30_000, 'the fixed job to be saved');
+    await launcher.waitForLine(/\[demo\] invoice-job: nothing to remind, and the client went back to the pool/, 30_000);
+    // The pool now keeps the client it got back, idle, for the next run: one more invoice-job
+    // session, which stays. Two more runs (every 8 s): none leaks.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const afterFix = (await leaked()).length;
+    await new Promise((resolve) => setTimeout(resolve, 17_000));
+    assert.equal((await leaked()).length, afterFix, 'no new leaked invoice-job session after the fix');
+    assert.equal(fs.readFileSync(path.join(repoRoot, 'demo', 'workspace', 'jobs', 'invoice-job.js'), 'utf8'), leaky, 'the repository\'s copy is untouched');
+    await screenshot(page, 'demo-story-fixed');
     await browser.close();
     browser = undefined;
 
@@ -112,7 +140,7 @@ describe('The demo story (npm run demo)', function () {
     assert.ok(processes().some((p) => started.includes(p.pid) && p.args.includes('code-server')), 'code-server runs under the demo');
     const stopAt = Date.now();
     launcher.pressCtrlC();
-    await assertStoppedCleanly(launcher, [launcher.pid, ...started], [dataDir, path.dirname(pgpassFile)]);
+    await assertStoppedCleanly(launcher, [launcher.pid, ...started], [dataDir, path.dirname(pgpassFile), workspace]);
     console.log(
       `      npm run demo → URL printed ${seconds(urlAt - t0)} (build included), workbench showing demo ${firstReading} ${seconds(workbenchAt - t0)}, ` +
         `first leaked session in the tree ${seconds(firstLeakAt - t0)}; terminated at ${before.length} leaked (${dropped.length} after, back to ${climbed.length}); ` +

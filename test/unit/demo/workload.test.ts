@@ -5,6 +5,7 @@
 // the run.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Client } from 'pg';
 import { DemoDatabase, prepareDemoDatabase } from '../../../demo/database';
 import { INVOICE_JOB_FILE, startWorkload, type Workload } from '../../../demo/workload';
@@ -138,6 +139,37 @@ describe('demo workload', function () {
       return rows && !rows.some((r) => idle.some((i) => i.pid === r.pid));
     });
     await waitFor('orders-api to connect again', async () => (await sessions('orders-api')).some((r) => !idle.some((i) => i.pid === r.pid)));
+  });
+});
+
+describe('demo workload running a copy of the job', function () {
+  this.timeout(90_000);
+
+  it('an edit to the job\'s file takes effect on its next run: fixed, it stops leaking', async function () {
+    if (!isVersionAvailable('default')) this.skip();
+    const server = await startPostgres({ maxConnections: 40 });
+    const demo = await prepareDemoDatabase(server);
+    const jobFile = path.join(demo.dir, 'invoice-job.js');
+    const leaky = fs.readFileSync(INVOICE_JOB_FILE, 'utf8');
+    fs.writeFileSync(jobFile, leaky);
+    const lines: string[] = [];
+    const workload = await startWorkload(demo, { jobPoolSize: 5, jobEveryMs: 150, reconnectMs: 300, jobFile, log: (line) => lines.push(line) });
+    try {
+      await waitFor('two leaked clients', () => lines.some((l) => l.includes('never released (2 of 5 held)')));
+      // The fix a user would make: release on the early return too.
+      const fixed = leaky.replace(/\n(\s*)return 0;/, '\n$1client.release();\n$1return 0;');
+      assert.notEqual(fixed, leaky);
+      fs.writeFileSync(jobFile, fixed);
+      await waitFor('a run that gave its client back', () => lines.some((l) => l.startsWith('invoice-job: nothing to remind, and the client went back to the pool')));
+      const held = lines.filter((l) => l.includes('never released')).length;
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      assert.equal(lines.filter((l) => l.includes('never released')).length, held, `no leak after the fix:\n${lines.join('\n')}`);
+      assert.ok(held < 5, 'the pool was not exhausted before the fix');
+    } finally {
+      await workload.stop();
+      demo.dispose();
+      await server.stop();
+    }
   });
 });
 
