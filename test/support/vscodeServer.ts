@@ -201,9 +201,17 @@ export async function openWorkbench(browser: Browser, url: string): Promise<Page
   return page;
 }
 
+/** The screenshots the README shows (docs/images/), retaken by the e2e suite with PG_HEALTH_README_IMAGES=1. */
+export const README_IMAGES = ['sessions-tree', 'dashboard-light', 'terminate-idle-preview', 'quickfix-menu', 'fleet-expanded', 'walkthrough'];
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(testResultsDir, { recursive: true });
   const file = path.join(testResultsDir, `${name.replace(/[^a-z0-9-_]+/gi, '-')}.png`);
   await page.screenshot({ path: file });
+  if (process.env['PG_HEALTH_README_IMAGES'] && README_IMAGES.includes(name)) {
+    const images = path.join(repoRoot, 'docs', 'images');
+    fs.mkdirSync(images, { recursive: true });
+    fs.copyFileSync(file, path.join(images, `${name}.png`));
+  }
   return file;
 }
