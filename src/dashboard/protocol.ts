@@ -8,6 +8,10 @@ export const DASHBOARD_VIEW_TYPE = 'pgHealth.dashboard';
 /** What the webview keeps through getState/setState and what the serializer revives: never a secret. */
 export interface DashboardWebviewState {
   connection: string;
+  /** The "Who holds the connections" tab last chosen (application, user, clientAddress, database). */
+  tab?: string;
+  /** How far the page was scrolled, so hiding and showing the panel (or a reload) lands in the same place. */
+  scrollY?: number;
 }
 
 /** The states the dashboard draws; every pg_stat_activity state lands in exactly one bucket. */

@@ -9,7 +9,7 @@ import { historyChart } from './historyChart';
 import { createSessionsView } from './sessionsView';
 import { badge, button, registerToolkit } from './toolkit';
 import { createUsageView, stateLegend } from './usageView';
-import { post, savedConnection, saveConnection } from './vscodeApi';
+import { post, saveConnection, savedState, saveState } from './vscodeApi';
 
 registerToolkit();
 
@@ -71,7 +71,9 @@ const history = h(
   historyLegend,
   h('p', { class: 'muted' }, historyCount, historyCaption),
 );
-const sessions = createSessionsView();
+// Where the user left the panel: a hidden panel's page is discarded and rebuilt when shown again.
+const restored = savedState();
+const sessions = createSessionsView({ tab: restored?.tab, onTabChange: (tab) => saveState({ tab }) });
 const advice = createAdviceView();
 
 const app = document.getElementById('app') ?? document.body;
@@ -91,6 +93,14 @@ function drawHistory(): void {
 new ResizeObserver(() => {
   if (historyBody.clientWidth !== drawnWidth) drawHistory();
 }).observe(historyBody);
+
+let scrollRestored = restored?.scrollY === undefined;
+let scrollTimer: ReturnType<typeof setTimeout> | undefined;
+window.addEventListener('scroll', () => {
+  if (!scrollRestored) return;
+  clearTimeout(scrollTimer);
+  scrollTimer = setTimeout(() => saveState({ scrollY: Math.round(window.scrollY) }), 150);
+});
 
 function render(payload: DashboardPayload): void {
   // After a 'removed' message the page was replaced; a connection of the same name may come back.
@@ -122,6 +132,11 @@ function render(payload: DashboardPayload): void {
   historyCaption.textContent = ` samples over the last ${Math.round((payload.history.to - payload.history.from) / 60_000)} min, kept while VS Code runs.`;
   sessions.update(payload);
   advice.update(payload);
+  // The first snapshot fills the page: now the saved position exists again.
+  if (!scrollRestored) {
+    scrollRestored = true;
+    window.scrollTo(0, restored?.scrollY ?? 0);
+  }
 }
 
 /** The chart's legend: the same swatches as the usage bar, without the numbers (they are above). */
@@ -142,6 +157,5 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
   else if (message.type === 'removed') removed(message.name);
 });
 
-const saved = savedConnection();
-if (saved !== undefined) title.textContent = `PostgreSQL Health: ${saved}`;
+if (restored !== undefined) title.textContent = `PostgreSQL Health: ${restored.connection}`;
 post({ type: 'ready' });

@@ -170,8 +170,18 @@ function idleInTransactionGrid(container: HTMLElement): StableGrid<IdleInTransac
   );
 }
 
-export function createSessionsView(): { element: HTMLElement; update(payload: DashboardPayload): void } {
-  const topTabs = tabs(DIMENSIONS.map((d) => ({ id: d.id, title: d.title })), { 'aria-label': 'Who holds the connections' });
+export function createSessionsView(options: { tab?: string; onTabChange?: (tab: string) => void } = {}): { element: HTMLElement; update(payload: DashboardPayload): void } {
+  const chosen = DIMENSIONS.some((d) => d.id === options.tab) ? options.tab : undefined;
+  const topTabs = tabs(
+    DIMENSIONS.map((d) => ({ id: d.id, title: d.title })),
+    { 'aria-label': 'Who holds the connections', ...(chosen ? { activeid: `tab-${chosen}` } : {}) },
+  );
+  // The toolkit's panels report the chosen tab by its id ("tab-user").
+  topTabs.element.addEventListener('change', () => {
+    const active = (topTabs.element as HTMLElement & { activeid?: string }).activeid ?? topTabs.element.getAttribute('activeid') ?? '';
+    const id = active.replace(/^tab-/, '');
+    if (DIMENSIONS.some((d) => d.id === id)) options.onTabChange?.(id);
+  });
   const groupGrids = DIMENSIONS.flatMap((d) => {
     const view = topTabs.views.get(d.id);
     return view ? [{ id: d.id, grid: groupGrid(view, d.id, d.column) }] : [];

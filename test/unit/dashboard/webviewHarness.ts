@@ -48,7 +48,7 @@ async function bundle(): Promise<string> {
 }
 
 /** The panel's HTML with the stub in front of the bundle (allowed by the same nonce). */
-function pageHtml(origin: string): string {
+function pageHtml(origin: string, initialState: unknown): string {
   const html = dashboardHtml({
     cspSource: origin,
     nonce: NONCE,
@@ -58,14 +58,15 @@ function pageHtml(origin: string): string {
     title: 'PostgreSQL Health',
   });
   const stub = `<link rel="stylesheet" href="${origin}/theme.css?dark"><script nonce="${NONCE}">
-    window.__posted = []; window.__violations = []; window.__state = undefined;
+    window.__posted = []; window.__violations = []; window.__state = ${JSON.stringify(initialState ?? null)} ?? undefined;
     document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective + ' at ' + e.sourceFile + ':' + e.lineNumber));
     window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__posted.push(m), getState: () => window.__state, setState: (s) => { window.__state = s; } });
   </script>`;
   return html.replace('</head>', `${stub}\n</head>`).replace('<body>', '<body class="vscode-dark">');
 }
 
-export async function openWebviewHarness(viewport = { width: 1200, height: 1800 }): Promise<WebviewHarness> {
+/** @param initialState what getState() returns at load, as VS Code hands a panel its saved state when it is shown again. */
+export async function openWebviewHarness(viewport = { width: 1200, height: 1800 }, initialState?: unknown): Promise<WebviewHarness> {
   const script = await bundle();
   const css = fs.readFileSync(path.join(repoRoot, 'media', 'dashboard.css'), 'utf8');
   const server = http.createServer((req, res) => {
@@ -78,7 +79,7 @@ export async function openWebviewHarness(viewport = { width: 1200, height: 1800 
           ? ['text/css', css]
           : url.startsWith('/theme.css?')
             ? ['text/css', THEMES[url.slice('/theme.css?'.length)] ?? '']
-            : ['text/html', pageHtml(origin)];
+            : ['text/html', pageHtml(origin, initialState)];
     res.writeHead(200, { 'content-type': type });
     res.end(body);
   });
