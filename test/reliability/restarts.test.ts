@@ -134,7 +134,14 @@ describe('reliability 2: restarts and dropped connections', function () {
         const mode = i % 2 === 0 ? 'immediate' : 'fast';
         const oldPid = manager?.monitor(NAME)?.monitorPid;
         const stopped = Date.now();
-        await s.restart(mode);
+        // The first outage lasts until the monitor has retried twice: a quick restart alone may come
+        // back before the second attempt, and the backoff is what this checks.
+        await s.restart(
+          mode,
+          i === 0
+            ? () => waitFor('a second reconnect attempt while the server is down', () => statuses.some((st) => st.kind === 'reconnecting' && st.attempt >= 2), 20_000).then(() => undefined)
+            : undefined,
+        );
         const accepting = Date.now();
         await waitRecovered(oldPid, `the monitor back after restart ${i + 1} (${mode})`);
         reconnectMs.push(Date.now() - accepting);
