@@ -1,12 +1,15 @@
-// Add Connection (step by step, or from a connection string), Edit and Remove. The connection is
-// tested before it is saved; the password goes to SecretStorage, never into settings.
+// Add Connection (one multi-step input with Back: name, a connection string or a host with port,
+// database, user and TLS, the password), Edit and Remove. The connection is tested before it is
+// saved; the password goes to SecretStorage, never into settings.
 import * as vscode from 'vscode';
-import { ConnectionConfig } from '../postgres/connectionConfig';
+import * as fs from 'node:fs';
+import { ConnectionConfig, SslMode } from '../postgres/connectionConfig';
 import { resolveConnection } from '../postgres/connectionOptions';
 import { connectionStringHasPassword, parseConnectionString, removePasswordFromConnectionString } from '../postgres/connectionString';
 import { describeError } from '../postgres/errors';
 import { openClient } from '../postgres/openClient';
 import { Logger } from '../log';
+import { MultiStepInput, Step } from './multiStepInput';
 import { CONNECTIONS_SETTING, readConnections } from './connectionSettings';
 import { PasswordStore } from './passwordStore';
 
@@ -20,60 +23,39 @@ export class ConnectionCommands {
   ) {}
 
   async add(existing?: ConnectionConfig): Promise<ConnectionConfig | undefined> {
-    const title = existing ? EDIT_TITLE : ADD_TITLE;
     const taken = new Set(readConnections().connections.map((c) => c.name));
     if (existing) taken.delete(existing.name);
-    const name = await vscode.window.showInputBox({
-      title: `${title} (1/3)`,
-      prompt: 'A name for this database, shown in the Databases view',
-      value: existing?.name ?? '',
-      validateInput: (v) => (v.trim() === '' ? 'Enter a name' : taken.has(v.trim()) ? `"${v.trim()}" is already configured` : undefined),
-    });
-    if (name === undefined) return undefined;
-    const target = await vscode.window.showInputBox({
-      title: `${title} (2/3)`,
-      prompt: 'A connection string (postgresql://user@host:5432/database) or just the host name',
-      value: existing ? (existing.connectionString ?? existing.host ?? '127.0.0.1') : '127.0.0.1',
-      ignoreFocusOut: true,
-      validateInput: (v) => {
-        if (v.trim() === '') return 'Enter a host or a connection string';
-        if (/:\/\/|=/.test(v)) {
-          try {
-            parseConnectionString(v);
-          } catch (err) {
-            return err instanceof Error ? err.message : String(err);
-          }
-        }
-        return undefined;
-      },
-    });
-    if (target === undefined) return undefined;
-    // Editing keeps what these steps do not ask about (the TLS settings).
-    let config: ConnectionConfig = { name: name.trim(), ...(existing?.ssl ? { ssl: existing.ssl } : {}), ...(existing?.sslRootCert ? { sslRootCert: existing.sslRootCert } : {}) };
-    let password: string | undefined;
-    if (/:\/\/|=/.test(target)) {
-      if (connectionStringHasPassword(target)) password = parseConnectionString(target).password;
-      config.connectionString = removePasswordFromConnectionString(target);
+    const state: AddState = {
+      title: existing ? EDIT_TITLE : ADD_TITLE,
+      taken,
+      stored: existing ? await this.passwords.get(existing.name) : undefined,
+      name: existing?.name ?? '',
+      target: existing ? (existing.connectionString ?? existing.host ?? '127.0.0.1') : '127.0.0.1',
+      port: String(existing?.port ?? 5432),
+      database: existing?.database ?? 'postgres',
+      user: existing?.user ?? 'postgres',
+      ssl: existing?.ssl ?? 'prefer',
+      sslRootCert: existing?.sslRootCert ?? '',
+      password: undefined,
+      keepSsl: existing?.ssl !== undefined,
+    };
+    if (!(await MultiStepInput.run(askName, state))) return undefined;
+
+    let config: ConnectionConfig = { name: state.name.trim() };
+    let password = state.password;
+    if (isConnectionString(state.target)) {
+      if (connectionStringHasPassword(state.target)) password = parseConnectionString(state.target).password;
+      config.connectionString = removePasswordFromConnectionString(state.target);
+      // Editing keeps the TLS settings the string's steps do not ask about.
+      if (existing?.ssl) config.ssl = existing.ssl;
+      if (existing?.sslRootCert) config.sslRootCert = existing.sslRootCert;
     } else {
-      const fields = await this.askFields(title, target.trim(), existing);
-      if (!fields) return undefined;
-      config = { ...config, ...fields };
-    }
-    const stored = existing ? await this.passwords.get(existing.name) : undefined;
-    if (password === undefined) {
-      password = await vscode.window.showInputBox({
-        title: `${title} (3/3)`,
-        prompt:
-          stored !== undefined
-            ? 'Password (kept in VS Code\'s secret storage). Leave empty to keep the stored one.'
-            : 'Password (kept in VS Code\'s secret storage). Leave empty to use ~/.pgpass or PGPASSWORD.',
-        password: true,
-        ignoreFocusOut: true,
-      });
-      if (password === undefined) return undefined;
+      config = { ...config, host: state.target.trim(), port: Number(state.port), database: state.database, user: state.user };
+      if (state.ssl !== 'prefer' || state.keepSsl) config.ssl = state.ssl;
+      if (needsCaStep(state) && state.sslRootCert.trim() !== '') config.sslRootCert = state.sslRootCert.trim();
     }
     // An empty answer keeps the stored password: it is tested with the new settings and follows a rename.
-    const secret = password === '' ? stored : password;
+    const secret = password === undefined || password === '' ? state.stored : password;
     const tested = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Connecting to ${config.name}…` },
       () => testConnection(config, secret),
@@ -113,21 +95,6 @@ export class ConnectionCommands {
     await this.save({ ...config, connectionString: removePasswordFromConnectionString(config.connectionString) }, config.name);
   }
 
-  private async askFields(title: string, host: string, existing?: ConnectionConfig): Promise<Partial<ConnectionConfig> | undefined> {
-    const port = await vscode.window.showInputBox({
-      title,
-      prompt: 'Port',
-      value: String(existing?.port ?? 5432),
-      validateInput: (v) => (/^\d+$/.test(v) && Number(v) > 0 && Number(v) < 65536 ? undefined : 'A port is a number from 1 to 65535'),
-    });
-    if (port === undefined) return undefined;
-    const database = await vscode.window.showInputBox({ title, prompt: 'Database', value: existing?.database ?? 'postgres' });
-    if (database === undefined) return undefined;
-    const user = await vscode.window.showInputBox({ title, prompt: 'User', value: existing?.user ?? 'postgres' });
-    if (user === undefined) return undefined;
-    return { host, port: Number(port), database, user };
-  }
-
   /** Writes the entry where the existing one lives (workspace or user settings); new ones go to user settings. */
   private async save(config: ConnectionConfig | undefined, replacing: string | undefined): Promise<void> {
     const settings = vscode.workspace.getConfiguration();
@@ -154,3 +121,151 @@ async function testConnection(config: ConnectionConfig, password: string | undef
     return describeError(err).message;
   }
 }
+
+interface AddState {
+  title: string;
+  taken: Set<string>;
+  /** The password already in secret storage (editing). */
+  stored: string | undefined;
+  name: string;
+  /** A connection string, or a host name. */
+  target: string;
+  port: string;
+  database: string;
+  user: string;
+  ssl: SslMode;
+  sslRootCert: string;
+  password: string | undefined;
+  /** The entry had an explicit ssl: keep writing it even when it is the default. */
+  keepSsl: boolean;
+}
+
+function isConnectionString(target: string): boolean {
+  return /:\/\/|=/.test(target);
+}
+
+function needsCaStep(state: AddState): boolean {
+  return state.ssl === 'require' || state.ssl === 'verify-full';
+}
+
+/** name, target, then port, database, user, TLS, (CA file), password — or, for a string, its password. */
+function totalSteps(state: AddState): number {
+  if (isConnectionString(state.target)) return connectionStringHasPassword(state.target) ? 2 : 3;
+  return needsCaStep(state) ? 8 : 7;
+}
+
+const askName: Step<AddState> = async (input, state) => {
+  state.name = await input.inputBox({
+    title: state.title,
+    step: 1,
+    totalSteps: totalSteps(state),
+    prompt: 'A name for this database, shown in the Databases view',
+    value: state.name,
+    validate: (v) => (v.trim() === '' ? 'Enter a name' : state.taken.has(v.trim()) ? `"${v.trim()}" is already configured` : undefined),
+  });
+  return askTarget;
+};
+
+const askTarget: Step<AddState> = async (input, state) => {
+  state.target = await input.inputBox({
+    title: state.title,
+    step: 2,
+    totalSteps: totalSteps(state),
+    prompt: 'A connection string (postgresql://user@host:5432/database?sslmode=require) or just the host name',
+    value: state.target,
+    ignoreFocusOut: true,
+    validate: (v) => {
+      if (v.trim() === '') return 'Enter a host or a connection string';
+      if (isConnectionString(v)) {
+        try {
+          parseConnectionString(v);
+        } catch (err) {
+          return err instanceof Error ? err.message : String(err);
+        }
+      }
+      return undefined;
+    },
+  });
+  if (isConnectionString(state.target)) return connectionStringHasPassword(state.target) ? undefined : askPassword;
+  return askPort;
+};
+
+const askPort: Step<AddState> = async (input, state) => {
+  state.port = await input.inputBox({
+    title: state.title,
+    step: 3,
+    totalSteps: totalSteps(state),
+    prompt: 'Port',
+    value: state.port,
+    validate: (v) => (/^\d+$/.test(v) && Number(v) > 0 && Number(v) < 65536 ? undefined : 'A port is a number from 1 to 65535'),
+  });
+  return askDatabase;
+};
+
+const askDatabase: Step<AddState> = async (input, state) => {
+  state.database = await input.inputBox({ title: state.title, step: 4, totalSteps: totalSteps(state), prompt: 'Database', value: state.database, validate: (v) => (v.trim() === '' ? 'Enter a database name' : undefined) });
+  return askUser;
+};
+
+const askUser: Step<AddState> = async (input, state) => {
+  state.user = await input.inputBox({ title: state.title, step: 5, totalSteps: totalSteps(state), prompt: 'User', value: state.user, validate: (v) => (v.trim() === '' ? 'Enter a user name' : undefined) });
+  return askTls;
+};
+
+interface TlsItem extends vscode.QuickPickItem {
+  mode: SslMode;
+}
+
+const TLS_ITEMS: readonly TlsItem[] = [
+  { mode: 'prefer', label: 'prefer', description: 'libpq\'s default', detail: 'TLS when the server offers it, without verifying the server' },
+  { mode: 'require', label: 'require', detail: 'TLS always; the server is verified against a CA file if you give one' },
+  { mode: 'verify-full', label: 'verify-full', detail: 'TLS, with the server\'s certificate and host name verified (a CA file, or the system\'s CAs)' },
+  { mode: 'disable', label: 'disable', detail: 'Never TLS (a server on this machine, or a trusted network)' },
+];
+
+const askTls: Step<AddState> = async (input, state) => {
+  const chosen = await input.pick({
+    title: state.title,
+    step: 6,
+    totalSteps: totalSteps(state),
+    placeholder: 'TLS (SSL): how the connection is protected',
+    items: TLS_ITEMS,
+    active: TLS_ITEMS.find((i) => i.mode === state.ssl),
+  });
+  if (chosen.mode !== state.ssl) state.keepSsl = true;
+  state.ssl = chosen.mode;
+  return needsCaStep(state) ? askCaFile : askPassword;
+};
+
+const askCaFile: Step<AddState> = async (input, state) => {
+  state.sslRootCert = await input.inputBox({
+    title: state.title,
+    step: 7,
+    totalSteps: totalSteps(state),
+    prompt:
+      state.ssl === 'verify-full'
+        ? 'CA file (sslRootCert) that signed the server\'s certificate. Leave empty to use the system\'s CAs.'
+        : 'CA file (sslRootCert) to verify the server with. Leave empty to encrypt without verifying.',
+    placeholder: '/path/to/root.crt',
+    value: state.sslRootCert,
+    ignoreFocusOut: true,
+    validate: (v) => (v.trim() === '' || fs.existsSync(v.trim()) ? undefined : `${v.trim()} does not exist`),
+  });
+  return askPassword;
+};
+
+const askPassword: Step<AddState> = async (input, state) => {
+  state.password = await input.inputBox({
+    title: state.title,
+    step: totalSteps(state),
+    totalSteps: totalSteps(state),
+    prompt:
+      state.stored !== undefined
+        ? 'Password (kept in VS Code\'s secret storage). Leave empty to keep the stored one.'
+        : 'Password (kept in VS Code\'s secret storage). Leave empty to use ~/.pgpass or PGPASSWORD.',
+    value: state.password ?? '',
+    password: true,
+    ignoreFocusOut: true,
+  });
+  return undefined;
+};

@@ -70,7 +70,7 @@ describe('reliability: secrets in real VS Code', () => {
     await input.waitFor({ state: 'visible', timeout: 10_000 });
     await input.fill(NAME);
     await input.press('Enter');
-    await page.locator('.quick-input-widget', { hasText: '(2/3)' }).waitFor({ timeout: 10_000 });
+    await page.locator('.quick-input-widget', { hasText: 'A connection string' }).waitFor({ timeout: 10_000 });
     await input.fill(`postgresql://${ROLE}:${encodeURIComponent(PASSWORD)}@${pg.host}:${pg.port}/postgres?sslmode=disable`);
     await input.press('Enter');
 

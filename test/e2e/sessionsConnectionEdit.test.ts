@@ -60,8 +60,15 @@ describe('Connections: add, edit and remove from the Databases view', () => {
     await answer(page, 'A name for this database', 'secret-db');
     await answer(page, 'A connection string', pg.host);
     await answer(page, 'Port', String(pg.port));
+    // One input with the step count and Back: back to the port, which kept its answer.
+    await eventually(async () => ((await quickInput(page).innerText()) ?? '').includes('Database'), (v) => v, 30_000, 'the Database step');
+    assert.match(await quickInput(page).innerText(), /4\s*\/\s*7/, 'the step count');
+    await quickInput(page).locator('.quick-input-left-action-bar .action-label, .codicon-quick-input-back').first().click();
+    await eventually(async () => quickInput(page).locator('.quick-input-box input').first().inputValue(), (v) => v === String(pg.port), 10_000, 'the Port step again, with its answer');
+    await answer(page, 'Port', undefined);
     await answer(page, 'Database', pg.database);
     await answer(page, 'User', ROLE);
+    await answer(page, 'TLS when the server offers it', undefined);
     await answer(page, 'Leave empty to use ~/.pgpass or PGPASSWORD', PASSWORD);
     const row = exactRow(tree, 'secret-db', 1);
     await eventually(async () => (await row.count()) > 0 ? ((await row.first().locator('.label-description').textContent()) ?? '') : '', (d) => /^\d+\/37$/.test(d), 60_000, 'secret-db to connect');
@@ -73,6 +80,7 @@ describe('Connections: add, edit and remove from the Databases view', () => {
     await answer(page, 'Port', undefined);
     await answer(page, 'Database', undefined);
     await answer(page, 'User', undefined);
+    await answer(page, 'TLS when the server offers it', undefined);
     await answer(page, 'Leave empty to keep the stored one', '');
     const renamed = exactRow(tree, 'secret-db-renamed', 1);
     const seen = await eventually(
@@ -108,6 +116,9 @@ describe('Connections: add, edit and remove from the Databases view', () => {
     await answer(page, 'Port', undefined);
     await answer(page, 'Database', undefined);
     await answer(page, 'User', undefined);
+    // The TLS step offers the entry's own mode first (require), then asks for its CA file.
+    await answer(page, 'TLS when the server offers it', undefined);
+    await answer(page, 'CA file', undefined);
     await answer(page, 'Leave empty to use ~/.pgpass or PGPASSWORD', '');
     const dialog = await eventually(async () => ((await page.locator('.monaco-dialog-box').isVisible()) ? await page.locator('.monaco-dialog-box').innerText() : ''), (t) => t !== '', 60_000, 'the connection test to fail');
     assert.match(dialog, /Could not connect to tls-db/, `the node said: ${tlsError}`);
