@@ -5,7 +5,8 @@ import { languageForPath } from '../analysis/languages';
 import { DEPENDENCY_EXCLUDES, GENERATED_EXCLUDES } from './analysisScope';
 import { excludeGroup, gitignoreGlobs } from './globPatterns';
 
-const INCLUDE = '**/*.{js,jsx,mjs,cjs,ts,tsx,mts,cts,py}';
+/** The files the scan lists (before its excludes); the closed-file watcher watches the same. */
+export const SOURCE_FILES_GLOB = '**/*.{js,jsx,mjs,cjs,ts,tsx,mts,cts,py}';
 /** Beyond this many files per folder the scan stops listing; the log says so. */
 export const MAX_FILES_PER_FOLDER = 50_000;
 
@@ -29,7 +30,7 @@ export async function findWorkspaceFiles(userExcludes: readonly string[], token:
       ...(await rootGitignoreGlobs(folder)),
       ...userExcludes,
     ]);
-    const found = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, INCLUDE), exclude ?? null, MAX_FILES_PER_FOLDER, token);
+    const found = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, SOURCE_FILES_GLOB), exclude ?? null, MAX_FILES_PER_FOLDER, token);
     if (found.length >= MAX_FILES_PER_FOLDER) truncated.push(folder.name);
     for (const uri of found) {
       const key = uri.toString();

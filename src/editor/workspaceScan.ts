@@ -1,7 +1,8 @@
 // "Analyze Workspace": lists the files, reads them, analyses them in chunks with summaries across
 // files, and fills the Problems panel chunk by chunk behind a cancellable progress notification.
+// Afterwards refresh() keeps that result true to the disk, file by file (closedFileWatcher.ts).
 import * as vscode from 'vscode';
-import type { AnalyzerOptions, Finding, LanguageId, Learned, SourceFile } from '../analysis/analyzer';
+import type { AnalyzerOptions, FileResult, Finding, LanguageId, Learned, SourceFile } from '../analysis/analyzer';
 import type { ReleaseSpec } from '../analysis/catalogue';
 import { familyOf, languageForPath, MAX_FILE_CHARS, type LanguageFamily } from '../analysis/languages';
 import { loadAnalyzer } from './analyzerModule';
@@ -9,6 +10,7 @@ import type { AnalysisDiagnostics } from './analysisDiagnostics';
 import { shownFindings, type AnalysisSettings } from './analysisSettings';
 import type { FeatureLog } from './featureLog';
 import { planChunks, summaryCandidateTest } from './scanChunks';
+import { changedHelperNames, mentionsAnyName, planRefresh, type PendingChanges, type TaughtNames } from './closedFileChanges';
 import { findWorkspaceFiles } from './workspaceFiles';
 
 export interface ScanOutcome {
@@ -26,6 +28,20 @@ interface ScannedFile extends SourceFile {
   version?: number;
 }
 
+/** What one update of closed files after changes on disk did (WorkspaceScanner.refresh). */
+export interface RefreshOutcome {
+  /** Changed or new files analysed again. */
+  analysed: number;
+  /** Scanned files no longer listed (deleted, renamed away, now ignored): their diagnostics are gone. */
+  forgotten: number;
+  /** Other closed files analysed again because a helper they mention changed. */
+  callers: number;
+  /** Analyser runs this took: a burst of changes is a few chunks, not a run per file. */
+  chunks: number;
+}
+
+const NO_PROGRESS: Progress = { report: () => undefined };
+
 const READ_BATCH = 64;
 /** Share of the progress bar for reading; analysing takes the rest. */
 const READ_SHARE = 20;
@@ -34,6 +50,8 @@ type Progress = vscode.Progress<{ message?: string; increment?: number }>;
 
 export class WorkspaceScanner implements vscode.Disposable {
   private running: vscode.CancellationTokenSource | undefined;
+  /** An update of closed files after changes on disk (refresh); a scan cancels it. */
+  private refreshing: vscode.CancellationTokenSource | undefined;
   /** Files in the last scan's result: their diagnostics outlive closing them. */
   private scanned = new Set<string>();
   /** What each scanned file's functions teach callers in other files (helpers that return a client, or release one). */
@@ -55,30 +73,43 @@ export class WorkspaceScanner implements vscode.Disposable {
     return this.scanned.size > 0;
   }
 
+  /** True when a scanned file lies below `uri` (a folder that was deleted or renamed, say). */
+  hasScannedBelow(uri: vscode.Uri): boolean {
+    const prefix = uri.toString().replace(/\/*$/, '/');
+    for (const key of this.scanned) if (key.startsWith(prefix)) return true;
+    return false;
+  }
+
+  get isScanning(): boolean {
+    return this.running !== undefined;
+  }
+
   /**
-   * A saved file teaches again what its functions teach now (a helper renamed, or made to release), so
-   * the open documents that call it stop seeing the old helper without a new scan. Only the saved file
-   * is analysed, with the other files' summaries; files that are not open keep their diagnostics until
-   * the next scan.
+   * A saved file (or an open one its file changed under) teaches again what its functions teach now (a
+   * helper renamed, or made to release), so the open documents that call it stop seeing the old helper
+   * without a new scan. Only that file is analysed, with the other files' summaries. Gives the helper
+   * names whose meaning changed: the closed files that mention them are the caller's to update (refresh).
    */
-  async relearn(document: vscode.TextDocument, settings: AnalysisSettings): Promise<void> {
+  async relearn(document: vscode.TextDocument, settings: AnalysisSettings): Promise<string[]> {
     const language = languageForPath(document.uri.path);
-    if (!this.isScanned(document.uri) || !language || document.isDirty) return;
+    if (!this.isScanned(document.uri) || !language || document.isDirty) return [];
     const key = document.uri.toString();
     const text = document.getText();
     const options: AnalyzerOptions = { ...settings.options, summaries: this.summariesFor(document.uri) };
     const [result] = await (await loadAnalyzer()).analyzeWorkspace([{ path: document.uri.fsPath, text, language }], options);
     // Edited again, or a scan replaced the teachings meanwhile: this result is stale.
-    if (document.getText() !== text || !this.isScanned(document.uri)) return;
-    const before = describeTeachings(this.teachings);
+    if (document.getText() !== text || !this.isScanned(document.uri)) return [];
+    const before = new Map(this.teachings);
     if (result?.teaches) this.teachings.set(key, { family: familyOf(language), learned: result.teaches });
     else this.teachings.delete(key);
-    if (describeTeachings(this.teachings) !== before) this.summariesChanged.fire();
+    if (describeTeachings(this.teachings) !== describeTeachings(before)) this.summariesChanged.fire();
+    return changedHelperNames(taughtNames(before), taughtNames(this.teachings));
   }
 
   /** Forgets the scan (analysis turned off); diagnostics are the caller's to clear. */
   reset(): void {
     this.running?.cancel();
+    this.refreshing?.cancel();
     this.scanned.clear();
     this.teachings.clear();
   }
@@ -89,12 +120,16 @@ export class WorkspaceScanner implements vscode.Disposable {
    * the findings that come through helpers defined elsewhere (as of the last scan).
    */
   summariesFor(uri: vscode.Uri): AnalyzerOptions['summaries'] {
-    const self = uri.toString();
+    return this.summariesExcept(new Set([uri.toString()]));
+  }
+
+  /** What the scanned files other than `keys` teach, by family (`keys` are being analysed and teach themselves). */
+  private summariesExcept(keys: ReadonlySet<string>): AnalyzerOptions['summaries'] {
     const out: Partial<Record<LanguageFamily, Learned>> = {};
     const seen = new Set<string>();
     const firstTime = (id: string): boolean => !seen.has(id) && seen.add(id) !== undefined;
     for (const [key, { family, learned }] of this.teachings) {
-      if (key === self) continue;
+      if (keys.has(key)) continue;
       const into = (out[family] ??= { acquires: [], releases: [] });
       into.acquires.push(...learned.acquires.filter((api) => firstTime(`${family}:${api.id}`)));
       into.releases.push(...learned.releases.filter((spec) => firstTime(`${family}:${releaseId(spec)}`)));
@@ -108,6 +143,8 @@ export class WorkspaceScanner implements vscode.Disposable {
    */
   run(settings: AnalysisSettings, interactive: boolean): Thenable<ScanOutcome> {
     this.running?.cancel();
+    // The scan reads every file again: an update of a few of them would only land on top of it.
+    this.refreshing?.cancel();
     const source = new vscode.CancellationTokenSource();
     this.running = source;
     return vscode.window.withProgress(
@@ -141,31 +178,18 @@ export class WorkspaceScanner implements vscode.Disposable {
     for (const folder of truncated) this.log.warn(`Analyze Workspace: ${folder} has more matching files than it lists; the rest were not analysed`);
 
     const files = await this.readAll(uris, progress, token, skip);
-    const extraCalls = [...(settings.options.acquire ?? []).flatMap((a) => [a.call, a.release ?? '']), ...(settings.options.release ?? []).map((r) => r.call)];
-    const mayDefineSummaries = summaryCandidateTest(extraCalls);
-    const chunks = planChunks(files, (f) => mayDefineSummaries(f.text));
     const seenNow = new Set<string>();
     const taughtNow = new Map<string, { family: LanguageFamily; learned: Learned }>();
     let analysed = 0;
-    for (const chunk of chunks) {
-      if (token.isCancellationRequested) break;
+    for await (const { members, results } of this.chunkResults(files, settings, settings.options, token)) {
       progress.report({ message: `${analysed}/${files.length} files` });
-      // Let cancellation, typing and other extensions through between chunks.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      if (token.isCancellationRequested) break;
-      let results;
-      try {
-        results = await (await loadAnalyzer()).analyzeWorkspace([...chunk.members, ...chunk.context], settings.options);
-      } catch (err) {
-        this.log.error(`Analyze Workspace could not analyse ${chunk.members.length} files from ${chunk.members[0]?.path ?? '?'}`, err);
-        for (const file of chunk.members) skip('analyser-error', file.uri);
-        analysed += chunk.members.length;
+      if (!results) {
+        for (const file of members) skip('analyser-error', file.uri);
+        analysed += members.length;
         continue;
       }
-      // A newer scan replaced this one while it analysed: its results must not land after the newer ones.
-      if (token.isCancellationRequested) break;
       const entries: [vscode.Uri, Finding[]][] = [];
-      chunk.members.forEach((file, index) => {
+      members.forEach((file, index) => {
         const result = results[index];
         seenNow.add(file.uri.toString());
         if (result?.teaches) taughtNow.set(file.uri.toString(), { family: familyOf(file.language), learned: result.teaches });
@@ -182,8 +206,8 @@ export class WorkspaceScanner implements vscode.Disposable {
       });
       this.diagnostics.setMany(entries);
       for (const key of seenNow) this.scanned.add(key);
-      analysed += chunk.members.length;
-      progress.report({ increment: ((100 - READ_SHARE) * chunk.members.length) / Math.max(files.length, 1), message: `${analysed}/${files.length} files` });
+      analysed += members.length;
+      progress.report({ increment: ((100 - READ_SHARE) * members.length) / Math.max(files.length, 1), message: `${analysed}/${files.length} files` });
     }
     outcome.cancelled = token.isCancellationRequested;
     if (!outcome.cancelled) {
@@ -198,6 +222,121 @@ export class WorkspaceScanner implements vscode.Disposable {
         `${outcome.filesScanned} files scanned, ${skippedCount} skipped${skippedCount ? ` (${describeCounts(outcome.skipped)})` : ''}`,
     );
     return outcome;
+  }
+
+  /**
+   * Brings the last scan up to date after files changed outside the editor (closedFileWatcher.ts): the
+   * changed files the scan's listing still has are analysed again, in chunks, with what the other files
+   * teach; files it no longer lists are forgotten with their diagnostics. When that changes what a
+   * helper teaches, the closed files that mention it are analysed again too. Open files are left to the
+   * open-document analysis. Undefined when there is no scan to update, a scan is running, or one
+   * started meanwhile (it reads every file again).
+   */
+  async refresh(changes: PendingChanges, settings: AnalysisSettings): Promise<RefreshOutcome | undefined> {
+    if (!this.hasScanned || this.running) return undefined;
+    this.refreshing?.cancel();
+    const source = new vscode.CancellationTokenSource();
+    this.refreshing = source;
+    try {
+      return await this.refreshWith(changes, settings, source.token);
+    } finally {
+      if (this.refreshing === source) this.refreshing = undefined;
+      source.dispose();
+    }
+  }
+
+  private async refreshWith(changes: PendingChanges, settings: AnalysisSettings, token: vscode.CancellationToken): Promise<RefreshOutcome | undefined> {
+    const started = Date.now();
+    const outcome: RefreshOutcome = { analysed: 0, forgotten: 0, callers: 0, chunks: 0 };
+    // Only helper names changed (by an open file, relearn): no file to list.
+    const { uris } = changes.files.size + changes.trees.size > 0 ? await findWorkspaceFiles(settings.exclude, token) : { uris: [] };
+    if (token.isCancellationRequested) return undefined;
+    const listed = new Map(uris.map((uri) => [uri.toString(), uri]));
+    const plan = planRefresh(changes, this.scanned, [...listed.keys()], (key) => openDocument(vscode.Uri.parse(key)) !== undefined);
+    const unreadable: string[] = [];
+    const files = await this.readAll(
+      plan.analyse.flatMap((key) => listed.get(key) ?? []),
+      NO_PROGRESS,
+      token,
+      (reason, uri) => {
+        unreadable.push(uri.toString());
+        this.log.info(`Updating closed files skipped ${uri.fsPath || uri.toString()} (${reason})`);
+      },
+    );
+    const before = new Map(this.teachings);
+    const analysed = await this.analyseClosed(files, settings, token, outcome);
+    if (!analysed) return undefined;
+    for (const key of [...plan.gone, ...unreadable]) {
+      this.scanned.delete(key);
+      this.teachings.delete(key);
+    }
+    const forgotten = [...plan.gone, ...unreadable].map((key) => vscode.Uri.parse(key)).filter((uri) => !openDocument(uri));
+    this.diagnostics.setMany(forgotten.map((uri) => [uri, []]));
+    outcome.analysed = analysed.size;
+    outcome.forgotten = forgotten.length;
+
+    const names = [...new Set([...changedHelperNames(taughtNames(before), taughtNames(this.teachings)), ...(changes.helpers ?? [])])].sort();
+    if (names.length > 0) {
+      const mentions = mentionsAnyName(names);
+      const others = [...this.scanned].filter((key) => !analysed.has(key)).map((key) => vscode.Uri.parse(key));
+      const callers = (await this.readAll(others, NO_PROGRESS, token, () => undefined)).filter((file) => mentions(file.text));
+      outcome.callers = (await this.analyseClosed(callers, settings, token, outcome))?.size ?? 0;
+    }
+    if (describeTeachings(this.teachings) !== describeTeachings(before)) this.summariesChanged.fire();
+    this.log.info(
+      `Updated closed files after changes on disk in ${Date.now() - started} ms: ${outcome.analysed} analysed again, ${outcome.forgotten} forgotten, ` +
+        `${outcome.callers} callers of changed helpers (${names.join(', ') || 'none'}) analysed again, ${outcome.chunks} chunks`,
+    );
+    return token.isCancellationRequested ? undefined : outcome;
+  }
+
+  /**
+   * Analyses files that are not open with what the other scanned files teach, sets their diagnostics
+   * and records them as scanned with what they teach now. The keys analysed, or undefined when cancelled.
+   */
+  private async analyseClosed(files: readonly ScannedFile[], settings: AnalysisSettings, token: vscode.CancellationToken, outcome: RefreshOutcome): Promise<Set<string> | undefined> {
+    const closed = files.filter((file) => file.version === undefined);
+    const keys = new Set(closed.map((file) => file.uri.toString()));
+    const options: AnalyzerOptions = { ...settings.options, summaries: this.summariesExcept(keys) };
+    for await (const { members, results } of this.chunkResults(closed, settings, options, token)) {
+      outcome.chunks++;
+      const entries: [vscode.Uri, Finding[]][] = [];
+      members.forEach((file, index) => {
+        const key = file.uri.toString();
+        const result = results?.[index];
+        if (result?.teaches) this.teachings.set(key, { family: familyOf(file.language), learned: result.teaches });
+        else this.teachings.delete(key);
+        this.scanned.add(key);
+        // Opened while it was analysed: the open-document analysis has it now.
+        if (!openDocument(file.uri)) entries.push([file.uri, shownFindings(result?.findings ?? [], settings.rules)]);
+      });
+      this.diagnostics.setMany(entries);
+    }
+    return token.isCancellationRequested ? undefined : keys;
+  }
+
+  /**
+   * Analyses `files` chunk by chunk, yielding to the extension host between chunks, and gives each
+   * chunk's results (undefined when the analyser failed on it; logged). Stops without giving a chunk
+   * whose analysis ended after `token` was cancelled: a newer run's results must not be overwritten.
+   */
+  private async *chunkResults(files: readonly ScannedFile[], settings: AnalysisSettings, options: AnalyzerOptions, token: vscode.CancellationToken): AsyncGenerator<{ members: ScannedFile[]; results: FileResult[] | undefined }> {
+    const extraCalls = [...(settings.options.acquire ?? []).flatMap((a) => [a.call, a.release ?? '']), ...(settings.options.release ?? []).map((r) => r.call)];
+    const mayDefineSummaries = summaryCandidateTest(extraCalls);
+    for (const chunk of planChunks(files, (f) => mayDefineSummaries(f.text))) {
+      if (token.isCancellationRequested) return;
+      // Let cancellation, typing and other extensions through between chunks.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (token.isCancellationRequested) return;
+      let results: FileResult[] | undefined;
+      try {
+        results = await (await loadAnalyzer()).analyzeWorkspace([...chunk.members, ...chunk.context], options);
+      } catch (err) {
+        this.log.error(`Analysing ${chunk.members.length} files from ${chunk.members[0]?.path ?? '?'} failed`, err);
+      }
+      if (token.isCancellationRequested) return;
+      yield { members: chunk.members, results };
+    }
   }
 
   private async readAll(uris: readonly vscode.Uri[], progress: Progress, token: vscode.CancellationToken, skip: (reason: string, uri: vscode.Uri) => void): Promise<ScannedFile[]> {
@@ -235,12 +374,21 @@ export class WorkspaceScanner implements vscode.Disposable {
 
   dispose(): void {
     this.running?.cancel();
+    this.refreshing?.cancel();
     this.summariesChanged.dispose();
   }
 }
 
 function releaseId(spec: ReleaseSpec): string {
   return `release:${spec.method}:${spec.kind === 'call' ? spec.argument : ''}`;
+}
+
+function taughtNames(teachings: ReadonlyMap<string, { family: LanguageFamily; learned: Learned }>): TaughtNames[] {
+  return [...teachings.values()].map(({ family, learned }) => ({
+    family,
+    acquires: learned.acquires.map((a) => ({ id: a.id, method: a.method })),
+    releases: learned.releases.map((r) => ({ id: releaseId(r), method: r.method })),
+  }));
 }
 
 /** Which file teaches which names: what decides whether open documents need analysing again. */
