@@ -7,6 +7,7 @@ import { AnalysisDiagnostics } from './analysisDiagnostics';
 import { AnalysisStatus } from './analysisStatus';
 import { affectsAnalysisSettings, readAnalysisSettings } from './analysisSettings';
 import { ANALYZE_WORKSPACE_COMMAND, analyzeWorkspaceCommand } from './analyzeWorkspaceCommand';
+import { ClosedFileWatcher } from './closedFileWatcher';
 import type { FeatureLog } from './featureLog';
 import { OpenDocumentAnalysis } from './openDocumentAnalysis';
 import { PgHealthCodeActionProvider, QUICK_FIX_APPLIED_COMMAND, QUICK_FIX_SELECTOR } from './quickFixes';
@@ -19,6 +20,9 @@ export interface AnalysisFeature {
   /** Fires when findingsSummary() may have changed. */
   onDidChangeFindings: vscode.Event<void>;
 }
+
+/** Not in the command palette: what the latest updates after changes on disk cost (tests, troubleshooting). */
+export const CLOSED_FILE_UPDATES_COMMAND = 'pgHealth.analysis.closedFileUpdates';
 
 /** How long after the last save of a file its helpers are learned again. */
 const RELEARN_DELAY_MS = 1500;
@@ -36,6 +40,28 @@ export function registerAnalysisFeature(context: vscode.ExtensionContext, log: F
     log,
     (uri) => scanner.summariesFor(uri),
   );
+  // A saved file, or an open one whose file changed on disk, may define a helper other files call: its
+  // summaries are learned again once the saves stop for a moment (with auto save, every pause in typing
+  // saves), and the closed files that call a changed helper are analysed again.
+  const relearnTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  const relearnSoon = (d: vscode.TextDocument): void => {
+    const key = d.uri.toString();
+    clearTimeout(relearnTimers.get(key));
+    relearnTimers.set(
+      key,
+      setTimeout(() => {
+        relearnTimers.delete(key);
+        const settings = readAnalysisSettings();
+        if (!settings.enable || d.isClosed) return;
+        scanner.relearn(d, settings).then(
+          (names) => closedFiles.helpersChanged(names),
+          (err: unknown) => log.error(`Learning ${d.uri.fsPath}'s helpers again failed`, err),
+        );
+      }, RELEARN_DELAY_MS),
+    );
+  };
+  // After a scan, closed files' diagnostics follow changes on disk and in the explorer.
+  const closedFiles = new ClosedFileWatcher(scanner, readAnalysisSettings, log, relearnSoon);
   const codeActions = new PgHealthCodeActionProvider(log, (uri) => scanner.summariesFor(uri), docsFor);
 
   const settingsChanged = (): void => {
@@ -43,6 +69,7 @@ export function registerAnalysisFeature(context: vscode.ExtensionContext, log: F
     const settings = readAnalysisSettings();
     if (!settings.enable) {
       scanner.reset();
+      closedFiles.clearPending();
       documents.cancelPending();
       diagnostics.clear();
       return;
@@ -54,31 +81,25 @@ export function registerAnalysisFeature(context: vscode.ExtensionContext, log: F
     }
   };
 
-  const relearnTimers = new Map<string, ReturnType<typeof setTimeout>>();
   const status = new AnalysisStatus(() => diagnostics.counts());
   const disposables: vscode.Disposable[] = [
     diagnostics,
     scanner,
+    closedFiles,
     documents,
     status,
     diagnostics.onDidChange(() => status.render()),
     vscode.commands.registerCommand(QUICK_FIX_APPLIED_COMMAND, () => vscode.commands.executeCommand('setContext', 'pgHealth.quickFixApplied', true)),
-    vscode.commands.registerCommand(ANALYZE_WORKSPACE_COMMAND, () => status.scan(() => analyzeWorkspaceCommand(scanner, readAnalysisSettings(), log))),
+    vscode.commands.registerCommand(ANALYZE_WORKSPACE_COMMAND, () =>
+      status.scan(async () => {
+        const outcome = await analyzeWorkspaceCommand(scanner, readAnalysisSettings(), log);
+        if (scanner.hasScanned) closedFiles.start();
+        return outcome;
+      }),
+    ),
+    vscode.commands.registerCommand(CLOSED_FILE_UPDATES_COMMAND, () => closedFiles.closedFileUpdates()),
     vscode.workspace.onDidOpenTextDocument((d) => documents.schedule(d, 0)),
-    // A saved file may define a helper other files call: its summaries are learned again, once the
-    // saves stop for a moment (with auto save, every pause in typing saves).
-    vscode.workspace.onDidSaveTextDocument((d) => {
-      const key = d.uri.toString();
-      clearTimeout(relearnTimers.get(key));
-      relearnTimers.set(
-        key,
-        setTimeout(() => {
-          relearnTimers.delete(key);
-          const settings = readAnalysisSettings();
-          if (settings.enable && !d.isClosed) scanner.relearn(d, settings).catch((err: unknown) => log.error(`Learning ${d.uri.fsPath}'s helpers again failed`, err));
-        }, RELEARN_DELAY_MS),
-      );
-    }),
+    vscode.workspace.onDidSaveTextDocument(relearnSoon),
     { dispose: () => relearnTimers.forEach((timer) => clearTimeout(timer)) },
     // A scan learned other helpers: open documents are analysed again with them.
     scanner.onDidChangeSummaries(() => {
@@ -93,7 +114,20 @@ export function registerAnalysisFeature(context: vscode.ExtensionContext, log: F
       documents.closed(d);
       codeActions.forget(d);
     }),
-    vscode.workspace.onDidDeleteFiles((e) => e.files.forEach((uri) => diagnostics.deleteUnder(uri))),
+    // Through the explorer: at once for what is gone, then as any change on disk (what is scanned, what helpers teach).
+    vscode.workspace.onDidDeleteFiles((e) => {
+      for (const uri of e.files) {
+        diagnostics.deleteUnder(uri);
+        closedFiles.touched(uri);
+      }
+    }),
+    vscode.workspace.onDidRenameFiles((e) => {
+      for (const { oldUri, newUri } of e.files) {
+        diagnostics.deleteUnder(oldUri);
+        closedFiles.touched(oldUri);
+        closedFiles.touched(newUri);
+      }
+    }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (affectsAnalysisSettings(e)) settingsChanged();
     }),
