@@ -1,0 +1,83 @@
+// The nodes of the Databases view: servers, databases, session groups, sessions and message rows.
+import { ConnectionConfig } from '../postgres/connectionConfig';
+import { Session } from '../postgres/snapshot';
+import { GroupBy, isIdleState } from './sessionGroups';
+
+export class DatabaseNode {
+  readonly kind = 'database';
+  /** Set when other configured databases share its server: the row sits under that server's row. */
+  parent: ServerNode | undefined;
+  constructor(
+    readonly config: ConnectionConfig,
+    /** host:port ('' when the entry is malformed), the database it connects to and the role it connects as. */
+    readonly server: string,
+    readonly database: string | undefined,
+    readonly user: string = '',
+  ) {}
+  get name(): string {
+    return this.config.name;
+  }
+}
+
+/** A server (host:port) with more than one configured database on it: capacity is the server's, shared by them. */
+export class ServerNode {
+  readonly kind = 'server';
+  constructor(
+    readonly key: string,
+    readonly databases: DatabaseNode[],
+  ) {}
+}
+
+export class GroupNode {
+  readonly kind = 'group';
+  readonly children: SessionNode[];
+  constructor(
+    readonly database: string,
+    readonly by: GroupBy,
+    readonly key: string,
+    sessions: readonly Session[],
+    /** Set under a database row that sits under its server's row: only this database's sessions are shown. */
+    readonly datname?: string,
+  ) {
+    this.children = sessions.map((s) => new SessionNode(database, s, this));
+  }
+
+  get sessions(): Session[] {
+    return this.children.map((c) => c.session);
+  }
+
+  /** A state group other than the idle ones (active, hidden…) has nothing for Terminate Idle Sessions. */
+  get offersIdleTermination(): boolean {
+    return this.by !== 'state' || isIdleState(this.key);
+  }
+}
+
+export class SessionNode {
+  readonly kind = 'session';
+  constructor(
+    readonly database: string,
+    /** Replaced in place by each snapshot while the tree's shape stays the same (see DatabasesTreeProvider.onStoreChange). */
+    public session: Session,
+    readonly group: GroupNode,
+  ) {}
+}
+
+/** The id VS Code knows a session row by: pid and backend_start (pids are reused). */
+export function sessionId(database: string, s: Session): string {
+  return `session:${database}:${s.pid}:${s.backendStart ?? ''}`;
+}
+
+
+export class MessageNode {
+  readonly kind = 'message';
+  constructor(
+    readonly id: string,
+    readonly text: string,
+    readonly icon: string,
+    readonly tooltip?: string,
+  ) {}
+}
+
+export type TreeNode = ServerNode | DatabaseNode | GroupNode | SessionNode | MessageNode;
+
+export type SortBy = 'name' | 'headroom';
