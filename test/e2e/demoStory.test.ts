@@ -125,10 +125,18 @@ describe('The demo story (npm run demo)', function () {
     await launcher.waitForLine(/\[demo\] invoice-job: nothing to remind, and the client went back to the pool/, 30_000);
     // The pool now keeps the client it got back, idle, for the next run: one more invoice-job
     // session, which stays. Two more runs (every 8 s): none leaks.
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
-    const afterFix = (await leaked()).length;
+    // The tree redraws a database's groups at most every 2.5 s (more under load): take the count once
+    // two readings 4 s apart agree, so the idle client the pool keeps is in it.
+    let afterFix = (await leaked()).length;
+    for (let i = 0; i < 8; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 4_000));
+      const now = (await leaked()).length;
+      if (now === afterFix) break;
+      afterFix = now;
+    }
     await new Promise((resolve) => setTimeout(resolve, 17_000));
-    assert.equal((await leaked()).length, afterFix, 'no new leaked invoice-job session after the fix');
+    const later = (await leaked()).length;
+    assert.ok(later <= afterFix, `no new leaked invoice-job session after the fix (${afterFix} then ${later})`);
     assert.equal(fs.readFileSync(path.join(repoRoot, 'demo', 'workspace', 'jobs', 'invoice-job.js'), 'utf8'), leaky, 'the repository\'s copy is untouched');
     await screenshot(page, 'demo-story-fixed');
     await browser.close();
