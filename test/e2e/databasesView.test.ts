@@ -15,10 +15,8 @@ interface ServerCounts {
 /** What the server itself says: backends holding a client slot, and the slots ordinary users may take. */
 async function serverCounts(client: Client): Promise<ServerCounts> {
   const { rows } = await client.query<{ used: number; max: number; reserved: number }>(`
-    -- The extension's one connection there (its held monitor, or the overview's short connection,
-    -- which counts itself in what it reports) plus everyone else's.
-    SELECT (SELECT count(*)::int + 1 FROM pg_stat_activity
-             WHERE backend_type = 'client backend' AND coalesce(query NOT LIKE '/* pg-health monitor%', true)) AS used,
+    -- Every client backend, the monitors the status bar holds included (one per server and role).
+    SELECT (SELECT count(*)::int FROM pg_stat_activity WHERE backend_type = 'client backend') AS used,
            current_setting('max_connections')::int AS max,
            current_setting('superuser_reserved_connections')::int
              + coalesce(current_setting('reserved_connections', true)::int, 0) AS reserved`);
