@@ -4,7 +4,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { Page } from 'playwright-core';
 import { repoRoot } from '../support/paths';
-import { escapeRegex, eventually } from './workbench';
+import { eventually } from './workbench';
 
 export interface DemoLauncher {
   readonly pid: number;
@@ -136,34 +136,7 @@ export function stillRunning(pids: number[]): ProcessInfo[] {
   return processes().filter((p) => wanted.has(p.pid) && p.state !== 'Z');
 }
 
-// ---- the editor, as in quickFix.test.ts ------------------------------------------------------
-
-/** Opens a file of the workspace with Quick Open (Ctrl+P). */
-export async function quickOpen(page: Page, name: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input');
-  await eventually(
-    async () => {
-      if (!(await input.isVisible())) await page.keyboard.press('Control+P');
-      await input.waitFor({ state: 'visible', timeout: 5_000 });
-      return true;
-    },
-    (ok) => ok,
-    30_000,
-    'Quick Open to show its input',
-  );
-  await input.fill(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 60_000 });
-  await page.keyboard.press('Enter');
-  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ state: 'visible', timeout: 30_000 });
-}
-
-/** Clicks into the token `token` of the editor line that contains `lineText`, as a user clicks on a squiggle. */
-export async function clickOnToken(page: Page, lineText: string, token: string): Promise<void> {
-  const line = page.locator('.editor-instance .view-lines .view-line', { hasText: lineText }).first();
-  await line.waitFor({ state: 'visible', timeout: 10_000 });
-  await line.locator('span span', { hasText: new RegExp(`^${escapeRegex(token)}$`) }).first().click();
-  await page.locator('.editor-instance .monaco-editor.focused').first().waitFor({ state: 'visible', timeout: 10_000 });
-}
+// ---- the editor ------------------------------------------------------------------------------
 
 /** Ctrl+. at the cursor and picks the code action whose title matches (VS Code's TypeScript may take a while to answer). */
 export async function applyQuickFix(page: Page, title: RegExp): Promise<void> {

@@ -10,9 +10,9 @@ import * as path from 'node:path';
 import { Browser } from 'playwright-core';
 import { launchBrowser, openWorkbench, screenshot } from '../support/vscodeServer';
 import { repoRoot } from '../support/paths';
-import { applyQuickFix, clickOnToken, DemoLauncher, descendants, processes, quickOpen, startDemoLauncher, stillRunning } from './demoLauncher';
+import { applyQuickFix, DemoLauncher, descendants, processes, startDemoLauncher, stillRunning } from './demoLauncher';
 import { chooseForDialog, exactRow, expand, readTree, sessionRow, TreeRowText } from './sessionsHelpers';
-import { clickDialogButton, eventually, openDatabasesView, problemRows } from './workbench';
+import { clickDialogButton, clickOnToken, eventually, openDatabasesView, problemRows, quickOpen } from './workbench';
 
 const URL_LINE = /http:\/\/127\.0\.0\.1:\d+\/\?\S+/;
 const DATA_DIR_LINE = /data directory (\S+) \(deleted/;

@@ -7,31 +7,11 @@ import { Page } from 'playwright-core';
 import { fixturesDir } from '../support/paths';
 import { screenshot } from '../support/vscodeServer';
 import { environment } from './environment';
-import { eventually, escapeRegex, problemRows } from './workbench';
+import { clickOnToken, escapeRegex, eventually, problemRows, quickOpen } from './workbench';
 
 // A file of this suite's own, copied in for the test, so other suites see the fixture workspace unchanged.
 const FILE = 'quickfix-e2e.js';
 const FOLDER = 'quickfix-e2e';
-
-async function quickOpen(page: Page, name: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input');
-  await eventually(
-    async () => {
-      if (!(await input.isVisible())) await page.keyboard.press('Control+P');
-      await input.waitFor({ state: 'visible', timeout: 5_000 });
-      return true;
-    },
-    (ok) => ok,
-    30_000,
-    'Quick Open to show its input',
-  );
-  await input.fill(name);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
-  // The file was created after the workbench started: the file search may need a moment to see it.
-  await row.waitFor({ state: 'visible', timeout: 60_000 });
-  await page.keyboard.press('Enter');
-  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ state: 'visible', timeout: 30_000 });
-}
 
 /** What the analyser's language status item says, from the `{}` hover next to the language mode. */
 async function languageStatus(page: Page): Promise<string> {
@@ -42,14 +22,6 @@ async function languageStatus(page: Page): Promise<string> {
   const text = (await hover.innerText()).replace(/\s+/g, ' ');
   await page.mouse.move(700, 400);
   return text;
-}
-
-/** Clicks into the token `token` of the editor line that contains `lineText`, as a user clicks on a squiggle. */
-async function clickOnToken(page: Page, lineText: string, token: string): Promise<void> {
-  const line = page.locator('.editor-instance .view-lines .view-line', { hasText: lineText }).first();
-  await line.waitFor({ state: 'visible', timeout: 10_000 });
-  await line.locator('span span', { hasText: new RegExp(`^${escapeRegex(token)}$`) }).first().click();
-  await page.locator('.editor-instance .monaco-editor.focused').first().waitFor({ state: 'visible', timeout: 10_000 });
 }
 
 describe('quick fix in the browser', () => {

@@ -62,3 +62,31 @@ export async function problemRows(page: Page): Promise<string[]> {
   }
   return panel.locator('.monaco-list-row').allTextContents();
 }
+
+/** Opens a file of the workspace with Quick Open (Ctrl+P). */
+export async function quickOpen(page: Page, name: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await eventually(
+    async () => {
+      if (!(await input.isVisible())) await page.keyboard.press('Control+P');
+      await input.waitFor({ state: 'visible', timeout: 5_000 });
+      return true;
+    },
+    (ok) => ok,
+    30_000,
+    'Quick Open to show its input',
+  );
+  await input.fill(name);
+  // A file created after the workbench started: the file search may need a moment to see it.
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 60_000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ state: 'visible', timeout: 30_000 });
+}
+
+/** Clicks into the token `token` of the editor line that contains `lineText`, as a user clicks on a squiggle. */
+export async function clickOnToken(page: Page, lineText: string, token: string): Promise<void> {
+  const line = page.locator('.editor-instance .view-lines .view-line', { hasText: lineText }).first();
+  await line.waitFor({ state: 'visible', timeout: 10_000 });
+  await line.locator('span span', { hasText: new RegExp(`^${escapeRegex(token)}$`) }).first().click();
+  await page.locator('.editor-instance .monaco-editor.focused').first().waitFor({ state: 'visible', timeout: 10_000 });
+}

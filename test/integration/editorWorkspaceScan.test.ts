@@ -2,7 +2,7 @@
 // helpers in one file make leaks visible in another, and excluded or generated files stay quiet.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { pgDiagnostics, waitFor as waitUntil } from './diagnosticsHelpers';
+import { LEAKY_JS, pgDiagnostics, waitFor as waitUntil } from './diagnosticsHelpers';
 
 const waitFor = <T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 20_000): Promise<T> => waitUntil(what, probe, timeoutMs);
 
@@ -15,19 +15,6 @@ interface ScanOutcome {
   skipped: Record<string, number>;
   cancelled: boolean;
 }
-
-const LEAKY_JS = `const { Pool } = require('pg');
-const pool = new Pool();
-
-async function countRows() {
-  const client = await pool.connect();
-  const result = await client.query('SELECT count(*) FROM t');
-  client.release();
-  return result.rows[0].count;
-}
-
-module.exports = { countRows };
-`;
 
 /** Leaky files the scan must skip (dependencies, build output, .gitignore), and one it must report until excluded. */
 const QUIET = ['node_modules/leaky-package/index.js', 'dist/leaky.js', 'ignored-output/leaky.js', 'src/types.d.ts'];

@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { pgDiagnostics, waitFor as waitUntil } from './diagnosticsHelpers';
+import { LEAKY_JS, pgDiagnostics, waitFor as waitUntil } from './diagnosticsHelpers';
 
 const waitFor = <T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 20_000): Promise<T> => waitUntil(what, probe, timeoutMs);
 
@@ -18,18 +18,6 @@ interface RefreshOutcome {
   chunks: number;
 }
 
-const LEAKY_JS = `const { Pool } = require('pg');
-const pool = new Pool();
-
-async function countRows() {
-  const client = await pool.connect();
-  const result = await client.query('SELECT count(*) FROM t');
-  client.release();
-  return result.rows[0].count;
-}
-
-module.exports = { countRows };
-`;
 const FIXED_JS = LEAKY_JS.replace(
   "  const result = await client.query('SELECT count(*) FROM t');\n  client.release();\n  return result.rows[0].count;",
   "  try {\n    const result = await client.query('SELECT count(*) FROM t');\n    return result.rows[0].count;\n  } finally {\n    client.release();\n  }",
