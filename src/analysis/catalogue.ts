@@ -1,6 +1,6 @@
 // The driver catalogue: which calls hand out a pooled connection and which calls give it back. It is
 // data, extended by the `pgHealth.analysis.acquire` / `release` settings and by workspace summaries.
-import { isForeignReceiver } from './drivers';
+import { GENERIC_POOL_OF_POSTGRES, isForeignReceiver } from './drivers';
 import { familyOf, isLanguageId, type LanguageFamily } from './languages';
 import type { Callee, VarName } from './model';
 
@@ -41,6 +41,18 @@ export interface AcquireApi {
   receiver?: RegExp;
   /** The call's result is the resource (`await pool.connect()`). */
   valueForm: boolean;
+  /**
+   * The value form takes no arguments: node-postgres' `pool.connect()` and postgres.js' `sql.reserve()`
+   * do not; `driver.connect(binding)` or `pool.connect(handler)` is another API (or a callback whose
+   * body the call site cannot show).
+   */
+  valueFormTakesNoArguments?: boolean;
+  /**
+   * The API counts only where the file's poolNames hold this marker (drivers.ts): generic-pool's and
+   * tarn's `acquire()` hand out whatever their factory creates, PostgreSQL clients only in a file that
+   * imports the pool library together with a PostgreSQL driver.
+   */
+  onlyWithMarker?: string;
   /** `pool.connect((err, client, done) => …)`: the callback gets (err, resource, release). */
   callbackForm: boolean;
   /** As a `with` item: `safe` releases at the end of the block, `unsafe` does not (psycopg's `with conn`). */
@@ -84,6 +96,7 @@ const BUILTIN: readonly AcquireApi[] = [
     // `pg.connect(config, cb)` is node-postgres before 7 (its default pool), `this.pg` a pool kept as pg.
     receiver: /pool|^pg$/i,
     valueForm: true,
+    valueFormTakesNoArguments: true,
     callbackForm: true,
     context: 'none',
     releases: [{ kind: 'method', method: 'release' }],
@@ -96,6 +109,7 @@ const BUILTIN: readonly AcquireApi[] = [
     family: 'js',
     method: 'reserve',
     valueForm: true,
+    valueFormTakesNoArguments: true,
     callbackForm: false,
     context: 'none',
     releases: [{ kind: 'method', method: 'release' }],
@@ -109,6 +123,7 @@ const BUILTIN: readonly AcquireApi[] = [
     method: 'acquire',
     receiver: POOL,
     valueForm: true,
+    onlyWithMarker: GENERIC_POOL_OF_POSTGRES,
     callbackForm: false,
     context: 'none',
     releases: [
@@ -280,6 +295,7 @@ export class Catalogue {
       if (api.method !== callee.name) continue;
       // Another database driver's pool (drivers.ts); settings and learned helpers stand.
       if (BUILTIN_IDS.has(api.id) && isForeignReceiver(callee.receiver, poolNames)) continue;
+      if (api.onlyWithMarker !== undefined && !poolNames.has(api.onlyWithMarker)) continue;
       if (!api.receiver) return api;
       if (callee.receiverName === undefined) continue;
       if (api.receiver.test(callee.receiverName) || poolNames.has(callee.receiverName)) return api;

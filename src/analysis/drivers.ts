@@ -16,12 +16,19 @@
 import type { LanguageFamily } from './languages';
 
 export const FOREIGN = '!';
+/**
+ * In poolNames: the file imports generic-pool or tarn together with a PostgreSQL driver, so its
+ * `pool.acquire()` may hand out a PostgreSQL client. Elsewhere `acquire()` in JavaScript belongs to a
+ * pool of something else (Slonik's, Sequelize's, knex's own pools, a test's mock).
+ */
+export const GENERIC_POOL_OF_POSTGRES = '+generic-pool';
 /** In poolNames: the file imports another database driver and no PostgreSQL driver. */
 export const FOREIGN_FILE = `${FOREIGN}*`;
 
 const JS_POSTGRES = /^(pg|pg-pool|pg-native|pg-promise|postgres|slonik|@neondatabase\/serverless|@vercel\/postgres|@databases\/pg|@electric-sql\/pglite|pg-cursor|pg-query-stream)(\/.*)?$/;
 const JS_FOREIGN =
   /^(mssql|tedious|mysql|mysql2|mariadb|oracledb|mongodb|mongoose|redis|ioredis|@redis\/client|sqlite3|better-sqlite3|sqlite|ibm_db|odbc|snowflake-sdk|cassandra-driver|neo4j-driver|couchbase|@clickhouse\/client|amqplib|amqp-connection-manager|ldapjs|generic-pool-mysql|@google-cloud\/spanner|@planetscale\/database|@libsql\/client)(\/.*)?$/;
+const JS_GENERIC_POOL = /^(generic-pool|tarn)$/;
 const PY_POSTGRES = /^(psycopg2|psycopg|psycopg_pool|asyncpg|aiopg|pg8000|sqlalchemy)(\..*)?$/;
 const PY_FOREIGN =
   /^(pymysql|MySQLdb|mysql|aiomysql|asyncmy|mariadb|pyodbc|pymssql|cx_Oracle|oracledb|redis|aioredis|sqlite3|aiosqlite|pymongo|motor|ibm_db|snowflake|clickhouse_driver|cassandra|neo4j|pika|kombu|happybase|elasticsearch)(\..*)?$/;
@@ -30,6 +37,8 @@ const PY_FOREIGN_ENGINE = /(?:self\.)?(\w+)\s*(?::[^=\n]+)?=\s*(?:sqlalchemy\.)?
 
 interface Imports {
   postgres: boolean;
+  /** generic-pool or tarn (JavaScript). */
+  genericPool: boolean;
   foreign: boolean;
   /** Names bound to another driver's module or its members. */
   bindings: Set<string>;
@@ -44,9 +53,10 @@ function splitNames(list: string): string[] {
 }
 
 function jsImports(text: string): Imports {
-  const out: Imports = { postgres: false, foreign: false, bindings: new Set() };
+  const out: Imports = { postgres: false, genericPool: false, foreign: false, bindings: new Set() };
   const note = (module: string, names: string[]): void => {
     if (JS_POSTGRES.test(module)) out.postgres = true;
+    else if (JS_GENERIC_POOL.test(module)) out.genericPool = true;
     else if (JS_FOREIGN.test(module)) {
       out.foreign = true;
       for (const name of names) out.bindings.add(name);
@@ -63,7 +73,7 @@ function jsImports(text: string): Imports {
 }
 
 function pyImports(text: string): Imports {
-  const out: Imports = { postgres: false, foreign: false, bindings: new Set() };
+  const out: Imports = { postgres: false, genericPool: false, foreign: false, bindings: new Set() };
   for (const m of text.matchAll(/^[ \t]*import[ \t]+([^\n#]+)/gm)) {
     for (const part of (m[1] ?? '').split(',')) {
       const [module = '', alias] = part.trim().split(/\s+as\s+/);
@@ -89,7 +99,7 @@ function escape(name: string): string {
   return name.replace(/[$]/g, '\\$');
 }
 
-/** The FOREIGN-prefixed names to add to a file's poolNames (empty for most files: cheap). */
+/** The FOREIGN-prefixed names and markers to add to a file's poolNames (empty for most files: cheap). */
 export function foreignPoolNames(text: string, family: LanguageFamily): string[] {
   const imports = family === 'js' ? jsImports(text) : pyImports(text);
   const names = new Set<string>(imports.bindings);
@@ -111,6 +121,7 @@ export function foreignPoolNames(text: string, family: LanguageFamily): string[]
   }
   const out = [...names].map((n) => `${FOREIGN}${n}`);
   if (imports.foreign && !imports.postgres) out.push(FOREIGN_FILE);
+  if (imports.genericPool && imports.postgres) out.push(GENERIC_POOL_OF_POSTGRES);
   return out.sort();
 }
 

@@ -29,7 +29,7 @@ function isAcquisition(call: CallOp, api: AcquireApi): boolean {
     // the handler settles): nothing is handed out to leak.
     return call.callback.params.length >= 2;
   }
-  return api.valueForm;
+  return api.valueForm && !(api.valueFormTakesNoArguments && call.args.length > 0);
 }
 
 export function acquireSites(fn: FunctionModel, catalogue: Catalogue, poolNames: ReadonlySet<string>): { op: CallOp; api: AcquireApi }[] {
@@ -132,8 +132,10 @@ function anyResourceApi(catalogue: Catalogue): AcquireApi {
 /** The acquire API callers get when they call a function that returns an acquired resource. */
 export function learnedAcquire(fn: FunctionModel, underlying: AcquireApi): AcquireApi | undefined {
   if (!fn.name || GENERIC_NAMES.has(fn.name)) return undefined;
+  // What limits the driver's own call (no arguments, a marker of the file's imports) is not the helper's.
+  const { valueFormTakesNoArguments: _arity, onlyWithMarker: _marker, ...driver } = underlying;
   return {
-    ...underlying,
+    ...driver,
     id: `summary:${fn.name}`,
     method: fn.name,
     receiver: undefined,

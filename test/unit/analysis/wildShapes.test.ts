@@ -57,6 +57,36 @@ async function a() {
     assert.deepEqual(lines(await findings(mixed)), ['7 release-not-guaranteed']);
   });
 
+  it("acquire() counts only beside generic-pool or tarn and a PostgreSQL driver; connect(arg) is not node-postgres' value form", async () => {
+    // Slonik's and Sequelize's own pools, a test's mock: `pool.acquire()` with no pool library in sight.
+    const ownPool = `import { createConnectionPool } from './createConnectionPool';
+test('reuses', async () => {
+  const pool = createConnectionPool({ driver: mockDriver });
+  const first = await pool.acquire();
+  await first.query('select 1');
+});`;
+    assert.deepEqual(lines(await findings(ownPool, 'typescript')), []);
+    const genericOfPg = `const genericPool = require('generic-pool');
+const { Client } = require('pg');
+const pool = genericPool.createPool({ create: async () => { const c = new Client(); await c.connect(); return c; }, destroy: (c) => c.end() });
+async function f() {
+  const client = await pool.acquire();
+  await client.query('select 1');
+  await pool.release(client);
+}`;
+    assert.deepEqual(lines(await findings(genericOfPg)), ['5 release-not-guaranteed']);
+    // A driver's setup method on a pool-named object, and a named callback the call site cannot show.
+    const withArgument = `const { Pool } = require('pg');
+async function setup(poolDriver, binding) {
+  const session = await poolDriver.connect(binding);
+  await session.query('select 1');
+}
+function g(pool, onClient) {
+  pool.connect(onClient);
+}`;
+    assert.deepEqual(lines(await findings(withArgument)), []);
+  });
+
   it("Python: aiomysql's pool.acquire(), a redis ConnectionPool and a SQLite engine are not PostgreSQL's", async () => {
     const aiomysql = `import aiomysql
 async def f(loop):
