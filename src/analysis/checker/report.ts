@@ -73,6 +73,16 @@ function subject(site: SiteDescription): string {
   return site.variable ? `\`${site.variable}\` from ${call}` : `The ${site.api.noun} from ${call}`;
 }
 
+/** The release this site's code would call, in its own names: `done()` or `clientDB.release()`, `pgpool.putconn(conn)`. */
+function releaseText(site: SiteDescription): string {
+  const { op, api, variable } = site;
+  const fill = (template: string): string =>
+    template.replace(/^await\s+/, '').replace('{var}', variable ?? '').replace('{receiver}', op.callee.receiver ?? 'pool');
+  const own = variable !== undefined && api.releaseTemplate ? `\`${fill(api.releaseTemplate)}\`` : api.releaseHint;
+  const handle = op.callback && api.callbackForm ? op.callback.params[2] : undefined;
+  return handle !== undefined ? `\`${handle}()\` or ${own}` : own;
+}
+
 function finding(rule: RuleId, message: string, range: SourceRange, related: RelatedLocation[]): Finding {
   return { rule, severity: ruleMeta(rule).severity, message, range, related, fixable: false };
 }
@@ -135,7 +145,7 @@ function leakFinding(site: SiteDescription, events: SiteEvents, family: Language
     const overwrite = events.leaks.find((l) => l.kind === 'overwrite');
     const why = overwrite
       ? `line ${line(overwrite.range)} overwrites its last reference while it is still held`
-      : `no path calls ${site.api.releaseHint}`;
+      : `no path calls ${releaseText(site)}`;
     return finding('unreleased-client', `${subject(site)} is never released: ${why}.`, range, overwrite ? [{ range: overwrite.range, message: 'the reference is overwritten here' }] : []);
   }
   const leaks = [...events.leaks].sort((a, b) => priority(a) - priority(b) || (before(a.range, b.range) ? -1 : 1));

@@ -168,7 +168,7 @@ class JsLowering extends JsExpressionLowering {
         for (const s of namedChildren(node)) this.stmt(s, out);
         return;
       case 'expression_statement':
-        for (const e of namedChildren(node)) this.expr(e, out);
+        for (const e of namedChildren(node)) this.dropped(e, out);
         return;
       case 'lexical_declaration':
       case 'variable_declaration':

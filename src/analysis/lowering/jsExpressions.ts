@@ -46,6 +46,20 @@ export abstract class JsExpressionLowering {
     return this.scope.locals.has(name) || this.scope.params.has(name);
   }
 
+  /**
+   * An expression whose value nobody uses (a statement, a comma operand). A function written there is
+   * never called, passed or kept: `client.query(sql), (err) => done(err);` hands nothing over.
+   */
+  dropped(node: SyntaxNode, out: Block): void {
+    const bare = unwrap(node);
+    if (isFunctionNode(bare)) return;
+    if (bare.type === 'sequence_expression') {
+      for (const child of namedChildren(bare)) this.dropped(child, out);
+      return;
+    }
+    this.expr(node, out);
+  }
+
   expr(node: SyntaxNode, out: Block, target?: VarName): VarName | undefined {
     return this.ctx.nested(() => this.exprInner(unwrap(node), out, target));
   }
@@ -98,6 +112,13 @@ export abstract class JsExpressionLowering {
       case 'generator_function':
         out.push({ kind: 'closure', fn: this.closure(node), range: rangeOf(node) });
         return undefined;
+      case 'sequence_expression': {
+        // `a, b`: the value is the last operand's.
+        const operands = namedChildren(node);
+        const last = operands.pop();
+        for (const operand of operands) this.dropped(operand, out);
+        return last ? this.expr(last, out, target) : undefined;
+      }
       case 'class':
         this.classBody(node);
         return undefined;

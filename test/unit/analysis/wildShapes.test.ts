@@ -158,6 +158,26 @@ async function usage(pool) {
   });
 });
 
+describe('in the wild: a function nobody calls hands nothing over', () => {
+  it('`client.query(sql), (err) => done(err);` (a comma, not a callback): never released, in the code\'s own names', async () => {
+    const list = await findings(`module.exports = (guild, pool) => {
+  pool.connect(async (err, clientDB, done) => {
+    if (err) throw err;
+    clientDB.query('INSERT INTO guilds VALUES ($1)', [guild.id]), async (err, result) => {
+      done(err);
+    };
+  });
+};`);
+    assert.deepEqual(lines(list), ['2 unreleased-client']);
+    assert.match(list[0]?.message ?? '', /`clientDB` from `pool\.connect\(\)` on line 2 is never released: no path calls `done\(\)` or `clientDB\.release\(\)`/);
+    const python = await findings(`def f(pgpool):
+    conn = pgpool.getconn()
+    conn.cursor().execute("SELECT 1")
+`, 'python');
+    assert.match(python[0]?.message ?? '', /no path calls `pgpool\.putconn\(conn\)`/);
+  });
+});
+
 describe('in the wild: legacy node-postgres and release handles', () => {
   it("`this.pg.connect(cb)` (a pool kept as pg, or pg < 7's pg.connect) acquires", async () => {
     const list = await findings(`function count(cb) {
