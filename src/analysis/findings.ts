@@ -51,6 +51,12 @@ export interface ResourceDetails {
    * reference. A fix that changes only some code resolves the finding only when every one is there.
    */
   leakPaths: LeakPath[];
+  /**
+   * Set when the leak is in a context manager's `__exit__`: another method stored the connection in
+   * a field, and `__exit__` returns it only when what runs before the release succeeds.
+   * `functionRange` and `releaseRanges` are then `__exit__`'s.
+   */
+  releasedInExit?: boolean;
 }
 
 export interface LeakPath {

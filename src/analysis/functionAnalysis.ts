@@ -3,9 +3,9 @@
 import type { AcquireApi, Catalogue, ReleaseSpec } from './catalogue';
 import { childBlocks, FunctionContext, visitCalls } from './checker/functionContext';
 import { PathChecker } from './checker/pathChecker';
-import { describeSite, siteFindings } from './checker/report';
+import { describeSite, siteFindings, type SiteDescription } from './checker/report';
 import type { Finding } from './findings';
-import type { Block, CallOp, FunctionModel, VarName } from './model';
+import type { Block, CallOp, FunctionModel, Op, VarName } from './model';
 
 export interface FunctionResult {
   findings: Finding[];
@@ -45,7 +45,11 @@ export function acquireSites(fn: FunctionModel, catalogue: Catalogue, poolNames:
   return sites;
 }
 
-export function analyzeFunction(fn: FunctionModel, catalogue: Catalogue, poolNames: ReadonlySet<string>): FunctionResult {
+/**
+ * `exit`: the `__exit__` / `__aexit__` of the class `fn` is a method of (see exitMethodOf), which
+ * releases what `fn` stores in `self`.
+ */
+export function analyzeFunction(fn: FunctionModel, catalogue: Catalogue, poolNames: ReadonlySet<string>, exit?: FunctionModel): FunctionResult {
   const findings: Finding[] = [];
   let returnsAcquired: AcquireApi | undefined;
   // Built on first need: most functions of a workspace acquire nothing and release no parameter.
@@ -54,13 +58,49 @@ export function analyzeFunction(fn: FunctionModel, catalogue: Catalogue, poolNam
   for (const { op, api } of acquireSites(fn, catalogue, poolNames)) {
     const events = new PathChecker(fn, { kind: 'acquire', op, api }, catalogue, poolNames, contextOf()).run();
     if (events.aborted) continue;
+    // The module's own code leaves once per process (see FunctionModel.topLevel): only a loop that
+    // acquires again leaks there. Not so a callback it passes (a route handler, a test): that runs per call.
+    if (fn.topLevel && inOwnCode(fn.body, op)) events.leaks = events.leaks.filter((leak) => leak.kind !== 'exit');
     if (unnamedSqlAlchemyConnection(fn, op, api, events.escapes.length)) continue;
     findings.push(...siteFindings(describeSite(op, api), events, fn));
+    const field = exit ? events.escapes.find((e) => e.how === 'store' && e.field !== undefined)?.field : undefined;
+    if (exit && field !== undefined) findings.push(...exitFindings(describeSite(op, api), field, exit, catalogue, poolNames));
     const returned = events.escapes.find((e) => e.how === 'return');
     // Returned as an element of a tuple: callers find it at that place (`conn, cur = get_conn()`).
     if (returned) returnsAcquired ??= returned.index !== undefined ? { ...api, resultIndex: returned.index } : api;
   }
   return { findings, ...(returnsAcquired ? { returnsAcquired } : {}), releasedParams: releasedParams(fn, catalogue, poolNames, contextOf) };
+}
+
+/** Whether `target` is in the code of `block` itself, not in the callback of a call there (`app.get('/', async (req, res) => …)`). */
+function inOwnCode(block: Block, target: Op): boolean {
+  for (const op of block) {
+    if (op === target) return true;
+    if (op.kind === 'call') continue;
+    for (const child of childBlocks(op, false)) if (inOwnCode(child, target)) return true;
+  }
+  return false;
+}
+
+/** The `__exit__` / `__aexit__` of the class `fn` is a method of, among `functions` (the file's). */
+export function exitMethodOf(fn: FunctionModel, functions: readonly FunctionModel[]): FunctionModel | undefined {
+  if (fn.methodOf === undefined) return undefined;
+  return functions.find((f) => f !== fn && f.methodOf === fn.methodOf && (f.name === '__exit__' || f.name === '__aexit__'));
+}
+
+/**
+ * A connection another method stored in `self.<field>` and the class's `__exit__` returns to the pool:
+ * a path through `__exit__` that leaves holding it (a `commit()` that raises before `putconn`) leaks
+ * it on every `with` that ends that way. Reported at the acquire, only when `__exit__` does release it
+ * on some path: a class that returns it elsewhere (a `close()` method) is not judged here.
+ */
+function exitFindings(site: SiteDescription, field: string, exit: FunctionModel, catalogue: Catalogue, poolNames: ReadonlySet<string>): Finding[] {
+  const events = new PathChecker(exit, { kind: 'param', name: field, api: site.api }, catalogue, poolNames).run();
+  // Only a release that something failing skips: one under a condition of the class's own (an
+  // ownership flag set where it acquires, `if self._owned:`) is taken to match how it acquired.
+  events.leaks = events.leaks.filter((leak) => leak.kind === 'exit' && leak.cause !== undefined && leak.cause.kind !== 'return');
+  if (events.aborted || events.releases.length === 0 || events.leaks.length === 0) return [];
+  return siteFindings({ ...site, variable: field, exit }, events, exit).filter((f) => f.rule === 'release-not-guaranteed');
 }
 
 function releasedParams(fn: FunctionModel, catalogue: Catalogue, poolNames: ReadonlySet<string>, contextOf: () => FunctionContext): ReleasedParam[] {

@@ -14,7 +14,7 @@
 import { Catalogue } from './catalogue';
 import type { Finding, SourceRange } from './findings';
 import { fixesForTree } from './fixes/fixes';
-import { acquireSites, analyzeFunction, type FunctionResult } from './functionAnalysis';
+import { acquireSites, analyzeFunction, exitMethodOf, type FunctionResult } from './functionAnalysis';
 import { familyOf, type LanguageFamily, type LanguageId } from './languages';
 import { LoweringContext, MAX_NESTING, NestingTooDeep } from './lowering/builder';
 import { lowerJavaScript, lowerJavaScriptFunction } from './lowering/javascript';
@@ -99,6 +99,9 @@ export class IncrementalAnalysis {
   private lines: number[] = [0];
   private kept = new Map<string, Kept[]>();
   private readonly results = new WeakMap<FunctionModel, Map<string, FunctionResult>>();
+  /** A number per function model, for cache keys that depend on another model (a class's `__exit__`). */
+  private readonly identities = new WeakMap<FunctionModel, number>();
+  private nextIdentity = 0;
   /** Shifted copies from the last lowering -> the model each copies (its results without findings still hold). */
   private copiedFrom = new Map<FunctionModel, FunctionModel>();
   private readonly fixable = new WeakMap<Finding, boolean>();
@@ -349,6 +352,15 @@ export class IncrementalAnalysis {
     return fileModel;
   }
 
+  private identity(fn: FunctionModel): number {
+    let id = this.identities.get(fn);
+    if (id === undefined) {
+      id = this.nextIdentity++;
+      this.identities.set(fn, id);
+    }
+    return id;
+  }
+
   /** analyzeWorkspace's summary rounds for one file, with each function's result kept per catalogue. */
   private check(model: FileModel): Finding[] {
     const { poolNames } = model;
@@ -362,8 +374,11 @@ export class IncrementalAnalysis {
       const key = `${poolKey}|${JSON.stringify(learned)}`;
       const newNames: string[] = [];
       model.functions.forEach((fn, index) => {
-        if (results[index] && !callsAny(fn, learnedNames)) return;
-        const result = this.resultOf(fn, key, () => analyzeFunction(fn, catalogue, poolNames));
+        const exit = exitMethodOf(fn, model.functions);
+        if (results[index] && !callsAny(fn, learnedNames) && !(exit && callsAny(exit, learnedNames))) return;
+        // A kept method's result depends on its class's `__exit__` too, which may have been lowered anew.
+        const exitKey = exit ? `|exit:${this.identity(exit)}` : '';
+        const result = this.resultOf(fn, `${key}${exitKey}`, () => analyzeFunction(fn, catalogue, poolNames, exit));
         results[index] = result;
         newNames.push(...apiNamesOf(learnFrom(fn, result, known, learned)));
       });

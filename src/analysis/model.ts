@@ -62,7 +62,8 @@ export type Op =
   /** `index`: `target` is element `index` of `from` (`conn, cur = get_conn()`). */
   | { kind: 'assign'; target: VarName; from?: VarName; index?: number; fact?: boolean; range: SourceRange }
   /** The value of `variable` leaves the function's hands: returned, stored in a field, put in a container. `index`: as element `index` of a returned tuple. */
-  | { kind: 'escape'; variable: VarName; how: EscapeHow; index?: number; range: SourceRange }
+  /** `field`: stored in a field of the method's own object (`self.conn = …`), which its class's `__exit__` may release. */
+  | { kind: 'escape'; variable: VarName; how: EscapeHow; index?: number; field?: string; range: SourceRange }
   /** Awaiting something that is not a call (the promise may reject). */
   | { kind: 'await'; range: SourceRange }
   | { kind: 'if'; condition: Condition; then: Block; else: Block; range: SourceRange }
@@ -118,6 +119,15 @@ export interface FunctionModel {
   isGenerator: boolean;
   /** Python `@contextmanager` / `@asynccontextmanager`: the `with` that uses it releases nothing it yields. */
   contextManager?: boolean;
+  /** A method defined in a class body: the class's name (its `__exit__` may release what another method stores). */
+  methodOf?: string;
+  /**
+   * The module's own code (outside any function). It runs once per process: a connection it never
+   * releases is held for the life of the process (a global the functions use), and an exception out
+   * of it ends the program (or the import) with the connection. Neither grows; only acquiring again
+   * in a loop while one is held does.
+   */
+  topLevel?: boolean;
 }
 
 export interface FileModel {

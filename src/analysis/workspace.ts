@@ -3,7 +3,7 @@
 import { Catalogue, releaseId, type AcquireApi, type CatalogueOptions, type ReleaseSpec } from './catalogue';
 import type { Finding } from './findings';
 import { fixesFor } from './fixes/fixes';
-import { acquireSites, analyzeFunction, learnedAcquire, learnedRelease, type FunctionResult } from './functionAnalysis';
+import { acquireSites, analyzeFunction, exitMethodOf, learnedAcquire, learnedRelease, type FunctionResult } from './functionAnalysis';
 import { familyOf, MAX_FILE_CHARS, type LanguageFamily, type LanguageId } from './languages';
 import { NestingTooDeep } from './lowering/builder';
 import { FunctionFocus, type FocusNames } from './lowering/focus';
@@ -374,8 +374,9 @@ async function analyzeFamily(
         // Learned APIs match by a call's name only: a function that calls none of them has the same
         // result in every round, so after the first it keeps it.
         const previous = (resultsByFile[fileIndex] as FunctionResult[])[fnIndex];
-        if (previous && !callsAny(fn, learnedNames)) return;
-        const result = analyzeFunction(fn, catalogue, model.poolNames);
+        const exit = exitMethodOf(fn, model.functions);
+        if (previous && !callsAny(fn, learnedNames) && !(exit && callsAny(exit, learnedNames))) return;
+        const result = analyzeFunction(fn, catalogue, model.poolNames, exit);
         (resultsByFile[fileIndex] as FunctionResult[])[fnIndex] = result;
         const fresh = learnFrom(fn, result, known, learned);
         if (fresh.acquires.length + fresh.releases.length > 0) {

@@ -78,6 +78,17 @@ def psycopg2_driver():
             kwargs.setdefault("cursor_factory", FaultCursor)
             return super().cursor(*args, **kwargs)
 
+        # COMMIT and ROLLBACK are round trips too: a dropped connection fails them.
+        def commit(self):
+            if should_fail():
+                raise psycopg2.OperationalError(f"injected fault: operation {STATE['ops']} (commit) failed")
+            return super().commit()
+
+        def rollback(self):
+            if should_fail():
+                raise psycopg2.OperationalError(f"injected fault: operation {STATE['ops']} (rollback) failed")
+            return super().rollback()
+
     class FaultPool(psycopg2.pool.ThreadedConnectionPool):
         def getconn(self, key=None):
             if connect_fails():

@@ -40,7 +40,7 @@ export interface SiteEvents {
   releases: SourceRange[];
   /** The releases among `releases` made through a workspace helper (`commit(client)`), and whether releasing is all it does. */
   helperReleases: { range: SourceRange; onlyReleases: boolean }[];
-  escapes: { how: EscapeHow | 'callback' | 'yield'; range: SourceRange; index?: number }[];
+  escapes: { how: EscapeHow | 'callback' | 'yield'; range: SourceRange; index?: number; field?: string }[];
   withUses: { range: SourceRange; text: string }[];
   leaks: Leak[];
   doubleReleases: { range: SourceRange; first: SourceRange }[];
@@ -171,7 +171,7 @@ export class PathChecker {
       case 'escape':
         return worlds.map((w) => {
           if (!w.vars.includes(op.variable) || w.status !== 'held') return w;
-          this.events.escapes.push({ how: op.how, range: op.range, ...(op.index !== undefined ? { index: op.index } : {}) });
+          this.events.escapes.push({ how: op.how, range: op.range, ...(op.index !== undefined ? { index: op.index } : {}), ...(op.field !== undefined ? { field: op.field } : {}) });
           return { ...w, status: 'escaped' };
         });
       case 'await':

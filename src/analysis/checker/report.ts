@@ -61,6 +61,8 @@ export interface SiteDescription {
   api: AcquireApi;
   /** The variable holding the resource (from the acquire's target or the callback's parameter). */
   variable: string | undefined;
+  /** The leak is in another function, the class's `__exit__`, which releases the field `variable`. */
+  exit?: FunctionModel;
 }
 
 export function describeSite(op: CallOp, api: AcquireApi): SiteDescription {
@@ -100,6 +102,7 @@ export function siteFindings(site: SiteDescription, events: SiteEvents, fn: Func
     handedOver: events.escapes.length > 0,
     leakPaths: events.leaks.map(leakPath),
     ...releaseCall(site),
+    ...(site.exit ? { releasedInExit: true } : {}),
   };
   if (events.leaks.length > 0) {
     const leak = leakFinding(site, events, fn.family);
@@ -179,7 +182,8 @@ function leakFinding(site: SiteDescription, events: SiteEvents, family: Language
   const other = leaks.find((l) => (l.cause ?? l.via) && mainCause && priority(l) !== priority(main) && priority(l) < 5);
   const otherCause = other?.cause ?? other?.via;
   const also = otherCause ? ` ${capitalise(describe(otherCause, family))} skips it too.` : '';
-  return finding('release-not-guaranteed', `${subject(site)} is not released on every path: ${path}.${also}`, range, related);
+  const where = site.exit ? ` of \`${site.exit.name ?? '__exit__'}\` (line ${line(site.exit.nameRange ?? site.exit.range)})` : '';
+  return finding('release-not-guaranteed', `${subject(site)} is not released on every path${where}: ${path}.${also}`, range, related);
 }
 
 function skippedRelease(from: SourceRange, events: SiteEvents): { range: SourceRange; what: string } | undefined {

@@ -5,6 +5,7 @@ import { parseText, type SyntaxNode } from '../treeSitter';
 import type { Fix } from './edits';
 import { isCallbackForm, releaseInQueryCallback, releaseOnEarlyReturns, wrapCallbackBody } from './callbackFixes';
 import { contextManagerForm, getconnToConnection } from './contextManagers';
+import { finallyInExit } from './exitFinally';
 import { withoutRethrowClutter } from './rethrow';
 import { removeRedundantRelease, withInTryFinally } from './otherFixes';
 import { wrapInTryFinally } from './wrapInTryFinally';
@@ -15,6 +16,8 @@ function fixFor(root: SyntaxNode, finding: Finding, language: LanguageId, text: 
   switch (finding.rule) {
     case 'unreleased-client':
     case 'release-not-guaranteed':
+      // The leak is in the class's `__exit__`, not around the acquire.
+      if (finding.resource?.releasedInExit) return family === 'py' ? [() => finallyInExit(root, finding, text)] : [];
       if (finding.resource?.api === 'pg.pool.connect' && isCallbackForm(root, finding)) {
         return [() => releaseOnEarlyReturns(root, finding, text), () => wrapCallbackBody(root, finding, text), () => releaseInQueryCallback(root, finding, text)];
       }

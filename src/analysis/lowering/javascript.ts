@@ -47,7 +47,7 @@ class JsLowering extends JsExpressionLowering {
     this.ctx.inRoot(() => {
       for (const statement of namedChildren(root)) this.stmt(statement, body);
     });
-    this.ctx.addFunction({ family: 'js', params: [], body, range: rangeOf(root), isGenerator: false }, root);
+    this.ctx.addFunction({ family: 'js', params: [], body, range: rangeOf(root), isGenerator: false, topLevel: true }, root);
   }
 
   protected override closure(node: SyntaxNode): FunctionModel {

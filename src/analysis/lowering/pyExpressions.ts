@@ -12,6 +12,20 @@ const POOL_FACTORY = new RegExp(`^(await\\s+)?([\\w.]+\\.)?(${POOL_FACTORY_NAMES
 export interface PyScope {
   /** Names declared `global` / `nonlocal`: assigning them stores outside the function. */
   outer: Set<string>;
+  /**
+   * In a context manager's `__exit__` / `__aexit__`: `self.conn` is read and assigned as a variable of
+   * that name, so the checker can follow the connection another method stored there.
+   */
+  fieldsAsVariables?: boolean;
+}
+
+/** `self.name` as written: the field's name, or undefined for any other expression. */
+export function ownField(node: SyntaxNode): string | undefined {
+  const bare = stripParens(node);
+  if (bare.type !== 'attribute') return undefined;
+  const object = bare.childForFieldName('object');
+  const attribute = bare.childForFieldName('attribute');
+  return object?.type === 'identifier' && object.text === 'self' && attribute ? `self.${attribute.text}` : undefined;
 }
 
 export abstract class PyExpressionLowering {
@@ -38,6 +52,12 @@ export abstract class PyExpressionLowering {
     switch (node.type) {
       case 'identifier':
         return node.text;
+      case 'attribute': {
+        const field = this.scope.fieldsAsVariables ? ownField(node) : undefined;
+        if (field) return field;
+        for (const child of namedChildren(node)) this.expr(child, out);
+        return undefined;
+      }
       case 'call':
         return this.call(node, out, target ?? this.ctx.temp())?.target;
       case 'await': {
@@ -129,10 +149,16 @@ export abstract class PyExpressionLowering {
       if (value !== bare.text) out.push({ kind: 'assign', target: bare.text, ...(value ? { from: value } : {}), ...literalFact(right), range: rangeOf(node) });
       return value;
     }
+    const field = node.type === 'assignment' ? ownField(bare) : undefined;
+    if (field && this.scope.fieldsAsVariables) {
+      // `self.conn = None` in `__exit__`: the field is a variable there.
+      out.push({ kind: 'assign', target: field, ...(value ? { from: value } : {}), ...literalFact(right), range: rangeOf(node) });
+      return value;
+    }
     if (bare.type === 'attribute' || bare.type === 'subscript') {
       const object = bare.childForFieldName(bare.type === 'attribute' ? 'object' : 'value');
       if (object) this.expr(object, out);
-      if (value) out.push({ kind: 'escape', variable: value, how: 'store', range: rangeOf(node) });
+      if (value) out.push({ kind: 'escape', variable: value, how: 'store', ...(field ? { field } : {}), range: rangeOf(node) });
       return value;
     }
     if ((bare.type === 'pattern_list' || bare.type === 'tuple_pattern') && stripParens(right).type === 'call') {

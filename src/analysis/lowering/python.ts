@@ -8,6 +8,17 @@ import type { FunctionFocus } from './focus';
 import { PyExpressionLowering, stripParens, targetNames } from './pyExpressions';
 
 const CATCH_ALL = /^(Exception|BaseException)$/;
+/** A context manager's exit: what its other methods stored in `self` is released here, or not. */
+export const EXIT_METHODS = new Set(['__exit__', '__aexit__']);
+
+/** The name of the class whose body defines `node` (a method), if any. */
+function classOf(node: SyntaxNode): string | undefined {
+  let parent = node.parent;
+  if (parent?.type === 'decorated_definition') parent = parent.parent;
+  if (parent?.type !== 'block') return undefined;
+  const owner = parent.parent;
+  return owner?.type === 'class_definition' ? owner.childForFieldName('name')?.text : undefined;
+}
 const NESTED_SCOPE = new Set(['function_definition', 'class_definition', 'lambda']);
 
 /**
@@ -34,17 +45,19 @@ class PyLowering extends PyExpressionLowering {
     this.ctx.inRoot(() => {
       for (const s of namedChildren(root)) this.stmt(s, body);
     });
-    this.ctx.addFunction({ family: 'py', params: [], body, range: rangeOf(root), isGenerator: false }, root);
+    this.ctx.addFunction({ family: 'py', params: [], body, range: rangeOf(root), isGenerator: false, topLevel: true }, root);
   }
 
   protected override functionDef(node: SyntaxNode): FunctionModel {
     const unlowered = this.ctx.unloweredFunction(node);
     if (unlowered) return unlowered;
     const contextManager = isContextManager(node);
-    const kept = this.ctx.reuse(node, null, contextManager ? 'contextmanager' : '');
+    const methodOf = classOf(node);
+    const name = node.childForFieldName('name')?.text;
+    const kept = this.ctx.reuse(node, null, `${contextManager ? 'contextmanager' : ''}${methodOf !== undefined ? ` of ${methodOf}` : ''}`);
     if (kept) return kept;
     const saved = { scope: this.scope, statement: this.statement };
-    this.scope = { outer: new Set() };
+    this.scope = { outer: new Set(), ...(methodOf !== undefined && EXIT_METHODS.has(name ?? '') ? { fieldsAsVariables: true } : {}) };
     const params = paramsOf(node.childForFieldName('parameters'));
     const body: Block = [];
     const bodyNode = node.childForFieldName('body');
@@ -70,6 +83,7 @@ class PyLowering extends PyExpressionLowering {
       range: rangeOf(node),
       isGenerator: bodyNode ? containsYield(bodyNode) : false,
       ...(contextManager ? { contextManager: true } : {}),
+      ...(methodOf !== undefined ? { methodOf } : {}),
     };
     this.ctx.addFunction(model, node);
     return model;

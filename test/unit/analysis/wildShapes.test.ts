@@ -3,6 +3,8 @@
 // reported and the cause the message names.
 import * as assert from 'node:assert/strict';
 import { analyzeText, analyzeWorkspace, type Finding, type LanguageId } from '../../../src/analysis/analyzer';
+import { applyEdits } from '../../../src/analysis/fixes/edits';
+import { fixesFor } from '../../../src/analysis/fixes/fixes';
 
 async function findings(text: string, language: LanguageId = 'javascript'): Promise<Finding[]> {
   return analyzeText(text, language);
@@ -385,5 +387,125 @@ def run(sql):
       },
     ]);
     assert.deepEqual(results.map((r) => lines(r.findings)), [[], []]);
+  });
+});
+
+describe('in the wild: context-manager classes keep the connection in self', () => {
+  const leaky = `from psycopg2 import pool
+connection_pool = pool.SimpleConnectionPool(2, 2)
+
+class ConnectionFromPool:
+    def __init__(self):
+        self.connection = None
+
+    def __enter__(self):
+        self.connection = connection_pool.getconn()
+        return self.connection
+
+    def __exit__(self, exc_type, exc_val, exc_tb):
+        """Commit and give the connection back."""
+        self.connection.commit()
+        connection_pool.putconn(self.connection)
+        self.connection = None
+`;
+
+  it('a commit before putconn in __exit__ leaks when it fails: reported at the getconn(), naming the commit', async () => {
+    const list = await findings(leaky, 'python');
+    assert.deepEqual(lines(list), ['9 release-not-guaranteed']);
+    assert.equal(
+      list[0]?.message,
+      '`self.connection` from `connection_pool.getconn()` on line 9 is not released on every path of `__exit__` (line 12): a throw from `self.connection.commit` on line 14 skips the release on line 15.',
+    );
+  });
+
+  it('the fix puts the release in a finally inside __exit__, keeps the docstring and what follows, and leaves nothing to report', async () => {
+    const list = await findings(leaky, 'python');
+    const [fixes] = await fixesFor(leaky, 'python', list);
+    assert.deepEqual(fixes?.map((f) => f.title), ['Release in a finally in `__exit__` (connection_pool.putconn(self.connection) in finally)']);
+    const fixed = applyEdits(leaky, fixes?.[0]?.edits ?? []);
+    assert.ok(
+      fixed.includes(`        """Commit and give the connection back."""
+        try:
+            self.connection.commit()
+        finally:
+            connection_pool.putconn(self.connection)
+        self.connection = None
+`),
+      fixed,
+    );
+    assert.deepEqual(lines(await findings(fixed, 'python')), []);
+  });
+
+  it('a class whose __exit__ puts the connection back in a finally, or releases it elsewhere, is not reported', async () => {
+    const safe = leaky.replace(
+      `        self.connection.commit()
+        connection_pool.putconn(self.connection)`,
+      `        try:
+            self.connection.commit()
+        finally:
+            connection_pool.putconn(self.connection)`,
+    );
+    assert.deepEqual(lines(await findings(safe, 'python')), []);
+    const elsewhere = leaky.replace('        connection_pool.putconn(self.connection)\n', '        self.close()\n');
+    assert.deepEqual(lines(await findings(elsewhere, 'python')), []);
+  });
+});
+
+describe('in the wild: what runs once per process', () => {
+  it("a module's own code that keeps its connection, or ends the program with it, leaks nothing; a loop there that acquires again does", async () => {
+    const script = `from sqlalchemy import create_engine
+engine = create_engine('postgresql+psycopg2://app@127.0.0.1/app')
+connection = engine.connect()
+
+def load(rows):
+    connection.execute(rows)
+
+if __name__ == '__main__':
+    load('SELECT 1')
+    connection.close()
+`;
+    assert.deepEqual(lines(await findings(script, 'python')), []);
+    const loop = `const { Pool } = require('pg');
+const pool = new Pool();
+for (const id of [1, 2, 3]) {
+  const client = await pool.connect();
+  await client.query('select $1', [id]);
+}
+`;
+    const looped = await findings(loop);
+    assert.deepEqual(lines(looped), ['4 unreleased-client']);
+    assert.match(looped[0]?.message ?? '', /never released/);
+    // A callback the module passes runs once per request or test, not once per process.
+    const handler = `const { Pool } = require('pg');
+const pool = new Pool();
+app.get('/count', async (req, res) => {
+  const client = await pool.connect();
+  const { rows } = await client.query('select count(*) from t');
+  client.release();
+  res.json(rows);
+});
+`;
+    assert.deepEqual(lines(await findings(handler)), ['4 release-not-guaranteed']);
+  });
+
+  it('an __aexit__ that releases under an ownership flag its __aenter__ set is trusted', async () => {
+    const maybe = `class MaybeAcquire:
+    def __init__(self, connection, *, pool):
+        self._connection = connection
+        self.pool = pool
+        self._cleanup = False
+
+    async def __aenter__(self):
+        if self._connection is None:
+            self._cleanup = True
+            self._connection = c = await self.pool.acquire()
+            return c
+        return self._connection
+
+    async def __aexit__(self, *args):
+        if self._cleanup:
+            await self.pool.release(self._connection)
+`;
+    assert.deepEqual(lines(await findings(maybe, 'python')), []);
   });
 });
