@@ -1,6 +1,6 @@
 // The driver catalogue: which calls hand out a pooled connection and which calls give it back. It is
 // data, extended by the `pgHealth.analysis.acquire` / `release` settings and by workspace summaries.
-import { GENERIC_POOL_OF_POSTGRES, isForeignReceiver } from './drivers';
+import { GENERIC_POOL_OF_POSTGRES, isForeignReceiver, QUIET } from './drivers';
 import { familyOf, isLanguageId, type LanguageFamily } from './languages';
 import type { Callee, VarName } from './model';
 
@@ -211,11 +211,24 @@ const NON_THROWING: Record<LanguageFamily, RegExp> = {
   // Loggers, pure helpers, error constructors (`throw new Error(…)`: the throw is the cause, not the
   // constructor), Express's chainable response setters (`res.status(500)` only records a number),
   // registering a listener and scheduling a timer.
-  js: /^(console\.\w+|Math\.\w+|Date\.now|Array\.isArray|Object\.(keys|values|entries|freeze|assign)|Number(\.isInteger|\.isFinite|\.isNaN)?|isNaN|String|Boolean|Symbol|\w*Error|(this\.)?(log|logger|debug|_log|_logger)\.\w+|debug|(res|response|reply)\.(status|set|header|type|vary|append|location|setHeader|code)|ctx\.(set|throw)|[\w$.]*\.(on|once|off|addListener|prependListener|prependOnceListener|removeListener|removeAllListeners|setMaxListeners|addEventListener|removeEventListener)|setTimeout|setInterval|setImmediate|clearTimeout|clearInterval|clearImmediate|process\.nextTick|queueMicrotask)$/,
+  js: /^(console\.\w+|Math\.\w+|Date\.now|Array\.isArray|Object\.(keys|values|entries|freeze|assign)|Number(\.isInteger|\.isFinite|\.isNaN)?|isNaN|String|Boolean|Symbol|\w*Error|(this\.)?(log|logger|debug|_log|_logger)\.\w+|debug|(res|response|reply)\.(status|set|header|type|vary|append|location|setHeader|code)|ctx\.(set|throw)|[\w$.]*\.(on|once|off|addListener|prependListener|prependOnceListener|removeListener|removeAllListeners|setMaxListeners|addEventListener|removeEventListener|listenerCount|listeners|eventNames)|setTimeout|setInterval|setImmediate|clearTimeout|clearInterval|clearImmediate|process\.nextTick|queueMicrotask)$/,
   // Also psycopg2's `conn.cursor()` and `cur.close()` (client-side objects: no round trip to fail) and
   // exception constructors (`raise ValueError(…)`: the raise is the cause).
   py: /^(print|len|isinstance|issubclass|repr|str|bool|id|type|range|enumerate|zip|sorted|list|dict|tuple|set|(self\.)?(log|logger|logging|_log|_logger|LOG|LOGGER)\.\w+|logging\.(getLogger|\w+)|\w*(Error|Exception)|[\w.]*\.cursor|(cur|cursor|self\.cur|self\.cursor|c)\.close|time\.sleep|[\w.]*\.begin|traceback\.\w+)$/,
 };
+
+const ENDS_PROCESS: Record<LanguageFamily, RegExp> = {
+  js: /^process\.(exit|abort|reallyExit)$/,
+  py: /^(sys\.exit|os\._exit|os\.abort|exit|quit)$/,
+};
+
+/** Method names that other objects have too: a quiet function of the same name does not vouch for them. */
+const COMMON_METHOD = /^(query|execute|executemany|fetch\w*|connect|release|commit|rollback|close|end|send|write|read|get|post|put|patch|delete|run|call|apply|bind|then|catch|finally|emit|request|save|load|find\w*|create|update|insert|remove)$/;
+
+/** Whether a callee written as `text` is one the catalogue takes not to throw (for lowering/quiet.ts). */
+export function isNonThrowingText(family: LanguageFamily, text: string): boolean {
+  return NON_THROWING[family].test(text);
+}
 
 /** Calls that store their argument somewhere that outlives the function. */
 const STORES_ARGUMENT = /^(push|unshift|add|set|append|appendleft|insert|put|put_nowait|enqueue|resolve|emit|setdefault)$/;
@@ -337,8 +350,23 @@ export class Catalogue {
     return undefined;
   }
 
-  isNonThrowing(callee: Callee): boolean {
-    return NON_THROWING[this.family].test(callee.text);
+  /** Whether a call ends the process (`process.exit`, `sys.exit`): nothing stays checked out after it. */
+  endsProcess(callee: Callee): boolean {
+    return ENDS_PROCESS[this.family].test(callee.text);
+  }
+
+  /**
+   * Whether a call cannot throw: the catalogue's list, or a function of the same file that cannot
+   * (lowering/quiet.ts; its name is in poolNames behind QUIET). A function is matched by a plain call,
+   * or a call on another object (a module's functions gathered in one) when its name is not one a
+   * driver or a client object also has (`query`, `execute`, `send` …); a method only on `this`/`self`.
+   */
+  isNonThrowing(callee: Callee, poolNames?: ReadonlySet<string>): boolean {
+    if (NON_THROWING[this.family].test(callee.text)) return true;
+    if (!poolNames) return false;
+    if (callee.receiver === undefined) return poolNames.has(`${QUIET}${callee.name}`);
+    if (/^(this|self)$/.test(callee.receiver)) return poolNames.has(`${QUIET}.${callee.name}`);
+    return poolNames.has(`${QUIET}${callee.name}`) && !COMMON_METHOD.test(callee.name);
   }
 
   storesArgument(callee: Callee): boolean {

@@ -16,6 +16,8 @@
 import type { LanguageFamily } from './languages';
 
 export const FOREIGN = '!';
+/** In poolNames, before a name: a function of the file that cannot throw (lowering/quiet.ts). */
+export const QUIET = '~';
 /**
  * In poolNames: the file imports generic-pool or tarn together with a PostgreSQL driver, so its
  * `pool.acquire()` may hand out a PostgreSQL client. Elsewhere `acquire()` in JavaScript belongs to a

@@ -23,6 +23,7 @@ import type { FileModel, FunctionModel } from './model';
 import { parseText, type SyntaxNode, type SyntaxTree } from './treeSitter';
 import { callsAny, visitClosures } from './checker/functionContext';
 import { foreignPoolNames } from './drivers';
+import { quietFunctionNames } from './lowering/quiet';
 import { markSuppressed, suppressionsIn } from './suppressions';
 import { givenSummaries, apiNamesOf, learnFrom, MAX_SUMMARY_ROUNDS, mayAcquire, quickSkip, uniqueSorted, type AnalyzerOptions } from './workspace';
 
@@ -201,7 +202,9 @@ export class IncrementalAnalysis {
     if (!model) return [];
     // Another driver's pools come from the imports, which the short paths above do not lower again;
     // the lowered model's own pool names never hold them.
-    const findings = this.check({ ...model, poolNames: new Set([...model.poolNames, ...foreignPoolNames(text, this.family)]) });
+    // So do the functions that cannot throw (lowering/quiet.ts), read off the whole tree.
+    const extra = [...foreignPoolNames(text, this.family), ...quietFunctionNames(tree.rootNode, this.family)];
+    const findings = this.check({ ...model, poolNames: new Set([...model.poolNames, ...extra]) });
     lap('check');
     const out = markSuppressed(this.withFixable(findings, tree.rootNode, text), suppressionsIn(text, this.family));
     lap('fixes');

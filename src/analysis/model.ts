@@ -43,6 +43,8 @@ export interface CallOp {
   context?: 'with' | 'async-with';
   /** A function passed as the last argument that runs as the call's continuation (node-style callbacks). */
   callback?: InlineCallback;
+  /** JavaScript: the call is the operand of `await` (its promise's rejection is thrown here). */
+  awaited?: boolean;
   range: SourceRange;
   /** Just the callee (`pool.connect`), for calls that span several lines. */
   calleeRange: SourceRange;

@@ -10,6 +10,7 @@ import { FunctionFocus, type FocusNames } from './lowering/focus';
 import { lowerJavaScript, POOL_CONSTRUCTOR_NAMES } from './lowering/javascript';
 import { POOL_FACTORY_NAMES } from './lowering/pyExpressions';
 import { lowerPython } from './lowering/python';
+import { quietFunctionNames } from './lowering/quiet';
 import { callsAny } from './checker/functionContext';
 import type { FileModel, FunctionModel } from './model';
 import { foreignPoolNames } from './drivers';
@@ -147,6 +148,7 @@ export async function modelFile(file: SourceFile, focusNames?: FocusNames, cache
     const family = familyOf(file.language);
     const focus = focusNames ? new FunctionFocus(tree.rootNode, file.text, focusNames, family) : undefined;
     const model = family === 'py' ? lowerPython(tree.rootNode, focus) : lowerJavaScript(tree.rootNode, focus);
+    for (const name of quietFunctionNames(tree.rootNode, family)) model.poolNames.add(name);
     kept = model.unlowered !== undefined && cache !== undefined && cache.keep(file, tree);
     return model;
   } catch (error) {

@@ -229,8 +229,19 @@ export class PathChecker {
     }
   }
 
+  /**
+   * A JavaScript driver query neither awaited nor given a callback does not fail where it is called:
+   * node-postgres reports its error later (a rejected promise; an 'error' event before pg 7, whose
+   * `client.query(text)` only queues the statement). Awaited, it throws at the `await`.
+   */
+  private failsLater(op: CallOp): boolean {
+    return this.fn.family === 'js' && op.callee.name === 'query' && op.callee.receiver !== undefined && !op.awaited;
+  }
+
   private call(op: CallOp, w: World): World[] {
     const callee = op.callee;
+    // `process.exit(1)`, `sys.exit(1)`: the process ends, and every connection with it.
+    if (this.catalogue.endsProcess(callee)) return [];
     const isBound = (v: VarName): boolean => w.vars.includes(v);
     const match = this.catalogue.releaseMatch(this.site.api, callee, op.args, isBound, this.poolNames);
     const releasedVar = match?.variable ?? (callee.receiver === undefined && w.handles.includes(callee.name) ? callee.name : undefined);
@@ -249,7 +260,7 @@ export class PathChecker {
     const handsOver = (storesIt && op.args.some((a) => a !== undefined && isBound(a))) || op.args.some((a) => a !== undefined && w.handles.includes(a)) || wrappedArg !== undefined;
     // Node-style callbacks report errors through the callback, not by throwing; storing a value in a
     // container or handing it to a callback is treated as not throwing (the hand-over happens).
-    if (!op.callback && !handsOver && !this.catalogue.isNonThrowing(callee)) out.push(throwing(w, { kind: 'call', text: callee.text, range: op.range }));
+    if (!op.callback && !handsOver && !this.catalogue.isNonThrowing(callee, this.poolNames) && !this.failsLater(op)) out.push(throwing(w, { kind: 'call', text: callee.text, range: op.range }));
 
     let after = w;
     for (const arg of op.args) {
@@ -264,7 +275,7 @@ export class PathChecker {
       if (storesIt && after.status === 'held') {
         this.events.escapes.push({ how: 'argument', range: op.range });
         after = { ...after, status: 'escaped' };
-      } else if (after.status === 'released' && after.releasedAt && !this.catalogue.isNonThrowing(callee)) {
+      } else if (after.status === 'released' && after.releasedAt && !this.catalogue.isNonThrowing(callee, this.poolNames)) {
         // Passed to a logger or a pure builtin (`id(conn)`, `print(conn)`) after the release: no use of the connection.
         this.events.usesAfterRelease.push({ range: op.range, text: callee.text, releasedAt: after.releasedAt });
       }

@@ -1,13 +1,17 @@
 // JavaScript/TypeScript expressions -> model ops, in evaluation order. An expression lowers to the
 // variable that holds its value when that value could be a client (an identifier or a temporary
 // bound to a call's result), so the checker can follow the client from the acquire to its release.
-import type { Block, Callee, CallOp, Condition, FunctionModel, InlineCallback, VarName } from '../model';
+import type { Block, Callee, CallOp, Condition, FunctionModel, InlineCallback, Op, VarName } from '../model';
 import type { SyntaxNode } from '../treeSitter';
 import { lastSegment, LoweringContext, namedChildren, rangeOf, unwrap } from './builder';
 
 const FUNCTION_TYPES = new Set(['arrow_function', 'function_expression', 'function', 'generator_function']);
 /** Calls whose callback runs later (an event, a timer), if ever: never in place. */
 const LATER = new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener', 'addEventListener', 'subscribe', 'setTimeout', 'setInterval', 'setImmediate', 'nextTick', 'queueMicrotask', 'requestAnimationFrame']);
+/** `app.get('/x', handler)`, `router.post(…)`: a route's handler runs per request, later. */
+const ROUTES = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all', 'use', 'options', 'head']);
+/** `it('…', async () => …)`, `beforeEach(…)`: a test framework runs the callback later, on its own. */
+const TESTS = new Set(['describe', 'context', 'suite', 'it', 'test', 'specify', 'before', 'after', 'beforeEach', 'afterEach', 'beforeAll', 'afterAll', 'setup', 'teardown']);
 
 /** Array methods whose synchronous callback runs during the call, zero or more times. */
 const ITERATES = new Set(['map', 'forEach', 'filter', 'reduce', 'reduceRight', 'some', 'every', 'find', 'findIndex', 'flatMap']);
@@ -75,6 +79,7 @@ export abstract class JsExpressionLowering {
         // A call already may throw; awaiting a plain value adds the rejection.
         const bare = unwrap(inner);
         if (bare.type !== 'call_expression' && bare.type !== 'new_expression') out.push({ kind: 'await', range: rangeOf(node) });
+        else markAwaited(out, bare);
         return value;
       }
       case 'call_expression':
@@ -243,7 +248,8 @@ export abstract class JsExpressionLowering {
     if (!calleeNode) return undefined;
     let callee = unwrap(calleeNode);
     // TypeScript parses `await a.b<T>(x)` with the await inside the callee.
-    if (callee.type === 'await_expression' && callee.namedChild(0)) callee = unwrap(callee.namedChild(0) as SyntaxNode);
+    const awaitedCallee = callee.type === 'await_expression' && callee.namedChild(0) !== null;
+    if (awaitedCallee) callee = unwrap(callee.namedChild(0) as SyntaxNode);
     if (callee.type === 'member_expression') {
       const property = callee.childForFieldName('property')?.text ?? '';
       const object = callee.childForFieldName('object');
@@ -255,7 +261,10 @@ export abstract class JsExpressionLowering {
     let callback: InlineCallback | undefined;
     const iterates = info.receiver !== undefined && ITERATES.has(info.name);
     // Listeners and timers run later, or never: their callback is a closure, not a continuation.
-    const later = LATER.has(info.name);
+    const later =
+      LATER.has(info.name) ||
+      (info.receiver !== undefined && ROUTES.has(info.name)) ||
+      TESTS.has(info.receiver === undefined ? info.name : (/^(\w+)\.(only|skip|each)$/.exec(info.text)?.[1] ?? ''));
     argNodes.forEach((arg, index) => {
       const bare = unwrap(arg);
       if (isFunctionNode(bare)) {
@@ -288,6 +297,7 @@ export abstract class JsExpressionLowering {
       target: target ?? this.ctx.temp(),
       isNew,
       ...(callback ? { callback } : {}),
+      ...(awaitedCallee ? { awaited: true } : {}),
       range: rangeOf(node),
       calleeRange: rangeOf(callee),
       statementRange: rangeOf(this.statement ?? node),
@@ -327,6 +337,8 @@ export abstract class JsExpressionLowering {
     const argNodes = argsNode ? namedChildren(argsNode).map(unwrap) : [];
     const body: Block = [];
     const value = this.expr(object, body);
+    // `X.then(f)` waits for X as `await X` would: X's rejection is what the handlers see.
+    markAwaited(body, unwrap(object));
     const inline = (fn: SyntaxNode | undefined, bound: VarName | undefined): Block => {
       if (!fn || !isFunctionNode(fn)) return [];
       const [first] = this.paramsOf(fn);
@@ -351,6 +363,18 @@ export abstract class JsExpressionLowering {
     }
     out.push({ kind: 'try', body, handlers: [], catchesAll: true, finalizer: inline(argNodes[0], undefined), range });
     return value;
+  }
+}
+
+/** Marks the call `node` lowered into `out` as awaited (it was pushed after its arguments' calls). */
+function markAwaited(out: Block, node: SyntaxNode): void {
+  if (node.type !== 'call_expression') return;
+  const range = rangeOf(node);
+  for (let i = out.length - 1; i >= 0; i--) {
+    const op = out[i] as Op;
+    if (op.kind !== 'call' || op.range.startLine !== range.startLine || op.range.startColumn !== range.startColumn) continue;
+    op.awaited = true;
+    return;
   }
 }
 

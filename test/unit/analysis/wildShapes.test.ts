@@ -509,3 +509,120 @@ app.get('/count', async (req, res) => {
     assert.deepEqual(lines(await findings(maybe, 'python')), []);
   });
 });
+
+describe('in the wild: calls that cannot fail, and calls that end the process', () => {
+  it('a function of the file that only logs or registers listeners, or catches everything without rethrowing, cannot throw', async () => {
+    const text = `const { Pool } = require('pg');
+const pool = new Pool();
+async function showRows(client, id) {
+  try {
+    const res = await client.query('select $1', [id]);
+    return res.rows;
+  } catch (error) {
+    console.log(error);
+  }
+}
+const players = { showRows };
+function attachErrorHandler(settings, pg) {
+  if (!pg.listenerCount('error')) pg.on('error', (err) => console.error(err));
+}
+async function loud(client) {
+  try {
+    return await client.query('select 1');
+  } catch (error) {
+    console.log(error);
+    throw error;
+  }
+}
+async function a() {
+  const client = await pool.connect();
+  attachErrorHandler({}, client);
+  console.log(await players.showRows(client, 22));
+  client.release();
+}
+async function b() {
+  const client = await pool.connect();
+  await loud(client);
+  client.release();
+}`;
+    const list = await findings(text);
+    assert.deepEqual(lines(list), ['30 release-not-guaranteed']);
+    assert.match(list[0]?.message ?? '', /a throw from `loud` on line 31/);
+  });
+
+  it('a catch that ends the process leaves nothing checked out', async () => {
+    const text = `const { Pool } = require('pg');
+const pool = new Pool();
+async function probe() {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT NOW()');
+  } catch (err) {
+    console.error('database unreachable', err);
+    process.exit(1);
+  }
+  client.release();
+}`;
+    assert.deepEqual(lines(await findings(text)), []);
+    const python = `import sys
+def probe(pool):
+    conn = pool.getconn()
+    try:
+        conn.cursor().execute("SELECT 1")
+    except Exception:
+        sys.exit(1)
+    pool.putconn(conn)
+`;
+    assert.deepEqual(lines(await findings(python, 'python')), []);
+  });
+});
+
+describe('in the wild: node-postgres before 7, route handlers and tests', () => {
+  it("a query neither awaited nor given a callback fails later, not where it is called; awaited or chained, it throws there", async () => {
+    const old = `var pg = require('pg');
+router.post('/create', function (req, res) {
+  pg.connect(connectionString, function (err, client, done) {
+    client.query('INSERT INTO whisky (region) VALUES ($1)', [req.body.region]);
+    done();
+    res.send(true);
+  });
+});`;
+    assert.deepEqual(lines(await findings(old)), []);
+    const awaited = `const { Pool } = require('pg');
+const pool = new Pool();
+async function f() {
+  const client = await pool.connect();
+  client.query('BEGIN');
+  await client.query('INSERT INTO t VALUES (1)');
+  client.release();
+}
+function g() {
+  return pool.connect().then((client) => client.query('SELECT 1').then(() => client.release()));
+}`;
+    assert.deepEqual(lines(await findings(awaited)), ['4 release-not-guaranteed', '10 release-not-guaranteed']);
+  });
+
+  it('each route handler and each test is a function of its own: the same name in another one is not the same client', async () => {
+    const routes = `var pg = require('pg');
+router.get('/a', function (req, res) {
+  pg.connect(cs, function (err, client, done) {
+    client.query('SELECT 1', function (err, result) {
+      done();
+      res.json(result.rows);
+    });
+  });
+});
+router.get('/b', function (req, res) {
+  pg.connect(cs, function (err, client, done) {
+    client.query('SELECT 2', function (err, result) {
+      if (err) return res.sendStatus(500);
+      done();
+      res.json(result.rows);
+    });
+  });
+});`;
+    const list = await findings(routes);
+    assert.deepEqual(lines(list), ['11 release-not-guaranteed']);
+    assert.match(list[0]?.message ?? '', /the `return` on line 13/);
+  });
+});

@@ -1,0 +1,98 @@
+// Functions of a file that cannot throw, read off their syntax: a caller's path through them has no
+// exit by exception. Two shapes, seen in code others wrote:
+// - the body calls only what the catalogue takes not to throw (loggers, listener registration:
+//   `attachErrorHandler(settings, client)` that only calls `client.on('error', …)`);
+// - the body is one `try` whose handler catches everything and neither rethrows nor calls anything
+//   that may throw (`async function showRows(client) { try { … } catch (e) { console.log(e) } }`).
+// No `throw`/`raise`, `await`, `yield` or `with` may sit outside such a `try`. Nested functions do not
+// run as part of the body and are not looked at. The names travel in poolNames with QUIET in front.
+import { isNonThrowingText } from '../catalogue';
+import { QUIET } from '../drivers';
+import type { LanguageFamily } from '../languages';
+import type { SyntaxNode } from '../treeSitter';
+
+export { QUIET };
+
+const NESTED = /^(function|function_expression|function_declaration|arrow_function|generator_function|generator_function_declaration|method_definition|class|class_declaration|function_definition|lambda|class_definition)$/;
+const CALL = /^(call_expression|call|new_expression)$/;
+const RAISES = /^(throw_statement|raise_statement|await_expression|await|yield_expression|yield|with_statement)$/;
+const CATCH_ALL_PY = /^(Exception|BaseException)$/;
+/** Bodies longer than this are not read: the answer is nearly always "may throw", and reading costs. */
+const MAX_BODY = 4000;
+
+const DECLARATIONS: Record<LanguageFamily, string[]> = {
+  js: ['function_declaration', 'method_definition', 'variable_declarator'],
+  py: ['function_definition'],
+};
+
+/**
+ * The QUIET-prefixed names of the functions in `root` that cannot throw: declarations, methods and
+ * `const f = (…) => …`. Read off the whole tree, since the lowering skips what names no API.
+ */
+export function quietFunctionNames(root: SyntaxNode, family: LanguageFamily): string[] {
+  const names = new Set<string>();
+  for (const node of root.descendantsOfType(DECLARATIONS[family])) {
+    if (!node) continue;
+    let fn: SyntaxNode | null = node;
+    if (node.type === 'variable_declarator') {
+      fn = node.childForFieldName('value');
+      if (!fn || !/^(arrow_function|function_expression|function)$/.test(fn.type)) continue;
+    }
+    const name = node.childForFieldName('name');
+    // A method is called on `this`/`self` (QUIET.name); a function by its name or through an object
+    // that gathers a module's functions (QUIET name).
+    if (name && isQuietFunction(fn, family)) names.add(`${QUIET}${isMethod(node) ? '.' : ''}${name.text}`);
+  }
+  return [...names];
+}
+
+function isMethod(node: SyntaxNode): boolean {
+  if (node.type === 'method_definition') return true;
+  if (node.type !== 'function_definition') return false;
+  let parent = node.parent;
+  if (parent?.type === 'decorated_definition') parent = parent.parent;
+  return parent?.type === 'block' && parent.parent?.type === 'class_definition';
+}
+
+export function isQuietFunction(node: SyntaxNode, family: LanguageFamily): boolean {
+  const body = node.childForFieldName('body');
+  if (!body || body.endIndex - body.startIndex > MAX_BODY) return false;
+  // An arrow function's expression body is one expression.
+  if (body.type !== 'statement_block' && body.type !== 'block') return quiet(body, family);
+  const statements = body.namedChildren.filter((n): n is SyntaxNode => n !== null && n.type !== 'comment');
+  return statements.every((s) => (s.type === 'try_statement' ? quietTry(s, family) : quiet(s, family)));
+}
+
+/** A `try` that catches everything: only its handlers and `finally` (and Python's `else`) can throw out. */
+function quietTry(node: SyntaxNode, family: LanguageFamily): boolean {
+  const parts = node.namedChildren.filter((n): n is SyntaxNode => n !== null);
+  if (family === 'js') {
+    const handler = node.childForFieldName('handler');
+    const finalizer = node.childForFieldName('finalizer');
+    if (!handler) return quiet(node, family);
+    return quiet(handler, family) && (!finalizer || quiet(finalizer, family));
+  }
+  const handlers = parts.filter((p) => p.type === 'except_clause' || p.type === 'except_group_clause');
+  const catchesAll = handlers.some((h) => {
+    const type = h.namedChildren.find((c): c is SyntaxNode => c !== null && c.type !== 'block' && c.type !== 'comment');
+    return type === undefined || CATCH_ALL_PY.test(type.type === 'as_pattern' ? (type.namedChild(0)?.text ?? '') : type.text);
+  });
+  if (!catchesAll) return quiet(node, family);
+  return parts.filter((p) => p.type !== 'block').every((p) => quiet(p, family));
+}
+
+/** No call that may throw, no throw, await, yield or `with` in `node` outside nested functions. */
+function quiet(node: SyntaxNode, family: LanguageFamily): boolean {
+  const stack: SyntaxNode[] = [node];
+  while (stack.length > 0) {
+    const current = stack.pop() as SyntaxNode;
+    if (current !== node && NESTED.test(current.type)) continue;
+    if (RAISES.test(current.type)) return false;
+    if (CALL.test(current.type)) {
+      const callee = current.childForFieldName(current.type === 'new_expression' ? 'constructor' : 'function');
+      if (!callee || !isNonThrowingText(family, callee.text)) return false;
+    }
+    for (const child of current.namedChildren) if (child) stack.push(child);
+  }
+  return true;
+}
