@@ -2,7 +2,7 @@
 // data, extended by the `pgHealth.analysis.acquire` / `release` settings and by workspace summaries.
 import { GENERIC_POOL_OF_POSTGRES, isForeignReceiver, QUIET } from './drivers';
 import { familyOf, isLanguageId, type LanguageFamily } from './languages';
-import type { Callee, VarName } from './model';
+import type { Callee, CallOp, VarName } from './model';
 
 /** How a resource goes back to its pool. */
 export type ReleaseSpec =
@@ -209,9 +209,10 @@ const BUILTIN_IDS = new Set(BUILTIN.map((api) => api.id));
 /** Calls that cannot throw in practice; everything else may, which is what makes a path leak. */
 const NON_THROWING: Record<LanguageFamily, RegExp> = {
   // Loggers, pure helpers, error constructors (`throw new Error(…)`: the throw is the cause, not the
-  // constructor), Express's chainable response setters (`res.status(500)` only records a number),
-  // registering a listener and scheduling a timer.
-  js: /^(console\.\w+|Math\.\w+|Date\.now|Array\.isArray|Object\.(keys|values|entries|freeze|assign)|Number(\.isInteger|\.isFinite|\.isNaN)?|isNaN|String|Boolean|Symbol|\w*Error|(this\.)?(log|logger|debug|_log|_logger)\.\w+|debug|(res|response|reply)\.(status|set|header|type|vary|append|location|setHeader|code)|ctx\.(set|throw)|[\w$.]*\.(on|once|off|addListener|prependListener|prependOnceListener|removeListener|removeAllListeners|setMaxListeners|addEventListener|removeEventListener|listenerCount|listeners|eventNames)|setTimeout|setInterval|setImmediate|clearTimeout|clearInterval|clearImmediate|process\.nextTick|queueMicrotask)$/,
+  // constructor), Express's response methods (`res.status(500)` only records a number; `res.json()`,
+  // `res.send()` write to the socket, whose errors arrive as events, and an error of `render` or
+  // `sendFile` goes to the callback or `next`), registering a listener and scheduling a timer.
+  js: /^(console\.\w+|Math\.\w+|Date\.now|Array\.isArray|Object\.(keys|values|entries|freeze|assign)|Number(\.isInteger|\.isFinite|\.isNaN)?|isNaN|String|Boolean|Symbol|\w*Error|(this\.)?(log|logger|debug|_log|_logger)\.\w+|debug|log|(res|response|reply)\.(status|set|header|type|vary|append|location|setHeader|code|send|json|jsonp|sendStatus|end|redirect|render|sendFile)|ctx\.(set|throw)|[\w$.]*\.(on|once|off|addListener|prependListener|prependOnceListener|removeListener|removeAllListeners|setMaxListeners|addEventListener|removeEventListener|listenerCount|listeners|eventNames)|setTimeout|setInterval|setImmediate|clearTimeout|clearInterval|clearImmediate|process\.nextTick|queueMicrotask)$/,
   // Also psycopg2's `conn.cursor()` and `cur.close()` (client-side objects: no round trip to fail) and
   // exception constructors (`raise ValueError(…)`: the raise is the cause).
   py: /^(print|len|isinstance|issubclass|repr|str|bool|id|type|range|enumerate|zip|sorted|list|dict|tuple|set|(self\.)?(log|logger|logging|_log|_logger|LOG|LOGGER)\.\w+|logging\.(getLogger|\w+)|\w*(Error|Exception)|[\w.]*\.cursor|(cur|cursor|self\.cur|self\.cursor|c)\.close|time\.sleep|[\w.]*\.begin|traceback\.\w+)$/,
@@ -314,6 +315,17 @@ export class Catalogue {
       if (api.receiver.test(callee.receiverName) || poolNames.has(callee.receiverName)) return api;
     }
     return undefined;
+  }
+
+  /**
+   * `x.connect(config, (err, client, done) => …)` on any receiver: a callback handed a client and a
+   * release handle is node-postgres' signature (pg < 7's `pg.connect`, often reached under another
+   * name: `req.db.connect(conString, …)`). Other drivers' connect callbacks take the error alone.
+   */
+  matchReleaseHandleCallback(call: CallOp, poolNames: ReadonlySet<string>): AcquireApi | undefined {
+    if (this.family !== 'js' || call.callee.name !== 'connect' || (call.callback?.params.length ?? 0) < 3) return undefined;
+    if (isForeignReceiver(call.callee.receiver, poolNames)) return undefined;
+    return this.acquires.find((api) => api.id === 'pg.pool.connect');
   }
 
   /** The variable this call releases, if it is a release of a resource from `api` bound to one of `vars`. */

@@ -37,7 +37,7 @@ export function acquireSites(fn: FunctionModel, catalogue: Catalogue, poolNames:
   visitCalls(
     fn.body,
     (call) => {
-      const api = catalogue.matchAcquire(call.callee, poolNames);
+      const api = catalogue.matchAcquire(call.callee, poolNames) ?? catalogue.matchReleaseHandleCallback(call, poolNames);
       if (api && isAcquisition(call, api)) sites.push({ op: call, api });
     },
     false,

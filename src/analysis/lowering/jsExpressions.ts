@@ -261,7 +261,9 @@ export abstract class JsExpressionLowering {
     let callback: InlineCallback | undefined;
     const iterates = info.receiver !== undefined && ITERATES.has(info.name);
     // Listeners and timers run later, or never: their callback is a closure, not a continuation.
+    // A constructor keeps a function it is given (`new Strategy(options, verify)`) to call later.
     const later =
+      isNew ||
       LATER.has(info.name) ||
       (info.receiver !== undefined && ROUTES.has(info.name)) ||
       TESTS.has(info.receiver === undefined ? info.name : (/^(\w+)\.(only|skip|each)$/.exec(info.text)?.[1] ?? ''));

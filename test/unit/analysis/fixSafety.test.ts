@@ -107,7 +107,7 @@ const cases: Case[] = [
     offered: [[]],
   },
   {
-    name: 'commit() then a response that may throw into a catch that rolls back: the double release has no fix that keeps both helpers',
+    name: 'commit() then a call that may throw into a catch that rolls back: the double release has no fix that keeps both helpers',
     language: 'javascript',
     prelude: JS_HELPERS,
     input: lines(
@@ -121,7 +121,7 @@ const cases: Case[] = [
       "      return res.status(400).json({ error: 'no order' });",
       '    }',
       '    await commit(connection);',
-      '    res.json({ id: rows[0].id });',
+      '    await publishOrderCreated(rows[0].id);',
       '  } catch (err) {',
       '    await rollback(connection);',
       '    res.status(500).json({ error: err.message });',
@@ -341,9 +341,9 @@ describe('fixes keep working paths: helpers defined in another file of the works
       ),
     );
     const [, before] = await analyzeWorkspace([db, file]);
-    // If res.json() threw after commit(), the catch would roll back and release a second time: true,
-    // and no fix can remove either helper without changing what a working path does.
-    assert.deepEqual(before?.findings.map((f) => `${f.range.startLine + 1} ${f.rule} ${f.fixable}`), ['4 release-not-guaranteed true', '11 double-release false']);
+    // res.json() is taken not to throw (its socket errors arrive as events; docs/analyser.md), so no
+    // path reaches rollback() after commit() released: the one finding is the BEGIN outside the try.
+    assert.deepEqual(before?.findings.map((f) => `${f.range.startLine + 1} ${f.rule} ${f.fixable}`), ['4 release-not-guaranteed true']);
     const [, fixed] = await fixFiles([db, file]);
     assert.equal(
       fixed?.text,
@@ -365,7 +365,7 @@ describe('fixes keep working paths: helpers defined in another file of the works
       ).text,
     );
     const [, after] = await analyzeWorkspace([db, { ...file, text: fixed?.text ?? '' }]);
-    assert.deepEqual(after?.findings.map((f) => `${f.range.startLine + 1} ${f.rule}`), ['11 double-release']);
+    assert.deepEqual(after?.findings.map((f) => `${f.range.startLine + 1} ${f.rule}`), []);
   });
 
   it('a leak beside commit() from another file gets no fix, in fix-all and with the summaries the editor passes', async () => {
