@@ -23,7 +23,7 @@ import type { FileModel, FunctionModel } from './model';
 import { parseText, type SyntaxNode, type SyntaxTree } from './treeSitter';
 import { callsAny, visitClosures } from './checker/functionContext';
 import { foreignPoolNames } from './drivers';
-import { quietFunctionNames } from './lowering/quiet';
+import { quietFunctionNames, type QuietMemo } from './lowering/quiet';
 import { markSuppressed, suppressionsIn } from './suppressions';
 import { givenSummaries, apiNamesOf, learnFrom, MAX_SUMMARY_ROUNDS, mayAcquire, quickSkip, uniqueSorted, type AnalyzerOptions } from './workspace';
 
@@ -102,6 +102,7 @@ export class IncrementalAnalysis {
   private readonly results = new WeakMap<FunctionModel, Map<string, FunctionResult>>();
   /** A number per function model, for cache keys that depend on another model (a class's `__exit__`). */
   private readonly identities = new WeakMap<FunctionModel, number>();
+  private readonly quietMemo: QuietMemo = { known: new Map() };
   private nextIdentity = 0;
   /** Shifted copies from the last lowering -> the model each copies (its results without findings still hold). */
   private copiedFrom = new Map<FunctionModel, FunctionModel>();
@@ -203,7 +204,7 @@ export class IncrementalAnalysis {
     // Another driver's pools come from the imports, which the short paths above do not lower again;
     // the lowered model's own pool names never hold them.
     // So do the functions that cannot throw (lowering/quiet.ts), read off the whole tree.
-    const extra = [...foreignPoolNames(text, this.family), ...quietFunctionNames(tree.rootNode, this.family)];
+    const extra = [...foreignPoolNames(text, this.family), ...quietFunctionNames(tree.rootNode, this.family, this.quietMemo)];
     const findings = this.check({ ...model, poolNames: new Set([...model.poolNames, ...extra]) });
     lap('check');
     const out = markSuppressed(this.withFixable(findings, tree.rootNode, text), suppressionsIn(text, this.family));

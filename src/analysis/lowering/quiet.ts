@@ -20,30 +20,75 @@ const CATCH_ALL_PY = /^(Exception|BaseException)$/;
 /** Bodies longer than this are not read: the answer is nearly always "may throw", and reading costs. */
 const MAX_BODY = 4000;
 
-const DECLARATIONS: Record<LanguageFamily, string[]> = {
-  js: ['function_declaration', 'method_definition', 'variable_declarator'],
-  py: ['function_definition'],
-};
+/**
+ * Declarations at the top level and in its classes (the editor asks after every keystroke, and a
+ * walk of the whole tree costs more than the rest of the update): functions, methods, and
+ * `const f = (…) => …`. Functions nested in functions are not looked at.
+ */
+function declarations(root: SyntaxNode): SyntaxNode[] {
+  const found: SyntaxNode[] = [];
+  const visit = (node: SyntaxNode | null, inClass: boolean): void => {
+    switch (node?.type) {
+      case 'export_statement':
+        visit(node.childForFieldName('declaration'), false);
+        return;
+      case 'decorated_definition':
+        visit(node.childForFieldName('definition'), inClass);
+        return;
+      case 'function_declaration':
+      case 'generator_function_declaration':
+      case 'function_definition':
+      case 'method_definition':
+        found.push(node);
+        return;
+      case 'class_declaration':
+      case 'class_definition':
+      case 'abstract_class_declaration':
+        for (const member of node.childForFieldName('body')?.namedChildren ?? []) visit(member, true);
+        return;
+      case 'lexical_declaration':
+      case 'variable_declaration':
+        if (!inClass) for (const declarator of node.namedChildren) if (declarator?.type === 'variable_declarator') found.push(declarator);
+        return;
+      default:
+        return;
+    }
+  };
+  for (const statement of root.namedChildren) visit(statement, false);
+  return found;
+}
 
 /**
  * The QUIET-prefixed names of the functions in `root` that cannot throw: declarations, methods and
  * `const f = (…) => …`. Read off the whole tree, since the lowering skips what names no API.
  */
-export function quietFunctionNames(root: SyntaxNode, family: LanguageFamily): string[] {
+export function quietFunctionNames(root: SyntaxNode, family: LanguageFamily, memo?: QuietMemo): string[] {
   const names = new Set<string>();
-  for (const node of root.descendantsOfType(DECLARATIONS[family])) {
-    if (!node) continue;
+  const next = new Map<string, boolean>();
+  for (const node of declarations(root)) {
     let fn: SyntaxNode | null = node;
     if (node.type === 'variable_declarator') {
       fn = node.childForFieldName('value');
       if (!fn || !/^(arrow_function|function_expression|function)$/.test(fn.type)) continue;
     }
     const name = node.childForFieldName('name');
+    if (!name) continue;
+    // The editor asks after every edit: a function whose text did not change keeps its answer.
+    const text = memo ? fn.text : '';
+    let quiet = memo?.known.get(text);
+    if (quiet === undefined) quiet = isQuietFunction(fn, family);
+    if (memo) next.set(text, quiet);
     // A method is called on `this`/`self` (QUIET.name); a function by its name or through an object
     // that gathers a module's functions (QUIET name).
-    if (name && isQuietFunction(fn, family)) names.add(`${QUIET}${isMethod(node) ? '.' : ''}${name.text}`);
+    if (quiet) names.add(`${QUIET}${isMethod(node) ? '.' : ''}${name.text}`);
   }
+  if (memo) memo.known = next;
   return [...names];
+}
+
+/** The answers of the last call, by function text (only this version's functions are kept). */
+export interface QuietMemo {
+  known: Map<string, boolean>;
 }
 
 function isMethod(node: SyntaxNode): boolean {
