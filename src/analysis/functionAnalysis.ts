@@ -60,7 +60,7 @@ export function analyzeFunction(fn: FunctionModel, catalogue: Catalogue, poolNam
     if (events.aborted) continue;
     // The module's own code leaves once per process (see FunctionModel.topLevel): only a loop that
     // acquires again leaks there. Not so a callback it passes (a route handler, a test): that runs per call.
-    if (fn.topLevel && inOwnCode(fn.body, op)) events.leaks = events.leaks.filter((leak) => leak.kind !== 'exit');
+    if (fn.topLevel && inOwnCode(fn.body, op)) events.leaks = events.leaks.filter((leak) => leak.kind === 'reacquire');
     if (unnamedSqlAlchemyConnection(fn, op, api, events.escapes.length)) continue;
     findings.push(...siteFindings(describeSite(op, api), events, fn));
     const field = exit ? events.escapes.find((e) => e.how === 'store' && e.field !== undefined)?.field : undefined;
