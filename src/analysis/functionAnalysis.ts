@@ -173,7 +173,9 @@ function anyResourceApi(catalogue: Catalogue): AcquireApi {
 export function learnedAcquire(fn: FunctionModel, underlying: AcquireApi): AcquireApi | undefined {
   if (!fn.name || GENERIC_NAMES.has(fn.name)) return undefined;
   // What limits the driver's own call (no arguments, a marker of the file's imports) is not the helper's.
-  const { valueFormTakesNoArguments: _arity, onlyWithMarker: _marker, ...driver } = underlying;
+  const driver: AcquireApi = { ...underlying };
+  delete driver.valueFormTakesNoArguments;
+  delete driver.onlyWithMarker;
   return {
     ...driver,
     id: `summary:${fn.name}`,
