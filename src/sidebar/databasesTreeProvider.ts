@@ -155,6 +155,15 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
       if ((glance.kind === 'usage' && !glance.held && glance.heldBy === undefined) || (glance.kind === 'error' && glance.retrying)) aging.push(node);
     }
     if (aging.length > 0) this.changed.fire(aging);
+    // A server row sums its databases' rows; one whose text no longer matches what it would show now
+    // (a change that reached its databases while the row was being drawn) is drawn again.
+    // Only its description and icon count here: the tooltip's age changes on every tick, and drawing a
+    // server row again makes VS Code forget the database rows under it.
+    const visible = (key: string): string => key.split('\u0000').slice(1, 3).join('\u0000');
+    for (const [key, shownKey] of this.shownServers) {
+      const server = this.servers.get(key);
+      if (server && visible(itemKey(serverItem(server, (d) => this.glance(d), this.settings))) !== visible(shownKey)) this.scheduleRebuild(`server:${key}`, false);
+    }
   }
 
   /**
