@@ -425,9 +425,19 @@ export function editWorkspaceSettings(workspace: string, edit: (settings: Record
 
 /** Runs a command from the command palette by its full title ("PostgreSQL Health: Refresh"). */
 export async function runFromPalette(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
   const input = quickInput(page).locator('.quick-input-box input').first();
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  // F1 can be lost while the workbench moves focus (a notification, a view that was just redrawn): a
+  // palette that has not opened in 5 s is asked for again, three times at most.
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 5_000 });
+      break;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      await page.keyboard.press('Escape');
+    }
+  }
   await input.fill(`>${title}`);
   const row = quickInput(page)
     .locator('.quick-input-list .monaco-list-row')
