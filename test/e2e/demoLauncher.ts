@@ -4,7 +4,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { Page } from 'playwright-core';
 import { repoRoot } from '../support/paths';
-import { eventually } from './workbench';
+import { pressUntilVisible } from './workbench';
 
 export interface DemoLauncher {
   readonly pid: number;
@@ -142,16 +142,7 @@ export function stillRunning(pids: number[]): ProcessInfo[] {
 export async function applyQuickFix(page: Page, title: RegExp): Promise<void> {
   const menu = page.locator('.action-widget');
   const action = menu.locator('.monaco-list-row.action', { hasText: title }).first();
-  await eventually(
-    async () => {
-      if (!(await menu.isVisible())) await page.keyboard.press('Control+Period');
-      await action.waitFor({ state: 'visible', timeout: 15_000 });
-      return true;
-    },
-    (ok) => ok,
-    120_000,
-    `the quick fix menu to list ${String(title)}`,
-  );
+  await pressUntilVisible(page, 'Control+Period', menu, action, 15_000, 120_000, `the quick fix menu to list ${String(title)}`);
   // The menu is driven by keys (a click lands on VS Code's pointer block): down to the action, then Enter.
   for (let i = 0; i < 10; i++) {
     const focused = (await menu.locator('.monaco-list-row.action.focused').first().textContent()) ?? '';

@@ -7,7 +7,7 @@ import { Page } from 'playwright-core';
 import { fixturesDir } from '../support/paths';
 import { screenshot } from '../support/vscodeServer';
 import { environment } from './environment';
-import { clickOnToken, escapeRegex, eventually, problemRows, quickOpen } from './workbench';
+import { clickOnToken, escapeRegex, eventually, pressUntilVisible, problemRows, quickOpen } from './workbench';
 
 // A file of this suite's own, copied in for the test, so other suites see the fixture workspace unchanged.
 const FILE = 'quickfix-e2e.js';
@@ -67,16 +67,7 @@ describe('quick fix in the browser', () => {
     );
     const menu = page.locator('.action-widget');
     const wrap = menu.locator('.monaco-list-row.action', { hasText: /^\s*Wrap in try\/finally/ }).first();
-    await eventually(
-      async () => {
-        if (!(await menu.isVisible())) await page.keyboard.press('Control+Period');
-        await wrap.waitFor({ state: 'visible', timeout: 15_000 });
-        return true;
-      },
-      (ok) => ok,
-      120_000,
-      'the quick fix menu to list "Wrap in try/finally"',
-    );
+    await pressUntilVisible(page, 'Control+Period', menu, wrap, 15_000, 120_000, 'the quick fix menu to list "Wrap in try/finally"');
     const focused = (await menu.locator('.monaco-list-row.action.focused').first().textContent())?.trim() ?? '';
     assert.match(focused, /^Wrap in try\/finally/, `the preferred fix is focused first, got "${focused}"`);
     await screenshot(page, 'quickfix-menu');

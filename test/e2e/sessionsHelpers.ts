@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import { Locator, Page } from 'playwright-core';
 import { PgServer } from '../support/postgresServer';
-import { clickMenuItem, eventually, escapeRegex } from './workbench';
+import { clickMenuItem, eventually, escapeRegex, pressUntilVisible } from './workbench';
 
 export type SessionState = 'idle' | 'active' | 'idle in transaction' | 'idle in transaction (aborted)';
 
@@ -426,18 +426,8 @@ export function editWorkspaceSettings(workspace: string, edit: (settings: Record
 /** Runs a command from the command palette by its full title ("PostgreSQL Health: Refresh"). */
 export async function runFromPalette(page: Page, title: string): Promise<void> {
   const input = quickInput(page).locator('.quick-input-box input').first();
-  // F1 can be lost while the workbench moves focus (a notification, a view that was just redrawn): a
-  // palette that has not opened in 5 s is asked for again, three times at most.
-  for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('F1');
-    try {
-      await input.waitFor({ state: 'visible', timeout: 5_000 });
-      break;
-    } catch (error) {
-      if (attempt >= 3) throw error;
-      await page.keyboard.press('Escape');
-    }
-  }
+  // F1 can be lost while the workbench moves focus (a notification, a view that was just redrawn).
+  await pressUntilVisible(page, 'F1', input, input, 5_000, 15_000, 'the command palette to open');
   await input.fill(`>${title}`);
   const row = quickInput(page)
     .locator('.quick-input-list .monaco-list-row')

@@ -63,19 +63,28 @@ export async function problemRows(page: Page): Promise<string[]> {
   return panel.locator('.monaco-list-row').allTextContents();
 }
 
-/** Opens a file of the workspace with Quick Open (Ctrl+P). */
-export async function quickOpen(page: Page, name: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input');
+/**
+ * Presses `key` until `target` shows, waiting `eachMs` after each press. A key press can be lost while
+ * the workbench moves focus, so it is pressed again, but only while `widget` is closed (pressing it
+ * over an open widget would close it).
+ */
+export async function pressUntilVisible(page: Page, key: string, widget: Locator, target: Locator, eachMs: number, totalMs: number, what: string): Promise<void> {
   await eventually(
     async () => {
-      if (!(await input.isVisible())) await page.keyboard.press('Control+P');
-      await input.waitFor({ state: 'visible', timeout: 5_000 });
+      if (!(await widget.isVisible())) await page.keyboard.press(key);
+      await target.waitFor({ state: 'visible', timeout: eachMs });
       return true;
     },
     (ok) => ok,
-    30_000,
-    'Quick Open to show its input',
+    totalMs,
+    what,
   );
+}
+
+/** Opens a file of the workspace with Quick Open (Ctrl+P). */
+export async function quickOpen(page: Page, name: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await pressUntilVisible(page, 'Control+P', input, input, 5_000, 30_000, 'Quick Open to show its input');
   await input.fill(name);
   // A file created after the workbench started: the file search may need a moment to see it.
   await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 60_000 });
