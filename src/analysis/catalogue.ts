@@ -362,6 +362,17 @@ export class Catalogue {
     return undefined;
   }
 
+  /**
+   * Whether a call may throw where it is made. Not one that cannot throw (isNonThrowing), nor a
+   * JavaScript driver query neither awaited nor given a callback: node-postgres reports its error
+   * later (a rejected promise; an 'error' event before pg 7, whose `client.query(text)` only queues
+   * the statement). Awaited, it throws at the `await`.
+   */
+  throwsWhereCalled(op: CallOp, poolNames: ReadonlySet<string>): boolean {
+    if (this.isNonThrowing(op.callee, poolNames)) return false;
+    return !(this.family === 'js' && op.callee.name === 'query' && op.callee.receiver !== undefined && !op.awaited);
+  }
+
   /** Whether a call ends the process (`process.exit`, `sys.exit`): nothing stays checked out after it. */
   endsProcess(callee: Callee): boolean {
     return ENDS_PROCESS[this.family].test(callee.text);

@@ -5,6 +5,7 @@ import { childBlocks, FunctionContext, visitCalls } from './checker/functionCont
 import { PathChecker } from './checker/pathChecker';
 import { describeSite, siteFindings, type SiteDescription } from './checker/report';
 import type { Finding } from './findings';
+import { EXIT_METHODS } from './lowering/python';
 import type { Block, CallOp, FunctionModel, Op, VarName } from './model';
 
 export interface FunctionResult {
@@ -85,7 +86,7 @@ function inOwnCode(block: Block, target: Op): boolean {
 /** The `__exit__` / `__aexit__` of the class `fn` is a method of, among `functions` (the file's). */
 export function exitMethodOf(fn: FunctionModel, functions: readonly FunctionModel[]): FunctionModel | undefined {
   if (fn.methodOf === undefined) return undefined;
-  return functions.find((f) => f !== fn && f.methodOf === fn.methodOf && (f.name === '__exit__' || f.name === '__aexit__'));
+  return functions.find((f) => f !== fn && f.methodOf === fn.methodOf && EXIT_METHODS.has(f.name ?? ''));
 }
 
 /**

@@ -229,15 +229,6 @@ export class PathChecker {
     }
   }
 
-  /**
-   * A JavaScript driver query neither awaited nor given a callback does not fail where it is called:
-   * node-postgres reports its error later (a rejected promise; an 'error' event before pg 7, whose
-   * `client.query(text)` only queues the statement). Awaited, it throws at the `await`.
-   */
-  private failsLater(op: CallOp): boolean {
-    return this.fn.family === 'js' && op.callee.name === 'query' && op.callee.receiver !== undefined && !op.awaited;
-  }
-
   private call(op: CallOp, w: World): World[] {
     const callee = op.callee;
     // `process.exit(1)`, `sys.exit(1)`: the process ends, and every connection with it.
@@ -260,7 +251,7 @@ export class PathChecker {
     const handsOver = (storesIt && op.args.some((a) => a !== undefined && isBound(a))) || op.args.some((a) => a !== undefined && w.handles.includes(a)) || wrappedArg !== undefined;
     // Node-style callbacks report errors through the callback, not by throwing; storing a value in a
     // container or handing it to a callback is treated as not throwing (the hand-over happens).
-    if (!op.callback && !handsOver && !this.catalogue.isNonThrowing(callee, this.poolNames) && !this.failsLater(op)) out.push(throwing(w, { kind: 'call', text: callee.text, range: op.range }));
+    if (!op.callback && !handsOver && this.catalogue.throwsWhereCalled(op, this.poolNames)) out.push(throwing(w, { kind: 'call', text: callee.text, range: op.range }));
 
     let after = w;
     for (const arg of op.args) {

@@ -7,12 +7,13 @@ import { LoweringContext, namedChildren, rangeOf } from './builder';
 import type { FunctionFocus } from './focus';
 import { PyExpressionLowering, stripParens, targetNames } from './pyExpressions';
 
-const CATCH_ALL = /^(Exception|BaseException)$/;
+/** An `except` of one of these types catches everything a call can raise. */
+export const CATCH_ALL = /^(Exception|BaseException)$/;
 /** A context manager's exit: what its other methods stored in `self` is released here, or not. */
 export const EXIT_METHODS = new Set(['__exit__', '__aexit__']);
 
 /** The name of the class whose body defines `node` (a method), if any. */
-function classOf(node: SyntaxNode): string | undefined {
+export function classOf(node: SyntaxNode): string | undefined {
   let parent = node.parent;
   if (parent?.type === 'decorated_definition') parent = parent.parent;
   if (parent?.type !== 'block') return undefined;

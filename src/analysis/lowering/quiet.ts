@@ -10,13 +10,11 @@ import { isNonThrowingText } from '../catalogue';
 import { QUIET } from '../drivers';
 import type { LanguageFamily } from '../languages';
 import type { SyntaxNode } from '../treeSitter';
-
-export { QUIET };
+import { CATCH_ALL, classOf } from './python';
 
 const NESTED = /^(function|function_expression|function_declaration|arrow_function|generator_function|generator_function_declaration|method_definition|class|class_declaration|function_definition|lambda|class_definition)$/;
 const CALL = /^(call_expression|call|new_expression)$/;
 const RAISES = /^(throw_statement|raise_statement|await_expression|await|yield_expression|yield|with_statement)$/;
-const CATCH_ALL_PY = /^(Exception|BaseException)$/;
 /** Bodies longer than this are not read: the answer is nearly always "may throw", and reading costs. */
 const MAX_BODY = 4000;
 
@@ -92,11 +90,7 @@ export interface QuietMemo {
 }
 
 function isMethod(node: SyntaxNode): boolean {
-  if (node.type === 'method_definition') return true;
-  if (node.type !== 'function_definition') return false;
-  let parent = node.parent;
-  if (parent?.type === 'decorated_definition') parent = parent.parent;
-  return parent?.type === 'block' && parent.parent?.type === 'class_definition';
+  return node.type === 'method_definition' || (node.type === 'function_definition' && classOf(node) !== undefined);
 }
 
 export function isQuietFunction(node: SyntaxNode, family: LanguageFamily): boolean {
@@ -120,7 +114,7 @@ function quietTry(node: SyntaxNode, family: LanguageFamily): boolean {
   const handlers = parts.filter((p) => p.type === 'except_clause' || p.type === 'except_group_clause');
   const catchesAll = handlers.some((h) => {
     const type = h.namedChildren.find((c): c is SyntaxNode => c !== null && c.type !== 'block' && c.type !== 'comment');
-    return type === undefined || CATCH_ALL_PY.test(type.type === 'as_pattern' ? (type.namedChild(0)?.text ?? '') : type.text);
+    return type === undefined || CATCH_ALL.test(type.type === 'as_pattern' ? (type.namedChild(0)?.text ?? '') : type.text);
   });
   if (!catchesAll) return quiet(node, family);
   return parts.filter((p) => p.type !== 'block').every((p) => quiet(p, family));
