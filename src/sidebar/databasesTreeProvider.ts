@@ -91,7 +91,7 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     }
     const node = this.databases.get(name);
     if (!node) return;
-    if (node.parent && this.shownServers.has(node.parent.key) && this.shownServers.get(node.parent.key) !== itemKey(serverItem(node.parent, (d) => this.glance(d), this.settings))) {
+    if (node.parent && this.shownServers.has(node.parent.key) && this.shownServers.get(node.parent.key) !== this.serverRowKey(node.parent)) {
       this.scheduleRebuild(`server:${node.parent.key}`, force);
     }
     if (this.settings.sortBy === 'headroom' && this.shownOrder !== '' && this.shownOrder !== this.orderKey()) this.scheduleRebuild('root', force);
@@ -146,6 +146,11 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     this.changed.fire(node);
   }
 
+  /** What a server row would show now, as itemKey compares it. */
+  private serverRowKey(server: ServerNode): string {
+    return itemKey(serverItem(server, (d) => this.glance(d), this.settings));
+  }
+
   private tickAges(): void {
     if (this.holds > 0) return;
     const aging: DatabaseNode[] = [];
@@ -162,7 +167,7 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     const visible = (key: string): string => key.split('\u0000').slice(1, 3).join('\u0000');
     for (const [key, shownKey] of this.shownServers) {
       const server = this.servers.get(key);
-      if (server && visible(itemKey(serverItem(server, (d) => this.glance(d), this.settings))) !== visible(shownKey)) this.scheduleRebuild(`server:${key}`, false);
+      if (server && visible(this.serverRowKey(server)) !== visible(shownKey)) this.scheduleRebuild(`server:${key}`, false);
     }
   }
 
@@ -297,7 +302,7 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
       return [...problems, ...rows];
     }
     if (node instanceof ServerNode) {
-      this.shownServers.set(node.key, itemKey(serverItem(node, (d) => this.glance(d), this.settings)));
+      this.shownServers.set(node.key, this.serverRowKey(node));
       const filtered = node.databases.filter((d) => this.matches(d) || matchesText(node.key, this.filterText));
       return this.sorted(filtered);
     }
