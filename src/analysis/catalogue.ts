@@ -212,7 +212,7 @@ const NON_THROWING: Record<LanguageFamily, RegExp> = {
   // constructor), Express's response methods (`res.status(500)` only records a number; `res.json()`,
   // `res.send()` write to the socket, whose errors arrive as events, and an error of `render` or
   // `sendFile` goes to the callback or `next`), registering a listener and scheduling a timer.
-  js: /^(console\.\w+|Math\.\w+|Date\.now|Array\.isArray|Object\.(keys|values|entries|freeze|assign)|Number(\.isInteger|\.isFinite|\.isNaN)?|isNaN|String|Boolean|Symbol|\w*Error|(this\.)?(log|logger|debug|_log|_logger)\.\w+|debug|log|(res|response|reply)\.(status|set|header|type|vary|append|location|setHeader|code|send|json|jsonp|sendStatus|end|redirect|render|sendFile)|ctx\.(set|throw)|[\w$.]*\.(on|once|off|addListener|prependListener|prependOnceListener|removeListener|removeAllListeners|setMaxListeners|addEventListener|removeEventListener|listenerCount|listeners|eventNames)|setTimeout|setInterval|setImmediate|clearTimeout|clearInterval|clearImmediate|process\.nextTick|queueMicrotask)$/,
+  js: /^(console\.\w+|Math\.\w+|Date\.now|Array\.isArray|Object\.(keys|values|entries|freeze|assign)|Number(\.isInteger|\.isFinite|\.isNaN)?|isNaN|String|Boolean|Symbol|\w*Error|(this\.)?(log|logger|debug|_log|_logger)\.\w+|debug|log|(res|response|reply)(\.(status|set|header|type|vary|append|location|setHeader|code)\(\))*\.(status|set|header|type|vary|append|location|setHeader|code|send|json|jsonp|sendStatus|end|redirect|render|sendFile)|ctx\.(set|throw)|[\w$.]*\.(on|once|off|addListener|prependListener|prependOnceListener|removeListener|removeAllListeners|setMaxListeners|addEventListener|removeEventListener|listenerCount|listeners|eventNames)|setTimeout|setInterval|setImmediate|clearTimeout|clearInterval|clearImmediate|process\.nextTick|queueMicrotask)$/,
   // Also psycopg2's `conn.cursor()` and `cur.close()` (client-side objects: no round trip to fail) and
   // exception constructors (`raise ValueError(…)`: the raise is the cause).
   py: /^(print|len|isinstance|issubclass|repr|str|bool|id|type|range|enumerate|zip|sorted|list|dict|tuple|set|(self\.)?(log|logger|logging|_log|_logger|LOG|LOGGER)\.\w+|logging\.(getLogger|\w+)|\w*(Error|Exception)|[\w.]*\.cursor|(cur|cursor|self\.cur|self\.cursor|c)\.close|time\.sleep|[\w.]*\.begin|traceback\.\w+)$/,
@@ -228,7 +228,17 @@ const COMMON_METHOD = /^(query|execute|executemany|fetch\w*|connect|release|comm
 
 /** Whether a callee written as `text` is one the catalogue takes not to throw (for lowering/quiet.ts). */
 export function isNonThrowingText(family: LanguageFamily, text: string): boolean {
-  return NON_THROWING[family].test(text);
+  return NON_THROWING[family].test(chainText(text));
+}
+
+/** A callee's text with whitespace gone and each call's arguments left out: `res.status( 500 ).send` → `res.status().send`. */
+function chainText(text: string): string {
+  let out = text.replace(/\s+/g, '');
+  for (let before = ''; before !== out; ) {
+    before = out;
+    out = out.replace(/\([^()]*\)/g, '()');
+  }
+  return out;
 }
 
 /** Calls that store their argument somewhere that outlives the function. */
@@ -385,7 +395,7 @@ export class Catalogue {
    * driver or a client object also has (`query`, `execute`, `send` …); a method only on `this`/`self`.
    */
   isNonThrowing(callee: Callee, poolNames?: ReadonlySet<string>): boolean {
-    if (NON_THROWING[this.family].test(callee.text)) return true;
+    if (NON_THROWING[this.family].test(chainText(callee.text))) return true;
     if (!poolNames) return false;
     if (callee.receiver === undefined) return poolNames.has(`${QUIET}${callee.name}`);
     if (/^(this|self)$/.test(callee.receiver)) return poolNames.has(`${QUIET}.${callee.name}`);

@@ -122,9 +122,22 @@ export function foreignPoolNames(text: string, family: LanguageFamily): string[]
     for (const m of text.matchAll(/(?:\bthis\.|\b)([\w$]+)\s*(?::[^=;\n]+)?=\s*(?:await\s+)?new\s+[\w$.]*\bClient\s*[(<]/g)) if (m[1]) names.add(m[1]);
   }
   const out = [...names].map((n) => `${FOREIGN}${n}`);
-  if (imports.foreign && !imports.postgres) out.push(FOREIGN_FILE);
+  if ((imports.foreign || declaresTestDouble(text, family)) && !imports.postgres) out.push(FOREIGN_FILE);
   if (imports.genericPool && imports.postgres) out.push(GENERIC_POOL_OF_POSTGRES);
   return out.sort();
+}
+
+// A test double of a pool declared in the file: a class named Fake…/Mock…/Stub…/Dummy… with an
+// acquire method of its own (`def getconn`, `connect() {`).
+const PY_TEST_DOUBLE = /^[ \t]*class[ \t]+(?:Fake|Mock|Stub|Dummy)\w*[^\n]*:\s*\n(?:(?:[ \t]+[^\n]*|[ \t]*)\n)*?[ \t]+(?:async[ \t]+)?def[ \t]+(?:getconn|connect|acquire|get_connection)\b/m;
+const JS_TEST_DOUBLE = /\bclass\s+(?:Fake|Mock|Stub|Dummy)\w*[^{]*\{[^}]*?\b(?:async\s+)?(?:connect|acquire|getConnection)\s*\(/;
+
+/**
+ * A file that declares its own fake pool (and imports no PostgreSQL driver) is a test of code that
+ * takes any pool: what it acquires is the double's object, not a PostgreSQL connection.
+ */
+function declaresTestDouble(text: string, family: LanguageFamily): boolean {
+  return (family === 'py' ? PY_TEST_DOUBLE : JS_TEST_DOUBLE).test(text);
 }
 
 /** The receiver's root name: `new sql.ConnectionPool(c)` → sql, `this.pool` → pool, `(await x).y` → x. */

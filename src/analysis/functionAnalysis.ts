@@ -6,6 +6,7 @@ import { PathChecker } from './checker/pathChecker';
 import { describeSite, siteFindings, type SiteDescription } from './checker/report';
 import type { Finding } from './findings';
 import { EXIT_METHODS } from './lowering/python';
+import { RUN_ONCE } from './lowering/runOnce';
 import type { Block, CallOp, FunctionModel, Op, VarName } from './model';
 
 export interface FunctionResult {
@@ -61,7 +62,8 @@ export function analyzeFunction(fn: FunctionModel, catalogue: Catalogue, poolNam
     if (events.aborted) continue;
     // The module's own code leaves once per process (see FunctionModel.topLevel): only a loop that
     // acquires again leaks there. Not so a callback it passes (a route handler, a test): that runs per call.
-    if (fn.topLevel && inOwnCode(fn.body, op)) events.leaks = events.leaks.filter((leak) => leak.kind === 'reacquire');
+    // So does a script's function that only that code calls, outside loops (lowering/runOnce.ts).
+    if ((fn.topLevel || runsOnce(fn, poolNames)) && inOwnCode(fn.body, op)) events.leaks = events.leaks.filter((leak) => leak.kind === 'reacquire');
     if (unnamedSqlAlchemyConnection(fn, op, api, events.escapes.length)) continue;
     findings.push(...siteFindings(describeSite(op, api), events, fn));
     const field = exit ? events.escapes.find((e) => e.how === 'store' && e.field !== undefined)?.field : undefined;
@@ -71,6 +73,10 @@ export function analyzeFunction(fn: FunctionModel, catalogue: Catalogue, poolNam
     if (returned) returnsAcquired ??= returned.index !== undefined ? { ...api, resultIndex: returned.index } : api;
   }
   return { findings, ...(returnsAcquired ? { returnsAcquired } : {}), releasedParams: releasedParams(fn, catalogue, poolNames, contextOf) };
+}
+
+function runsOnce(fn: FunctionModel, poolNames: ReadonlySet<string>): boolean {
+  return fn.family === 'py' && fn.name !== undefined && fn.methodOf === undefined && poolNames.has(`${RUN_ONCE}${fn.name}`);
 }
 
 /** Whether `target` is in the code of `block` itself, not in the callback of a call there (`app.get('/', async (req, res) => …)`). */

@@ -24,6 +24,7 @@ import { parseText, type SyntaxNode, type SyntaxTree } from './treeSitter';
 import { callsAny, visitClosures } from './checker/functionContext';
 import { foreignPoolNames } from './drivers';
 import { quietFunctionNames, type QuietMemo } from './lowering/quiet';
+import { runOnceFunctionNames } from './lowering/runOnce';
 import { markSuppressed, suppressionsIn } from './suppressions';
 import { givenSummaries, apiNamesOf, learnFrom, MAX_SUMMARY_ROUNDS, mayAcquire, quickSkip, uniqueSorted, type AnalyzerOptions } from './workspace';
 
@@ -204,7 +205,12 @@ export class IncrementalAnalysis {
     // Another driver's pools come from the imports, which the short paths above do not lower again;
     // the lowered model's own pool names never hold them.
     // So do the functions that cannot throw (lowering/quiet.ts), read off the whole tree.
-    const extra = [...foreignPoolNames(text, this.family), ...quietFunctionNames(tree.rootNode, this.family, this.quietMemo)];
+    // And a script's functions that run once per process (lowering/runOnce.ts).
+    const extra = [
+      ...foreignPoolNames(text, this.family),
+      ...quietFunctionNames(tree.rootNode, this.family, this.quietMemo),
+      ...(this.family === 'py' ? runOnceFunctionNames(tree.rootNode, text) : []),
+    ];
     const findings = this.check({ ...model, poolNames: new Set([...model.poolNames, ...extra]) });
     lap('check');
     const out = markSuppressed(this.withFixable(findings, tree.rootNode, text), suppressionsIn(text, this.family));

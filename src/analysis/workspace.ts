@@ -11,6 +11,7 @@ import { lowerJavaScript, POOL_CONSTRUCTOR_NAMES } from './lowering/javascript';
 import { POOL_FACTORY_NAMES } from './lowering/pyExpressions';
 import { lowerPython } from './lowering/python';
 import { quietFunctionNames } from './lowering/quiet';
+import { runOnceFunctionNames } from './lowering/runOnce';
 import { callsAny } from './checker/functionContext';
 import type { FileModel, FunctionModel } from './model';
 import { foreignPoolNames } from './drivers';
@@ -149,6 +150,7 @@ export async function modelFile(file: SourceFile, focusNames?: FocusNames, cache
     const focus = focusNames ? new FunctionFocus(tree.rootNode, file.text, focusNames, family) : undefined;
     const model = family === 'py' ? lowerPython(tree.rootNode, focus) : lowerJavaScript(tree.rootNode, focus);
     for (const name of quietFunctionNames(tree.rootNode, family)) model.poolNames.add(name);
+    if (family === 'py') for (const name of runOnceFunctionNames(tree.rootNode, file.text)) model.poolNames.add(name);
     kept = model.unlowered !== undefined && cache !== undefined && cache.keep(file, tree);
     return model;
   } catch (error) {

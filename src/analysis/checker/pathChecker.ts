@@ -20,6 +20,7 @@ import {
   withVar,
   worldKey,
   type Cause,
+  type Outcome,
   type World,
 } from './world';
 
@@ -33,6 +34,8 @@ export interface Leak {
   kind: 'exit' | 'reacquire' | 'overwrite';
   cause?: Cause;
   via?: Cause;
+  /** For a fall-through: the callback outcome the path took last (`if (err)` of `client.query`'s callback). */
+  outcome?: Outcome;
   range: SourceRange;
 }
 
@@ -52,6 +55,8 @@ export interface SiteEvents {
 }
 
 const MAX_LOOP_ITERATIONS = 8;
+/** The names node-style callbacks give their error parameter. */
+const ERROR_PARAM = /^(err|error|e|er|ex|exc|\w*Err(or)?)$/;
 const MAX_STEPS = 200_000;
 
 class BudgetExceeded extends Error {}
@@ -62,6 +67,8 @@ export class PathChecker {
   private sitePosition: number | undefined;
   private readonly conditionVars: ReadonlySet<string>;
   private readonly closureReleaseCache = new Map<object, Map<string, boolean>>();
+  /** Error parameters of node-style callbacks (`err` of `client.query(sql, (err, res) => …)`) and their call. */
+  private readonly errorParams = new Map<VarName, { text: string; range: SourceRange }>();
   readonly events: SiteEvents = {
     releases: [],
     helperReleases: [],
@@ -95,6 +102,7 @@ export class PathChecker {
           kind: 'exit',
           ...(w.pending ? { cause: w.pending.cause } : {}),
           ...(w.via ? { via: w.via } : {}),
+          ...(!w.pending && w.outcome ? { outcome: w.outcome } : {}),
           range: w.pending ? w.pending.cause.range : endOf(this.fn.range),
         });
       }
@@ -179,10 +187,13 @@ export class PathChecker {
       case 'if': {
         const thenIn: World[] = [];
         const elseIn: World[] = [];
+        const call = op.condition.kind === 'truthy' ? this.errorParams.get(op.condition.variable) : undefined;
+        const negated = op.condition.kind === 'truthy' && op.condition.negated;
+        const taking = (w: World, failed: boolean): World => (call ? { ...w, outcome: { ...call, failed } } : w);
         for (const w of worlds) {
           const value = this.evaluate(op.condition, w);
-          if (value !== false) thenIn.push(w);
-          if (value !== true) elseIn.push(w);
+          if (value !== false) thenIn.push(taking(w, !negated));
+          if (value !== true) elseIn.push(taking(w, negated));
         }
         return [...(thenIn.length ? this.exec(op.then, thenIn) : []), ...(elseIn.length ? this.exec(op.else, elseIn) : [])];
       }
@@ -285,7 +296,15 @@ export class PathChecker {
     if (op.callback) {
       let inCallback = after;
       for (const p of op.callback.params) if (p) inCallback = this.assign(inCallback, p, undefined, undefined, op.callback.range);
-      return [...out, ...this.inline(op.callback.body, [inCallback])];
+      // While its body runs, `if (err)` on the first parameter is this call's failure or success.
+      const first = op.callback.params[0];
+      if (first === undefined || !ERROR_PARAM.test(first)) return [...out, ...this.inline(op.callback.body, [inCallback])];
+      const outer = this.errorParams.get(first);
+      this.errorParams.set(first, { text: callee.text, range: op.range });
+      const inner = this.inline(op.callback.body, [inCallback]);
+      if (outer) this.errorParams.set(first, outer);
+      else this.errorParams.delete(first);
+      return [...out, ...inner];
     }
     return [...out, after];
   }

@@ -166,6 +166,12 @@ function leakFinding(site: SiteDescription, events: SiteEvents, family: Language
     // A `return` in a handler leaves because something failed: say what (`except Exception: return None`).
     const caught = main.cause?.kind === 'return' && main.via && (main.via.kind === 'call' || main.via.kind === 'await') && before(main.via.range, main.cause.range) ? main.via : undefined;
     path = caught ? `${describe(exit, family)}, after ${describe(caught, family)} was caught,${skipsText}` : `${describe(exit, family)}${skipsText}`;
+  } else if (main.outcome?.failed) {
+    const { text, range: at } = main.outcome;
+    path = `when \`${text}\` on line ${line(at)} passes an error to its callback, the path reaches the end of the function on line ${line(main.range)} without releasing it`;
+  } else if (main.outcome) {
+    const { text, range: at } = main.outcome;
+    path = `when \`${text}\` on line ${line(at)} succeeds, it is never released (the path reaches the end of the function on line ${line(main.range)})`;
   } else {
     path = `a path reaches the end of the function on line ${line(main.range)} without releasing it`;
   }

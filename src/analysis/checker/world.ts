@@ -45,6 +45,15 @@ export interface World {
   releasedAt?: SourceRange;
   /** The last abrupt completion this path recovered from (a caught throw, an inline `return`, a `continue`). */
   via?: Cause;
+  /** The last node-style callback outcome this path took: the branch on its error parameter (`if (err)`). */
+  outcome?: Outcome;
+}
+
+/** `connection.query(sql, (err, result) => { if (err) … })`: the path where the call `failed`, or succeeded. */
+export interface Outcome {
+  text: string;
+  range: SourceRange;
+  failed: boolean;
 }
 
 export function initialWorld(): World {

@@ -249,6 +249,49 @@ export async function leak() {
 });
 
 describe('in the wild: the message names the call that fails', () => {
+  it("a node-style callback's error branch that never releases names the call, not `res.status( 500 ).send`", async () => {
+    const list = await findings(`const pg = require('pg');
+const pool = new pg.Pool();
+function add(req, res) {
+  pool.connect(function (err, connection, done) {
+    if (err) {
+      res.send(400);
+    } else {
+      connection.query('INSERT INTO suppliers (name) VALUES ($1)', [req.body.name], function (err, result) {
+        if ( err ) {
+          console.log('error:', err);
+          res.status( 500 ).send('Error creating new supplier');
+        } else {
+          done();
+          res.status( 201 ).send('supplier added');
+        }
+      });
+    }
+  });
+}`);
+    assert.deepEqual(lines(list), ['4 release-not-guaranteed']);
+    assert.match(list[0]?.message ?? '', /when `connection\.query` on line 8 passes an error to its callback, the path reaches the end of the function on line 19 without releasing it/);
+  });
+
+  it('a callback whose success branch never releases says so', async () => {
+    const list = await findings(`const pg = require('pg');
+const pool = new pg.Pool();
+function farm(req, res) {
+  pool.connect(function (err, connection, done) {
+    if (err) return res.send(400);
+    connection.query('SELECT 1', [], function (err, result) {
+      if (err) {
+        done(err);
+      } else {
+        res.send(result.rows[0]);
+      }
+    });
+  });
+}`);
+    assert.deepEqual(lines(list), ['4 release-not-guaranteed']);
+    assert.match(list[0]?.message ?? '', /when `connection\.query` on line 6 succeeds, it is never released/);
+  });
+
   it('a query whose error a handler rethrows, not the `throw`', async () => {
     const [f] = await findings(`const { Pool } = require('pg');
 const pool = new Pool();
@@ -452,6 +495,67 @@ class ConnectionFromPool:
 });
 
 describe('in the wild: what runs once per process', () => {
+  it("a script's function called only from its top level or its __main__ block, outside loops, runs once; called in a loop, from a thread or a method, it does not", async () => {
+    const script = (calls: string): string => `import psycopg2.pool
+pool = psycopg2.pool.SimpleConnectionPool(1, 4, dsn='')
+
+def load_staging(path):
+    conn = pool.getconn()
+    cur = conn.cursor()
+    cur.execute('COPY staging FROM %s', (path,))
+    conn.commit()
+
+def main():
+    load_staging('a.csv')
+
+${calls}
+`;
+    // Once per process: called from main(), which only the __main__ block calls.
+    assert.deepEqual(lines(await findings(script("if __name__ == '__main__':\n    main()"), 'python')), []);
+    // Called from the top level directly, outside any loop: the same.
+    assert.deepEqual(lines(await findings(script("load_staging('b.csv')\nmain()"), 'python')), []);
+    // main() itself never called here: another module may call it any number of times.
+    assert.deepEqual(lines(await findings(script("load_staging('b.csv')"), 'python')), ['5 unreleased-client']);
+    // Each of these can run it any number of times: the leak piles up.
+    for (const calls of [
+      "for path in ['a.csv', 'b.csv']:\n    load_staging(path)",
+      "import threading\nthreading.Thread(target=main).start()",
+      "class Job:\n    def run(self):\n        main()",
+      "[load_staging(p) for p in ['a.csv']]",
+    ]) {
+      assert.deepEqual(lines(await findings(script(calls), 'python')), ['5 unreleased-client'], calls);
+    }
+  });
+
+  it('a test that declares its own fake pool (and imports no PostgreSQL driver) acquires nothing of PostgreSQL', async () => {
+    const fake = (name: string): string => `import pytest
+from connectionpool import ConnectionPool
+
+class ${name}:
+    def __init__(self, **kwargs):
+        self.maxconn = kwargs['maxconn']
+
+    def getconn(self, key=None):
+        return object()
+
+    def putconn(self, conn, key=None, close=False):
+        pass
+
+@pytest.fixture
+def pool():
+    yield ConnectionPool(original_pool=${name}(maxconn=2))
+
+def test_reused(pool):
+    conn1 = pool.getconn()
+    pool.putconn(conn1)
+    conn2 = pool.getconn()
+    assert conn1 is conn2
+`;
+    assert.deepEqual(lines(await findings(fake('FakePool'), 'python')), []);
+    // Without a double of its own, the same test takes a real pool's connection and keeps it.
+    assert.deepEqual(lines(await findings(fake('PoolOptions'), 'python')), ['21 unreleased-client']);
+  });
+
   it("a module's own code that keeps its connection, or ends the program with it, leaks nothing; a loop there that acquires again does", async () => {
     const script = `from sqlalchemy import create_engine
 engine = create_engine('postgresql+psycopg2://app@127.0.0.1/app')
