@@ -201,6 +201,16 @@ function main() {
     (l.verdict === 'true' ? goneTrue : goneFalse).push(`${l.repo} ${l.path}:${l.line} ${l.rule} (${l.verdict}: ${l.why})`);
   }
 
+  // The stratified sample: each repository's first 3 current findings in file order must be judged,
+  // or the precision above drifts toward whatever was judged before. These still need a label.
+  const sampleUnjudged = [];
+  for (const [repo, result] of byRepo) {
+    const ordered = [...result.findings].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line));
+    for (const f of ordered.slice(0, 3)) {
+      if (!labelled.has(key(repo, f.path, String(f.line), f.rule))) sampleUnjudged.push(`${repo}\t${f.path}\t${f.line}\t${f.rule}\t${f.message}`);
+    }
+  }
+
   // Recall over the acquires labelled leak; safe ones that are flagged are false alarms.
   const missed = [];
   const falseAlarms = [];
@@ -241,10 +251,11 @@ function main() {
   list('Labelled true, no longer reported', goneTrue);
   list('Labelled false or debatable, no longer reported', goneFalse);
   list('Problems', problems);
+  list('In the sample (first 3 per repository) but not judged yet: label these', sampleUnjudged);
   if (showUnlabeled) list('Unlabelled findings (repo, path, line, rule, message)', unlabeled);
   else if (unlabeled.length > 0) console.log(`\n${unlabeled.length} findings have no label (--unlabeled lists them).`);
   if (jsonOut) {
-    fs.writeFileSync(jsonOut, JSON.stringify({ stats: Object.fromEntries(stats), stillFalse, wrongCause, missed, falseAlarms, goneTrue, goneFalse, problems, unlabeled }, null, 2));
+    fs.writeFileSync(jsonOut, JSON.stringify({ stats: Object.fromEntries(stats), stillFalse, wrongCause, missed, falseAlarms, goneTrue, goneFalse, problems, sampleUnjudged, unlabeled }, null, 2));
   }
 }
 

@@ -9,7 +9,7 @@ export type { Finding, RelatedLocation, ResourceDetails, RuleId, RuleMeta, Sourc
 export { languageForPath } from './languages';
 export type { LanguageId } from './languages';
 export { setWasmDirectory } from './treeSitter';
-export { analyzeWorkspace, MAX_FILE_CHARS } from './workspace';
+export { analyzeWorkspace, factsOf, MAX_FILE_CHARS } from './workspace';
 export { IncrementalAnalysis } from './incremental';
 export type { TreeEdit, UpdateStats } from './incremental';
 export { disableNextLineComment } from './suppressions';

@@ -1,6 +1,6 @@
 // The driver catalogue: which calls hand out a pooled connection and which calls give it back. It is
 // data, extended by the `pgHealth.analysis.acquire` / `release` settings and by workspace summaries.
-import { GENERIC_POOL_OF_POSTGRES, isForeignReceiver, QUIET } from './drivers';
+import { FOREIGN_API, GENERIC_POOL_OF_POSTGRES, isForeignReceiver, QUIET } from './drivers';
 import { familyOf, isLanguageId, type LanguageFamily } from './languages';
 import type { Callee, CallOp, VarName } from './model';
 
@@ -318,7 +318,7 @@ export class Catalogue {
     for (const api of this.acquires) {
       if (api.method !== callee.name) continue;
       // Another database driver's pool (drivers.ts); settings and learned helpers stand.
-      if (BUILTIN_IDS.has(api.id) && isForeignReceiver(callee.receiver, poolNames)) continue;
+      if (BUILTIN_IDS.has(api.id) && (isForeignReceiver(callee.receiver, poolNames) || poolNames.has(`${FOREIGN_API}${api.id}`))) continue;
       if (api.onlyWithMarker !== undefined && !poolNames.has(api.onlyWithMarker)) continue;
       if (!api.receiver) return api;
       if (callee.receiverName === undefined) continue;

@@ -155,3 +155,39 @@ export function isForeignReceiver(receiver: string | undefined, poolNames: Reado
   const root = receiverRoot(receiver);
   return root !== undefined && poolNames.has(`${FOREIGN}${root}`);
 }
+
+// What the whole workspace says about its Python database code. Each file states facts of its own
+// (fileFacts: which pool library it imports, which database URLs it names); the facts of every file
+// together decide (workspaceMarkers):
+// - a workspace whose pools are all psycopg2_pool's (github.com/Changaco/psycopg2-pool: it holds the
+//   connections it hands out in a WeakSet, so one dropped without `putconn` is closed and forgotten)
+//   and never psycopg2.pool's or psycopg_pool's, has no `getconn()` that keeps a connection checked out;
+// - a workspace whose SQLAlchemy engines name only another database's URL (`sqlite:///…`) and no
+//   PostgreSQL URL or driver has no SQLAlchemy connection of PostgreSQL's.
+// The conclusions travel in every file's poolNames as FOREIGN_API + the catalogue's API id.
+export const FOREIGN_API = `${FOREIGN}api:`;
+
+const FACT_PATTERNS: [fact: string, pattern: RegExp][] = [
+  ['psycopg2_pool', /^[ \t]*(?:import[ \t]+psycopg2_pool\b|from[ \t]+psycopg2_pool[ \t]+import\b)/m],
+  ['psycopg2.pool', /^[ \t]*(?:import[ \t]+psycopg2\.pool\b|from[ \t]+psycopg2(?:\.pool)?[ \t]+import[ \t]+[^\n]*\b(?:pool|SimpleConnectionPool|ThreadedConnectionPool|AbstractConnectionPool)\b)|\bpsycopg2\.pool\./m],
+  ['psycopg_pool', /^[ \t]*(?:import[ \t]+psycopg_pool\b|from[ \t]+psycopg_pool[ \t]+import\b)/m],
+  ['postgres-driver', /^[ \t]*(?:import|from)[ \t]+(?:psycopg2|psycopg|psycopg_pool|asyncpg|aiopg|pg8000)\b/m],
+  ['postgres-url', /['"`]postgres(?:ql)?(?:\+\w+)?:\/\//],
+  ['other-url', /['"`](?:sqlite|mysql|mariadb|mssql|oracle)(?:\+\w+)?:\/\//],
+];
+
+/** The facts `text` states of itself (Python only; other files state none). */
+export function fileFacts(text: string, family: LanguageFamily): string[] {
+  if (family !== 'py') return [];
+  return FACT_PATTERNS.filter(([, pattern]) => pattern.test(text)).map(([fact]) => fact);
+}
+
+/** The FOREIGN_API markers the facts of every file together lead to (see above). */
+export function workspaceMarkers(facts: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  if (facts.has('psycopg2_pool') && !facts.has('psycopg2.pool') && !facts.has('psycopg_pool')) out.push(`${FOREIGN_API}psycopg.pool.getconn`);
+  if (facts.has('other-url') && !facts.has('postgres-url') && !facts.has('postgres-driver')) {
+    out.push(`${FOREIGN_API}sqlalchemy.engine.connect`, `${FOREIGN_API}sqlalchemy.engine.raw_connection`);
+  }
+  return out;
+}

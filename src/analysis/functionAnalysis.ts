@@ -64,7 +64,6 @@ export function analyzeFunction(fn: FunctionModel, catalogue: Catalogue, poolNam
     // acquires again leaks there. Not so a callback it passes (a route handler, a test): that runs per call.
     // So does a script's function that only that code calls, outside loops (lowering/runOnce.ts).
     if ((fn.topLevel || runsOnce(fn, poolNames)) && inOwnCode(fn.body, op)) events.leaks = events.leaks.filter((leak) => leak.kind === 'reacquire');
-    if (unnamedSqlAlchemyConnection(fn, op, api, events.escapes.length)) continue;
     findings.push(...siteFindings(describeSite(op, api), events, fn));
     const field = exit ? events.escapes.find((e) => e.how === 'store' && e.field !== undefined)?.field : undefined;
     if (exit && field !== undefined) findings.push(...exitFindings(describeSite(op, api), field, exit, catalogue, poolNames));
@@ -204,17 +203,3 @@ export function learnedRelease(fn: FunctionModel, released: ReleasedParam): Rele
 /** Names too common to treat every call of them as an acquire or a release. */
 const GENERIC_NAMES = new Set(['connect', 'query', 'get', 'then', 'close', 'end', 'open', 'run', 'execute', 'call', 'apply', 'constructor', 'acquire', 'release', 'getconn', 'putconn', '__init__', '__enter__', '__exit__', '__aenter__', '__aexit__']);
 
-/**
- * `pd.read_sql(query, engine.connect())`, `engine.connect().execute(…)`: a SQLAlchemy connection that
- * is never named, stored or returned is freed by CPython's reference counting when the statement
- * ends, and SQLAlchemy's pool takes a connection back when it is freed. Nothing is held past the line.
- */
-function unnamedSqlAlchemyConnection(fn: FunctionModel, op: CallOp, api: AcquireApi, escapes: number): boolean {
-  if (api.id !== 'sqlalchemy.engine.connect' || escapes > 0 || op.context || !op.target?.startsWith('$')) return false;
-  return !assignsFrom(fn.body, op.target);
-}
-
-/** Some assignment in the block (closures included) takes its value from `name`. */
-function assignsFrom(block: Block, name: VarName): boolean {
-  return block.some((op) => (op.kind === 'assign' && op.from === name) || childBlocks(op, true).some((child) => assignsFrom(child, name)));
-}

@@ -22,7 +22,7 @@ import { lowerPython, lowerPythonFunction } from './lowering/python';
 import type { FileModel, FunctionModel } from './model';
 import { parseText, type SyntaxNode, type SyntaxTree } from './treeSitter';
 import { callsAny, visitClosures } from './checker/functionContext';
-import { foreignPoolNames } from './drivers';
+import { fileFacts, foreignPoolNames, workspaceMarkers } from './drivers';
 import { quietFunctionNames, type QuietMemo } from './lowering/quiet';
 import { runOnceFunctionNames } from './lowering/runOnce';
 import { markSuppressed, suppressionsIn } from './suppressions';
@@ -210,6 +210,8 @@ export class IncrementalAnalysis {
       ...foreignPoolNames(text, this.family),
       ...quietFunctionNames(tree.rootNode, this.family, this.quietMemo),
       ...(this.family === 'py' ? runOnceFunctionNames(tree.rootNode, text) : []),
+      // What the workspace's pools are, from the other files' facts and this one's (drivers.ts).
+      ...workspaceMarkers(new Set([...(this.options.summaries?.[this.family]?.facts ?? []), ...fileFacts(text, this.family)])),
     ];
     const findings = this.check({ ...model, poolNames: new Set([...model.poolNames, ...extra]) });
     lap('check');

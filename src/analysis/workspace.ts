@@ -14,7 +14,7 @@ import { quietFunctionNames } from './lowering/quiet';
 import { runOnceFunctionNames } from './lowering/runOnce';
 import { callsAny } from './checker/functionContext';
 import type { FileModel, FunctionModel } from './model';
-import { foreignPoolNames } from './drivers';
+import { fileFacts, foreignPoolNames, workspaceMarkers } from './drivers';
 import { markSuppressed, suppressionsIn } from './suppressions';
 import { parseText, type SyntaxTree } from './treeSitter';
 
@@ -164,6 +164,11 @@ export async function modelFile(file: SourceFile, focusNames?: FocusNames, cache
 export interface Learned {
   acquires: AcquireApi[];
   releases: ReleaseSpec[];
+  /**
+   * What files state of themselves (drivers.ts fileFacts): joined with the files analysed, they
+   * decide what the workspace's pools are (workspaceMarkers).
+   */
+  facts?: string[];
 }
 
 /**
@@ -295,7 +300,10 @@ export async function analyzeWorkspace(files: readonly SourceFile[], options: An
   }
 }
 
-async function analyzeWith(files: readonly SourceFile[], options: AnalyzerOptions, modeller: FileModeller): Promise<FileResult[]> {
+async function analyzeWith(files: readonly SourceFile[], given: AnalyzerOptions, modeller: FileModeller): Promise<FileResult[]> {
+  // What the workspace's pools are: from the facts the other files stated and these files' own.
+  const facts = factsOf(files, given.summaries?.py?.facts);
+  const options: AnalyzerOptions = { ...given, summaries: { ...given.summaries, py: { acquires: [], releases: [], ...given.summaries?.py, facts } } };
   // undefined: not parsed, because the text names no API of the catalogue (no findings, nothing to learn).
   const models: (FileModel | SkipReason | undefined)[] = files.map(quickSkip);
   const resultsByFile: (FunctionResult[] | undefined)[] = new Array(files.length);
@@ -313,7 +321,10 @@ async function analyzeWith(files: readonly SourceFile[], options: AnalyzerOption
     const findings = uniqueSorted((resultsByFile[index] ?? []).flatMap((r) => r?.findings ?? []));
     // `fixable` says whether a fix exists for this very text; only files with findings are parsed again.
     const fixes = await fixesFor(file.text, file.language, findings);
-    const teaches = taught[index];
+    // A file teaches its helpers and states its facts.
+    const facts = fileFacts(file.text, familyOf(file.language));
+    const helpers = taught[index];
+    const teaches = facts.length > 0 ? { ...(helpers ?? { acquires: [], releases: [] }), facts } : helpers;
     const marked = markSuppressed(
       findings.map((f, i) => ({ ...f, fixable: (fixes[i]?.length ?? 0) > 0 })),
       suppressionsIn(file.text, familyOf(file.language)),
@@ -334,6 +345,7 @@ async function analyzeFamily(
   taught: (Learned | undefined)[],
 ): Promise<void> {
   let unparsed = files.flatMap((file, index) => (models[index] === undefined && familyOf(file.language) === family ? [index] : []));
+  const markers = workspaceMarkers(new Set(options.summaries?.[family]?.facts));
   const { learned, known } = givenSummaries(family, options);
   // Lowered for the names in force when they are read; a file whose unlowered functions may name an
   // API learned later is lowered again (below), so every function that can matter is in its model.
@@ -348,8 +360,9 @@ async function analyzeFamily(
       models[fileIndex] = model;
       if (typeof model === 'string') return;
       resultsByFile[fileIndex] = new Array<FunctionResult>(model.functions.length);
-      // Which of its pools are another driver's comes from the file's imports (drivers.ts).
+      // Which of its pools are another driver's comes from the file's imports and the workspace's facts (drivers.ts).
       for (const name of foreignPoolNames((files[fileIndex] as SourceFile).text, family)) model.poolNames.add(name);
+      for (const name of markers) model.poolNames.add(name);
     });
   };
   const unparsedWhere = (wanted: (text: string) => boolean): number[] => {
@@ -408,6 +421,13 @@ async function analyzeFamily(
     });
     await modelFiles([...unparsedWhere(mentioned), ...relowered].sort((a, b) => a - b));
   }
+}
+
+/** The facts `files` state of themselves (drivers.ts fileFacts), with those given from other files. */
+export function factsOf(files: readonly SourceFile[], given: readonly string[] = []): string[] {
+  const facts = new Set(given);
+  for (const file of files) for (const fact of fileFacts(file.text, familyOf(file.language))) facts.add(fact);
+  return [...facts].sort();
 }
 
 /** One finding per rule and range, in source order (a site reached from two functions reports once). */

@@ -133,6 +133,8 @@ export class WorkspaceScanner implements vscode.Disposable {
       const into = (out[family] ??= { acquires: [], releases: [] });
       into.acquires.push(...learned.acquires.filter((api) => firstTime(`${family}:${api.id}`)));
       into.releases.push(...learned.releases.filter((spec) => firstTime(`${family}:${releaseId(spec)}`)));
+      const facts = (learned.facts ?? []).filter((fact) => firstTime(`${family}:fact:${fact}`));
+      if (facts.length > 0) into.facts = [...(into.facts ?? []), ...facts];
     }
     return out;
   }
@@ -181,7 +183,11 @@ export class WorkspaceScanner implements vscode.Disposable {
     const seenNow = new Set<string>();
     const taughtNow = new Map<string, { family: LanguageFamily; learned: Learned }>();
     let analysed = 0;
-    for await (const { members, results } of this.chunkResults(files, settings, settings.options, token)) {
+    // Each chunk is analysed alone; what every file states of itself (which pool library, which
+    // database URLs) decides for all of them what the workspace's pools are.
+    const facts = (await loadAnalyzer()).factsOf(files);
+    const options: AnalyzerOptions = facts.length > 0 ? { ...settings.options, summaries: { py: { acquires: [], releases: [], facts } } } : settings.options;
+    for await (const { members, results } of this.chunkResults(files, settings, options, token)) {
       progress.report({ message: `${analysed}/${files.length} files` });
       if (!results) {
         for (const file of members) skip('analyser-error', file.uri);
@@ -395,7 +401,7 @@ function taughtNames(teachings: ReadonlyMap<string, { family: LanguageFamily; le
 function describeTeachings(teachings: ReadonlyMap<string, { family: LanguageFamily; learned: Learned }>): string {
   return JSON.stringify(
     [...teachings]
-      .map(([key, { learned }]) => [key, learned.acquires.map((a) => a.id), learned.releases.map(releaseId)])
+      .map(([key, { learned }]) => [key, learned.acquires.map((a) => a.id), learned.releases.map(releaseId), learned.facts ?? []])
       .sort(),
   );
 }

@@ -183,6 +183,40 @@ describe('Analyze Workspace', () => {
     assert.equal(outcome.findings, 3);
   });
 
+  it("takes what the workspace's files say about its pools into account, in the scan and in an open file: SQLAlchemy engines of a folder that names only SQLite's URLs are not PostgreSQL's", async () => {
+    const seed = 'sqliteapp/seed.py';
+    await write('sqliteapp/constants.py', 'connection_string = "sqlite:///money.sqlite"\n');
+    await write(seed, 'from sqlalchemy import text\ndef seed(engine, lines):\n    conn = engine.connect()\n    for line in lines:\n        conn.execute(text(line))\n    conn.close()\n');
+    const config = vscode.workspace.getConfiguration('pgHealth.analysis');
+    try {
+      // With the application's folder in the scan, psycopg2 is imported there: the engine may be PostgreSQL's.
+      await analyzeWorkspace();
+      assert.deepEqual(rules(workspaceFile(seed)), ['release-not-guaranteed'], 'the workspace imports psycopg2: seed.py counts');
+      // Only the SQLite folder scanned: its constants file says what its engines are.
+      await config.update('exclude', ['src/**', 'generated/**'], vscode.ConfigurationTarget.Workspace);
+      await analyzeWorkspace();
+      assert.deepEqual(rules(workspaceFile(seed)), [], 'SQLite only: nothing to report in seed.py');
+      // Opened and edited, seed.py is analysed alone, with what constants.py stated in the scan.
+      await vscode.commands.executeCommand('vscode.open', workspaceFile(seed));
+      const editor = await waitFor('the editor on seed.py', () => {
+        const active = vscode.window.activeTextEditor;
+        return active?.document.uri.path.endsWith(`/${seed}`) && active;
+      });
+      // Its own text imports a PostgreSQL driver: that outweighs the folder's SQLite URL.
+      assert.ok(await editor.edit((e) => e.insert(new vscode.Position(0, 0), 'import psycopg2\n')));
+      await waitFor('the open seed.py to report the leak', () => rules(workspaceFile(seed)).includes('release-not-guaranteed'));
+      // The import taken out again: alone, seed.py would still report; with constants.py's fact it does not.
+      assert.ok(await editor.edit((e) => e.delete(new vscode.Range(0, 0, 1, 0))));
+      await waitFor('the open seed.py to go quiet again', () => rules(workspaceFile(seed)).length === 0);
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    } finally {
+      await config.update('exclude', undefined, vscode.ConfigurationTarget.Workspace);
+      await vscode.workspace.fs.delete(workspaceFile('sqliteapp'), { recursive: true, useTrash: false });
+      await analyzeWorkspace();
+    }
+  });
+
   it('keeps the diagnostics of a scanned file when it is opened and closed', async () => {
     await analyzeWorkspace();
     const uri = workspaceFile('src/reports.py');

@@ -55,6 +55,8 @@ export interface SiteEvents {
 }
 
 const MAX_LOOP_ITERATIONS = 8;
+/** Calls that read rows through a connection they are given and return the data (pandas). */
+const DATA_READER = /^read_sql(_query|_table)?$/;
 /** The names node-style callbacks give their error parameter. */
 const ERROR_PARAM = /^(err|error|e|er|ex|exc|\w*Err(or)?)$/;
 const MAX_STEPS = 200_000;
@@ -258,7 +260,8 @@ export class PathChecker {
     // `return wrap(await pool.connect())`. Such a call is a wrapper (instrumenting, attaching error
     // handlers) whose result is the resource; a named client passed to a helper is not (its result
     // is the helper's: rows, a count).
-    const wrappedArg = op.target?.startsWith('$') ? op.args.find((a) => a !== undefined && a.startsWith('$') && isBound(a)) : undefined;
+    // Not pandas' readers: `pd.read_sql(query, engine.connect())` gives a DataFrame, not the connection.
+    const wrappedArg = op.target?.startsWith('$') && !DATA_READER.test(callee.name) ? op.args.find((a) => a !== undefined && a.startsWith('$') && isBound(a)) : undefined;
     const handsOver = (storesIt && op.args.some((a) => a !== undefined && isBound(a))) || op.args.some((a) => a !== undefined && w.handles.includes(a)) || wrappedArg !== undefined;
     // Node-style callbacks report errors through the callback, not by throwing; storing a value in a
     // container or handing it to a callback is treated as not throwing (the hand-over happens).

@@ -97,11 +97,15 @@ class JsLowering extends JsExpressionLowering {
     for (const p of this.paramsOf(fn)) if (p) this.scope.locals.add(p);
     for (const name of this.destructuredParams(fn)) this.scope.locals.add(name);
     this.scope.inlineDepth++;
+    const outerReturnInto = this.scope.returnInto;
+    this.scope.returnInto = this.nextReturnInto;
+    this.nextReturnInto = undefined;
     const body: Block = [];
     try {
       this.functionBody(fn, body);
     } finally {
       this.scope.inlineDepth--;
+      this.scope.returnInto = outerReturnInto;
     }
     return body;
   }
@@ -119,6 +123,7 @@ class JsLowering extends JsExpressionLowering {
     const value = this.expr(bodyNode, out);
     this.statement = saved;
     if (value && this.scope.inlineDepth === 0) out.push({ kind: 'escape', variable: value, how: 'return', range: rangeOf(bodyNode) });
+    else if (value && this.scope.returnInto) out.push({ kind: 'assign', target: this.scope.returnInto, from: value, range: rangeOf(bodyNode) });
     out.push({ kind: 'return', range: rangeOf(bodyNode) });
   }
 
@@ -213,6 +218,7 @@ class JsLowering extends JsExpressionLowering {
         const value = node.namedChild(0);
         const v = value ? this.expr(value, out) : undefined;
         if (v && this.scope.inlineDepth === 0) out.push({ kind: 'escape', variable: v, how: 'return', range: rangeOf(node) });
+        else if (v && this.scope.returnInto) out.push({ kind: 'assign', target: this.scope.returnInto, from: v, range: rangeOf(node) });
         out.push({ kind: 'return', range: rangeOf(node) });
         return;
       }

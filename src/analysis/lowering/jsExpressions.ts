@@ -31,12 +31,16 @@ export interface FunctionScope {
   /** > 0 while lowering a callback that runs in place: its `return` does not hand a value to our caller. */
   inlineDepth: number;
   isGenerator: boolean;
+  /** While lowering a `.then` callback whose chain's value is used: what its `return` becomes (the chain's value). */
+  returnInto?: VarName;
 }
 
 export abstract class JsExpressionLowering {
   protected scope: FunctionScope = { locals: new Set(), params: new Set(), inlineDepth: 0, isGenerator: false };
   /** The statement being lowered, for `statementRange` of calls. */
   protected statement: SyntaxNode | undefined;
+  /** Set by promiseChain for the next inlineBody: where that callback's `return` puts its value. */
+  protected nextReturnInto: VarName | undefined;
 
   constructor(protected readonly ctx: LoweringContext) {}
 
@@ -341,23 +345,28 @@ export abstract class JsExpressionLowering {
     const value = this.expr(object, body);
     // `X.then(f)` waits for X as `await X` would: X's rejection is what the handlers see.
     markAwaited(body, unwrap(object));
-    const inline = (fn: SyntaxNode | undefined, bound: VarName | undefined): Block => {
+    const inline = (fn: SyntaxNode | undefined, bound: VarName | undefined, returnInto?: VarName): Block => {
       if (!fn || !isFunctionNode(fn)) return [];
       const [first] = this.paramsOf(fn);
       const ops: Block = [];
       if (first) ops.push({ kind: 'assign', target: first, ...(bound ? { from: bound } : {}), range: rangeOf(fn) });
+      this.nextReturnInto = returnInto;
       ops.push({ kind: 'inline', body: this.inlineBody(fn) });
       return ops;
     };
     const range = rangeOf(node);
     if (method === 'then') {
-      const onFulfilled = inline(argNodes[0], value);
+      // The chain's value is what the callback returns: `return connection` hands the client to
+      // whoever takes the chain (`promise: pool.connect().then(async (c) => { …; return c; })`).
+      const used = node.parent?.type !== 'expression_statement';
+      const chainValue = used ? this.ctx.temp() : undefined;
+      const onFulfilled = inline(argNodes[0], value, chainValue);
       if (argNodes.length < 2) {
         out.push(...body, ...onFulfilled);
       } else {
         out.push({ kind: 'try', body, handlers: [inline(argNodes[1], undefined)], catchesAll: true, orelse: onFulfilled, range });
       }
-      return undefined;
+      return chainValue;
     }
     if (method === 'catch') {
       out.push({ kind: 'try', body, handlers: [inline(argNodes[0], undefined)], catchesAll: true, range });

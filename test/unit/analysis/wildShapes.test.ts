@@ -4,6 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { analyzeText, analyzeWorkspace, type Finding, type LanguageId } from '../../../src/analysis/analyzer';
 import { applyEdits } from '../../../src/analysis/fixes/edits';
+import { IncrementalAnalysis } from '../../../src/analysis/incremental';
 import { fixesFor } from '../../../src/analysis/fixes/fixes';
 
 async function findings(text: string, language: LanguageId = 'javascript'): Promise<Finding[]> {
@@ -132,7 +133,7 @@ it('client', async () => {
     assert.deepEqual(lines(await findings(text)), []);
   });
 
-  it('Python: an unnamed SQLAlchemy connection is returned to the pool when the statement ends (reference counting)', async () => {
+  it('Python: a SQLAlchemy connection nobody closes, named or not, is reported: SQLAlchemy 2 keeps it checked out until the garbage collector runs', async () => {
     const text = `import pandas as pd
 from sqlalchemy import create_engine
 engine = create_engine(URL)
@@ -144,7 +145,16 @@ def kept():
     conn = engine.connect()
     conn.execute(text('SELECT 1'))
 `;
-    assert.deepEqual(lines(await findings(text, 'python')), ['9 unreleased-client']);
+    const list = await findings(text, 'python');
+    assert.deepEqual(lines(list), ['5 unreleased-client', '7 unreleased-client', '9 unreleased-client']);
+    assert.match(list[0]?.message ?? '', /The connection from `engine\.connect\(\)` on line 5 is never released: no path calls `conn\.close\(\)`\. SQLAlchemy 2 keeps/);
+    // Closed by a `with`, as SQLAlchemy's documentation writes it: nothing to report.
+    assert.deepEqual(lines(await findings(`from sqlalchemy import create_engine
+engine = create_engine(URL)
+def load():
+    with engine.connect() as conn:
+        return pd.read_sql_table('customers', conn)
+`, 'python')), []);
   });
 
   it("Slonik's pool.connect(handler) releases when the handler settles: nothing is handed out", async () => {
@@ -231,6 +241,32 @@ describe('in the wild: listeners and timers run later', () => {
 });
 
 describe('in the wild: wrappers', () => {
+  it("a `.then` callback's return is the chain's value: returned or stored, the client goes with it; dropped, it leaks", async () => {
+    const wrapped = `const pg = require('pg');
+function wrapNativePool(nativePool) {
+  return {
+    acquire() {
+      return {
+        promise: nativePool.connect().then((connection) => {
+          connection.tag = 'knex';
+          return connection;
+        }),
+      };
+    },
+  };
+}`;
+    assert.deepEqual(lines(await findings(wrapped)), []);
+    const dropped = `const pg = require('pg');
+const pool = new pg.Pool();
+function warm() {
+  pool.connect().then((connection) => {
+    connection.tag = 'warm';
+    return connection;
+  });
+}`;
+    assert.deepEqual(lines(await findings(dropped)), ['4 unreleased-client']);
+  });
+
   it('`return wrap(await pool.connect())` hands the wrapped client to the caller; a named client passed to a helper does not', async () => {
     const list = await findings(
       `import { Pool } from 'pg';
@@ -404,6 +440,70 @@ describe('in the wild: what is not a use after release', () => {
     pool.putconn(conn2)
 `;
     assert.deepEqual(lines(await findings(text, 'python')), []);
+  });
+});
+
+describe('in the wild: what the whole workspace says its pools are', () => {
+  const seed = {
+    path: 'helpers/seed.py',
+    text: `from sqlalchemy import text
+def seed(engine, lines):
+    conn = engine.connect()
+    for line in lines:
+        conn.execute(text(line))
+    conn.close()
+`,
+    language: 'python' as const,
+  };
+  const url = (value: string): { path: string; text: string; language: 'python' } => ({ path: 'constants/db.py', text: `connectionString = f"${value}"\n`, language: 'python' });
+
+  it("SQLAlchemy engines of a workspace that names only SQLite's URLs are not PostgreSQL's; one PostgreSQL URL or driver anywhere makes them count", async () => {
+    const sqlite = await analyzeWorkspace([url('sqlite:///../db/money.sqlite'), seed]);
+    assert.deepEqual(sqlite.map((r) => lines(r.findings)), [[], []]);
+    // What the URL file states travels as a fact it teaches, for the editor to hand to other files.
+    assert.deepEqual(sqlite[0]?.teaches?.facts, ['other-url']);
+    const postgres = await analyzeWorkspace([url('postgresql+psycopg2://app@127.0.0.1/app'), seed]);
+    assert.deepEqual(postgres.map((r) => lines(r.findings)), [[], ['3 release-not-guaranteed']]);
+    const driver = await analyzeWorkspace([url('sqlite:///test.db'), { path: 'app.py', text: 'import psycopg2\n', language: 'python' }, seed]);
+    assert.deepEqual(lines(driver[2]?.findings ?? []), ['3 release-not-guaranteed']);
+  });
+
+  it("getconn() of a workspace whose pools are all psycopg2_pool's (a WeakSet takes dropped connections back) keeps nothing checked out; psycopg2.pool's does", async () => {
+    const manager = {
+      path: 'postgres/context_managers.py',
+      text: `class CursorContextManager(object):
+    def __init__(self, pool):
+        self.pool = pool
+        conn = self.pool.getconn()
+        self.cursor = conn.cursor()
+        self.conn = conn
+
+    def __exit__(self, exc_type, exc_val, exc_tb):
+        self.cursor.close()
+        self.conn.commit()
+        self.pool.putconn(self.conn)
+`,
+      language: 'python' as const,
+    };
+    const pools = (imports: string): { path: string; text: string; language: 'python' } => ({ path: 'postgres/__init__.py', text: `${imports}\n`, language: 'python' });
+    const weak = await analyzeWorkspace([pools('import psycopg2_pool'), manager]);
+    assert.deepEqual(weak.map((r) => lines(r.findings)), [[], []]);
+    const strong = await analyzeWorkspace([pools('import psycopg2_pool\nfrom psycopg2 import pool'), manager]);
+    assert.deepEqual(lines(strong[1]?.findings ?? []), ['4 release-not-guaranteed']);
+  });
+
+  it("the editor's analysis of one file joins the facts other files taught with its own", async () => {
+    const given = { summaries: { py: { acquires: [], releases: [], facts: ['other-url'] } } };
+    assert.deepEqual(lines((await analyzeWorkspace([seed], given))[0]?.findings ?? []), []);
+    assert.deepEqual(lines((await analyzeWorkspace([seed]))[0]?.findings ?? []), ['3 release-not-guaranteed']);
+    const editing = new IncrementalAnalysis('python', given);
+    try {
+      assert.deepEqual(lines(await editing.update(seed.text)), []);
+      // Its own text names PostgreSQL: that outweighs what the others said.
+      assert.deepEqual(lines(await editing.update(`import psycopg2\n${seed.text}`)), ['4 release-not-guaranteed']);
+    } finally {
+      editing.dispose();
+    }
   });
 });
 
