@@ -105,7 +105,7 @@ function escape(name: string): string {
 export function foreignPoolNames(text: string, family: LanguageFamily): string[] {
   const imports = family === 'js' ? jsImports(text) : pyImports(text);
   const names = new Set<string>(imports.bindings);
-  if (family === 'py') for (const m of text.matchAll(PY_FOREIGN_ENGINE)) if (m[1]) names.add(m[1]);
+  if (family === 'py' && text.includes('create_')) for (const m of text.matchAll(PY_FOREIGN_ENGINE)) if (m[1]) names.add(m[1]);
   if (imports.bindings.size > 0) {
     // Variables and fields initialised from a foreign binding: `pool = new sql.ConnectionPool(…)`.
     const alternatives = [...imports.bindings].map(escape).join('|');
@@ -128,16 +128,34 @@ export function foreignPoolNames(text: string, family: LanguageFamily): string[]
 }
 
 // A test double of a pool declared in the file: a class named Fake…/Mock…/Stub…/Dummy… with an
-// acquire method of its own (`def getconn`, `connect() {`).
-const PY_TEST_DOUBLE = /^[ \t]*class[ \t]+(?:Fake|Mock|Stub|Dummy)\w*[^\n]*:\s*\n(?:(?:[ \t]+[^\n]*|[ \t]*)\n)*?[ \t]+(?:async[ \t]+)?def[ \t]+(?:getconn|connect|acquire|get_connection)\b/m;
-const JS_TEST_DOUBLE = /\bclass\s+(?:Fake|Mock|Stub|Dummy)\w*[^{]*\{[^}]*?\b(?:async\s+)?(?:connect|acquire|getConnection)\s*\(/;
+// acquire method of its own (`def getconn`, `connect() {`). Read line by line: no regular expression
+// that can backtrack over a long class body.
+const DOUBLE_CLASS = /^([ \t]*)class[ \t]+(?:Fake|Mock|Stub|Dummy)\w*/;
+const PY_DOUBLE_METHOD = /^[ \t]+(?:async[ \t]+)?def[ \t]+(?:getconn|connect|acquire|get_connection)\b/;
+const JS_DOUBLE_METHOD = /^[ \t]*(?:async[ \t]+)?(?:connect|acquire|getConnection)[ \t]*\(/;
 
 /**
  * A file that declares its own fake pool (and imports no PostgreSQL driver) is a test of code that
  * takes any pool: what it acquires is the double's object, not a PostgreSQL connection.
  */
 function declaresTestDouble(text: string, family: LanguageFamily): boolean {
-  return (family === 'py' ? PY_TEST_DOUBLE : JS_TEST_DOUBLE).test(text);
+  if (!/\bclass[ \t]+(?:Fake|Mock|Stub|Dummy)/.test(text)) return false;
+  const method = family === 'py' ? PY_DOUBLE_METHOD : JS_DOUBLE_METHOD;
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const header = DOUBLE_CLASS.exec(lines[i] as string);
+    if (!header) continue;
+    const indent = (header[1] as string).length;
+    // The class's body: the lines indented deeper than its header (blank lines skipped); in
+    // JavaScript the closing `}` at the header's indent ends it the same way.
+    for (let j = i + 1; j < lines.length; j++) {
+      const line = lines[j] as string;
+      if (line.trim() === '') continue;
+      if (line.length - line.trimStart().length <= indent) break;
+      if (method.test(line)) return true;
+    }
+  }
+  return false;
 }
 
 /** The receiver's root name: `new sql.ConnectionPool(c)` → sql, `this.pool` → pool, `(await x).y` → x. */
@@ -167,19 +185,26 @@ export function isForeignReceiver(receiver: string | undefined, poolNames: Reado
 // The conclusions travel in every file's poolNames as FOREIGN_API + the catalogue's API id.
 export const FOREIGN_API = `${FOREIGN}api:`;
 
-const FACT_PATTERNS: [fact: string, pattern: RegExp][] = [
-  ['psycopg2_pool', /^[ \t]*(?:import[ \t]+psycopg2_pool\b|from[ \t]+psycopg2_pool[ \t]+import\b)/m],
-  ['psycopg2.pool', /^[ \t]*(?:import[ \t]+psycopg2\.pool\b|from[ \t]+psycopg2(?:\.pool)?[ \t]+import[ \t]+[^\n]*\b(?:pool|SimpleConnectionPool|ThreadedConnectionPool|AbstractConnectionPool)\b)|\bpsycopg2\.pool\./m],
-  ['psycopg_pool', /^[ \t]*(?:import[ \t]+psycopg_pool\b|from[ \t]+psycopg_pool[ \t]+import\b)/m],
-  ['postgres-driver', /^[ \t]*(?:import|from)[ \t]+(?:psycopg2|psycopg|psycopg_pool|asyncpg|aiopg|pg8000)\b/m],
-  ['postgres-url', /['"`]postgres(?:ql)?(?:\+\w+)?:\/\//],
-  ['other-url', /['"`](?:sqlite|mysql|mariadb|mssql|oracle)(?:\+\w+)?:\/\//],
+// Each pattern runs only on a text that holds its word (`includes` costs next to nothing; a regular
+// expression over every Python file of a large workspace does not).
+const FACT_PATTERNS: [fact: string, word: string, pattern: RegExp][] = [
+  ['psycopg2_pool', 'psycopg2_pool', /^[ \t]*(?:import[ \t]+psycopg2_pool\b|from[ \t]+psycopg2_pool[ \t]+import\b)/m],
+  ['psycopg2.pool', 'psycopg2', /^[ \t]*(?:import[ \t]+psycopg2\.pool\b|from[ \t]+psycopg2(?:\.pool)?[ \t]+import[ \t]+[^\n]*\b(?:pool|SimpleConnectionPool|ThreadedConnectionPool|AbstractConnectionPool)\b)|\bpsycopg2\.pool\./m],
+  ['psycopg_pool', 'psycopg_pool', /^[ \t]*(?:import[ \t]+psycopg_pool\b|from[ \t]+psycopg_pool[ \t]+import\b)/m],
+  ['postgres-driver', 'psycopg', /^[ \t]*(?:import|from)[ \t]+(?:psycopg2|psycopg|psycopg_pool)\b/m],
+  ['postgres-driver', 'asyncpg', /^[ \t]*(?:import|from)[ \t]+asyncpg\b/m],
+  ['postgres-driver', 'aiopg', /^[ \t]*(?:import|from)[ \t]+aiopg\b/m],
+  ['postgres-driver', 'pg8000', /^[ \t]*(?:import|from)[ \t]+pg8000\b/m],
+  ['postgres-url', 'postgres', /['"`]postgres(?:ql)?(?:\+\w+)?:\/\//],
+  ['other-url', '://', /['"`](?:sqlite|mysql|mariadb|mssql|oracle)(?:\+\w+)?:\/\//],
 ];
 
 /** The facts `text` states of itself (Python only; other files state none). */
 export function fileFacts(text: string, family: LanguageFamily): string[] {
   if (family !== 'py') return [];
-  return FACT_PATTERNS.filter(([, pattern]) => pattern.test(text)).map(([fact]) => fact);
+  const facts = new Set<string>();
+  for (const [fact, word, pattern] of FACT_PATTERNS) if (!facts.has(fact) && text.includes(word) && pattern.test(text)) facts.add(fact);
+  return [...facts];
 }
 
 /** The FOREIGN_API markers the facts of every file together lead to (see above). */

@@ -302,7 +302,8 @@ export async function analyzeWorkspace(files: readonly SourceFile[], options: An
 
 async function analyzeWith(files: readonly SourceFile[], given: AnalyzerOptions, modeller: FileModeller): Promise<FileResult[]> {
   // What the workspace's pools are: from the facts the other files stated and these files' own.
-  const facts = factsOf(files, given.summaries?.py?.facts);
+  const ownFacts = files.map((file) => fileFacts(file.text, familyOf(file.language)));
+  const facts = [...new Set([...(given.summaries?.py?.facts ?? []), ...ownFacts.flat()])].sort();
   const options: AnalyzerOptions = { ...given, summaries: { ...given.summaries, py: { acquires: [], releases: [], ...given.summaries?.py, facts } } };
   // undefined: not parsed, because the text names no API of the catalogue (no findings, nothing to learn).
   const models: (FileModel | SkipReason | undefined)[] = files.map(quickSkip);
@@ -322,7 +323,7 @@ async function analyzeWith(files: readonly SourceFile[], given: AnalyzerOptions,
     // `fixable` says whether a fix exists for this very text; only files with findings are parsed again.
     const fixes = await fixesFor(file.text, file.language, findings);
     // A file teaches its helpers and states its facts.
-    const facts = fileFacts(file.text, familyOf(file.language));
+    const facts = ownFacts[index] ?? [];
     const helpers = taught[index];
     const teaches = facts.length > 0 ? { ...(helpers ?? { acquires: [], releases: [] }), facts } : helpers;
     const marked = markSuppressed(

@@ -1,5 +1,8 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { LEAKY_JS, pgDiagnostics } from './diagnosticsHelpers';
 
 describe('activation', () => {
   it('activates in a real VS Code extension host and registers the PostgreSQL Health commands', async () => {
@@ -15,6 +18,25 @@ describe('activation', () => {
     const contributed = (ext.packageJSON.contributes.commands as Array<{ command: string }>).map((c) => c.command);
     assert.deepEqual(contributed.filter((id) => !commands.includes(id)), [], 'every contributed command is registered');
     assert.ok(vscode.version.startsWith('1.'), `running in VS Code ${vscode.version}`);
+  });
+
+  // This file runs first: no Analyze Workspace has run in this window yet.
+  it('does not follow the disk before the first Analyze Workspace: a leaky file written outside the editor gets no diagnostic and no update', async () => {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder, 'the test workspace is open');
+    const uri = vscode.Uri.joinPath(folder.uri, 'unscanned', 'leaky.js');
+    fs.mkdirSync(path.dirname(uri.fsPath), { recursive: true });
+    fs.writeFileSync(uri.fsPath, LEAKY_JS);
+    try {
+      // Longer than the watcher's longest wait (5 s) plus an analysis: after a scan, the same write
+      // is in the Problems panel well within this (editorWorkspaceWatcher.test.ts).
+      await new Promise((resolve) => setTimeout(resolve, 7000));
+      const updates = (await vscode.commands.executeCommand<unknown[]>('pgHealth.analysis.closedFileUpdates')) ?? [];
+      assert.deepEqual(updates, [], 'no update of closed files ran');
+      assert.deepEqual(pgDiagnostics(uri), [], 'and the file has no diagnostic');
+    } finally {
+      fs.rmSync(path.dirname(uri.fsPath), { recursive: true, force: true });
+    }
   });
 
   it('links only to commands that exist, from the walkthrough and the welcome views, and every step has its page', async () => {

@@ -25,25 +25,25 @@ export function runOnceFunctionNames(root: SyntaxNode, text: string): string[] {
     if (name) defined.set(name, statement);
   }
   if (defined.size === 0) return [];
-  // Who calls each function: `null` for the module's own code; a name for a top-level function.
+  // Who calls each function: `null` for the module's own code; a name for a top-level function. Only
+  // the places the text names one are looked at (a walk of every node costs more than the analysis).
   const callers = new Map<string, Set<string | null>>();
   const disqualified = new Set<string>();
-  const stack: SyntaxNode[] = [root];
-  while (stack.length > 0) {
-    const node = stack.pop() as SyntaxNode;
-    if (node.type === 'identifier' && defined.has(node.text)) {
-      const name = node.text;
-      const parent = node.parent;
-      if (parent && parent.type === 'function_definition' && parent.childForFieldName('name')?.id === node.id) {
-        // Its own definition: only a top-level one is the function we track.
-        if (parent.parent?.type !== 'module') disqualified.add(name);
-      } else {
-        const caller = parent?.type === 'call' && parent.childForFieldName('function')?.id === node.id ? callerOf(parent) : undefined;
-        if (caller === undefined) disqualified.add(name);
-        else (callers.get(name) ?? callers.set(name, new Set()).get(name))?.add(caller);
-      }
+  const pattern = new RegExp(`\\b(?:${[...defined.keys()].join('|')})\\b`, 'g');
+  for (const match of text.matchAll(pattern)) {
+    const node = root.descendantForIndex(match.index ?? 0);
+    // In a string or a comment, or part of a longer name: not a mention.
+    if (!node || node.type !== 'identifier' || node.text !== match[0]) continue;
+    const name = match[0];
+    const parent = node.parent;
+    if (parent && parent.type === 'function_definition' && parent.childForFieldName('name')?.id === node.id) {
+      // Its own definition: only a top-level one is the function we track.
+      if (parent.parent?.type !== 'module') disqualified.add(name);
+      continue;
     }
-    for (const child of node.namedChildren) if (child) stack.push(child);
+    const caller = parent?.type === 'call' && parent.childForFieldName('function')?.id === node.id ? callerOf(parent) : undefined;
+    if (caller === undefined) disqualified.add(name);
+    else (callers.get(name) ?? callers.set(name, new Set()).get(name))?.add(caller);
   }
   const once = new Set<string>();
   for (let changed = true; changed; ) {

@@ -654,6 +654,25 @@ def test_reused(pool):
     assert.deepEqual(lines(await findings(fake('FakePool'), 'python')), []);
     // Without a double of its own, the same test takes a real pool's connection and keeps it.
     assert.deepEqual(lines(await findings(fake('PoolOptions'), 'python')), ['21 unreleased-client']);
+    // The same in JavaScript; a double's method past blank lines and other members still counts.
+    const js = (name: string): string => `const { withClient } = require('../src/db');
+class ${name} {
+  constructor() {
+    this.released = 0;
+  }
+
+  async connect() {
+    return { query: async () => ({ rows: [] }), release: () => this.released++ };
+  }
+}
+it('keeps the client', async () => {
+  const pool = new ${name}();
+  const client = await pool.connect();
+  await client.query('SELECT 1');
+});
+`;
+    assert.deepEqual(lines(await findings(js('MockPool'))), []);
+    assert.deepEqual(lines(await findings(js('PoolLike'))), ['13 unreleased-client']);
   });
 
   it("a module's own code that keeps its connection, or ends the program with it, leaks nothing; a loop there that acquires again does", async () => {
