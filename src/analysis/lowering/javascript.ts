@@ -90,7 +90,7 @@ class JsLowering extends JsExpressionLowering {
     return node.type.startsWith('generator') || node.children.some((c) => c?.type === '*');
   }
 
-  protected override inlineBody(fn: SyntaxNode): Block {
+  protected override inlineBody(fn: SyntaxNode, returnInto?: VarName): Block {
     // Runs in place: its names join the enclosing function's, its `return` ends only the callback.
     const bodyNode = fn.childForFieldName('body');
     if (bodyNode) for (const name of collectLocals(bodyNode)) this.scope.locals.add(name);
@@ -98,8 +98,7 @@ class JsLowering extends JsExpressionLowering {
     for (const name of this.destructuredParams(fn)) this.scope.locals.add(name);
     this.scope.inlineDepth++;
     const outerReturnInto = this.scope.returnInto;
-    this.scope.returnInto = this.nextReturnInto;
-    this.nextReturnInto = undefined;
+    this.scope.returnInto = returnInto;
     const body: Block = [];
     try {
       this.functionBody(fn, body);

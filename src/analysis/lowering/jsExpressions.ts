@@ -39,15 +39,13 @@ export abstract class JsExpressionLowering {
   protected scope: FunctionScope = { locals: new Set(), params: new Set(), inlineDepth: 0, isGenerator: false };
   /** The statement being lowered, for `statementRange` of calls. */
   protected statement: SyntaxNode | undefined;
-  /** Set by promiseChain for the next inlineBody: where that callback's `return` puts its value. */
-  protected nextReturnInto: VarName | undefined;
 
   constructor(protected readonly ctx: LoweringContext) {}
 
   /** A nested function that is not run in place: analysed on its own. */
   protected abstract closure(node: SyntaxNode): FunctionModel;
-  /** The body of a callback that runs in place, its parameters bound by the caller. */
-  protected abstract inlineBody(fn: SyntaxNode): Block;
+  /** The body of a callback that runs in place, its parameters bound by the caller; `returnInto` takes what its `return` gives (a `.then` chain's value). */
+  protected abstract inlineBody(fn: SyntaxNode, returnInto?: VarName): Block;
   protected abstract paramsOf(fn: SyntaxNode): (VarName | undefined)[];
 
   protected isLocal(name: string): boolean {
@@ -350,8 +348,7 @@ export abstract class JsExpressionLowering {
       const [first] = this.paramsOf(fn);
       const ops: Block = [];
       if (first) ops.push({ kind: 'assign', target: first, ...(bound ? { from: bound } : {}), range: rangeOf(fn) });
-      this.nextReturnInto = returnInto;
-      ops.push({ kind: 'inline', body: this.inlineBody(fn) });
+      ops.push({ kind: 'inline', body: this.inlineBody(fn, returnInto) });
       return ops;
     };
     const range = rangeOf(node);
