@@ -2,7 +2,7 @@
 // the dashboard counts them by rule, and the quick fixes (issue 4) need their resource details.
 import * as vscode from 'vscode';
 import { RULES, type Finding, type RuleId } from '../analysis/findings';
-import { shownFindings, type RuleLevel } from './analysisSettings';
+import { perFolder, shownFindings, type AnalysisSettingsSource } from './analysisSettings';
 import { DIAGNOSTIC_SOURCE, toDiagnostic } from './findingDiagnostic';
 
 export class AnalysisDiagnostics implements vscode.Disposable {
@@ -14,8 +14,8 @@ export class AnalysisDiagnostics implements vscode.Disposable {
 
   constructor(
     private readonly docsFor: (rule: RuleId) => vscode.Uri,
-    /** pgHealth.analysis.rules as it is now (a change re-analyses, which sets the diagnostics again). */
-    private readonly ruleLevels: () => Partial<Record<RuleId, RuleLevel>> = () => ({}),
+    /** The settings as they are now, for each file's folder (pgHealth.analysis.rules; a change re-analyses, which sets the diagnostics again). */
+    private readonly settings?: AnalysisSettingsSource,
   ) {}
 
   set(uri: vscode.Uri, findings: readonly Finding[]): void {
@@ -24,8 +24,9 @@ export class AnalysisDiagnostics implements vscode.Disposable {
 
   setMany(entries: readonly (readonly [vscode.Uri, readonly Finding[]])[]): void {
     let changed = false;
-    const levels = this.ruleLevels();
+    const settings = this.settings ? perFolder(this.settings) : undefined;
     for (const [uri, all] of entries) {
+      const levels = settings?.(uri).rules ?? {};
       // A pg-health-disable comment silences a finding in the editor as in the CLI; so does a rule set to off.
       const findings = shownFindings(all, levels);
       const key = uri.toString();

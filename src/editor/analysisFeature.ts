@@ -5,7 +5,7 @@ import type { RuleId } from '../analysis/analyzer';
 import { setAnalyzerWasmDirectory } from './analyzerModule';
 import { AnalysisDiagnostics } from './analysisDiagnostics';
 import { AnalysisStatus } from './analysisStatus';
-import { affectsAnalysisSettings, readAnalysisSettings } from './analysisSettings';
+import { affectsAnalysisSettings, analysisEnabledAnywhere, readAnalysisSettings } from './analysisSettings';
 import { ANALYZE_WORKSPACE_COMMAND, analyzeWorkspaceCommand } from './analyzeWorkspaceCommand';
 import { ClosedFileWatcher } from './closedFileWatcher';
 import type { FeatureLog } from './featureLog';
@@ -31,7 +31,7 @@ export function registerAnalysisFeature(context: vscode.ExtensionContext, log: F
   // Only a path is recorded here; tree-sitter and the grammars load on the first analysis.
   setAnalyzerWasmDirectory(vscode.Uri.joinPath(context.extensionUri, 'dist', 'wasm').fsPath);
   const docsFor = (rule: RuleId): vscode.Uri => vscode.Uri.joinPath(context.extensionUri, 'docs', 'rules', `${rule}.md`);
-  const diagnostics = new AnalysisDiagnostics(docsFor, () => readAnalysisSettings().rules);
+  const diagnostics = new AnalysisDiagnostics(docsFor, readAnalysisSettings);
   const scanner = new WorkspaceScanner(diagnostics, log);
   const documents = new OpenDocumentAnalysis(
     diagnostics,
@@ -51,7 +51,7 @@ export function registerAnalysisFeature(context: vscode.ExtensionContext, log: F
       key,
       setTimeout(() => {
         relearnTimers.delete(key);
-        const settings = readAnalysisSettings();
+        const settings = readAnalysisSettings(d.uri);
         if (!settings.enable || d.isClosed) return;
         scanner.relearn(d, settings).then(
           (names) => closedFiles.helpersChanged(names),
@@ -66,8 +66,7 @@ export function registerAnalysisFeature(context: vscode.ExtensionContext, log: F
 
   const settingsChanged = (): void => {
     codeActions.reset();
-    const settings = readAnalysisSettings();
-    if (!settings.enable) {
+    if (!analysisEnabledAnywhere(readAnalysisSettings)) {
       scanner.reset();
       closedFiles.clearPending();
       documents.cancelPending();
@@ -77,7 +76,7 @@ export function registerAnalysisFeature(context: vscode.ExtensionContext, log: F
     documents.restart();
     // Findings of files that are not open were computed with the old catalogue or excludes.
     if (scanner.hasScanned) {
-      scanner.run(settings, false).then(undefined, (err: unknown) => log.error('Re-analysing the workspace failed', err));
+      scanner.run(readAnalysisSettings, false).then(undefined, (err: unknown) => log.error('Re-analysing the workspace failed', err));
     }
   };
 
@@ -92,7 +91,7 @@ export function registerAnalysisFeature(context: vscode.ExtensionContext, log: F
     vscode.commands.registerCommand(QUICK_FIX_APPLIED_COMMAND, () => vscode.commands.executeCommand('setContext', 'pgHealth.quickFixApplied', true)),
     vscode.commands.registerCommand(ANALYZE_WORKSPACE_COMMAND, () =>
       status.scan(async () => {
-        const outcome = await analyzeWorkspaceCommand(scanner, readAnalysisSettings(), log);
+        const outcome = await analyzeWorkspaceCommand(scanner, readAnalysisSettings, log);
         if (scanner.hasScanned) closedFiles.start();
         return outcome;
       }),

@@ -1,4 +1,6 @@
 // The `pgHealth.analysis.*` settings, read once per use so that a change applies on the next run.
+// They are resource-scoped: each workspace folder (in a multi-root workspace) may set its own, and a
+// file is analysed, excluded and shown under the settings of the folder it belongs to.
 import * as vscode from 'vscode';
 import type { AnalyzerOptions, ExtraAcquire, ExtraRelease, Finding, RuleId } from '../analysis/analyzer';
 import { RULES } from '../analysis/findings';
@@ -20,8 +22,11 @@ export interface AnalysisSettings {
 
 const SECTION = 'pgHealth.analysis';
 
-export function readAnalysisSettings(): AnalysisSettings {
-  const config = vscode.workspace.getConfiguration(SECTION);
+/** The settings that apply to `scope` (a file or folder); without one, the workspace's own. */
+export type AnalysisSettingsSource = (scope?: vscode.Uri) => AnalysisSettings;
+
+export function readAnalysisSettings(scope?: vscode.Uri): AnalysisSettings {
+  const config = vscode.workspace.getConfiguration(SECTION, scope ?? null);
   return {
     enable: config.get<boolean>('enable', true) !== false,
     exclude: stringArray(config.get<unknown>('exclude')),
@@ -45,6 +50,46 @@ function ruleLevels(value: unknown): Partial<Record<RuleId, RuleLevel>> {
 /** The findings the editor shows: not silenced by a comment, not of a rule turned off. */
 export function shownFindings(findings: readonly Finding[], rules: Partial<Record<RuleId, RuleLevel>>): Finding[] {
   return findings.filter((f) => !f.suppressed && rules[f.rule] !== 'off');
+}
+
+/**
+ * Whether analysis is on anywhere: in the workspace or in one of its folders (a folder may turn on
+ * what the workspace turned off, and the other way round).
+ */
+export function analysisEnabledAnywhere(settings: AnalysisSettingsSource): boolean {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  return folders.length === 0 ? settings().enable : folders.some((folder) => settings(folder.uri).enable);
+}
+
+/**
+ * `settings` read once per workspace folder: a scan asks for every file's, and a file's are its
+ * folder's (VS Code has no per-file analysis settings beyond language overrides, which these are not).
+ */
+export function perFolder(settings: AnalysisSettingsSource): AnalysisSettingsSource {
+  const byFolder = new Map<string, AnalysisSettings>();
+  return (scope) => {
+    const folder = scope ? vscode.workspace.getWorkspaceFolder(scope)?.uri : undefined;
+    const key = folder?.toString() ?? '';
+    let found = byFolder.get(key);
+    if (!found) {
+      found = settings(folder);
+      byFolder.set(key, found);
+    }
+    return found;
+  };
+}
+
+/** `items` grouped by the analyser catalogue (acquire/release) of their folders: files of folders that name the same extra calls are analysed together. */
+export function groupByCatalogue<T extends { uri: vscode.Uri }>(items: readonly T[], settings: AnalysisSettingsSource): { settings: AnalysisSettings; items: T[] }[] {
+  const groups = new Map<string, { settings: AnalysisSettings; items: T[] }>();
+  for (const item of items) {
+    const itemSettings = settings(item.uri);
+    const key = JSON.stringify(itemSettings.options);
+    const group = groups.get(key);
+    if (group) group.items.push(item);
+    else groups.set(key, { settings: itemSettings, items: [item] });
+  }
+  return [...groups.values()];
 }
 
 export function affectsAnalysisSettings(event: vscode.ConfigurationChangeEvent): boolean {

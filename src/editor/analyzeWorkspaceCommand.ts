@@ -1,16 +1,16 @@
 // The "PostgreSQL Health: Analyze Workspace" command: runs the scan and tells the user what it found.
 // It never throws: failures go to the log and one error message.
 import * as vscode from 'vscode';
-import type { AnalysisSettings } from './analysisSettings';
+import { analysisEnabledAnywhere, type AnalysisSettingsSource } from './analysisSettings';
 import type { FeatureLog } from './featureLog';
 import type { ScanOutcome, WorkspaceScanner } from './workspaceScan';
 
 export const ANALYZE_WORKSPACE_COMMAND = 'pgHealth.analyzeWorkspace';
 
 /** Resolves with the scan's outcome (tests and the dashboard await it), or undefined when nothing ran. */
-export async function analyzeWorkspaceCommand(scanner: WorkspaceScanner, settings: AnalysisSettings, log: FeatureLog): Promise<ScanOutcome | undefined> {
+export async function analyzeWorkspaceCommand(scanner: WorkspaceScanner, settings: AnalysisSettingsSource, log: FeatureLog): Promise<ScanOutcome | undefined> {
   try {
-    if (!settings.enable) {
+    if (!analysisEnabledAnywhere(settings)) {
       void vscode.window.showInformationMessage('PostgreSQL Health: analysis is turned off (setting pgHealth.analysis.enable).');
       return undefined;
     }

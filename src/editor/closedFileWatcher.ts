@@ -5,7 +5,7 @@
 // Before the first scan nothing is watched: only open files have diagnostics then.
 import * as vscode from 'vscode';
 import { languageForPath } from '../analysis/languages';
-import type { AnalysisSettings } from './analysisSettings';
+import { analysisEnabledAnywhere, type AnalysisSettingsSource } from './analysisSettings';
 import type { FeatureLog } from './featureLog';
 import type { RefreshOutcome, WorkspaceScanner } from './workspaceScan';
 import { SOURCE_FILES_GLOB } from './workspaceFiles';
@@ -32,7 +32,7 @@ export class ClosedFileWatcher implements vscode.Disposable {
 
   constructor(
     private readonly scanner: WorkspaceScanner,
-    private readonly settings: () => AnalysisSettings,
+    private readonly settings: AnalysisSettingsSource,
     private readonly log: FeatureLog,
     /** An open file whose file changed on disk: VS Code reloads it; what it teaches is learned again as after a save. */
     private readonly openFileChanged: (document: vscode.TextDocument) => void,
@@ -140,11 +140,10 @@ export class ClosedFileWatcher implements vscode.Disposable {
     this.trees = new Set();
     this.helpers = new Set();
     this.firstPendingAt = undefined;
-    const settings = this.settings();
-    if (!settings.enable || !this.scanner.hasScanned || changes.files.size + changes.trees.size + changes.helpers.size === 0) return;
+    if (!analysisEnabledAnywhere(this.settings) || !this.scanner.hasScanned || changes.files.size + changes.trees.size + changes.helpers.size === 0) return;
     this.updating = true;
     this.scanner
-      .refresh(changes, settings)
+      .refresh(changes, this.settings)
       .then(
         (outcome) => {
           if (!outcome) return;

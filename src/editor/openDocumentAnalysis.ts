@@ -8,7 +8,7 @@ import type { AnalyzerOptions, IncrementalAnalysis, LanguageId } from '../analys
 import { loadAnalyzer, type AnalyzerModule } from './analyzerModule';
 import type { AnalysisDiagnostics } from './analysisDiagnostics';
 import { analysedLanguage, DEPENDENCY_EXCLUDES, matchesAnyGlob } from './analysisScope';
-import type { AnalysisSettings } from './analysisSettings';
+import type { AnalysisSettings, AnalysisSettingsSource } from './analysisSettings';
 import type { FeatureLog } from './featureLog';
 
 /** Long enough that a burst of keystrokes is analysed once, short enough to feel live. */
@@ -23,7 +23,7 @@ export class OpenDocumentAnalysis implements vscode.Disposable {
 
   constructor(
     private readonly diagnostics: AnalysisDiagnostics,
-    private readonly settings: () => AnalysisSettings,
+    private readonly settings: AnalysisSettingsSource,
     /** Files a workspace scan reported on keep their diagnostics when closed. */
     private readonly keepWhenClosed: (uri: vscode.Uri) => boolean,
     private readonly log: FeatureLog,
@@ -36,7 +36,7 @@ export class OpenDocumentAnalysis implements vscode.Disposable {
     const key = document.uri.toString();
     const pending = this.timers.get(key);
     if (pending !== undefined) clearTimeout(pending);
-    const settings = this.settings();
+    const settings = this.settings(document.uri);
     const language = analysedLanguage(document);
     if (!settings.enable || !language) {
       this.timers.delete(key);

@@ -41,7 +41,7 @@ export class PgHealthCodeActionProvider implements vscode.CodeActionProvider {
 
   /** The settings' catalogue and the summaries the diagnostics were computed with, so that every finding shown can be matched and fixed. */
   private optionsFor(document: vscode.TextDocument): AnalyzerOptions {
-    const options = readAnalysisSettings().options;
+    const options = readAnalysisSettings(document.uri).options;
     const summaries = this.summariesFor(document.uri);
     return summaries ? { ...options, summaries } : options;
   }
@@ -54,7 +54,7 @@ export class PgHealthCodeActionProvider implements vscode.CodeActionProvider {
   ): Promise<vscode.CodeAction[]> {
     try {
       const language = analysedLanguage(document);
-      if (!language || !readAnalysisSettings().enable) return [];
+      if (!language || !readAnalysisSettings(document.uri).enable) return [];
       const actions: vscode.CodeAction[] = [];
       if (wants(context, vscode.CodeActionKind.QuickFix)) actions.push(...(await this.quickFixes(document, language, context)));
       // Fix-all re-analyses the file several times: only when asked for by kind (Source Action…,

@@ -1,6 +1,8 @@
 // Finds the files "Analyze Workspace" reads, folder by folder: every JS/TS/Python file except
-// dependencies, build output, files.exclude, the root .gitignore and `pgHealth.analysis.exclude`.
+// dependencies, build output, files.exclude, the root .gitignore and the folder's own
+// `pgHealth.analysis.exclude`; none of a folder that turns analysis off.
 import * as vscode from 'vscode';
+import type { AnalysisSettingsSource } from './analysisSettings';
 import { languageForPath } from '../analysis/languages';
 import { DEPENDENCY_EXCLUDES, GENERATED_EXCLUDES } from './analysisScope';
 import { excludeGroup, gitignoreGlobs } from './globPatterns';
@@ -16,12 +18,14 @@ export interface FoundFiles {
   truncated: string[];
 }
 
-export async function findWorkspaceFiles(userExcludes: readonly string[], token: vscode.CancellationToken): Promise<FoundFiles> {
+export async function findWorkspaceFiles(settings: AnalysisSettingsSource, token: vscode.CancellationToken): Promise<FoundFiles> {
   const seen = new Set<string>();
   const uris: vscode.Uri[] = [];
   const truncated: string[] = [];
   for (const folder of vscode.workspace.workspaceFolders ?? []) {
     if (token.isCancellationRequested) break;
+    const { enable, exclude: userExcludes } = settings(folder.uri);
+    if (!enable) continue;
     // Passing our own exclude turns off findFiles' files.exclude handling, so it is folded in here.
     const exclude = excludeGroup([
       ...DEPENDENCY_EXCLUDES,

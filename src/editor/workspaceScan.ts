@@ -7,7 +7,7 @@ import type { ReleaseSpec } from '../analysis/catalogue';
 import { familyOf, languageForPath, MAX_FILE_CHARS, type LanguageFamily } from '../analysis/languages';
 import { loadAnalyzer } from './analyzerModule';
 import type { AnalysisDiagnostics } from './analysisDiagnostics';
-import { shownFindings, type AnalysisSettings } from './analysisSettings';
+import { groupByCatalogue, perFolder, shownFindings, type AnalysisSettings, type AnalysisSettingsSource } from './analysisSettings';
 import type { FeatureLog } from './featureLog';
 import { planChunks, summaryCandidateTest } from './scanChunks';
 import { changedHelperNames, mentionsAnyName, planRefresh, type PendingChanges, type TaughtNames } from './closedFileChanges';
@@ -143,7 +143,7 @@ export class WorkspaceScanner implements vscode.Disposable {
    * Scans the workspace, replacing a scan in progress. `interactive` shows a cancellable notification;
    * otherwise (re-runs after a settings change) progress shows in the status bar only.
    */
-  run(settings: AnalysisSettings, interactive: boolean): Thenable<ScanOutcome> {
+  run(settings: AnalysisSettingsSource, interactive: boolean): Thenable<ScanOutcome> {
     this.running?.cancel();
     // The scan reads every file again: an update of a few of them would only land on top of it.
     this.refreshing?.cancel();
@@ -168,7 +168,8 @@ export class WorkspaceScanner implements vscode.Disposable {
     );
   }
 
-  private async scan(settings: AnalysisSettings, progress: Progress, token: vscode.CancellationToken): Promise<ScanOutcome> {
+  private async scan(source: AnalysisSettingsSource, progress: Progress, token: vscode.CancellationToken): Promise<ScanOutcome> {
+    const settings = perFolder(source);
     const outcome: ScanOutcome = { filesScanned: 0, filesWithFindings: 0, findings: 0, skipped: {}, cancelled: false };
     const skip = (reason: string, uri: vscode.Uri): void => {
       outcome.skipped[reason] = (outcome.skipped[reason] ?? 0) + 1;
@@ -176,7 +177,7 @@ export class WorkspaceScanner implements vscode.Disposable {
     };
     const started = Date.now();
     progress.report({ message: 'finding files…' });
-    const { uris, truncated } = await findWorkspaceFiles(settings.exclude, token);
+    const { uris, truncated } = await findWorkspaceFiles(settings, token);
     for (const folder of truncated) this.log.warn(`Analyze Workspace: ${folder} has more matching files than it lists; the rest were not analysed`);
 
     const files = await this.readAll(uris, progress, token, skip);
@@ -186,8 +187,9 @@ export class WorkspaceScanner implements vscode.Disposable {
     // Each chunk is analysed alone; what every file states of itself (which pool library, which
     // database URLs) decides for all of them what the workspace's pools are.
     const facts = (await loadAnalyzer()).factsOf(files);
-    const options: AnalyzerOptions = facts.length > 0 ? { ...settings.options, summaries: { py: { acquires: [], releases: [], facts } } } : settings.options;
-    for await (const { members, results } of this.chunkResults(files, settings, options, token)) {
+    const withFacts = (folder: AnalysisSettings): AnalyzerOptions =>
+      facts.length > 0 ? { ...folder.options, summaries: { py: { acquires: [], releases: [], facts } } } : folder.options;
+    for await (const { members, results } of this.groupResults(files, settings, withFacts, token)) {
       progress.report({ message: `${analysed}/${files.length} files` });
       if (!results) {
         for (const file of members) skip('analyser-error', file.uri);
@@ -201,7 +203,7 @@ export class WorkspaceScanner implements vscode.Disposable {
         if (result?.teaches) taughtNow.set(file.uri.toString(), { family: familyOf(file.language), learned: result.teaches });
         if (result?.skipped) skip(result.skipped, file.uri);
         else outcome.filesScanned++;
-        const findings = shownFindings(result?.findings ?? [], settings.rules);
+        const findings = shownFindings(result?.findings ?? [], settings(file.uri).rules);
         // The editor moved on while we analysed: the open-document analysis owns that file's diagnostics.
         if (file.version !== undefined && openDocument(file.uri)?.version !== file.version) return;
         entries.push([file.uri, findings]);
@@ -238,7 +240,7 @@ export class WorkspaceScanner implements vscode.Disposable {
    * open-document analysis. Undefined when there is no scan to update, a scan is running, or one
    * started meanwhile (it reads every file again).
    */
-  async refresh(changes: PendingChanges, settings: AnalysisSettings): Promise<RefreshOutcome | undefined> {
+  async refresh(changes: PendingChanges, settings: AnalysisSettingsSource): Promise<RefreshOutcome | undefined> {
     if (!this.hasScanned || this.running) return undefined;
     this.refreshing?.cancel();
     const source = new vscode.CancellationTokenSource();
@@ -251,11 +253,12 @@ export class WorkspaceScanner implements vscode.Disposable {
     }
   }
 
-  private async refreshWith(changes: PendingChanges, settings: AnalysisSettings, token: vscode.CancellationToken): Promise<RefreshOutcome | undefined> {
+  private async refreshWith(changes: PendingChanges, source: AnalysisSettingsSource, token: vscode.CancellationToken): Promise<RefreshOutcome | undefined> {
+    const settings = perFolder(source);
     const started = Date.now();
     const outcome: RefreshOutcome = { analysed: 0, forgotten: 0, callers: 0, chunks: 0 };
     // Only helper names changed (by an open file, relearn): no file to list.
-    const { uris } = changes.files.size + changes.trees.size > 0 ? await findWorkspaceFiles(settings.exclude, token) : { uris: [] };
+    const { uris } = changes.files.size + changes.trees.size > 0 ? await findWorkspaceFiles(settings, token) : { uris: [] };
     if (token.isCancellationRequested) return undefined;
     const listed = new Map(uris.map((uri) => [uri.toString(), uri]));
     const plan = planRefresh(changes, this.scanned, [...listed.keys()], (key) => openDocument(vscode.Uri.parse(key)) !== undefined);
@@ -300,11 +303,11 @@ export class WorkspaceScanner implements vscode.Disposable {
    * Analyses files that are not open with what the other scanned files teach, sets their diagnostics
    * and records them as scanned with what they teach now. The keys analysed, or undefined when cancelled.
    */
-  private async analyseClosed(files: readonly ScannedFile[], settings: AnalysisSettings, token: vscode.CancellationToken, outcome: RefreshOutcome): Promise<Set<string> | undefined> {
+  private async analyseClosed(files: readonly ScannedFile[], settings: AnalysisSettingsSource, token: vscode.CancellationToken, outcome: RefreshOutcome): Promise<Set<string> | undefined> {
     const closed = files.filter((file) => file.version === undefined);
     const keys = new Set(closed.map((file) => file.uri.toString()));
-    const options: AnalyzerOptions = { ...settings.options, summaries: this.summariesExcept(keys) };
-    for await (const { members, results } of this.chunkResults(closed, settings, options, token)) {
+    const summaries = this.summariesExcept(keys);
+    for await (const { members, results } of this.groupResults(closed, settings, (folder) => ({ ...folder.options, summaries }), token)) {
       outcome.chunks++;
       const entries: [vscode.Uri, Finding[]][] = [];
       members.forEach((file, index) => {
@@ -314,11 +317,26 @@ export class WorkspaceScanner implements vscode.Disposable {
         else this.teachings.delete(key);
         this.scanned.add(key);
         // Opened while it was analysed: the open-document analysis has it now.
-        if (!openDocument(file.uri)) entries.push([file.uri, shownFindings(result?.findings ?? [], settings.rules)]);
+        if (!openDocument(file.uri)) entries.push([file.uri, shownFindings(result?.findings ?? [], settings(file.uri).rules)]);
       });
       this.diagnostics.setMany(entries);
     }
     return token.isCancellationRequested ? undefined : keys;
+  }
+
+  /**
+   * chunkResults for each group of `files` whose folders share one catalogue (the acquire/release
+   * settings), each with that catalogue: in a multi-root workspace each folder may name its own.
+   */
+  private async *groupResults(
+    files: readonly ScannedFile[],
+    settings: AnalysisSettingsSource,
+    optionsFor: (folder: AnalysisSettings) => AnalyzerOptions,
+    token: vscode.CancellationToken,
+  ): AsyncGenerator<{ members: ScannedFile[]; results: FileResult[] | undefined }> {
+    for (const group of groupByCatalogue(files, settings)) {
+      yield* this.chunkResults(group.items, group.settings, optionsFor(group.settings), token);
+    }
   }
 
   /**

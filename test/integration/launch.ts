@@ -86,10 +86,31 @@ async function runInElectron(workspace: string, env: Record<string, string>): Pr
   return counts ?? { passed: 0, failed: 1, skipped: 0, tests: [], failures: [{ title: 'integration suite', error: 'no results' }] };
 }
 
-async function main(): Promise<void> {
+/**
+ * test/fixtures/multi-root as a workspace of three folders, each with its own .vscode/settings.json;
+ * window-scoped settings (the connections) go in the .code-workspace file, where VS Code reads them.
+ */
+function prepareMultiRootWorkspace(): { dir: string; file: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pg-health-multi-'));
+  fs.cpSync(path.join(fixturesDir, 'multi-root'), dir, { recursive: true });
+  const file = path.join(dir, 'multi.code-workspace');
+  fs.writeFileSync(file, JSON.stringify({ folders: [{ path: 'orders' }, { path: 'billing' }, { path: 'archive' }], settings: { 'pgHealth.connections': [] } }, null, 2));
+  return { dir, file };
+}
+
+async function runSuite(pg: PgServer, workspace: string, env: Record<string, string>): Promise<SuiteCounts> {
   fs.rmSync(RESULTS, { force: true });
+  return process.env['PG_HEALTH_TEST_ELECTRON'] === '1' ? await runInElectron(workspace, env) : await runInCodeServer(pg, workspace, env);
+}
+
+function merged(a: SuiteCounts, b: SuiteCounts): SuiteCounts {
+  return { passed: a.passed + b.passed, failed: a.failed + b.failed, skipped: a.skipped + b.skipped, failures: [...a.failures, ...b.failures], tests: [...a.tests, ...b.tests] };
+}
+
+async function main(): Promise<void> {
   const pg = await startPostgres({ maxConnections: 30 });
   const workspace = prepareWorkspace(pg);
+  const multiRoot = prepareMultiRootWorkspace();
   const env = {
     PGPASSWORD: pg.password,
     PG_HEALTH_RESULTS: RESULTS,
@@ -97,10 +118,13 @@ async function main(): Promise<void> {
   };
   let counts: SuiteCounts;
   try {
-    counts = process.env['PG_HEALTH_TEST_ELECTRON'] === '1' ? await runInElectron(workspace, env) : await runInCodeServer(pg, workspace, env);
+    // The single-folder window first, then a multi-root window for the tests under multiRoot/.
+    const single = await runSuite(pg, workspace, env);
+    counts = merged(single, await runSuite(pg, multiRoot.file, { ...env, PG_HEALTH_SUITE: 'multi-root' }));
   } finally {
     await pg.stop();
     fs.rmSync(workspace, { recursive: true, force: true });
+    fs.rmSync(multiRoot.dir, { recursive: true, force: true });
   }
   for (const t of counts.tests) console.log(`  ${t.state === 'passed' ? '✔' : t.state === 'skipped' ? '-' : '✘'} ${t.title}${t.durationMs ? ` (${t.durationMs}ms)` : ''}`);
   for (const f of counts.failures) console.log(`\n  FAILED: ${f.title}\n${f.error}`);

@@ -154,7 +154,8 @@ export async function startVsCode(options: StartVsCodeOptions): Promise<VsCodeSe
     remoteUri,
     log,
     workbenchUrl(payload) {
-      const params = new URLSearchParams({ folder: options.workspace });
+      // A .code-workspace file opens as a multi-root workspace, anything else as one folder.
+      const params = new URLSearchParams(options.workspace.endsWith('.code-workspace') ? { workspace: options.workspace } : { folder: options.workspace });
       if (payload) params.set('payload', JSON.stringify(payload));
       return `${origin}/?${params.toString()}`;
     },
