@@ -65,7 +65,7 @@ export function analyzeFunction(fn: FunctionModel, catalogue: Catalogue, poolNam
     // So does a script's function that only that code calls, outside loops (lowering/runOnce.ts).
     if ((fn.topLevel || runsOnce(fn, poolNames)) && inOwnCode(fn.body, op)) events.leaks = events.leaks.filter((leak) => leak.kind === 'reacquire');
     findings.push(...siteFindings(describeSite(op, api), events, fn));
-    const field = exit ? events.escapes.find((e) => e.how === 'store' && e.field !== undefined)?.field : undefined;
+    const field = exit ? events.escapes.find((e) => e.how === 'store' && e.field !== undefined && (exit.family === 'py' || exit.releasesFields?.includes(e.field)))?.field : undefined;
     if (exit && field !== undefined) findings.push(...exitFindings(describeSite(op, api), field, exit, catalogue, poolNames));
     const returned = events.escapes.find((e) => e.how === 'return');
     // Returned as an element of a tuple: callers find it at that place (`conn, cur = get_conn()`).
@@ -88,10 +88,17 @@ function inOwnCode(block: Block, target: Op): boolean {
   return false;
 }
 
-/** The `__exit__` / `__aexit__` of the class `fn` is a method of, among `functions` (the file's). */
+/**
+ * The method of `fn`'s class that gives back what `fn` keeps in a field, among `functions` (the
+ * file's): in Python its `__exit__` / `__aexit__`; in JavaScript the one method that releases a
+ * `this.<field>` (`release()`, `close()`, `commit()`). A JavaScript class with two such methods
+ * (`commit()` and `rollback()`) leaves its callers a second way back when one fails: none is judged.
+ */
 export function exitMethodOf(fn: FunctionModel, functions: readonly FunctionModel[]): FunctionModel | undefined {
   if (fn.methodOf === undefined) return undefined;
-  return functions.find((f) => f !== fn && f.methodOf === fn.methodOf && EXIT_METHODS.has(f.name ?? ''));
+  if (fn.family === 'py') return functions.find((f) => f !== fn && f.methodOf === fn.methodOf && EXIT_METHODS.has(f.name ?? ''));
+  const releasers = functions.filter((f) => f !== fn && f.methodOf === fn.methodOf && (f.releasesFields?.length ?? 0) > 0);
+  return releasers.length === 1 ? releasers[0] : undefined;
 }
 
 /**

@@ -123,6 +123,8 @@ export interface FunctionModel {
   contextManager?: boolean;
   /** A method defined in a class body: the class's name (its `__exit__` may release what another method stores). */
   methodOf?: string;
+  /** JavaScript: the `this.<field>`s this method gives back that another method of its class keeps a client in (`this.client.release()`). */
+  releasesFields?: string[];
   /**
    * The module's own code (outside any function). It runs once per process: a connection it never
    * releases is held for the life of the process (a global the functions use), and an exception out

@@ -16,8 +16,8 @@ function fixFor(root: SyntaxNode, finding: Finding, language: LanguageId, text: 
   switch (finding.rule) {
     case 'unreleased-client':
     case 'release-not-guaranteed':
-      // The leak is in the class's `__exit__`, not around the acquire.
-      if (finding.resource?.releasedInExit) return family === 'py' ? [() => finallyInExit(root, finding, text)] : [];
+      // The leak is in the class's `__exit__` (or a JavaScript class's one releasing method), not around the acquire.
+      if (finding.resource?.releasedInExit) return [() => finallyInExit(root, finding, family, text)];
       if (finding.resource?.api === 'pg.pool.connect' && isCallbackForm(root, finding)) {
         return [() => releaseOnEarlyReturns(root, finding, text), () => wrapCallbackBody(root, finding, text), () => releaseInQueryCallback(root, finding, text)];
       }

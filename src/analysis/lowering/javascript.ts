@@ -54,8 +54,10 @@ class JsLowering extends JsExpressionLowering {
     const unlowered = this.ctx.unloweredFunction(node);
     if (unlowered) return unlowered;
     const nameNode = node.childForFieldName('name') ?? nameFromParent(node);
-    const kept = this.ctx.reuse(node, nameNode, '');
+    const methodOf = classOfMethod(node);
+    const kept = this.ctx.reuse(node, nameNode, methodOf !== undefined ? ` of ${methodOf}` : '');
     if (kept) return kept;
+    const fields = methodOf !== undefined ? releasedFields(node) : undefined;
     const outer = this.scope;
     const outerStatement = this.statement;
     const params = this.paramsOf(node);
@@ -65,6 +67,7 @@ class JsLowering extends JsExpressionLowering {
       params: new Set(params.filter((p): p is string => p !== undefined)),
       inlineDepth: 0,
       isGenerator: node.type.startsWith('generator') || node.children.some((c) => c?.type === '*'),
+      ...(fields && fields.size > 0 ? { fieldsAsVariables: fields } : {}),
     };
     for (const name of this.destructuredParams(node)) this.scope.locals.add(name);
     const body: Block = [];
@@ -81,6 +84,8 @@ class JsLowering extends JsExpressionLowering {
       body,
       range: rangeOf(node),
       isGenerator: this.scopeWasGenerator(node),
+      ...(methodOf !== undefined ? { methodOf } : {}),
+      ...(fields && fields.size > 0 ? { releasesFields: [...fields].sort() } : {}),
     };
     this.ctx.addFunction(model, node);
     return model;
@@ -355,6 +360,37 @@ class JsLowering extends JsExpressionLowering {
     }
     out.push({ kind: 'switch', cases, hasDefault, range: rangeOf(node) });
   }
+}
+
+/**
+ * A class's method (`async commit() { … }`, or a field holding an arrow function): its class's name
+ * (`const Session = class { … }` names one too). Not its position, which every edit above it moves:
+ * the editor keeps the method's model across such edits.
+ */
+function classOfMethod(fn: SyntaxNode): string | undefined {
+  const member = fn.type === 'method_definition' ? fn : fn.parent?.type === 'public_field_definition' || fn.parent?.type === 'field_definition' ? fn.parent : undefined;
+  const body = member?.parent;
+  const cls = body?.type === 'class_body' ? body.parent : undefined;
+  if (!cls) return undefined;
+  return (cls.childForFieldName('name') ?? nameFromParent(cls))?.text ?? 'class';
+}
+
+/**
+ * The fields a method gives back to the pool, `this.client.release()`, and does not set to a new
+ * client itself (`this.client = null` it may): there the field is a variable whose paths the checker
+ * follows, as `__exit__`'s `self.conn` in Python (functionAnalysis.ts releaseFindings).
+ */
+function releasedFields(fn: SyntaxNode): Set<string> {
+  const fields = new Set<string>();
+  const text = fn.text;
+  if (!text.includes('.release(')) return fields;
+  for (const match of text.matchAll(/\bthis\.(\w+)\.release\(/g)) {
+    const name = match[1] as string;
+    // Set to anything but nothing here: the method acquires it too, and is judged as its own.
+    if (new RegExp(`\\bthis\\.${name}\\s*=(?!=)(?!\\s*(?:null|undefined)\\b)`).test(text)) continue;
+    fields.add(`this.${name}`);
+  }
+  return fields;
 }
 
 /** `const getClient = async () => …`, `getClient: async () => …`, `exports.getClient = …`. */

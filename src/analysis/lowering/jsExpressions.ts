@@ -33,6 +33,17 @@ export interface FunctionScope {
   isGenerator: boolean;
   /** While lowering a `.then` callback whose chain's value is used: what its `return` becomes (the chain's value). */
   returnInto?: VarName;
+  /** In a class method that gives back what another method keeps in `this.<field>`: those fields are variables here (`this.client`). */
+  fieldsAsVariables?: ReadonlySet<string>;
+}
+
+/** `this.<name>` as the variable a method that releases it sees (`this.client`), when `node` is one. */
+export function thisField(node: SyntaxNode): string | undefined {
+  const bare = unwrap(node);
+  if (bare.type !== 'member_expression') return undefined;
+  const object = bare.childForFieldName('object');
+  const property = bare.childForFieldName('property');
+  return object?.type === 'this' && property?.type === 'property_identifier' ? `this.${property.text}` : undefined;
 }
 
 export abstract class JsExpressionLowering {
@@ -86,6 +97,12 @@ export abstract class JsExpressionLowering {
       }
       case 'call_expression':
         return this.call(node, out, target, false);
+      case 'member_expression': {
+        const field = this.scope.fieldsAsVariables ? thisField(node) : undefined;
+        if (field && this.scope.fieldsAsVariables?.has(field)) return field;
+        for (const child of namedChildren(node)) this.expr(child, out);
+        return undefined;
+      }
       case 'new_expression':
         return this.call(node, out, target, true);
       case 'assignment_expression':
@@ -188,10 +205,16 @@ export abstract class JsExpressionLowering {
       if (value !== leftBare.text) out.push(this.assignOp(leftBare.text, value, right, node));
       return value;
     }
+    const field = thisField(leftBare);
+    if (field && this.scope.fieldsAsVariables?.has(field)) {
+      // `this.client = null` in the method that gives it back: the field is a variable there.
+      out.push(this.assignOp(field, value, right, node));
+      return value;
+    }
     if (leftBare.type === 'member_expression' || leftBare.type === 'subscript_expression') {
       const object = leftBare.childForFieldName('object');
       if (object) this.expr(object, out);
-      if (value) out.push({ kind: 'escape', variable: value, how: 'store', range: rangeOf(node) });
+      if (value) out.push({ kind: 'escape', variable: value, how: 'store', ...(field ? { field } : {}), range: rangeOf(node) });
       return value;
     }
     // Destructuring assignment: every name gets some other value.
@@ -392,6 +415,11 @@ export function conditionOf(node: SyntaxNode): Condition {
   switch (bare.type) {
     case 'identifier':
       return { kind: 'truthy', variable: bare.text, negated: false };
+    case 'member_expression': {
+      // `if (this.client)`: only a variable where the method's fields are (fieldsAsVariables).
+      const field = thisField(bare);
+      return field ? { kind: 'truthy', variable: field, negated: false } : { kind: 'unknown' };
+    }
     case 'true':
       return { kind: 'constant', value: true };
     case 'false':
@@ -412,8 +440,9 @@ export function conditionOf(node: SyntaxNode): Condition {
       if (!left || !right || !['==', '===', '!=', '!=='].includes(operator)) return { kind: 'unknown' };
       const isNothing = (n: SyntaxNode): boolean => n.type === 'null' || (n.type === 'identifier' && n.text === 'undefined');
       const variable = isNothing(unwrap(right)) ? unwrap(left) : isNothing(unwrap(left)) ? unwrap(right) : undefined;
-      if (!variable || variable.type !== 'identifier') return { kind: 'unknown' };
-      return { kind: 'truthy', variable: variable.text, negated: operator.startsWith('=') };
+      const name = variable?.type === 'identifier' ? variable.text : variable ? thisField(variable) : undefined;
+      if (name === undefined) return { kind: 'unknown' };
+      return { kind: 'truthy', variable: name, negated: operator.startsWith('=') };
     }
     default:
       return { kind: 'unknown' };

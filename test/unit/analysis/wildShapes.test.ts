@@ -594,6 +594,120 @@ class ConnectionFromPool:
   });
 });
 
+describe('in the wild: JavaScript classes keep the client in this', () => {
+  const leaky = `const { Pool } = require('pg');
+const pool = new Pool();
+
+class Session {
+  async open() {
+    this.client = await pool.connect();
+    await this.client.query('BEGIN');
+  }
+
+  async close() {
+    await this.client.query('COMMIT');
+    this.client.release();
+    this.client = null;
+  }
+}
+
+module.exports = { Session };
+`;
+
+  it("a COMMIT before the release in the class's one releasing method leaks when it fails: reported at the connect(), naming the COMMIT", async () => {
+    const list = await findings(leaky);
+    assert.deepEqual(lines(list), ['6 release-not-guaranteed']);
+    assert.equal(
+      list[0]?.message,
+      '`this.client` from `pool.connect()` on line 6 is not released on every path of `close` (line 10): a throw from `this.client.query` on line 11 skips the release on line 12.',
+    );
+  });
+
+  it('the fix puts the release in a finally inside that method, keeps what follows, and leaves nothing to report', async () => {
+    const list = await findings(leaky);
+    const [fixes] = await fixesFor(leaky, 'javascript', list);
+    assert.deepEqual(fixes?.map((f) => f.title), ['Release in a finally in `close` (this.client.release() in finally)']);
+    const fixed = applyEdits(leaky, fixes?.[0]?.edits ?? []);
+    assert.ok(
+      fixed.includes(`  async close() {
+    try {
+      await this.client.query('COMMIT');
+    } finally {
+      this.client.release();
+    }
+    this.client = null;
+  }`),
+      fixed,
+    );
+    assert.deepEqual(lines(await findings(fixed)), []);
+  });
+
+  it('no fix where moving the statements into try would hide a const or release on a return', async () => {
+    const declares = leaky.replace("    await this.client.query('COMMIT');\n", "    const done = await this.client.query('COMMIT');\n").replace('    this.client = null;\n', '    this.client = null;\n    return done;\n');
+    const list = await findings(declares);
+    assert.deepEqual(lines(list), ['6 release-not-guaranteed']);
+    const [fixes] = await fixesFor(declares, 'javascript', list);
+    assert.deepEqual(fixes ?? [], []);
+  });
+
+  it('not reported: a release in a finally, a class with two ways back (commit and rollback), a release guarded by a check, a method that acquires and releases itself', async () => {
+    const safe = leaky.replace(
+      `    await this.client.query('COMMIT');
+    this.client.release();`,
+      `    try {
+      await this.client.query('COMMIT');
+    } finally {
+      this.client.release();
+    }`,
+    );
+    assert.deepEqual(lines(await findings(safe)), []);
+    const twoWays = leaky.replace(
+      '  async close() {',
+      `  async rollback() {
+    await this.client.query('ROLLBACK');
+    this.client.release();
+  }
+
+  async close() {`,
+    );
+    assert.deepEqual(lines(await findings(twoWays)), []);
+    const guarded = leaky.replace(
+      `    await this.client.query('COMMIT');
+    this.client.release();`,
+      `    if (this.client) {
+      this.client.release();
+    }`,
+    );
+    assert.deepEqual(lines(await findings(guarded)), []);
+    const own = `const { Pool } = require('pg');
+const pool = new Pool();
+class Repo {
+  async count() {
+    this.client = await pool.connect();
+    try {
+      return (await this.client.query('SELECT 1')).rows;
+    } finally {
+      this.client.release();
+    }
+  }
+}
+`;
+    assert.deepEqual(lines(await findings(own)), []);
+  });
+
+  it('the editor agrees as the class is edited: adding a second way back takes the finding away', async () => {
+    const editing = new IncrementalAnalysis('javascript');
+    try {
+      assert.deepEqual(lines(await editing.update(leaky)), ['6 release-not-guaranteed']);
+      const twoWays = leaky.replace('  async close() {', "  async rollback() {\n    await this.client.query('ROLLBACK');\n    this.client.release();\n  }\n\n  async close() {");
+      assert.deepEqual(lines(await editing.update(twoWays)), []);
+      assert.deepEqual(lines(await editing.update(leaky)), ['6 release-not-guaranteed']);
+    } finally {
+      editing.dispose();
+    }
+  });
+});
+
 describe('in the wild: what runs once per process', () => {
   it("a script's function called only from its top level or its __main__ block, outside loops, runs once; called in a loop, from a thread or a method, it does not", async () => {
     const script = (calls: string): string => `import psycopg2.pool
