@@ -384,8 +384,9 @@ function releasedFields(fn: SyntaxNode): Set<string> {
   const fields = new Set<string>();
   const text = fn.text;
   if (!text.includes('.release(')) return fields;
-  for (const match of text.matchAll(/\bthis\.(\w+)\.release\(/g)) {
-    const name = match[1] as string;
+  // `this.client.release()`, `this.client?.release()`, `(await this.client).release()` (a field that holds the promise).
+  for (const match of text.matchAll(/\bthis\.(\w+)\??\.release\(|\(\s*await\s+this\.(\w+)\s*\)\??\.release\(/g)) {
+    const name = (match[1] ?? match[2]) as string;
     // Set to anything but nothing here: the method acquires it too, and is judged as its own.
     if (new RegExp(`\\bthis\\.${name}\\s*=(?!=)(?!\\s*(?:null|undefined)\\b)`).test(text)) continue;
     fields.add(`this.${name}`);

@@ -642,6 +642,13 @@ module.exports = { Session };
     assert.deepEqual(lines(await findings(fixed)), []);
   });
 
+  it('the field may hold the promise, or be released with ?.: (await this.client).release(), this.client?.release()', async () => {
+    const promised = leaky.replace('this.client = await pool.connect();', 'this.client = pool.connect();').replace('    this.client.release();\n', '    (await this.client).release();\n');
+    assert.deepEqual(lines(await findings(promised)), ['6 release-not-guaranteed']);
+    const optional = leaky.replace('    this.client.release();\n', '    this.client?.release();\n');
+    assert.deepEqual(lines(await findings(optional)), ['6 release-not-guaranteed']);
+  });
+
   it('no fix where moving the statements into try would hide a const or release on a return', async () => {
     const declares = leaky.replace("    await this.client.query('COMMIT');\n", "    const done = await this.client.query('COMMIT');\n").replace('    this.client = null;\n', '    this.client = null;\n    return done;\n');
     const list = await findings(declares);
