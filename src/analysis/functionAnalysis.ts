@@ -58,6 +58,7 @@ export function analyzeFunction(fn: FunctionModel, catalogue: Catalogue, poolNam
   let context: FunctionContext | undefined;
   const contextOf = (): FunctionContext => (context ??= new FunctionContext(fn.body));
   for (const { op, api } of acquireSites(fn, catalogue, poolNames)) {
+    if (passedOnAsPromise(fn, op)) continue;
     const events = new PathChecker(fn, { kind: 'acquire', op, api }, catalogue, poolNames, contextOf()).run();
     if (events.aborted) continue;
     // The module's own code leaves once per process (see FunctionModel.topLevel): only a loop that
@@ -72,6 +73,24 @@ export function analyzeFunction(fn: FunctionModel, catalogue: Catalogue, poolNam
     if (returned) returnsAcquired ??= returned.index !== undefined ? { ...api, resultIndex: returned.index } : api;
   }
   return { findings, ...(returnsAcquired ? { returnsAcquired } : {}), releasedParams: releasedParams(fn, catalogue, poolNames, contextOf) };
+}
+
+/**
+ * A JavaScript acquire whose promise goes, never awaited and never named, straight into another call
+ * (`expect(pool.connect(), 'to be fulfilled with', …)`): this function never holds the client; only
+ * the function it was passed to can release it, and that function is judged where it is written.
+ */
+function passedOnAsPromise(fn: FunctionModel, op: CallOp): boolean {
+  if (fn.family !== 'js' || op.awaited || op.callback || op.target === undefined || !op.target.startsWith('$')) return false;
+  let into: CallOp | undefined;
+  visitCalls(fn.body, (call) => {
+    if (into === undefined && call !== op && call.args.includes(op.target)) into = call;
+  });
+  if (into === undefined) return false;
+  // A call whose value is used may give the client back (`const client = await instrument(pool.connect())`):
+  // that is the wrapper the path checker follows. Rare enough to look for the long way.
+  const consumer = into.target;
+  return consumer === undefined || (consumer.startsWith('$') && JSON.stringify(fn.body).split(`"${consumer}"`).length === 2);
 }
 
 function runsOnce(fn: FunctionModel, poolNames: ReadonlySet<string>): boolean {

@@ -594,6 +594,28 @@ class ConnectionFromPool:
   });
 });
 
+describe('in the wild: an acquire passed on as a promise', () => {
+  it("expect(pool.connect(), 'to be fulfilled with', …) never holds the client here: only the assertion can release it", async () => {
+    const text = `const { Pool } = require('pg');
+const expect = require('unexpected');
+const pool = new Pool();
+it('connects', async () => {
+  await expect(pool.connect(), 'to be fulfilled with', expect.it('when passed as parameter to', (client) => client.release()));
+});
+it('queries', async () => {
+  const client = await pool.connect();
+  await expect(client.query('SELECT 1'), 'to be fulfilled');
+});
+async function wrapped() {
+  const client = await instrument(pool.connect());
+  await client.query('SELECT 1');
+}
+`;
+    // Awaited here and kept (line 8), or given back by a wrapper whose value is used (line 12): still this function's.
+    assert.deepEqual(lines(await findings(text)), ['8 unreleased-client', '12 unreleased-client']);
+  });
+});
+
 describe('in the wild: JavaScript classes keep the client in this', () => {
   const leaky = `const { Pool } = require('pg');
 const pool = new Pool();
