@@ -1,6 +1,6 @@
 // The driver catalogue: which calls hand out a pooled connection and which calls give it back. It is
 // data, extended by the `pgHealth.analysis.acquire` / `release` settings and by workspace summaries.
-import { FOREIGN_API, GENERIC_POOL_OF_POSTGRES, isForeignReceiver, QUIET } from './drivers';
+import { FOREIGN_API, GENERIC_POOL_OF_POSTGRES, INSTANCE, isForeignReceiver, QUIET } from './drivers';
 import { familyOf, isLanguageId, type LanguageFamily } from './languages';
 import type { Callee, CallOp, VarName } from './model';
 
@@ -70,6 +70,15 @@ export interface AcquireApi {
   resourceIsContextManager?: boolean;
   /** The call returns a tuple whose element `resultIndex` is the resource (`return conn, cur`). */
   resultIndex?: number;
+  /**
+   * A method of the workspace's own wrapper class that keeps a pool client in a field (`await
+   * db.connect()` storing `this.client`): the resource is the instance it is called on, and it counts
+   * only on a name the file binds to `new SomeClass(…)` (INSTANCE markers).
+   */
+  onInstance?: boolean;
+  /** With onInstance: the wrapper's class, and the file it is declared in (`postgresql` for lib/postgresql.js, when known). */
+  className?: string;
+  module?: string;
 }
 
 /** `pgHealth.analysis.acquire` entries, e.g. `{ "language": "typescript", "call": "db.checkout", "release": "release" }`. */
@@ -317,7 +326,19 @@ export class Catalogue {
   }
 
   matchAcquire(callee: Callee, poolNames: ReadonlySet<string>): AcquireApi | undefined {
+    // An instance of the workspace's own wrapper class: its method, not a driver's of the same name.
+    const held = callee.receiver === callee.receiverName ? callee.receiverName : undefined;
+    if (held !== undefined) {
+      const wrapper = this.acquires.find(
+        (api) =>
+          api.onInstance &&
+          api.method === callee.name &&
+          (poolNames.has(`${INSTANCE}${held}=${api.className}`) || (api.module !== undefined && poolNames.has(`${INSTANCE}${held}=module:${api.module}`))),
+      );
+      if (wrapper) return wrapper;
+    }
     for (const api of this.acquires) {
+      if (api.onInstance) continue;
       if (api.method !== callee.name) continue;
       // Another database driver's pool (drivers.ts); settings and learned helpers stand.
       if (BUILTIN_IDS.has(api.id) && (isForeignReceiver(callee.receiver, poolNames) || poolNames.has(`${FOREIGN_API}${api.id}`))) continue;

@@ -26,6 +26,8 @@ export const QUIET = '~';
 export const GENERIC_POOL_OF_POSTGRES = '+generic-pool';
 /** In poolNames: the file imports another database driver and no PostgreSQL driver. */
 export const FOREIGN_FILE = `${FOREIGN}*`;
+/** In a file's poolNames: `${INSTANCE}db` when the file binds `db` to `new SomeClass(…)` (not a pool constructor). */
+export const INSTANCE = '@new:';
 
 const JS_POSTGRES = /^(pg|pg-pool|pg-native|pg-promise|postgres|slonik|@neondatabase\/serverless|@vercel\/postgres|@databases\/pg|@electric-sql\/pglite|pg-cursor|pg-query-stream)(\/.*)?$/;
 const JS_FOREIGN =

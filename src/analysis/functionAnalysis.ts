@@ -15,6 +15,12 @@ export interface FunctionResult {
   returnsAcquired?: AcquireApi;
   /** Parameters the function releases on every path that does not throw. */
   releasedParams: ReleasedParam[];
+  /**
+   * A JavaScript method that keeps what it acquires in `this.<field>`, which its class's one
+   * releasing method (`releaser`) gives back: callers acquire with `x.method()` on an instance and
+   * release with `x.releaser()` (learnedWrapper).
+   */
+  keepsAcquired?: { api: AcquireApi; releaser: string };
 }
 
 export interface ReleasedParam {
@@ -54,6 +60,7 @@ export function acquireSites(fn: FunctionModel, catalogue: Catalogue, poolNames:
 export function analyzeFunction(fn: FunctionModel, catalogue: Catalogue, poolNames: ReadonlySet<string>, exit?: FunctionModel): FunctionResult {
   const findings: Finding[] = [];
   let returnsAcquired: AcquireApi | undefined;
+  let keepsAcquired: FunctionResult['keepsAcquired'];
   // Built on first need: most functions of a workspace acquire nothing and release no parameter.
   let context: FunctionContext | undefined;
   const contextOf = (): FunctionContext => (context ??= new FunctionContext(fn.body));
@@ -68,11 +75,12 @@ export function analyzeFunction(fn: FunctionModel, catalogue: Catalogue, poolNam
     findings.push(...siteFindings(describeSite(op, api), events, fn));
     const field = exit ? events.escapes.find((e) => e.how === 'store' && e.field !== undefined && (exit.family === 'py' || exit.releasesFields?.includes(e.field)))?.field : undefined;
     if (exit && field !== undefined) findings.push(...exitFindings(describeSite(op, api), field, exit, catalogue, poolNames));
+    if (exit?.family === 'js' && field !== undefined && exit.name !== undefined) keepsAcquired ??= { api, releaser: exit.name };
     const returned = events.escapes.find((e) => e.how === 'return');
     // Returned as an element of a tuple: callers find it at that place (`conn, cur = get_conn()`).
     if (returned) returnsAcquired ??= returned.index !== undefined ? { ...api, resultIndex: returned.index } : api;
   }
-  return { findings, ...(returnsAcquired ? { returnsAcquired } : {}), releasedParams: releasedParams(fn, catalogue, poolNames, contextOf) };
+  return { findings, ...(returnsAcquired ? { returnsAcquired } : {}), ...(keepsAcquired ? { keepsAcquired } : {}), releasedParams: releasedParams(fn, catalogue, poolNames, contextOf) };
 }
 
 /**
@@ -218,6 +226,35 @@ export function learnedAcquire(fn: FunctionModel, underlying: AcquireApi): Acqui
     // `with helper() as conn` releases only when what the helper returns releases on exit itself.
     context: underlying.resourceIsContextManager ? 'safe' : underlying.context === 'safe' ? 'unsafe' : underlying.context,
     summaryOf: fn.name,
+  };
+}
+
+/**
+ * The acquire callers get from a wrapper class's method that keeps its client in a field: `await
+ * db.connect()` on an instance (`const db = new Postgres()`) holds the client in `db` until
+ * `db.disconnect()`. Generic names are fine here: only a name bound to `new …` matches.
+ */
+export function learnedWrapper(fn: FunctionModel, keeps: NonNullable<FunctionResult['keepsAcquired']>, module?: string): AcquireApi | undefined {
+  if (!fn.name || fn.name === 'constructor' || fn.methodOf === undefined) return undefined;
+  const driver: AcquireApi = { ...keeps.api };
+  delete driver.valueFormTakesNoArguments;
+  delete driver.onlyWithMarker;
+  delete driver.releaseTemplate;
+  return {
+    ...driver,
+    id: `summary:${fn.methodOf}.${fn.name}/${keeps.releaser}`,
+    method: fn.name,
+    receiver: undefined,
+    valueForm: true,
+    callbackForm: false,
+    context: 'none',
+    releases: [{ kind: 'method', method: keeps.releaser }],
+    releaseHint: `${keeps.releaser}()`,
+    releaseTemplate: `{var}.${keeps.releaser}()`,
+    summaryOf: fn.name,
+    onInstance: true,
+    className: fn.methodOf,
+    ...(module !== undefined ? { module } : {}),
   };
 }
 

@@ -3,11 +3,11 @@
 import { Catalogue, releaseId, type AcquireApi, type CatalogueOptions, type ReleaseSpec } from './catalogue';
 import type { Finding } from './findings';
 import { fixesFor } from './fixes/fixes';
-import { acquireSites, analyzeFunction, exitMethodOf, learnedAcquire, learnedRelease, type FunctionResult } from './functionAnalysis';
+import { acquireSites, analyzeFunction, exitMethodOf, learnedAcquire, learnedRelease, learnedWrapper, type FunctionResult } from './functionAnalysis';
 import { familyOf, MAX_FILE_CHARS, type LanguageFamily, type LanguageId } from './languages';
 import { NestingTooDeep } from './lowering/builder';
 import { FunctionFocus, type FocusNames } from './lowering/focus';
-import { lowerJavaScript, POOL_CONSTRUCTOR_NAMES } from './lowering/javascript';
+import { lowerJavaScript, moduleName, POOL_CONSTRUCTOR_NAMES } from './lowering/javascript';
 import { POOL_FACTORY_NAMES } from './lowering/pyExpressions';
 import { lowerPython } from './lowering/python';
 import { quietFunctionNames } from './lowering/quiet';
@@ -189,10 +189,10 @@ export function givenSummaries(family: LanguageFamily, options: AnalyzerOptions)
  * Adds what `fn`'s result teaches callers (it returns an acquired client, it releases a parameter) to
  * `learned`, once per API (`known` holds the ids seen); returns the APIs new to it.
  */
-export function learnFrom(fn: FunctionModel, result: FunctionResult, known: Set<string>, learned: Learned): Learned {
+/** `module`: the file name (without folders and extension) of the file `fn` is in, when known. */
+export function learnFrom(fn: FunctionModel, result: FunctionResult, known: Set<string>, learned: Learned, module?: string): Learned {
   const fresh: Learned = { acquires: [], releases: [] };
-  if (result.returnsAcquired) {
-    const api = learnedAcquire(fn, result.returnsAcquired);
+  for (const api of [result.returnsAcquired && learnedAcquire(fn, result.returnsAcquired), result.keepsAcquired && learnedWrapper(fn, result.keepsAcquired, module)]) {
     if (api && !known.has(api.id)) {
       known.add(api.id);
       fresh.acquires.push(api);
@@ -396,7 +396,7 @@ async function analyzeFamily(
         if (previous && !callsAny(fn, learnedNames) && !(exit && callsAny(exit, learnedNames))) return;
         const result = analyzeFunction(fn, catalogue, model.poolNames, exit);
         (resultsByFile[fileIndex] as FunctionResult[])[fnIndex] = result;
-        const fresh = learnFrom(fn, result, known, learned);
+        const fresh = learnFrom(fn, result, known, learned, moduleName((files[fileIndex] as SourceFile).path));
         if (fresh.acquires.length + fresh.releases.length > 0) {
           const mine = (taught[fileIndex] ??= { acquires: [], releases: [] });
           mine.acquires.push(...fresh.acquires);

@@ -292,7 +292,8 @@ export class PathChecker {
       if (op.context) this.events.withUses.push({ range: op.range, text: `with ${op.callee.text}()` });
       const fresh: World = { ...after, status: 'held', vars: [], handles: [], releasedAt: undefined, yielded: false };
       if (op.callback && this.site.kind === 'acquire' && this.site.api.callbackForm) return [...out, ...this.acquireCallback(op, after, fresh)];
-      const bound = op.target !== undefined ? this.rebind(fresh, op.target, op.range, true) : fresh;
+      const holder = this.site.api.onInstance ? op.callee.receiverVar : op.target;
+      const bound = holder !== undefined ? this.rebind(fresh, holder, op.range, true) : fresh;
       return [...out, bound];
     }
     if (op.target !== undefined) after = this.assign(after, op.target, wrappedArg, undefined, op.range);

@@ -66,7 +66,8 @@ export interface SiteDescription {
 }
 
 export function describeSite(op: CallOp, api: AcquireApi): SiteDescription {
-  const target = op.callback && api.callbackForm ? op.callback.params[1] : op.target;
+  // A wrapper's instance holds the client itself (`await db.connect()`): the instance is the variable.
+  const target = api.onInstance ? op.callee.receiverVar : op.callback && api.callbackForm ? op.callback.params[1] : op.target;
   return { op, api, variable: target !== undefined && !target.startsWith('$') ? target : undefined };
 }
 

@@ -1,5 +1,6 @@
 // JavaScript/TypeScript syntax trees -> function models: functions and statements (expressions are in
 // jsExpressions.ts).
+import { INSTANCE } from '../drivers';
 import type { Block, FileModel, FunctionModel, Op, VarName } from '../model';
 import type { SyntaxNode } from '../treeSitter';
 import { LoweringContext, namedChildren, rangeOf, unwrap } from './builder';
@@ -298,6 +299,7 @@ class JsLowering extends JsExpressionLowering {
       return;
     }
     if (POOL_CONSTRUCTOR.test(unwrap(value).text)) this.ctx.poolNames.add(name.text);
+    else if (unwrap(value).type === 'new_expression') for (const marker of instanceMarkers(name.text, unwrap(value))) this.ctx.poolNames.add(marker);
     const v = this.expr(value, out, name.text);
     if (v !== name.text) out.push(this.assignOp(name.text, v, value, declarator));
   }
@@ -392,6 +394,42 @@ function releasedFields(fn: SyntaxNode): Set<string> {
     fields.add(`this.${name}`);
   }
   return fields;
+}
+
+/**
+ * What `name = new X(…)` says of `name` (drivers.ts INSTANCE): an instance of class `X`, and, when
+ * `X` is bound to a module of the workspace (`const Postgres = require('../lib/postgresql')`), of
+ * whatever that module exports (`module:postgresql`). A wrapper class's methods match on either.
+ */
+function instanceMarkers(name: string, value: SyntaxNode): string[] {
+  const constructor = unwrap(value.childForFieldName('constructor') ?? value);
+  const className = constructor.type === 'identifier' ? constructor.text : constructor.type === 'member_expression' ? constructor.childForFieldName('property')?.text : undefined;
+  if (!className) return [];
+  const markers = [`${INSTANCE}${name}=${className}`];
+  const module = constructor.type === 'identifier' ? relativeModules(value).get(className) : undefined;
+  if (module !== undefined) markers.push(`${INSTANCE}${name}=module:${module}`);
+  return markers;
+}
+
+const RELATIVE_MODULES = new WeakMap<object, Map<string, string>>();
+
+/** Names the file binds to its own modules, with each module's file name: `postgresql` for `require('../lib/postgresql')`. */
+function relativeModules(node: SyntaxNode): Map<string, string> {
+  const tree = node.tree;
+  let found = RELATIVE_MODULES.get(tree);
+  if (!found) {
+    found = new Map();
+    const text = tree.rootNode.text;
+    const patterns = [/\b(?:const|let|var)\s+([\w$]+)\s*=\s*require\(\s*['"](\.[^'"]*)['"]\s*\)/g, /\bimport\s+([\w$]+)\s*(?:,\s*\{[^}]*\}\s*)?from\s*['"](\.[^'"]*)['"]/g];
+    for (const pattern of patterns) for (const m of text.matchAll(pattern)) found.set(m[1] as string, moduleName(m[2] as string));
+    RELATIVE_MODULES.set(tree, found);
+  }
+  return found;
+}
+
+/** A module's file name without folders and extension: `postgresql` for `../lib/postgresql.js`. */
+export function moduleName(path: string): string {
+  return (path.split(/[\\/]/).pop() ?? path).replace(/\.(?:[cm]?[jt]sx?)$/, '');
 }
 
 /** `const getClient = async () => …`, `getClient: async () => …`, `exports.getClient = …`. */

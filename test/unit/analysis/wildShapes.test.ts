@@ -737,6 +737,78 @@ class Repo {
   });
 });
 
+describe("in the wild: the workspace's own wrapper class as an acquire/release pair", () => {
+  const wrapper = {
+    path: 'lib/postgresql.js',
+    text: `const { Pool } = require('pg');
+const pool = new Pool();
+module.exports = class Postgres {
+  async connect() {
+    try {
+      this.client = await pool.connect();
+    } catch (e) {
+      console.log(e);
+    }
+  }
+  async disconnect() {
+    this.client.release(true);
+  }
+};
+`,
+    language: 'javascript' as const,
+  };
+  const routes = {
+    path: 'routes/account.js',
+    text: `const postgresql = require('../lib/postgresql');
+const Cache = require('../lib/cache');
+async function signup(email) {
+  const pg = new postgresql();
+  await pg.connect();
+  const result = await pg.client.query('INSERT INTO users(email) VALUES($1) RETURNING id', [email]);
+  await pg.disconnect();
+  return result.rows[0];
+}
+async function safe() {
+  const pg = new postgresql();
+  await pg.connect();
+  try {
+    return (await pg.client.query('SELECT 1')).rows;
+  } finally {
+    await pg.disconnect();
+  }
+}
+async function never() {
+  const pg = new postgresql();
+  await pg.connect();
+  return (await pg.client.query('SELECT 1')).rows;
+}
+async function otherClass() {
+  const cache = new Cache();
+  await cache.connect();
+  return cache.get('x');
+}
+`,
+    language: 'javascript' as const,
+  };
+
+  it("await pg.connect() on an instance holds the client in pg until pg.disconnect(): the message names the query and the wrapper's release", async () => {
+    const [, result] = await analyzeWorkspace([wrapper, routes]);
+    const list = result?.findings ?? [];
+    assert.deepEqual(lines(list), ['5 release-not-guaranteed', '21 unreleased-client']);
+    assert.equal(list[0]?.message, '`pg` from `pg.connect()` on line 5 is not released on every path: a throw from `pg.client.query` on line 6 skips the release on line 7.');
+    assert.equal(list[1]?.message, '`pg` from `pg.connect()` on line 21 is never released: no path calls `pg.disconnect()`.');
+  });
+
+  it('only an instance of that class: another class with a connect() is not it, nor is the module without the wrapper', async () => {
+    const cache = { path: 'lib/cache.js', text: 'module.exports = class Cache {\n  async connect() { this.socket = await open(); }\n  async close() { this.socket.end(); }\n};\n', language: 'javascript' as const };
+    const [, , result] = await analyzeWorkspace([wrapper, cache, routes]);
+    assert.ok(!lines(result?.findings ?? []).some((l) => l.startsWith('26 ')), 'cache.connect() is not an acquire');
+    // Without the wrapper's file nothing says what pg.connect() keeps: node-postgres' own pg.connect() of old is assumed.
+    const [alone] = await analyzeWorkspace([routes]);
+    assert.ok(!(alone?.findings ?? []).some((f) => f.message.includes('pg.disconnect()')));
+  });
+});
+
 describe('in the wild: what runs once per process', () => {
   it("a script's function called only from its top level or its __main__ block, outside loops, runs once; called in a loop, from a thread or a method, it does not", async () => {
     const script = (calls: string): string => `import psycopg2.pool
