@@ -206,7 +206,8 @@ function isAcquireStatement(statement: SyntaxNode, acquire: SourceRange, variabl
   if (family === 'js') {
     if (statement.type !== 'lexical_declaration' && statement.type !== 'variable_declaration' && statement.type !== 'expression_statement') return false;
     if (statement.namedChildren.length !== 1) return false;
-    return new RegExp(`^(const|let|var)?\\s*${variable}\\b`).test(text) && statement.startPosition.row <= acquire.startLine;
+    // `await pg.connect();`: a wrapper's instance that holds the client itself (catalogue onInstance).
+    return new RegExp(`^((const|let|var)?\\s*${variable}\\b|await\\s+${variable}\\.[\\w$]+\\(\\s*\\)\\s*;?$)`).test(text) && statement.startPosition.row <= acquire.startLine;
   }
   return statement.type === 'expression_statement' && new RegExp(`^${variable}\\s*(:[^=]+)?=`).test(text);
 }

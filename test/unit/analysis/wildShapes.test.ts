@@ -799,6 +799,24 @@ async function otherClass() {
     assert.equal(list[1]?.message, '`pg` from `pg.connect()` on line 21 is never released: no path calls `pg.disconnect()`.');
   });
 
+  it("the fix wraps what follows pg.connect() in try and moves the wrapper's own release, with its await, into finally", async () => {
+    const [, result] = await analyzeWorkspace([wrapper, routes]);
+    const [fixes] = await fixesFor(routes.text, 'javascript', (result?.findings ?? []).slice(0, 1));
+    const fixed = applyEdits(routes.text, fixes?.[0]?.edits ?? []);
+    assert.ok(
+      fixed.includes(`  await pg.connect();
+  try {
+    const result = await pg.client.query('INSERT INTO users(email) VALUES($1) RETURNING id', [email]);
+    return result.rows[0];
+  } finally {
+    await pg.disconnect();
+  }`),
+      fixed,
+    );
+    const [, again] = await analyzeWorkspace([wrapper, { ...routes, text: fixed }]);
+    assert.deepEqual(lines(again?.findings ?? []), ['24 unreleased-client']);
+  });
+
   it('only an instance of that class: another class with a connect() is not it, nor is the module without the wrapper', async () => {
     const cache = { path: 'lib/cache.js', text: 'module.exports = class Cache {\n  async connect() { this.socket = await open(); }\n  async close() { this.socket.end(); }\n};\n', language: 'javascript' as const };
     const [, , result] = await analyzeWorkspace([wrapper, cache, routes]);
