@@ -8,6 +8,7 @@ import { contextManagerForm, getconnToConnection } from './contextManagers';
 import { finallyInExit } from './exitFinally';
 import { withoutRethrowClutter } from './rethrow';
 import { removeRedundantRelease, withInTryFinally } from './otherFixes';
+import { releaseInFinallyCallback } from './thenFinally';
 import { wrapInTryFinally } from './wrapInTryFinally';
 
 /** The fixes for one finding, best first: the first is what fix-all applies. */
@@ -21,7 +22,10 @@ function fixFor(root: SyntaxNode, finding: Finding, language: LanguageId, text: 
       if (finding.resource?.api === 'pg.pool.connect' && isCallbackForm(root, finding)) {
         return [() => releaseOnEarlyReturns(root, finding, text), () => wrapCallbackBody(root, finding, text), () => releaseInQueryCallback(root, finding, text)];
       }
-      return [() => wrapInTryFinally(root, finding, family, text), () => (family === 'py' ? contextManagerForm(root, finding, text) : undefined)];
+      return [
+        () => wrapInTryFinally(root, finding, family, text),
+        () => (family === 'py' ? contextManagerForm(root, finding, text) : releaseInFinallyCallback(root, finding, text)),
+      ];
     case 'with-does-not-release':
       if (family !== 'py') return [];
       // psycopg_pool has the context manager that gives the connection back; psycopg2 has none.

@@ -7,7 +7,7 @@ import type { SyntaxNode } from '../treeSitter';
 import { lineIndexOf, type Fix, type LineIndex, type TextEdit } from './edits';
 import { removalOf, statementAt, statementOfCall, stringRows, type Removal } from './syntax';
 
-function removalToEdit(removal: Removal, index: LineIndex): TextEdit {
+export function removalToEdit(removal: Removal, index: LineIndex): TextEdit {
   if (removal.kind === 'inline') return { range: index.range(removal.start, removal.end), newText: removal.text };
   const start = index.offset(removal.first, 0);
   const next = index.offset(removal.last + 1, 0);

@@ -170,6 +170,16 @@ export function wrapInTryFinally(root: SyntaxNode, finding: Finding, family: Lan
   }
   // A function that hands the client over (returns or stores it) must release it only when it throws.
   if (resource.handedOver && removals.length > 0) return undefined;
+  // `return client.query(…).then(…)` moved into `try`: `finally` would release before the query
+  // settles. In an async function it becomes `return await …`; in any other, no fix keeps the order.
+  if (family === 'js' && !resource.handedOver) {
+    const pending = returnsPending(layout.covered, variable);
+    if (pending.length > 0 && !isAsyncFunction(statement)) return undefined;
+    for (const argument of pending) {
+      const row = argument.startPosition.row;
+      removals.push({ kind: 'inline', row, start: argument.startIndex, end: argument.startIndex, text: 'await ' });
+    }
+  }
   const merged = unseen.length > 0 ? undefined : moveIntoExistingTry(layout, resource, root, family, index, { viaHandler: false });
   if (merged) return merged;
   const firstRow = index.position(layout.from).line + 1;
@@ -198,6 +208,40 @@ export function wrapInTryFinally(root: SyntaxNode, finding: Finding, family: Lan
     edits: [{ range: index.range(layout.from, layout.to), newText: wrapped }],
     isPreferred: true,
   };
+}
+
+const NESTED_FUNCTIONS = new Set(['arrow_function', 'function_expression', 'function', 'function_declaration', 'generator_function', 'generator_function_declaration', 'method_definition', 'class_declaration', 'class']);
+
+/** The values of `return` statements among `nodes` (not in nested functions) that may still be using `variable` when returned: a call, not awaited, that names it. */
+function returnsPending(nodes: readonly SyntaxNode[], variable: string): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  const stack = [...nodes];
+  while (stack.length) {
+    const node = stack.pop() as SyntaxNode;
+    if (NESTED_FUNCTIONS.has(node.type)) continue;
+    if (node.type === 'return_statement') {
+      const argument = node.namedChildren.find((n) => n !== null && n.type !== 'comment');
+      let bare = argument ?? undefined;
+      while (bare?.type === 'parenthesized_expression') bare = bare.namedChild(0) ?? undefined;
+      if (argument && bare && bare.type !== 'await_expression' && containsCall(bare) && mentionsName(bare, variable)) out.push(argument);
+      continue;
+    }
+    for (const child of node.namedChildren) if (child) stack.push(child);
+  }
+  return out;
+}
+
+function containsCall(node: SyntaxNode): boolean {
+  if (node.type === 'call_expression') return true;
+  if (NESTED_FUNCTIONS.has(node.type)) return false;
+  return node.namedChildren.some((child) => child !== null && containsCall(child));
+}
+
+function isAsyncFunction(statement: SyntaxNode): boolean {
+  for (let node: SyntaxNode | null = statement.parent; node; node = node.parent) {
+    if (NESTED_FUNCTIONS.has(node.type)) return node.children.some((c) => c?.type === 'async');
+  }
+  return false;
 }
 
 /** `const client = await pool.connect();` / `conn = pool.getconn()` directly in a block. */

@@ -827,6 +827,69 @@ async function otherClass() {
   });
 });
 
+describe('fixes for promise chains (issue 16, item 14)', () => {
+  async function fixAll(text: string): Promise<{ titles: string[]; fixed: string }> {
+    const list = await findings(text);
+    const perFinding = await fixesFor(text, 'javascript', list);
+    const chosen = perFinding.map((fixes) => fixes[0]).filter((f) => f !== undefined);
+    return { titles: chosen.map((f) => f.title), fixed: applyEdits(text, chosen.flatMap((f) => f.edits)) };
+  }
+
+  it('a release only in .then (or only in .catch) moves into .finally chained after it; nothing is left to report', async () => {
+    const text = `function count(pool) {
+  return pool.connect().then((client) =>
+    client.query('SELECT 1 AS n').then((result) => {
+      client.release();
+      return result.rows[0].n;
+    }),
+  );
+}
+`;
+    assert.deepEqual(lines(await findings(text)), ['2 release-not-guaranteed']);
+    const { titles, fixed } = await fixAll(text);
+    assert.deepEqual(titles, ['Release in .finally (`client.release()` after the `.then` on line 3)']);
+    assert.equal(
+      fixed,
+      `function count(pool) {
+  return pool.connect().then((client) =>
+    client.query('SELECT 1 AS n').then((result) => {
+      return result.rows[0].n;
+    }).finally(() => client.release()),
+  );
+}
+`,
+    );
+    assert.deepEqual(lines(await findings(fixed)), []);
+  });
+
+  it("not when the released name is the callback's own parameter, nor for a helper that commits", async () => {
+    const own = `function f(pool) {
+  return pool.connect().then((client) => {
+    client.release();
+    return 1;
+  });
+}
+`;
+    const list = await findings(own);
+    const [fixes] = await fixesFor(own, 'javascript', list);
+    assert.ok(!(fixes ?? []).some((f) => f.title.startsWith('Release in .finally')));
+  });
+
+  it('a `return client.query(…)` moved into try becomes `return await …`: a finally must not release before the query settles', async () => {
+    const asyncText = `async function first(pool) {
+  const client = await pool.connect();
+  return client.query('SELECT 1 AS n').then((result) => {
+    client.release();
+    return result.rows[0].n;
+  });
+}
+`;
+    const { fixed } = await fixAll(asyncText);
+    assert.ok(fixed.includes("  try {\n    return await client.query('SELECT 1 AS n').then((result) => {"), fixed);
+    assert.deepEqual(lines(await findings(fixed)), []);
+  });
+});
+
 describe('in the wild: what runs once per process', () => {
   it("a script's function called only from its top level or its __main__ block, outside loops, runs once; called in a loop, from a thread or a method, it does not", async () => {
     const script = (calls: string): string => `import psycopg2.pool
