@@ -3,10 +3,11 @@
 import type { AcquireApi, Catalogue, ReleaseSpec } from './catalogue';
 import { childBlocks, FunctionContext, visitCalls } from './checker/functionContext';
 import { PathChecker } from './checker/pathChecker';
-import { describeSite, siteFindings, type SiteDescription } from './checker/report';
+import { describeSite, requestFinding, siteFindings, type SiteDescription } from './checker/report';
 import type { Finding } from './findings';
 import { EXIT_METHODS } from './lowering/python';
 import { RUN_ONCE } from './lowering/runOnce';
+import type { SourceRange } from './findings';
 import type { Block, CallOp, FunctionModel, Op, VarName } from './model';
 
 export interface FunctionResult {
@@ -72,6 +73,12 @@ export function analyzeFunction(fn: FunctionModel, catalogue: Catalogue, poolNam
     // acquires again leaks there. Not so a callback it passes (a route handler, a test): that runs per call.
     // So does a script's function that only that code calls, outside loops (lowering/runOnce.ts).
     if ((fn.topLevel || runsOnce(fn, poolNames)) && inOwnCode(fn.body, op)) events.leaks = events.leaks.filter((leak) => leak.kind === 'reacquire');
+    const kept = fn.family === 'js' ? keptOnRequest(fn, events.escapes) : undefined;
+    if (kept) {
+      // The request carries the client on; how it gets back is the story, not a path of this function.
+      if (kept.releasedOn !== 'close' && kept.releasedOn !== 'self') findings.push(requestFinding(describeSite(op, api), kept.field, kept.releasedOn, fn.params[1], fn, kept.store));
+      continue;
+    }
     findings.push(...siteFindings(describeSite(op, api), events, fn));
     const field = exit ? events.escapes.find((e) => e.how === 'store' && e.field !== undefined && (exit.family === 'py' || exit.releasesFields?.includes(e.field)))?.field : undefined;
     if (exit && field !== undefined) findings.push(...exitFindings(describeSite(op, api), field, exit, catalogue, poolNames));
@@ -99,6 +106,23 @@ function passedOnAsPromise(fn: FunctionModel, op: CallOp): boolean {
   // that is the wrapper the path checker follows. Rare enough to look for the long way.
   const consumer = into.target;
   return consumer === undefined || (consumer.startsWith('$') && JSON.stringify(fn.body).split(`"${consumer}"`).length === 2);
+}
+
+const REQUEST = /^(req|request|ctx|context)$/i;
+
+/**
+ * An Express/Koa middleware (`(req, res, next)`, or a first parameter named `req`/`ctx`) that keeps the
+ * client on its request (`req.client = …`): the field, where it is stored, and how this function
+ * sees it released (`self`, on a response event, or not at all: a later handler's job).
+ */
+function keptOnRequest(fn: FunctionModel, escapes: readonly { how: string; field?: string; range: SourceRange }[]): { field: string; store: SourceRange; releasedOn: 'self' | 'close' | 'finish' | 'end' | undefined } | undefined {
+  const request = fn.params[0];
+  if (request === undefined || !(fn.params.length >= 3 || REQUEST.test(request))) return undefined;
+  const store = escapes.find((e) => e.how === 'store' && e.field?.startsWith(`${request}.`));
+  if (!store?.field) return undefined;
+  const events = new Set((fn.releasedOnResponse ?? []).filter((r) => r.field === store.field).map((r) => r.event));
+  const releasedOn = events.has('self') ? 'self' : events.has('close') ? 'close' : events.has('finish') ? 'finish' : events.has('end') ? 'end' : undefined;
+  return { field: store.field, store: store.range, releasedOn };
 }
 
 function runsOnce(fn: FunctionModel, poolNames: ReadonlySet<string>): boolean {

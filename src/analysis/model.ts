@@ -126,6 +126,12 @@ export interface FunctionModel {
   /** JavaScript: the `this.<field>`s this method gives back that another method of its class keeps a client in (`this.client.release()`). */
   releasesFields?: string[];
   /**
+   * JavaScript middleware: the fields (`req.client`) released in a listener this function adds for
+   * a response event (`res.on('finish', () => req.client.release())`), by event; `self` when this
+   * function releases the field itself.
+   */
+  releasedOnResponse?: { event: string; field: string }[];
+  /**
    * The module's own code (outside any function). It runs once per process: a connection it never
    * releases is held for the life of the process (a global the functions use), and an exception out
    * of it ends the program (or the import) with the connection. Neither grows; only acquiring again

@@ -90,6 +90,35 @@ function finding(rule: RuleId, message: string, range: SourceRange, related: Rel
   return { rule, severity: ruleMeta(rule).severity, message, range, related, fixable: false };
 }
 
+/**
+ * A middleware that keeps the client on the request (`req.client = await pool.connect()`) and leaves
+ * its release to a response event that not every request emits ('finish': not on an aborted
+ * request), or to a later handler that a route answering without `next()` never reaches.
+ */
+export function requestFinding(site: SiteDescription, field: string, releasedOn: 'finish' | 'end' | undefined, response: string | undefined, fn: FunctionModel, store: SourceRange): Finding {
+  const what = `\`${field}\` from ${`\`${site.op.callee.text}()\` on line ${line(site.op.range)}`}`;
+  const res = response ?? 'res';
+  const message =
+    releasedOn !== undefined
+      ? `${what} is kept on the request and released only when the response emits '${releasedOn}': a request the client aborts, or a handler that fails without answering, ends with 'close' alone and keeps it. Release it on 'close' (\`${res}.on('close', …)\`), which every response emits.`
+      : `${what} is kept on the request for a later handler to release: a route that answers without calling \`next()\`, or fails before it, never gets there and keeps it. Release it in this middleware when the response closes (\`${res}.on('close', () => ${field}.release())\`).`;
+  return {
+    ...finding('release-not-guaranteed', message, site.op.range, [{ range: store, message: 'kept on the request here' }]),
+    resource: {
+      variable: undefined,
+      acquireRange: site.op.range,
+      acquireStatementRange: site.op.statementRange,
+      releaseRanges: [],
+      helperReleases: [],
+      functionRange: fn.range,
+      api: site.api.id,
+      handedOver: true,
+      leakPaths: [],
+      ...releaseCall(site),
+    },
+  };
+}
+
 export function siteFindings(site: SiteDescription, events: SiteEvents, fn: FunctionModel): Finding[] {
   const findings: Finding[] = [];
   const details = {

@@ -87,6 +87,7 @@ class JsLowering extends JsExpressionLowering {
       isGenerator: this.scopeWasGenerator(node),
       ...(methodOf !== undefined ? { methodOf } : {}),
       ...(fields && fields.size > 0 ? { releasesFields: [...fields].sort() } : {}),
+      ...responseReleases(node),
     };
     this.ctx.addFunction(model, node);
     return model;
@@ -430,6 +431,45 @@ function relativeModules(node: SyntaxNode): Map<string, string> {
 /** A module's file name without folders and extension: `postgresql` for `../lib/postgresql.js`. */
 export function moduleName(path: string): string {
   return (path.split(/[\\/]/).pop() ?? path).replace(/\.(?:[cm]?[jt]sx?)$/, '');
+}
+
+const RESPONSE_EVENT = /\.(?:on|once|addListener|prependListener)\(\s*['"](finish|close|end)['"]/;
+
+/**
+ * What a middleware gives back when its response ends: `res.on('finish', () => req.client.release())`
+ * releases `req.client` on 'finish'. Read from the listeners this function adds itself.
+ */
+function responseReleases(fn: SyntaxNode): { releasedOnResponse?: { event: string; field: string }[] } {
+  const text = fn.text;
+  if (!text.includes('.release')) return {};
+  const out: { event: string; field: string }[] = [];
+  const listens = RESPONSE_EVENT.test(text);
+  const stack: SyntaxNode[] = [...namedChildren(fn.childForFieldName('body') ?? fn)];
+  while (stack.length) {
+    const node = stack.pop() as SyntaxNode;
+    if (isFunctionNode(node)) continue;
+    // Released by this function itself (Koa: `try { await next(); } finally { ctx.client.release(); }`).
+    if (node.type === 'expression_statement') {
+      const m = /^(?:await\s+)?([\w$]+\.[\w$]+)\??\.release\??\.?\(/.exec(node.text);
+      if (m) out.push({ event: 'self', field: m[1] as string });
+    }
+    if (!listens) {
+      stack.push(...namedChildren(node));
+      continue;
+    }
+    if (node.type === 'call_expression') {
+      const callee = node.childForFieldName('function');
+      const args = namedChildren(node.childForFieldName('arguments') ?? node).filter((n) => n.type !== 'comment');
+      const method = callee?.type === 'member_expression' ? callee.childForFieldName('property')?.text : undefined;
+      const event = args[0]?.type === 'string' ? args[0].text.slice(1, -1) : undefined;
+      const listener = args[1] ? unwrap(args[1]) : undefined;
+      if (method && /^(on|once|addListener|prependListener)$/.test(method) && event && /^(finish|close|end)$/.test(event) && listener && isFunctionNode(listener)) {
+        for (const m of listener.text.matchAll(/\b([\w$]+\.[\w$]+)\??\.release\??\.?\(/g)) out.push({ event, field: m[1] as string });
+      }
+    }
+    stack.push(...namedChildren(node));
+  }
+  return out.length > 0 ? { releasedOnResponse: out } : {};
 }
 
 /** `const getClient = async () => …`, `getClient: async () => …`, `exports.getClient = …`. */

@@ -59,6 +59,14 @@ export abstract class JsExpressionLowering {
   protected abstract inlineBody(fn: SyntaxNode, returnInto?: VarName): Block;
   protected abstract paramsOf(fn: SyntaxNode): (VarName | undefined)[];
 
+  /** `req.client` when `node` is a field of one of the function's own parameters (Express's `req`, Koa's `ctx`). */
+  private paramField(node: SyntaxNode): string | undefined {
+    if (node.type !== 'member_expression') return undefined;
+    const object = node.childForFieldName('object');
+    const property = node.childForFieldName('property');
+    return object?.type === 'identifier' && this.scope.params.has(object.text) && property?.type === 'property_identifier' ? `${object.text}.${property.text}` : undefined;
+  }
+
   protected isLocal(name: string): boolean {
     return this.scope.locals.has(name) || this.scope.params.has(name);
   }
@@ -205,7 +213,7 @@ export abstract class JsExpressionLowering {
       if (value !== leftBare.text) out.push(this.assignOp(leftBare.text, value, right, node));
       return value;
     }
-    const field = thisField(leftBare);
+    const field = thisField(leftBare) ?? this.paramField(leftBare);
     if (field && this.scope.fieldsAsVariables?.has(field)) {
       // `this.client = null` in the method that gives it back: the field is a variable there.
       out.push(this.assignOp(field, value, right, node));

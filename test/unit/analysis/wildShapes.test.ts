@@ -890,6 +890,50 @@ describe('fixes for promise chains (issue 16, item 14)', () => {
   });
 });
 
+describe('in the wild: middleware that keeps the client on the request', () => {
+  const text = `const { Pool } = require('pg');
+const pool = new Pool();
+async function onFinish(req, res, next) {
+  const client = await pool.connect();
+  req.db_client = client;
+  res.on('finish', () => {
+    req.db_client.release(true);
+  });
+  next();
+}
+const manager = {
+  connect: async (req, res, next) => {
+    req.client = await pool.connect();
+    next();
+  },
+  close: async (req, res, next) => {
+    req.client?.release?.();
+  },
+};
+async function onClose(req, res, next) {
+  req.client = await pool.connect();
+  res.on('close', () => req.client.release());
+  next();
+}
+async function koa(ctx, next) {
+  ctx.client = await pool.connect();
+  try {
+    await next();
+  } finally {
+    ctx.client.release();
+  }
+}
+`;
+
+  it("released only on 'finish', or left to a later handler: reported at the acquire with what skips it; on 'close' or in its own finally: not", async () => {
+    const list = await findings(text);
+    assert.deepEqual(lines(list), ['4 release-not-guaranteed', '13 release-not-guaranteed']);
+    assert.match(list[0]?.message ?? '', /^`req\.db_client` from `pool\.connect\(\)` on line 4 is kept on the request and released only when the response emits 'finish': a request the client aborts/);
+    assert.match(list[1]?.message ?? '', /^`req\.client` from `pool\.connect\(\)` on line 13 is kept on the request for a later handler to release: a route that answers without calling `next\(\)`/);
+    assert.deepEqual(list[1]?.related.map((r) => r.range.startLine + 1), [13]);
+  });
+});
+
 describe('in the wild: what runs once per process', () => {
   it("a script's function called only from its top level or its __main__ block, outside loops, runs once; called in a loop, from a thread or a method, it does not", async () => {
     const script = (calls: string): string => `import psycopg2.pool
