@@ -57,6 +57,8 @@ export interface ResourceDetails {
    * `functionRange` and `releaseRanges` are then `__exit__`'s.
    */
   releasedInExit?: boolean;
+  /** A middleware keeps the client on the request (`req.client`) and releases it on this response event, or leaves it to a later handler. */
+  keptOnRequest?: { field: string; releasedOn: 'finish' | 'end' | 'later' };
 }
 
 export interface LeakPath {

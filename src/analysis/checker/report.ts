@@ -115,6 +115,7 @@ export function requestFinding(site: SiteDescription, field: string, releasedOn:
       handedOver: true,
       leakPaths: [],
       ...releaseCall(site),
+      keptOnRequest: { field, releasedOn: releasedOn ?? 'later' },
     },
   };
 }

@@ -8,6 +8,7 @@ import { contextManagerForm, getconnToConnection } from './contextManagers';
 import { finallyInExit } from './exitFinally';
 import { withoutRethrowClutter } from './rethrow';
 import { removeRedundantRelease, withInTryFinally } from './otherFixes';
+import { releaseOnClose } from './releaseOnClose';
 import { releaseInFinallyCallback } from './thenFinally';
 import { wrapInTryFinally } from './wrapInTryFinally';
 
@@ -17,6 +18,8 @@ function fixFor(root: SyntaxNode, finding: Finding, language: LanguageId, text: 
   switch (finding.rule) {
     case 'unreleased-client':
     case 'release-not-guaranteed':
+      // A middleware's client lives on the request: where it is released is the fix, not around the acquire.
+      if (finding.resource?.keptOnRequest) return [() => releaseOnClose(root, finding, text)];
       // The leak is in the class's `__exit__` (or a JavaScript class's one releasing method), not around the acquire.
       if (finding.resource?.releasedInExit) return [() => finallyInExit(root, finding, family, text)];
       if (finding.resource?.api === 'pg.pool.connect' && isCallbackForm(root, finding)) {

@@ -2,6 +2,8 @@
 // wrong, reduced to a few lines each. What is asserted is what a reader sees: which lines are
 // reported and the cause the message names.
 import * as assert from 'node:assert/strict';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { analyzeText, analyzeWorkspace, type Finding, type LanguageId } from '../../../src/analysis/analyzer';
 import { applyEdits } from '../../../src/analysis/fixes/edits';
 import { IncrementalAnalysis } from '../../../src/analysis/incremental';
@@ -931,6 +933,39 @@ async function koa(ctx, next) {
     assert.match(list[0]?.message ?? '', /^`req\.db_client` from `pool\.connect\(\)` on line 4 is kept on the request and released only when the response emits 'finish': a request the client aborts/);
     assert.match(list[1]?.message ?? '', /^`req\.client` from `pool\.connect\(\)` on line 13 is kept on the request for a later handler to release: a route that answers without calling `next\(\)`/);
     assert.deepEqual(list[1]?.related.map((r) => r.range.startLine + 1), [13]);
+  });
+
+  it("the fix listens for 'close' instead of 'finish'; a client left to a later handler gets none (it would be released twice)", async () => {
+    const list = await findings(text);
+    const [onFinish, later] = await fixesFor(text, 'javascript', list);
+    assert.deepEqual(onFinish?.map((f) => f.title), ["Release on 'close' instead of 'finish' (every response emits 'close', an aborted one only that)"]);
+    assert.deepEqual(later ?? [], []);
+    const fixed = applyEdits(text, onFinish?.[0]?.edits ?? []);
+    assert.ok(fixed.includes("  res.on('close', () => {\n    req.db_client.release(true);"), fixed);
+    assert.deepEqual(lines(await findings(fixed)), ['13 release-not-guaranteed']);
+  });
+
+  it("what that fix relies on, in Node's own HTTP server: 'close' follows 'finish' on an answered request, and is all an aborted one emits", async () => {
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => {
+      res.on('finish', () => seen.push(`${req.url} finish`));
+      res.on('close', () => seen.push(`${req.url} close`));
+      if (req.url === '/answered') res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      await new Promise<void>((resolve) => http.get({ host: '127.0.0.1', port, path: '/answered' }, (res) => res.resume().on('end', resolve)));
+      const aborted = http.get({ host: '127.0.0.1', port, path: '/aborted' });
+      aborted.on('error', () => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      aborted.destroy();
+      const deadline = Date.now() + 5000;
+      while (!seen.includes('/aborted close') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(seen, ['/answered finish', '/answered close', '/aborted close']);
+    } finally {
+      server.close();
+    }
   });
 });
 
