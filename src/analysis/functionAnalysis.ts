@@ -111,13 +111,13 @@ function passedOnAsPromise(fn: FunctionModel, op: CallOp): boolean {
 const REQUEST = /^(req|request|ctx|context)$/i;
 
 /**
- * An Express/Koa middleware (`(req, res, next)`, or a first parameter named `req`/`ctx`) that keeps the
+ * An Express/Koa middleware (a first parameter named `req`/`ctx`, or `(x, y, next)`) that keeps the
  * client on its request (`req.client = …`): the field, where it is stored, and how this function
  * sees it released (`self`, on a response event, or not at all: a later handler's job).
  */
 function keptOnRequest(fn: FunctionModel, escapes: readonly { how: string; field?: string; range: SourceRange }[]): { field: string; store: SourceRange; releasedOn: 'self' | 'close' | 'finish' | 'end' | undefined } | undefined {
   const request = fn.params[0];
-  if (request === undefined || !(fn.params.length >= 3 || REQUEST.test(request))) return undefined;
+  if (request === undefined || !(REQUEST.test(request) || (fn.params.length >= 3 && /^next$/i.test(fn.params[2] ?? '')))) return undefined;
   const store = escapes.find((e) => e.how === 'store' && e.field?.startsWith(`${request}.`));
   if (!store?.field) return undefined;
   const events = new Set((fn.releasedOnResponse ?? []).filter((r) => r.field === store.field).map((r) => r.event));

@@ -935,6 +935,17 @@ async function koa(ctx, next) {
     assert.deepEqual(list[1]?.related.map((r) => r.range.startLine + 1), [13]);
   });
 
+  it('a function that keeps a client on some other object it was given is no middleware', async () => {
+    const other = `const { Pool } = require('pg');
+const pool = new Pool();
+async function setup(app, options, done) {
+  app.client = await pool.connect();
+  done();
+}
+`;
+    assert.ok(!(await findings(other)).some((f) => f.message.includes('kept on the request')));
+  });
+
   it("the fix listens for 'close' instead of 'finish'; a client left to a later handler gets none (it would be released twice)", async () => {
     const list = await findings(text);
     const [onFinish, later] = await fixesFor(text, 'javascript', list);
