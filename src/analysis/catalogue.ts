@@ -252,8 +252,12 @@ function chainText(text: string): string {
   return out;
 }
 
-/** Calls that store their argument somewhere that outlives the function. */
-const STORES_ARGUMENT = /^(push|unshift|add|set|append|appendleft|insert|put|put_nowait|enqueue|resolve|emit|setdefault)$/;
+/**
+ * Calls that store their argument somewhere that outlives the function. `callback` and
+ * `push_async_callback`: contextlib's ExitStack runs what is registered when its `with` ends
+ * (`stack.callback(pool.putconn, conn)`), so the stack owns the release from there.
+ */
+const STORES_ARGUMENT = /^(push|unshift|add|set|append|appendleft|insert|put|put_nowait|enqueue|resolve|emit|setdefault|callback|push_async_callback)$/;
 
 function exactName(name: string): RegExp {
   return new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);

@@ -77,6 +77,12 @@ export class FunctionContext {
   /** Last position (closures included) that mentions the variable. */
   private readonly lastReference = new Map<string, number>();
   readonly conditionVars = new Set<string>();
+  /**
+   * Plain variables an `if` tests more than once (`if own: conn = pool.getconn()` … `finally: if own:
+   * pool.putconn(conn)`): a path remembers which way it went at the first test. Only these, so that
+   * paths split by one-off conditions still merge.
+   */
+  readonly flagVars = new Set<string>();
   /** Last position inside each op's subtree. */
   private readonly subtreeEnd = new Map<Op, number>();
   /**
@@ -86,6 +92,7 @@ export class FunctionContext {
   private readonly prefixes = new Map<Block, Map<string, World[][]>>();
 
   constructor(readonly body: Block) {
+    const testedOnce = new Set<string>();
     let counter = 0;
     const preorder: Op[] = [];
     body.forEach((top, index) => {
@@ -101,6 +108,10 @@ export class FunctionContext {
         mentions(op, names);
         for (const name of names) this.lastReference.set(name, pos);
         if (op.kind === 'if' || op.kind === 'loop') conditionVariables(op.condition, this.conditionVars);
+        if (op.kind === 'if' && op.condition.kind === 'truthy') {
+          if (testedOnce.has(op.condition.variable)) this.flagVars.add(op.condition.variable);
+          testedOnce.add(op.condition.variable);
+        }
         const childFloor = floor ?? (op.kind === 'loop' || op.kind === 'closure' ? pos : undefined);
         const children = childBlocks(op, true).flat();
         for (let i = children.length - 1; i >= 0; i--) stack.push({ op: children[i] as Op, floor: childFloor });

@@ -68,6 +68,7 @@ export class PathChecker {
   /** Set while checking an acquire: paths past it that can no longer matter are dropped. */
   private sitePosition: number | undefined;
   private readonly conditionVars: ReadonlySet<string>;
+  private readonly flagVars: ReadonlySet<string>;
   private readonly closureReleaseCache = new Map<object, Map<string, boolean>>();
   /** Error parameters of node-style callbacks (`err` of `client.query(sql, (err, res) => …)`) and their call. */
   private readonly errorParams = new Map<VarName, { text: string; range: SourceRange }>();
@@ -91,6 +92,7 @@ export class PathChecker {
     private readonly context: FunctionContext = new FunctionContext(fn.body),
   ) {
     this.conditionVars = context.conditionVars;
+    this.flagVars = context.flagVars;
   }
 
   run(): SiteEvents {
@@ -192,10 +194,14 @@ export class PathChecker {
         const call = op.condition.kind === 'truthy' ? this.errorParams.get(op.condition.variable) : undefined;
         const negated = op.condition.kind === 'truthy' && op.condition.negated;
         const taking = (w: World, failed: boolean): World => (call ? { ...w, outcome: { ...call, failed } } : w);
+        // A flag tested again later (flagVars) keeps the way this path went.
+        const flag = op.condition.kind === 'truthy' && this.flagVars.has(op.condition.variable) ? op.condition.variable : undefined;
+        const knowing = (w: World, value: boolean): World =>
+          flag === undefined || w.vars.includes(flag) || w.handles.includes(flag) ? w : { ...w, facts: { ...w.facts, [flag]: negated ? !value : value } };
         for (const w of worlds) {
           const value = this.evaluate(op.condition, w);
-          if (value !== false) thenIn.push(taking(w, !negated));
-          if (value !== true) elseIn.push(taking(w, negated));
+          if (value !== false) thenIn.push(knowing(taking(w, !negated), true));
+          if (value !== true) elseIn.push(knowing(taking(w, negated), false));
         }
         return [...(thenIn.length ? this.exec(op.then, thenIn) : []), ...(elseIn.length ? this.exec(op.else, elseIn) : [])];
       }

@@ -980,6 +980,79 @@ async function setup(app, options, done) {
   });
 });
 
+describe('false alarms to remove (issue 16, item 12)', () => {
+  it("an acquire guarded by an ownership flag that the finally checks again is released on every path that acquired; without the finally it still leaks", async () => {
+    const py = `from psycopg2 import pool
+p = pool.SimpleConnectionPool(1, 5)
+
+def owned(conn=None):
+    own = conn is None
+    if own:
+        conn = p.getconn()
+    try:
+        cur = conn.cursor()
+        cur.execute("select 1")
+    finally:
+        if own:
+            p.putconn(conn)
+
+def owned_leak(conn=None):
+    own = conn is None
+    if own:
+        conn = p.getconn()
+    cur = conn.cursor()
+    cur.execute("select 1")
+    if own:
+        p.putconn(conn)
+`;
+    assert.deepEqual(lines(await findings(py, 'python')), ['18 release-not-guaranteed']);
+    const js = `const { Pool } = require('pg');
+const pool = new Pool();
+async function count(client) {
+  const own = !client;
+  if (own) client = await pool.connect();
+  try {
+    return (await client.query('SELECT 1')).rows;
+  } finally {
+    if (own) client.release();
+  }
+}
+`;
+    assert.deepEqual(lines(await findings(js)), []);
+  });
+
+  it('contextlib.ExitStack: a release registered right after the acquire is the stack\'s to run; registered after a query, that query can still leak it', async () => {
+    const py = `import contextlib
+import asyncpg
+from psycopg2 import pool
+p = pool.SimpleConnectionPool(1, 5)
+
+def work():
+    with contextlib.ExitStack() as stack:
+        conn = p.getconn()
+        stack.callback(p.putconn, conn)
+        cur = conn.cursor()
+        cur.execute("select 1")
+        return cur.fetchall()
+
+async def work_async(apool):
+    async with contextlib.AsyncExitStack() as stack:
+        conn = await apool.acquire()
+        stack.push_async_callback(apool.release, conn)
+        return await conn.fetch("select 1")
+
+def late():
+    with contextlib.ExitStack() as stack:
+        conn = p.getconn()
+        conn.cursor().execute("select 1")
+        stack.callback(p.putconn, conn)
+`;
+    assert.deepEqual(lines(await findings(py, 'python')), ['22 release-not-guaranteed']);
+    // The asyncpg one counts as an acquire here: without its registration it is reported.
+    assert.deepEqual(lines(await findings(py.replace('        stack.push_async_callback(apool.release, conn)\n', ''), 'python')), ['16 unreleased-client', '21 release-not-guaranteed']);
+  });
+});
+
 describe('in the wild: what runs once per process', () => {
   it("a script's function called only from its top level or its __main__ block, outside loops, runs once; called in a loop, from a thread or a method, it does not", async () => {
     const script = (calls: string): string => `import psycopg2.pool
