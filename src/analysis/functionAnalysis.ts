@@ -3,7 +3,7 @@
 import type { AcquireApi, Catalogue, ReleaseSpec } from './catalogue';
 import { childBlocks, FunctionContext, visitCalls } from './checker/functionContext';
 import { PathChecker } from './checker/pathChecker';
-import { describeSite, requestFinding, siteFindings, type SiteDescription } from './checker/report';
+import { describeSite, racedFinding, requestFinding, siteFindings, type SiteDescription } from './checker/report';
 import type { Finding } from './findings';
 import { EXIT_METHODS } from './lowering/python';
 import { RUN_ONCE } from './lowering/runOnce';
@@ -66,6 +66,11 @@ export function analyzeFunction(fn: FunctionModel, catalogue: Catalogue, poolNam
   let context: FunctionContext | undefined;
   const contextOf = (): FunctionContext => (context ??= new FunctionContext(fn.body));
   for (const { op, api } of acquireSites(fn, catalogue, poolNames)) {
+    if (op.racedIn) {
+      // Whatever the code does with the results, this one is lost when another promise rejects first.
+      findings.push(racedFinding(describeSite(op, api), op.racedIn, fn));
+      continue;
+    }
     if (passedOnAsPromise(fn, op)) continue;
     const events = new PathChecker(fn, { kind: 'acquire', op, api }, catalogue, poolNames, contextOf()).run();
     if (events.aborted) continue;

@@ -45,6 +45,11 @@ export interface CallOp {
   callback?: InlineCallback;
   /** JavaScript: the call is the operand of `await` (its promise's rejection is thrown here). */
   awaited?: boolean;
+  /**
+   * JavaScript: the call's promise is one element of `Promise.all([…])` (or `race`/`any`) with others
+   * beside it: when another rejects first, that combinator rejects and nobody gets this one's value.
+   */
+  racedIn?: { range: SourceRange; by: string };
   range: SourceRange;
   /** Just the callee (`pool.connect`), for calls that span several lines. */
   calleeRange: SourceRange;

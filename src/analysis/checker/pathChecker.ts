@@ -248,6 +248,20 @@ export class PathChecker {
     }
   }
 
+  private releasesMemo: boolean | undefined;
+
+  /** Whether this function (its callbacks too) releases a resource of the site's API anywhere. */
+  private releasesItself(): boolean {
+    if (this.releasesMemo === undefined) {
+      let found = false;
+      visitCalls(this.fn.body, (call) => {
+        if (!found && this.catalogue.releaseMatch(this.site.api, call.callee, call.args, () => true, this.poolNames)) found = true;
+      });
+      this.releasesMemo = found;
+    }
+    return this.releasesMemo;
+  }
+
   private call(op: CallOp, w: World): World[] {
     const callee = op.callee;
     // `process.exit(1)`, `sys.exit(1)`: the process ends, and every connection with it.
@@ -261,7 +275,10 @@ export class PathChecker {
       this.events.usesAfterRelease.push({ range: op.range, text: callee.text, releasedAt: w.releasedAt });
     }
     const out: World[] = [];
-    const storesIt = op.isNew || this.catalogue.storesArgument(callee) || (callee.receiver === undefined && this.fn.params.includes(callee.name));
+    // A function the caller passed in (`fn(client)`) takes the client over, unless this function
+    // gives it back itself afterwards: then it only lends it (`withClient(fn)`), and fn can fail.
+    const storesIt =
+      op.isNew || this.catalogue.storesArgument(callee) || (callee.receiver === undefined && this.fn.params.includes(callee.name) && !this.releasesItself());
     // The resource passed straight from the acquire (never named) into a call whose value is used:
     // `return wrap(await pool.connect())`. Such a call is a wrapper (instrumenting, attaching error
     // handlers) whose result is the resource; a named client passed to a helper is not (its result

@@ -120,6 +120,29 @@ export function requestFinding(site: SiteDescription, field: string, releasedOn:
   };
 }
 
+/** An acquire raced with other promises in `Promise.all([…])`: the first rejection drops the clients the others connect. */
+export function racedFinding(site: SiteDescription, combinator: { range: SourceRange; by: string }, fn: FunctionModel): Finding {
+  const message =
+    `The ${site.api.noun} from \`${site.op.callee.text}()\` on line ${line(site.op.range)} is one of the promises \`${combinator.by}\` on line ${line(combinator.range)} waits for: ` +
+    `when another rejects first, \`${combinator.by}\` rejects and this ${site.api.noun}, once it connects, is never released. ` +
+    `Acquire one after the other, or use \`Promise.allSettled\` and release every one that connected.`;
+  return {
+    ...finding('release-not-guaranteed', message, site.op.range, [{ range: combinator.range, message: `${combinator.by}` }]),
+    resource: {
+      variable: undefined,
+      acquireRange: site.op.range,
+      acquireStatementRange: site.op.statementRange,
+      releaseRanges: [],
+      helperReleases: [],
+      functionRange: fn.range,
+      api: site.api.id,
+      handedOver: true,
+      leakPaths: [],
+      ...releaseCall(site),
+    },
+  };
+}
+
 export function siteFindings(site: SiteDescription, events: SiteEvents, fn: FunctionModel): Finding[] {
   const findings: Finding[] = [];
   const details = {

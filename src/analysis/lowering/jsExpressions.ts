@@ -2,6 +2,7 @@
 // variable that holds its value when that value could be a client (an identifier or a temporary
 // bound to a call's result), so the checker can follow the client from the acquire to its release.
 import type { Block, Callee, CallOp, Condition, FunctionModel, InlineCallback, Op, VarName } from '../model';
+import type { SourceRange } from '../findings';
 import type { SyntaxNode } from '../treeSitter';
 import { lastSegment, LoweringContext, namedChildren, rangeOf, unwrap } from './builder';
 
@@ -338,6 +339,7 @@ export abstract class JsExpressionLowering {
       statementRange: rangeOf(this.statement ?? node),
     };
     out.push(op);
+    if (info.receiver === 'Promise' && RACES.has(info.name)) markRaced(out, argNodes[0], { range: op.range, by: info.text });
     return op.target;
   }
 
@@ -402,6 +404,21 @@ export abstract class JsExpressionLowering {
     }
     out.push({ kind: 'try', body, handlers: [], catchesAll: true, finalizer: inline(argNodes[0], undefined), range });
     return value;
+  }
+}
+
+/** `Promise.all` and the combinators that reject (or settle) with the first rejection and drop the other values. */
+const RACES = new Set(['all', 'race', 'any']);
+
+/** The calls written as elements of `array` (`Promise.all([pool.connect(), pool.connect()])`), among those just lowered into `out`: raced. */
+function markRaced(out: Block, array: SyntaxNode | undefined, combinator: { range: SourceRange; by: string }): void {
+  const bare = array ? unwrap(array) : undefined;
+  if (bare?.type !== 'array') return;
+  const elements = namedChildren(bare).filter((n) => n.type !== 'comment');
+  if (elements.length < 2) return;
+  const starts = new Set(elements.map((e) => unwrap(e)).filter((e) => e.type === 'call_expression').map((e) => `${e.startPosition.row}:${e.startPosition.column}`));
+  for (const op of out) {
+    if (op.kind === 'call' && starts.has(`${op.range.startLine}:${op.range.startColumn}`)) op.racedIn = combinator;
   }
 }
 

@@ -980,6 +980,48 @@ async function setup(app, options, done) {
   });
 });
 
+describe('promise shapes (issue 16, item 10)', () => {
+  it('Promise.all of two connects: when one rejects, the other client is never released, whatever the code does after', async () => {
+    const text = `const { Pool } = require('pg');
+const pool = new Pool();
+async function both() {
+  const [a, b] = await Promise.all([pool.connect(), pool.connect()]);
+  try {
+    await a.query('SELECT 1');
+  } finally {
+    a.release();
+    b.release();
+  }
+}
+async function settled() {
+  const results = await Promise.allSettled([pool.connect(), pool.connect()]);
+  for (const r of results) if (r.status === 'fulfilled') r.value.release();
+}
+`;
+    const list = await findings(text);
+    assert.deepEqual(lines(list), ['4 release-not-guaranteed', '4 release-not-guaranteed']);
+    assert.match(list[0]?.message ?? '', /is one of the promises `Promise\.all` on line 4 waits for: when another rejects first, `Promise\.all` rejects and this client, once it connects, is never released/);
+  });
+
+  it('withClient(fn) lends the client to fn and releases it only in .then: a rejecting fn keeps it; a helper that gives the client away to fn is not judged', async () => {
+    const text = `const { Pool } = require('pg');
+const pool = new Pool();
+function withClient(fn) {
+  return pool.connect().then((client) => fn(client).then((result) => {
+    client.release();
+    return result;
+  }));
+}
+function giveAway(fn) {
+  return pool.connect().then((client) => fn(client));
+}
+`;
+    const list = await findings(text);
+    assert.deepEqual(lines(list), ['4 release-not-guaranteed']);
+    assert.match(list[0]?.message ?? '', /a throw from `fn` on line 4 skips the release on line 5/);
+  });
+});
+
 describe('false alarms to remove (issue 16, item 12)', () => {
   it("an acquire guarded by an ownership flag that the finally checks again is released on every path that acquired; without the finally it still leaks", async () => {
     const py = `from psycopg2 import pool
