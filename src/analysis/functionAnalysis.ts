@@ -3,7 +3,7 @@
 import type { AcquireApi, Catalogue, ReleaseSpec } from './catalogue';
 import { childBlocks, FunctionContext, visitCalls } from './checker/functionContext';
 import { PathChecker } from './checker/pathChecker';
-import { describeSite, racedFinding, requestFinding, siteFindings, type SiteDescription } from './checker/report';
+import { collectedFinding, describeSite, racedFinding, requestFinding, siteFindings, type SiteDescription } from './checker/report';
 import type { Finding } from './findings';
 import { EXIT_METHODS } from './lowering/python';
 import { RUN_ONCE } from './lowering/runOnce';
@@ -72,6 +72,12 @@ export function analyzeFunction(fn: FunctionModel, catalogue: Catalogue, poolNam
       continue;
     }
     if (passedOnAsPromise(fn, op)) continue;
+    // A script's own code runs once: a failure there ends it (see below), nothing piles up.
+    const collection = fn.topLevel || runsOnce(fn, poolNames) ? undefined : acquiredIntoCollection(fn, op, catalogue);
+    if (collection !== undefined) {
+      findings.push(collectedFinding(describeSite(op, api), collection, fn));
+      continue;
+    }
     const events = new PathChecker(fn, { kind: 'acquire', op, api }, catalogue, poolNames, contextOf()).run();
     if (events.aborted) continue;
     // The module's own code leaves once per process (see FunctionModel.topLevel): only a loop that
@@ -111,6 +117,38 @@ function passedOnAsPromise(fn: FunctionModel, op: CallOp): boolean {
   // that is the wrapper the path checker follows. Rare enough to look for the long way.
   const consumer = into.target;
   return consumer === undefined || (consumer.startsWith('$') && JSON.stringify(fn.body).split(`"${consumer}"`).length === 2);
+}
+
+/** The ops from `block` down to `target` (target excluded), when `target` is in it (closures not entered). */
+function ancestors(block: Block, target: Op): Op[] | undefined {
+  for (const op of block) {
+    if (op === target) return [];
+    for (const child of childBlocks(op, false)) {
+      const below = ancestors(child, target);
+      if (below) return [op, ...below];
+    }
+  }
+  return undefined;
+}
+
+/**
+ * An acquire in a loop that puts each client into a local collection (`clients.push(await
+ * pool.connect())`, `conns.append(pool.getconn())`) with no `try` around it: when a later acquire
+ * fails, the loop ends with a throw and the clients already collected are never released. The
+ * collection's name, when that is the shape.
+ */
+function acquiredIntoCollection(fn: FunctionModel, op: CallOp, catalogue: Catalogue): string | undefined {
+  if (op.target === undefined || (fn.family === 'js' && !op.awaited)) return undefined;
+  let into: string | undefined;
+  visitCalls(fn.body, (call) => {
+    if (into === undefined && call !== op && call.args.includes(op.target) && catalogue.storesArgument(call.callee) && call.callee.receiverVar !== undefined) into = call.callee.receiverVar;
+  }, false);
+  if (into === undefined) return undefined;
+  const path = ancestors(fn.body, op);
+  if (!path?.some((o) => o.kind === 'loop')) return undefined;
+  // Inside a try, its handler or finally may well give the collected ones back: not judged here.
+  if (path.some((o) => o.kind === 'try')) return undefined;
+  return into;
 }
 
 const REQUEST = /^(req|request|ctx|context)$/i;

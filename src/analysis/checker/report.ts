@@ -120,6 +120,30 @@ export function requestFinding(site: SiteDescription, field: string, releasedOn:
   };
 }
 
+/** Clients collected in a loop with no `try` around it: a later acquire that fails drops the ones collected. */
+export function collectedFinding(site: SiteDescription, collection: string, fn: FunctionModel): Finding {
+  const nouns = `${site.api.noun}s`;
+  const message =
+    `The ${nouns} from \`${site.op.callee.text}()\` on line ${line(site.op.range)} are kept in \`${collection}\` as this loop acquires them: ` +
+    `when a later \`${site.op.callee.text}()\` fails, the loop ends with an exception and the ${nouns} already in \`${collection}\` are never released. ` +
+    `Acquire inside the \`try\` whose \`finally\` releases every one in \`${collection}\`.`;
+  return {
+    ...finding('release-not-guaranteed', message, site.op.range, []),
+    resource: {
+      variable: undefined,
+      acquireRange: site.op.range,
+      acquireStatementRange: site.op.statementRange,
+      releaseRanges: [],
+      helperReleases: [],
+      functionRange: fn.range,
+      api: site.api.id,
+      handedOver: true,
+      leakPaths: [],
+      ...releaseCall(site),
+    },
+  };
+}
+
 /** An acquire raced with other promises in `Promise.all([…])`: the first rejection drops the clients the others connect. */
 export function racedFinding(site: SiteDescription, combinator: { range: SourceRange; by: string }, fn: FunctionModel): Finding {
   const message =

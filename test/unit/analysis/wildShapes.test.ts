@@ -1003,6 +1003,46 @@ async function settled() {
     assert.match(list[0]?.message ?? '', /is one of the promises `Promise\.all` on line 4 waits for: when another rejects first, `Promise\.all` rejects and this client, once it connects, is never released/);
   });
 
+  it('clients collected in a loop with no try around it: a later acquire that fails drops the ones collected (JS and Python); inside the try, not judged', async () => {
+    const js = `const { Pool } = require('pg');
+const pool = new Pool();
+async function many(n) {
+  const clients = [];
+  for (let i = 0; i < n; i++) clients.push(await pool.connect());
+  try {
+    for (const c of clients) await c.query('SELECT 1');
+  } finally {
+    for (const c of clients) c.release();
+  }
+}
+async function manySafe(n) {
+  const clients = [];
+  try {
+    for (let i = 0; i < n; i++) clients.push(await pool.connect());
+  } finally {
+    for (const c of clients) c.release();
+  }
+}
+`;
+    const list = await findings(js);
+    assert.deepEqual(lines(list), ['5 release-not-guaranteed']);
+    assert.match(list[0]?.message ?? '', /are kept in `clients` as this loop acquires them: when a later `pool\.connect\(\)` fails/);
+    const py = `from psycopg2 import pool
+p = pool.SimpleConnectionPool(1, 5)
+def open_all(n):
+    conns = []
+    for _ in range(n):
+        conns.append(p.getconn())
+    try:
+        for c in conns:
+            c.cursor().execute("select 1")
+    finally:
+        for c in conns:
+            p.putconn(c)
+`;
+    assert.deepEqual(lines(await findings(py, 'python')), ['6 release-not-guaranteed']);
+  });
+
   it('withClient(fn) lends the client to fn and releases it only in .then: a rejecting fn keeps it; a helper that gives the client away to fn is not judged', async () => {
     const text = `const { Pool } = require('pg');
 const pool = new Pool();
