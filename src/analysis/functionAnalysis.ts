@@ -87,7 +87,10 @@ export function analyzeFunction(fn: FunctionModel, catalogue: Catalogue, poolNam
     const kept = fn.family === 'js' ? keptOnRequest(fn, events.escapes) : undefined;
     if (kept) {
       // The request carries the client on; how it gets back is the story, not a path of this function.
-      if (kept.releasedOn !== 'close' && kept.releasedOn !== 'self') findings.push(requestFinding(describeSite(op, api), kept.field, kept.releasedOn, fn.params[1], fn, kept.store));
+      // Express hands the response in as the second parameter; Koa keeps it on the context (`ctx.res`).
+      const request = fn.params[0] as string;
+      const response = /^(ctx|context)$/i.test(request) ? `${request}.res` : fn.params[1];
+      if (kept.releasedOn !== 'close' && kept.releasedOn !== 'self') findings.push(requestFinding(describeSite(op, api), kept.field, kept.releasedOn, response, fn, kept.store));
       continue;
     }
     findings.push(...siteFindings(describeSite(op, api), events, fn));

@@ -101,7 +101,9 @@ export function requestFinding(site: SiteDescription, field: string, releasedOn:
   const message =
     releasedOn !== undefined
       ? `${what} is kept on the request and released only when the response emits '${releasedOn}': a request the client aborts, or a handler that fails without answering, ends with 'close' alone and keeps it. Release it on 'close' (\`${res}.on('close', …)\`), which every response emits.`
-      : `${what} is kept on the request for a later handler to release: a route that answers without calling \`next()\`, or fails before it, never gets there and keeps it. Release it in this middleware when the response closes (\`${res}.on('close', () => ${field}.release())\`).`;
+      : res.endsWith('.res')
+        ? `${what} is kept on the context for a later middleware to release: one that answers without calling \`next()\`, or fails before it, never gets there and keeps it. Release it in this middleware after \`await next()\`, in a \`finally\`.`
+        : `${what} is kept on the request for a later handler to release: a route that answers without calling \`next()\`, or fails before it, never gets there and keeps it. Release it in this middleware when the response closes (\`${res}.on('close', () => ${field}.release())\`).`;
   return {
     ...finding('release-not-guaranteed', message, site.op.range, [{ range: store, message: 'kept on the request here' }]),
     resource: {

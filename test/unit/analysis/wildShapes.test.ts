@@ -935,6 +935,19 @@ async function koa(ctx, next) {
     assert.deepEqual(list[1]?.related.map((r) => r.range.startLine + 1), [13]);
   });
 
+  it('Koa: a client left on ctx for a later middleware is told to be released after await next(), in a finally', async () => {
+    const koa = `const { Pool } = require('pg');
+const pool = new Pool();
+async function db(ctx, next) {
+  ctx.client = await pool.connect();
+  await next();
+}
+`;
+    const list = await findings(koa);
+    assert.deepEqual(lines(list), ['4 release-not-guaranteed']);
+    assert.match(list[0]?.message ?? '', /is kept on the context for a later middleware to release: .* Release it in this middleware after `await next\(\)`, in a `finally`\.$/);
+  });
+
   it('a function that keeps a client on some other object it was given is no middleware', async () => {
     const other = `const { Pool } = require('pg');
 const pool = new Pool();
