@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RULES } from '../../../src/analysis/analyzer';
 import type { JsonReport } from '../../../src/cli/checkReport';
+import { sarifSchemaErrors } from '../../support/sarifSchema';
 import { runCli } from './cliRunner';
 
 
@@ -79,6 +80,7 @@ describe('pg-health check', function () {
     assert.equal(code, 1);
     assert.equal(stdout, '');
     const log = JSON.parse(fs.readFileSync(output, 'utf8'));
+    assert.equal(sarifSchemaErrors(log), '', 'valid against the SARIF 2.1.0 schema');
     assert.equal(log.version, '2.1.0');
     const run = log.runs[0];
     assert.equal(run.tool.driver.name, 'pg-health');

@@ -8,6 +8,7 @@ import { analyzeText, analyzeWorkspace } from '../../../src/analysis/analyzer';
 import { markSuppressed, suppressionsIn } from '../../../src/analysis/suppressions';
 import { machineWritten } from '../../../src/analysis/workspace';
 import type { JsonReport } from '../../../src/cli/checkReport';
+import { sarifSchemaErrors } from '../../support/sarifSchema';
 import { runCli } from './cliRunner';
 
 
@@ -128,6 +129,7 @@ describe('pg-health check: skipped and suppressed findings', function () {
     const sarif = JSON.parse((await runCli(['check', '.', '--format', 'sarif'], project)).stdout) as {
       runs: { results: { ruleId: string; suppressions?: { kind: string }[]; locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }[] }[];
     };
+    assert.equal(sarifSchemaErrors(sarif), '', 'valid against the SARIF 2.1.0 schema');
     const results = sarif.runs[0]?.results ?? [];
     assert.deepEqual(results.map((r) => [r.locations[0]?.physicalLocation.artifactLocation.uri, r.ruleId, r.suppressions]).sort(), [
       ['src/silenced.js', 'release-not-guaranteed', [{ kind: 'inSource' }]],

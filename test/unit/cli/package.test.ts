@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { fixturesDir, repoRoot } from '../../support/paths';
+import { sarifSchemaErrors } from '../../support/sarifSchema';
 
 interface Step {
   uses?: string;
@@ -75,6 +76,7 @@ describe('pg-health for CI: npm pack, a clean install and the GitHub Actions exa
       assert.equal(r.status, 0, `${step.run}\n${r.out}`);
     }
     const sarif = JSON.parse(fs.readFileSync(path.join(project, 'pg-health.sarif'), 'utf8'));
+    assert.equal(sarifSchemaErrors(sarif), '', 'what the workflow uploads is valid against the SARIF 2.1.0 schema');
     assert.equal(sarif.version, '2.1.0');
     assert.match(sarif.$schema, /sarif-(schema-)?2\.1\.0/);
     const run = sarif.runs[0];
