@@ -6,12 +6,13 @@ import { formatDuration, plural } from './format';
 import { badge, button } from './toolkit';
 import { post } from './vscodeApi';
 
-function snippet(text: string, testId: string, copyLabel = 'Copy'): HTMLElement {
+/** @param what what the Copy button copies, for its accessible name ("Copy the PgBouncer settings"). */
+function snippet(text: string, testId: string, what: string): HTMLElement {
   return h(
     'div',
     { class: 'snippet' },
     h('pre', { 'data-testid': testId }, h('code', {}, text)),
-    button(copyLabel, () => post({ type: 'copy', text }), { testId: `copy-${testId}`, title: 'Copy to the clipboard' }),
+    button('Copy', () => post({ type: 'copy', text }), { testId: `copy-${testId}`, title: 'Copy to the clipboard', ariaLabel: `Copy ${what}` }),
   );
 }
 
@@ -24,7 +25,7 @@ function maxConnectionsSection(live: LiveView): Child[] {
   return [
     h('h3', {}, '1. Raise max_connections ', a.needed ? badge('worth considering', 'max-connections-needed') : null, a.pendingRestart ? ' ' : null, a.pendingRestart ? badge('restart pending', 'pending-restart') : null),
     ...paragraphs(a.text.slice(0, 1)),
-    a.needed ? snippet(`${a.statement}\n-- then restart the server`, 'max-connections-statement') : null,
+    a.needed ? snippet(`${a.statement}\n-- then restart the server`, 'max-connections-statement', 'the max_connections statement') : null,
     ...paragraphs(a.text.slice(1)),
   ];
 }
@@ -51,7 +52,7 @@ function idleSection(live: LiveView): Child[] {
       }),
     ),
     h('p', {}, 'Better than terminating by hand: let the server end them.'),
-    ...a.timeouts.flatMap((t) => [h('p', {}, t.text), t.statement ? snippet(t.statement, `timeout-${t.setting}`) : null]),
+    ...a.timeouts.flatMap((t) => [h('p', {}, t.text), t.statement ? snippet(t.statement, `timeout-${t.setting}`, `the ${t.setting} statement`) : null]),
   ];
 }
 
@@ -78,7 +79,7 @@ function pgBouncerSection(live: LiveView): Child[] {
       h('strong', { 'data-testid': 'pgbouncer-reserve-pool-size' }, a.reservePoolSize),
       ' in reserve.',
     ),
-    snippet(a.config, 'pgbouncer-snippet'),
+    snippet(a.config, 'pgbouncer-snippet', 'the PgBouncer settings'),
     h('p', {}, 'Transaction mode has caveats:'),
     h('ul', { class: 'caveats' }, ...a.caveats.map((c) => h('li', {}, c))),
   ];
@@ -108,9 +109,9 @@ function applicationSection(app: ApplicationAdvice): Child[] {
     ),
     h('p', {}, 'When the server is full, new connections fail with SQLSTATE 53300 (too_many_connections). Retry with exponential backoff and jitter instead of failing the request:'),
     h('h4', {}, 'node-postgres'),
-    snippet(app.nodePostgresRetry, 'retry-node-postgres'),
+    snippet(app.nodePostgresRetry, 'retry-node-postgres', 'the node-postgres retry'),
     h('h4', {}, 'psycopg 3'),
-    snippet(app.psycopgRetry, 'retry-psycopg'),
+    snippet(app.psycopgRetry, 'retry-psycopg', 'the psycopg retry'),
   ];
 }
 

@@ -38,9 +38,11 @@ export function historyChart(view: HistoryView, peak: number, width: number = DE
     class: 'history-chart',
     viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
     role: 'img',
+    // Reached by Tab like the tables, so a screen reader user hears the numbers the picture shows.
+    tabindex: 0,
     width: WIDTH,
     height: HEIGHT,
-    'aria-label': `Connections by state over the last ${agoLabel(span).slice(1)}`,
+    'aria-label': chartSummary(samples, span),
   });
   chart.appendChild(svg('line', { x1: MARGIN.left, x2: MARGIN.left + plotW, y1: yOf(0), y2: yOf(0), class: 'axis' }));
   for (const tick of [0, top / 2, top]) {
@@ -79,6 +81,20 @@ export function historyChart(view: HistoryView, peak: number, width: number = DE
   const maxLabelY = Math.min(yOf(last.maxConnections) + 4, yOf(last.capacity) - 10);
   chart.appendChild(svg('text', { x: MARGIN.left + plotW + 4, y: maxLabelY, class: 'line-label' }, `max_connections ${last.maxConnections}`));
   return chart;
+}
+
+/** What the chart shows, in words: now, the highest point and when, the limits. */
+export function chartSummary(samples: readonly HistorySample[], span: number): string {
+  const last = samples[samples.length - 1] as HistorySample;
+  // The latest time it stood at its highest.
+  const highest = samples.reduce((best, s) => (s.used >= best.used ? s : best), samples[0] as HistorySample);
+  const states = STATE_BUCKETS.filter((b) => last.byState[b] > 0).map((b) => `${last.byState[b]} ${STATE_LABELS[b]}`);
+  const when = last.at - highest.at;
+  return (
+    `Connections by state over the last ${agoLabel(span).slice(1)}: now ${last.used} of ${last.capacity}` +
+    (states.length > 0 ? ` (${states.join(', ')})` : '') +
+    `; highest ${highest.used}${when > 0 ? ` ${agoLabel(when).slice(1)} ago` : ', now'}; capacity ${last.capacity}, max_connections ${last.maxConnections}`
+  );
 }
 
 function columnPath(cx: number, yTop: number, yBottom: number): string {

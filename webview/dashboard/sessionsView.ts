@@ -101,7 +101,7 @@ function terminateCell(row: IdleInTransactionRow): HTMLElement {
       setButtonDisabled(target, true);
       post({ type: 'terminate', pid: row.pid, backendStart: row.backendStart });
     },
-    { testId: 'terminate-button', pid: row.pid, title: `Terminate backend ${row.pid} (asks for confirmation)` },
+    { testId: 'terminate-button', pid: row.pid, title: `Terminate backend ${row.pid} (asks for confirmation)`, ariaLabel: `Terminate backend ${row.pid}` },
   );
 }
 

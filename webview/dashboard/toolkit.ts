@@ -39,6 +39,8 @@ export interface ButtonOptions {
   appearance?: 'primary' | 'secondary';
   testId?: string;
   title?: string;
+  /** The name a screen reader reads when the visible label alone is ambiguous ("Copy" → "Copy the PgBouncer settings"). */
+  ariaLabel?: string;
   pid?: number;
   disabled?: boolean;
 }
@@ -46,7 +48,7 @@ export interface ButtonOptions {
 export function button(label: string, onClick: (target: HTMLElement) => void, options: ButtonOptions = {}): HTMLElement {
   const b = element(
     'vscode-button',
-    { appearance: options.appearance ?? 'secondary', 'data-testid': options.testId, title: options.title, 'data-pid': options.pid },
+    { appearance: options.appearance ?? 'secondary', 'data-testid': options.testId, title: options.title, 'aria-label': options.ariaLabel, 'data-pid': options.pid },
     [label],
   );
   if (options.disabled) b.setAttribute('disabled', '');

@@ -27,6 +27,7 @@ function usageBar(usage: UsageView, states: StateCounts): SVGSVGElement {
     viewBox: `0 0 ${BAR_WIDTH} ${BAR_HEIGHT}`,
     preserveAspectRatio: 'none',
     role: 'img',
+    tabindex: 0,
     'aria-label': `${usage.used} of ${usage.capacity} connections in use; max_connections ${usage.maxConnections}`,
   });
   bar.appendChild(rect(0, usage.capacity, 'bar-free', `${Math.max(0, usage.capacity - usage.used)} free`));
