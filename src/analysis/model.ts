@@ -5,6 +5,7 @@
 // without lowering again.
 import type { SourceRange } from './findings';
 import type { LanguageFamily } from './languages';
+import type { SqlSite } from './sql/sites';
 
 /** A local variable, or a temporary (`$t3`) the lowering made for an intermediate value. */
 export type VarName = string;
@@ -147,6 +148,8 @@ export interface FunctionModel {
 
 export interface FileModel {
   family: LanguageFamily;
+  /** The statements the file sends (sql/sites.ts), when asked for (FocusNames.sql). */
+  sql?: SqlSite[];
   functions: FunctionModel[];
   /** Names the file binds to a pool constructor (`const db = new Pool()`), so `db.connect()` acquires. */
   poolNames: Set<string>;

@@ -16,6 +16,7 @@ import { callsAny } from './checker/functionContext';
 import type { FileModel, FunctionModel } from './model';
 import { fileFacts, foreignPoolNames, workspaceMarkers } from './drivers';
 import { markSuppressed, suppressionsIn } from './suppressions';
+import { sqlSitesOf, type SqlSite } from './sql/sites';
 import { parseText, type SyntaxTree } from './treeSitter';
 
 export interface SourceFile {
@@ -33,6 +34,8 @@ export interface FileResult {
   skipped?: SkipReason;
   /** What this file's functions teach callers elsewhere (they return an acquired client, release a parameter); only when they teach something. */
   teaches?: Learned;
+  /** The statements the file sends, with AnalyzerOptions.sqlSites (sessions → code). */
+  sql?: SqlSite[];
 }
 
 export interface AnalyzerOptions extends CatalogueOptions {
@@ -42,7 +45,12 @@ export interface AnalyzerOptions extends CatalogueOptions {
    * alone still sees the helpers other files define.
    */
   summaries?: Partial<Record<LanguageFamily, Learned>>;
+  /** Also read every file's SQL statements (FileResult.sql), from the same parse. */
+  sqlSites?: boolean;
 }
+
+/** A file that may send SQL: worth parsing for its statements when the analysis had no need to. */
+const MAY_HOLD_SQL = /\b(?:select|insert|update|delete|with|call|values)\b/i;
 
 export { MAX_FILE_CHARS } from './languages';
 export const MAX_SUMMARY_ROUNDS = 4;
@@ -149,6 +157,7 @@ export async function modelFile(file: SourceFile, focusNames?: FocusNames, cache
     const family = familyOf(file.language);
     const focus = focusNames ? new FunctionFocus(tree.rootNode, file.text, focusNames, family) : undefined;
     const model = family === 'py' ? lowerPython(tree.rootNode, focus) : lowerJavaScript(tree.rootNode, focus);
+    if (focusNames?.sql) model.sql = sqlSitesOf(tree.rootNode, family);
     for (const name of quietFunctionNames(tree.rootNode, family)) model.poolNames.add(name);
     if (family === 'py') for (const name of runOnceFunctionNames(tree.rootNode, file.text)) model.poolNames.add(name);
     kept = model.unlowered !== undefined && cache !== undefined && cache.keep(file, tree);
@@ -240,10 +249,10 @@ export function modellerInTurn(cache?: TreeCache): FileModeller {
  * The names a function must mention to be worth lowering with `catalogue`: its APIs, and the pool
  * constructors, since a function that binds a pool name changes what other functions acquire.
  */
-export function focusNames(catalogue: Catalogue): FocusNames {
+export function focusNames(catalogue: Catalogue, sql = false): FocusNames {
   const acquire = new Set(catalogue.acquires.map((api) => api.method).filter((n) => n !== ''));
   const other = apiNames(catalogue).filter((n) => !acquire.has(n));
-  return { acquire: [...acquire], other: [...other, ...(catalogue.family === 'py' ? POOL_FACTORY_NAMES : POOL_CONSTRUCTOR_NAMES)] };
+  return { acquire: [...acquire], other: [...other, ...(catalogue.family === 'py' ? POOL_FACTORY_NAMES : POOL_CONSTRUCTOR_NAMES)], ...(sql ? { sql } : {}) };
 }
 
 /**
@@ -312,6 +321,12 @@ async function analyzeWith(files: readonly SourceFile[], given: AnalyzerOptions,
   // The families share nothing but the modeller: while one checks functions on this thread, the
   // other's files are parsed on the workers.
   await Promise.all((['js', 'py'] as const).map((family) => analyzeFamily(family, files, options, modeller, models, resultsByFile, taught)));
+  // The statements of files the analysis had no need to read: parsed once, nothing lowered.
+  if (options.sqlSites) {
+    const unread = files.flatMap((file, index) => (models[index] === undefined && MAY_HOLD_SQL.test(file.text) ? [index] : []));
+    const made = unread.length > 0 ? await modeller(unread.map((index) => files[index] as SourceFile), { acquire: [], other: [], sql: true }) : [];
+    unread.forEach((fileIndex, i) => (models[fileIndex] = made[i]));
+  }
   const out: FileResult[] = [];
   for (const [index, file] of files.entries()) {
     const model = models[index];
@@ -330,7 +345,7 @@ async function analyzeWith(files: readonly SourceFile[], given: AnalyzerOptions,
       findings.map((f, i) => ({ ...f, fixable: (fixes[i]?.length ?? 0) > 0 })),
       suppressionsIn(file.text, familyOf(file.language)),
     );
-    out.push({ path: file.path, findings: marked, ...(teaches ? { teaches } : {}) });
+    out.push({ path: file.path, findings: marked, ...(teaches ? { teaches } : {}), ...(model?.sql && model.sql.length > 0 ? { sql: model.sql } : {}) });
   }
   return out;
 }
@@ -354,7 +369,7 @@ async function analyzeFamily(
     if (chosen.length === 0) return;
     const made = await modeller(
       chosen.map((index) => files[index] as SourceFile),
-      focusNames(new Catalogue(family, options, learned)),
+      focusNames(new Catalogue(family, options, learned), options.sqlSites),
     );
     chosen.forEach((fileIndex, i) => {
       const model = made[i] as FileModel | SkipReason;

@@ -21,6 +21,8 @@ const NOT_CODE = new Set(['comment', 'string', 'string_content', 'string_fragmen
 export interface FocusNames {
   acquire: readonly string[];
   other: readonly string[];
+  /** Also read the file's SQL (FileModel.sql) from the same tree. */
+  sql?: boolean;
 }
 
 export class FunctionFocus {

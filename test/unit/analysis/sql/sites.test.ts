@@ -1,0 +1,115 @@
+// The statements a file sends, as the index reads them from the analyser's parse: the forms real code
+// writes them in, the call that sends each, and the line a session's query should lead to.
+import * as assert from 'node:assert/strict';
+import { analyzeWorkspace, type SourceFile } from '../../../../src/analysis/analyzer';
+import { SqlIndex } from '../../../../src/analysis/sql/sqlIndex';
+
+const JS = `const { Pool } = require('pg');
+const pool = new Pool();
+const TABLE = 'orders';
+
+async function openOrders(customer) {
+  const { rows } = await pool.query('SELECT id, total FROM orders WHERE customer_id = $1 AND state = $2', [customer, 'open']);
+  return rows;
+}
+
+async function cancel(id) {
+  const client = await pool.connect();
+  try {
+    const sql = 'UPDATE orders SET state = $1 WHERE id = $2';
+    await client.query(sql, ['cancelled', id]);
+  } finally {
+    client.release();
+  }
+}
+
+async function byTable(table, id) {
+  return pool.query(\`SELECT * FROM \${table} WHERE id = $1\`, [id]);
+}
+
+async function config(id) {
+  return pool.query({ text: 'DELETE FROM carts ' + 'WHERE id = $1', values: [id] });
+}
+
+function label() {
+  return 'Select a database';
+}
+`;
+
+const PY = `import psycopg2
+
+def totals(conn, day):
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT sum(total) FROM orders "
+            "WHERE created_at::date = %s",
+            (day,),
+        )
+        return cur.fetchone()
+
+def by_state(conn, table, state):
+    query = f"SELECT count(*) FROM {table} WHERE state = %(state)s"
+    cur = conn.cursor()
+    cur.execute(query, {"state": state})
+`;
+
+const PG_JS = `import postgres from 'postgres';
+const sql = postgres();
+export async function recent(limit: number) {
+  return sql\`SELECT id FROM events ORDER BY at DESC LIMIT \${limit}\`;
+}
+`;
+
+describe("SQL sites from the analyser's parse", () => {
+  let index: SqlIndex;
+  before(async () => {
+    const files: SourceFile[] = [
+      { path: 'src/orders.js', text: JS, language: 'javascript' },
+      { path: 'jobs/report.py', text: PY, language: 'python' },
+      { path: 'src/events.ts', text: PG_JS, language: 'typescript' },
+    ];
+    const results = await analyzeWorkspace(files, { sqlSites: true });
+    index = new SqlIndex();
+    for (const r of results) index.setFile(r.path, r.sql ?? []);
+  });
+
+  const top = (query: string, truncated = false): string => {
+    const [best] = index.match(query, { truncated });
+    return best ? `${best.site.file}:${best.site.range.startLine + 1} ${best.kind} ${best.site.functionName ?? ''} ${best.site.api ?? ''}`.trim() : 'none';
+  };
+
+  it('finds a literal passed to the query call, as node-postgres sends it', () => {
+    assert.equal(top('SELECT id, total FROM orders WHERE customer_id = $1 AND state = $2'), 'src/orders.js:6 exact openOrders pool.query');
+  });
+
+  it('finds a variable of the same function at the call that sends it', () => {
+    assert.equal(top('UPDATE orders SET state = $1 WHERE id = $2'), 'src/orders.js:14 exact cancel client.query');
+  });
+
+  it('matches text the program fills in as a pattern', () => {
+    assert.equal(top('SELECT * FROM orders WHERE id = $1'), 'src/orders.js:21 pattern byTable pool.query');
+    assert.equal(top("SELECT count(*) FROM archived_orders WHERE state = 'open'"), 'jobs/report.py:15 pattern by_state cur.execute');
+  });
+
+  it("reads node-postgres' query config and concatenated literals", () => {
+    assert.equal(top('DELETE FROM carts WHERE id = $1'), 'src/orders.js:25 exact config pool.query');
+  });
+
+  it('finds psycopg2 statements as the server saw them, constants spliced in', () => {
+    assert.equal(top("SELECT sum(total) FROM orders WHERE created_at::date = '2026-12-03'::date"), 'none', 'a cast the source does not have is another statement');
+    assert.equal(top("SELECT sum(total) FROM orders WHERE created_at::date = '2026-12-03'"), 'jobs/report.py:5 exact totals cur.execute');
+  });
+
+  it("reads postgres.js tagged templates: their values are parameters", () => {
+    assert.equal(top('SELECT id FROM events ORDER BY at DESC LIMIT $1'), 'src/events.ts:4 exact recent sql');
+  });
+
+  it('finds a query pg_stat_activity cut off by its first tokens', () => {
+    assert.equal(top('SELECT id, total FROM orders WHERE custo', true), 'src/orders.js:6 prefix openOrders pool.query');
+  });
+
+  it('leaves text that is not a statement out', () => {
+    assert.equal(index.size, 7);
+    assert.equal(top('Select a database'), 'none');
+  });
+});
