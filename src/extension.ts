@@ -6,6 +6,9 @@ import { PasswordStore } from './connections/passwordStore';
 import { DashboardPanels } from './dashboard/dashboardPanels';
 import { DASHBOARD_VIEW_TYPE } from './dashboard/protocol';
 import { registerAnalysisFeature } from './editor/analysisFeature';
+import { GO_TO_CODE_COMMAND } from './editor/goToCode';
+import { describeLink, linkPlace } from './editor/sessionCodeLinks';
+import type { Session } from './postgres/snapshot';
 import { Logger } from './log';
 import { MonitorManager } from './postgres/monitors';
 import { OverviewPoller } from './postgres/overview';
@@ -47,9 +50,13 @@ export function activate(context: vscode.ExtensionContext): void {
   const actions = new SessionActions(manager, store, log);
   const connectionCommands = new ConnectionCommands(passwords, log);
 
-  const analysis = registerAnalysisFeature(context, log);
+  const analysis = registerAnalysisFeature(context, log, () => store.all());
   const tree = new DatabasesTreeProvider(store, manager);
   const treeView = vscode.window.createTreeView('pgHealth.databases', { treeDataProvider: tree, showCollapseAll: true });
+  tree.setLeakSource((session) => {
+    const link = analysis.codeLinks.linkFor(session);
+    return link ? { place: linkPlace(link), sentence: describeLink(link) } : undefined;
+  }, analysis.codeLinks.onDidChange);
   const statusBar = new StatusBar(manager, store);
   const dashboards = new DashboardPanels({
     store,
@@ -62,6 +69,18 @@ export function activate(context: vscode.ExtensionContext): void {
         return;
       }
       await actions.terminate(name, session);
+    },
+    leakOf: (session) => {
+      const link = analysis.codeLinks.linkFor(session);
+      return link ? describeLink(link) : undefined;
+    },
+    goToCode: async (name, pid, backendStart) => {
+      const session = actions.findSession(name, pid, backendStart);
+      if (!session) {
+        void vscode.window.showInformationMessage(vscode.l10n.t('Backend {0} is no longer in the latest snapshot of {1}.', pid, name));
+        return;
+      }
+      await analysis.goToCode(session, name);
     },
     openTerminateIdlePreview: (name) => vscode.commands.executeCommand('pgHealth.terminateIdleSessions', name),
     findingsSummary: () => analysis.findingsSummary(),
@@ -247,6 +266,11 @@ export function activate(context: vscode.ExtensionContext): void {
       const node = sessionOf(arg);
       if (node) await actions.copyQuery(node.session);
     }),
+    command(GO_TO_CODE_COMMAND, async (arg) => {
+      // From a tree row, or from the dashboard with the session as its latest snapshot knows it.
+      const target = arg instanceof SessionNode ? { database: arg.database, session: arg.session } : isSessionTarget(arg) ? arg : sessionOf(arg);
+      if (target) await analysis.goToCode(target.session, target.database);
+    }),
     command('pgHealth.openQuery', async (arg) => {
       const node = sessionOf(arg);
       if (node) await actions.openQuery(node.session);
@@ -292,3 +316,8 @@ export async function deactivate(): Promise<void> {
   overview = undefined;
 }
 
+function isSessionTarget(arg: unknown): arg is { database: string; session: Session } {
+  if (typeof arg !== 'object' || arg === null) return false;
+  const t = arg as { database?: unknown; session?: { pid?: unknown } };
+  return typeof t.database === 'string' && typeof t.session?.pid === 'number';
+}

@@ -50,7 +50,7 @@ export interface AnalyzerOptions extends CatalogueOptions {
 }
 
 /** A file that may send SQL: worth parsing for its statements when the analysis had no need to. */
-const MAY_HOLD_SQL = /\b(?:select|insert|update|delete|with|call|values)\b/i;
+const MAY_HOLD_SQL = /\b(?:select\s[^;]{0,300}?\bfrom\b|insert\s+into\b|update\s+["\w.]+\s+set\b|delete\s+from\b|call\s+[\w.]+\s*\()/i;
 
 export { MAX_FILE_CHARS } from './languages';
 export const MAX_SUMMARY_ROUNDS = 4;

@@ -2,6 +2,7 @@
 // reads the store and asks for actions through these callbacks, and never reaches PostgreSQL itself.
 import * as vscode from 'vscode';
 import { SnapshotStore } from '../postgres/store';
+import type { Session } from '../postgres/snapshot';
 
 export interface DashboardHost {
   /** Read-only use: the dashboard renders from the store and never writes to it. */
@@ -11,6 +12,10 @@ export interface DashboardHost {
   lease(name: string): { dispose(): void };
   /** Terminates one backend after the host's modal confirmation and permission checks. */
   terminate(name: string, pid: number, backendStart: string | null): Promise<void>;
+  /** Where a session's last query came from, when that function leaks clients. */
+  leakOf?(session: Session): string | undefined;
+  /** Go to Code for a session of this database's latest snapshot. */
+  goToCode(name: string, pid: number, backendStart: string | null): Thenable<unknown>;
   /** Opens the preview of "Terminate Idle Sessions…" for this database. */
   openTerminateIdlePreview(name: string): Thenable<unknown>;
   /** Analyser findings in the workspace by rule id; undefined before any analysis ran. */

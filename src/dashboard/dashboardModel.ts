@@ -32,6 +32,8 @@ export interface DashboardOptions {
   maxHistorySamples?: number;
   /** Rows per top table and of the idle-in-transaction list. */
   maxRows?: number;
+  /** "last query from jobs/invoice-job.js:9, where the client is not released on every path", for sessions whose query comes from a leaking function. */
+  leakOf?: (s: Session) => string | undefined;
 }
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -113,7 +115,7 @@ function terminateRefusal(session: Session, snapshot: Snapshot): string | null {
   return `Terminating another user's session needs superuser or membership in pg_signal_backend (role ${role.name} has neither).`;
 }
 
-export function idleInTransactionRows(snapshot: Snapshot): IdleInTransactionRow[] {
+export function idleInTransactionRows(snapshot: Snapshot, leakOf?: (s: Session) => string | undefined): IdleInTransactionRow[] {
   return snapshot.sessions
     .filter((s) => s.state === 'idle in transaction' || s.state === 'idle in transaction (aborted)')
     .map((s) => ({
@@ -127,6 +129,7 @@ export function idleInTransactionRows(snapshot: Snapshot): IdleInTransactionRow[
       idleSeconds: s.stateSeconds,
       transactionSeconds: s.transactionSeconds,
       query: s.query,
+      leak: leakOf?.(s) ?? null,
       cannotTerminate: terminateRefusal(s, snapshot),
     }))
     .sort((a, b) => (b.idleSeconds ?? -1) - (a.idleSeconds ?? -1) || a.pid - b.pid);
@@ -195,7 +198,7 @@ function liveView(state: DatabaseState, snapshot: Snapshot, options: DashboardOp
   const now = Number.isNaN(takenAt) ? Date.now() : takenAt;
   const maxRows = options.maxRows ?? 10;
   const settings = snapshot.settings;
-  const iit = idleInTransactionRows(snapshot);
+  const iit = idleInTransactionRows(snapshot, options.leakOf);
   const iitLimit = Math.max(maxRows, 50);
   return {
     takenAt: snapshot.takenAt,

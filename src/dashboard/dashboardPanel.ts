@@ -124,6 +124,7 @@ export class DashboardPanel implements vscode.Disposable {
     const config = vscode.workspace.getConfiguration('pgHealth');
     return {
       findings: this.host.findingsSummary(),
+      ...(this.host.leakOf ? { leakOf: this.host.leakOf } : {}),
       thresholds: {
         idleInTransactionSeconds: config.get<number>('idleInTransactionWarningSeconds', 60),
         // No setting for idle sessions (yet): ten minutes separates a pool's spare connections from forgotten ones.
@@ -144,6 +145,9 @@ export class DashboardPanel implements vscode.Disposable {
           return;
         case 'terminate':
           await this.terminate(message.pid, message.backendStart);
+          return;
+        case 'goToCode':
+          await this.host.goToCode(this.name, message.pid, message.backendStart);
           return;
         case 'openTerminateIdlePreview':
           await this.host.openTerminateIdlePreview(this.name);

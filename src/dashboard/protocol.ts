@@ -67,6 +67,8 @@ export interface IdleInTransactionRow {
   idleSeconds: number | null;
   transactionSeconds: number | null;
   query: string | null;
+  /** Where the last query came from when that function leaks clients ("last query from jobs/invoice-job.js:9, where …"). */
+  leak: string | null;
   /** Why Terminate is not offered, when it is not. */
   cannotTerminate: string | null;
 }
@@ -193,6 +195,8 @@ export type ExportFormat = 'json' | 'csv';
 export type WebviewToHost =
   | { type: 'ready' }
   | { type: 'terminate'; pid: number; backendStart: string | null }
+  /** Go to Code for a session of the current snapshot. */
+  | { type: 'goToCode'; pid: number; backendStart: string | null }
   | { type: 'openTerminateIdlePreview' }
   | { type: 'copy'; text: string }
   | { type: 'export'; format: ExportFormat }
@@ -212,12 +216,13 @@ export function parseWebviewMessage(value: unknown): WebviewToHost | undefined {
     case 'runAnalyzeWorkspace':
     case 'openProblems':
       return { type: message['type'] };
-    case 'terminate': {
+    case 'terminate':
+    case 'goToCode': {
       const pid = message['pid'];
       const backendStart = message['backendStart'];
       if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return undefined;
       if (backendStart !== null && typeof backendStart !== 'string') return undefined;
-      return { type: 'terminate', pid, backendStart };
+      return { type: message['type'], pid, backendStart };
     }
     case 'copy': {
       const text = message['text'];

@@ -12,6 +12,10 @@ import type { FeatureLog } from './featureLog';
 import { OpenDocumentAnalysis } from './openDocumentAnalysis';
 import { PgHealthCodeActionProvider, QUICK_FIX_APPLIED_COMMAND, QUICK_FIX_SELECTOR } from './quickFixes';
 import { WorkspaceScanner } from './workspaceScan';
+import { goToCode } from './goToCode';
+import { LeakSessionsHover, SessionCodeLinks } from './sessionCodeLinks';
+import type { DatabaseState } from '../postgres/store';
+import type { Session } from '../postgres/snapshot';
 
 export interface AnalysisFeature {
   dispose(): void;
@@ -19,6 +23,10 @@ export interface AnalysisFeature {
   findingsSummary(): Record<string, number>;
   /** Fires when findingsSummary() may have changed. */
   onDidChangeFindings: vscode.Event<void>;
+  /** Go to Code for a session: the workspace's places that sent its last query or set its application_name. */
+  goToCode(session: Session, database: string): Promise<unknown>;
+  /** Sessions whose last query comes from a function with a leak finding. */
+  codeLinks: SessionCodeLinks;
 }
 
 /** Not in the command palette: what the latest updates after changes on disk cost (tests, troubleshooting). */
@@ -27,7 +35,8 @@ export const CLOSED_FILE_UPDATES_COMMAND = 'pgHealth.analysis.closedFileUpdates'
 /** How long after the last save of a file its helpers are learned again. */
 const RELEARN_DELAY_MS = 1500;
 
-export function registerAnalysisFeature(context: vscode.ExtensionContext, log: FeatureLog): AnalysisFeature {
+/** @param databases the monitored databases as the store has them now (for the sessions a leak's hover counts). */
+export function registerAnalysisFeature(context: vscode.ExtensionContext, log: FeatureLog, databases: () => readonly DatabaseState[] = () => []): AnalysisFeature {
   // Only a path is recorded here; tree-sitter and the grammars load on the first analysis.
   setAnalyzerWasmDirectory(vscode.Uri.joinPath(context.extensionUri, 'dist', 'wasm').fsPath);
   const docsFor = (rule: RuleId): vscode.Uri => vscode.Uri.joinPath(context.extensionUri, 'docs', 'rules', `${rule}.md`);
@@ -81,7 +90,10 @@ export function registerAnalysisFeature(context: vscode.ExtensionContext, log: F
   };
 
   const status = new AnalysisStatus(() => diagnostics.counts());
+  const codeLinks = new SessionCodeLinks(scanner, diagnostics);
   const disposables: vscode.Disposable[] = [
+    codeLinks,
+    vscode.languages.registerHoverProvider(QUICK_FIX_SELECTOR, new LeakSessionsHover(codeLinks, diagnostics, databases)),
     diagnostics,
     scanner,
     closedFiles,
@@ -142,5 +154,7 @@ export function registerAnalysisFeature(context: vscode.ExtensionContext, log: F
     },
     findingsSummary: () => diagnostics.summary(),
     onDidChangeFindings: diagnostics.onDidChange,
+    goToCode: (session, database) => goToCode(session, database, scanner),
+    codeLinks,
   };
 }

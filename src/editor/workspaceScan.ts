@@ -12,6 +12,8 @@ import type { FeatureLog } from './featureLog';
 import { planChunks, summaryCandidateTest } from './scanChunks';
 import { changedHelperNames, mentionsAnyName, planRefresh, type PendingChanges, type TaughtNames } from './closedFileChanges';
 import { findWorkspaceFiles } from './workspaceFiles';
+import { SqlIndex } from '../analysis/sql/sqlIndex';
+import { applicationNameSites, type ApplicationNameSite } from '../analysis/sql/applicationNames';
 
 export interface ScanOutcome {
   filesScanned: number;
@@ -57,6 +59,13 @@ export class WorkspaceScanner implements vscode.Disposable {
   /** What each scanned file's functions teach callers in other files (helpers that return a client, or release one). */
   private teachings = new Map<string, { family: LanguageFamily; learned: Learned }>();
   private readonly summariesChanged = new vscode.EventEmitter<void>();
+  /** The SQL every scanned file sends, by file URI (sessions → code). */
+  readonly sql = new SqlIndex();
+  /** Where scanned files set an application_name, by file URI. */
+  private readonly applicationNames = new Map<string, ApplicationNameSite[]>();
+  private readonly sqlChanged = new vscode.EventEmitter<void>();
+  /** Fires when the SQL index or the application names changed (after each chunk of a scan or an update). */
+  readonly onDidChangeSql = this.sqlChanged.event;
   /** Fires when a scan has changed what files teach: open documents are analysed again with summariesFor. */
   readonly onDidChangeSummaries = this.summariesChanged.event;
 
@@ -95,13 +104,15 @@ export class WorkspaceScanner implements vscode.Disposable {
     if (!this.isScanned(document.uri) || !language || document.isDirty) return [];
     const key = document.uri.toString();
     const text = document.getText();
-    const options: AnalyzerOptions = { ...settings.options, summaries: this.summariesFor(document.uri) };
+    const options: AnalyzerOptions = { ...settings.options, summaries: this.summariesFor(document.uri), sqlSites: true };
     const [result] = await (await loadAnalyzer()).analyzeWorkspace([{ path: document.uri.fsPath, text, language }], options);
     // Edited again, or a scan replaced the teachings meanwhile: this result is stale.
     if (document.getText() !== text || !this.isScanned(document.uri)) return [];
     const before = new Map(this.teachings);
     if (result?.teaches) this.teachings.set(key, { family: familyOf(language), learned: result.teaches });
     else this.teachings.delete(key);
+    this.learnSql(key, text, result);
+    this.sqlChanged.fire();
     if (describeTeachings(this.teachings) !== describeTeachings(before)) this.summariesChanged.fire();
     return changedHelperNames(taughtNames(before), taughtNames(this.teachings));
   }
@@ -112,6 +123,28 @@ export class WorkspaceScanner implements vscode.Disposable {
     this.refreshing?.cancel();
     this.scanned.clear();
     this.teachings.clear();
+    this.sql.retain(() => false);
+    this.applicationNames.clear();
+    this.sqlChanged.fire();
+  }
+
+  /** Where the scanned files set `name` as their application_name (pool options, connection strings). */
+  applicationNameSitesOf(name: string): { file: string; site: ApplicationNameSite }[] {
+    const out: { file: string; site: ApplicationNameSite }[] = [];
+    for (const [file, sites] of this.applicationNames) for (const site of sites) if (site.name === name) out.push({ file, site });
+    return out;
+  }
+
+  private learnSql(key: string, text: string, result: FileResult | undefined): void {
+    this.sql.setFile(key, result?.sql ?? []);
+    const names = applicationNameSites(text);
+    if (names.length > 0) this.applicationNames.set(key, names);
+    else this.applicationNames.delete(key);
+  }
+
+  private forgetSql(key: string): void {
+    this.sql.deleteFile(key);
+    this.applicationNames.delete(key);
   }
 
   /**
@@ -200,6 +233,7 @@ export class WorkspaceScanner implements vscode.Disposable {
       members.forEach((file, index) => {
         const result = results[index];
         seenNow.add(file.uri.toString());
+        this.learnSql(file.uri.toString(), file.text, result);
         if (result?.teaches) taughtNow.set(file.uri.toString(), { family: familyOf(file.language), learned: result.teaches });
         if (result?.skipped) skip(result.skipped, file.uri);
         else outcome.filesScanned++;
@@ -213,6 +247,7 @@ export class WorkspaceScanner implements vscode.Disposable {
         }
       });
       this.diagnostics.setMany(entries);
+      this.sqlChanged.fire();
       for (const key of seenNow) this.scanned.add(key);
       analysed += members.length;
       progress.report({ increment: ((100 - READ_SHARE) * members.length) / Math.max(files.length, 1), message: `${analysed}/${files.length} files` });
@@ -278,6 +313,7 @@ export class WorkspaceScanner implements vscode.Disposable {
     for (const key of [...plan.gone, ...unreadable]) {
       this.scanned.delete(key);
       this.teachings.delete(key);
+      this.forgetSql(key);
     }
     const forgotten = [...plan.gone, ...unreadable].map((key) => vscode.Uri.parse(key)).filter((uri) => !openDocument(uri));
     this.diagnostics.setMany(forgotten.map((uri) => [uri, []]));
@@ -315,11 +351,13 @@ export class WorkspaceScanner implements vscode.Disposable {
         const result = results?.[index];
         if (result?.teaches) this.teachings.set(key, { family: familyOf(file.language), learned: result.teaches });
         else this.teachings.delete(key);
+        this.learnSql(key, file.text, result);
         this.scanned.add(key);
         // Opened while it was analysed: the open-document analysis has it now.
         if (!openDocument(file.uri)) entries.push([file.uri, shownFindings(result?.findings ?? [], settings(file.uri).rules)]);
       });
       this.diagnostics.setMany(entries);
+      this.sqlChanged.fire();
     }
     return token.isCancellationRequested ? undefined : keys;
   }
@@ -354,7 +392,7 @@ export class WorkspaceScanner implements vscode.Disposable {
       if (token.isCancellationRequested) return;
       let results: FileResult[] | undefined;
       try {
-        results = await (await loadAnalyzer()).analyzeWorkspace([...chunk.members, ...chunk.context], options);
+        results = await (await loadAnalyzer()).analyzeWorkspace([...chunk.members, ...chunk.context], { ...options, sqlSites: true });
       } catch (err) {
         this.log.error(`Analysing ${chunk.members.length} files from ${chunk.members[0]?.path ?? '?'} failed`, err);
       }
@@ -389,6 +427,7 @@ export class WorkspaceScanner implements vscode.Disposable {
     const gone: vscode.Uri[] = [];
     for (const key of this.scanned) {
       if (seenNow.has(key)) continue;
+      this.forgetSql(key);
       const uri = vscode.Uri.parse(key);
       if (!openDocument(uri)) gone.push(uri);
     }
@@ -400,6 +439,7 @@ export class WorkspaceScanner implements vscode.Disposable {
     this.running?.cancel();
     this.refreshing?.cancel();
     this.summariesChanged.dispose();
+    this.sqlChanged.dispose();
   }
 }
 

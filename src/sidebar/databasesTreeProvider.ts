@@ -7,7 +7,8 @@ import { Glance, glanceOf, loadOf } from '../postgres/glance';
 import { serverKey } from '../postgres/overview';
 import { DatabaseState, SnapshotStore } from '../postgres/store';
 import { groupSessions } from './sessionGroups';
-import { databaseItem, groupItem, itemKey, messageItem, readTreeSettings, serverItem, sessionItem } from './treeItems';
+import { databaseItem, groupItem, itemKey, messageItem, readTreeSettings, serverItem, sessionItem, type SessionLeak } from './treeItems';
+import type { Session } from '../postgres/snapshot';
 import { DatabaseNode, GroupNode, MessageNode, ServerNode, SessionNode, sessionId, TreeNode } from './treeNodes';
 
 export { DatabaseNode, GroupNode, MessageNode, ServerNode, SessionNode } from './treeNodes';
@@ -56,6 +57,9 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   private readonly rebuildTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly ageTicker: ReturnType<typeof setInterval>;
   private readonly disposables: vscode.Disposable[] = [];
+
+  /** The leak behind a session's last query, when one is known (set by extension.ts from the analyser). */
+  private leakOf: ((s: Session) => SessionLeak | undefined) | undefined;
 
   constructor(
     private readonly store: SnapshotStore,
@@ -285,6 +289,16 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     }
   }
 
+  /** Marks sessions whose last query comes from a leaking function; their rows are drawn again when the links change. */
+  setLeakSource(leakOf: (s: Session) => SessionLeak | undefined, onDidChange: vscode.Event<void>): void {
+    this.leakOf = leakOf;
+    this.disposables.push(
+      onDidChange(() => {
+        for (const name of this.shown.keys()) this.onStoreChange(name);
+      }),
+    );
+  }
+
   refresh(): void {
     this.shown.clear();
     this.shownServers.clear();
@@ -416,7 +430,7 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     if (node instanceof ServerNode) return serverItem(node, (d) => this.glance(d), this.settings);
     if (node instanceof DatabaseNode) return this.databaseItem(node);
     if (node instanceof GroupNode) return groupItem(node);
-    if (node instanceof SessionNode) return sessionItem(node, this.settings);
+    if (node instanceof SessionNode) return sessionItem(node, this.settings, this.leakOf?.(node.session));
     return messageItem(node);
   }
 

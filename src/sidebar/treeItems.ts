@@ -178,11 +178,19 @@ function databaseTooltip(node: DatabaseNode, s: Snapshot, reconnectError: string
   return md;
 }
 
-export function sessionItem(node: SessionNode, settings: TreeSettings): vscode.TreeItem {
+/** A session whose last query comes from a function with a leak finding (editor/sessionCodeLinks.ts). */
+export interface SessionLeak {
+  /** `jobs/invoice-job.js:9` */
+  place: string;
+  /** "last query from jobs/invoice-job.js:9, where the client is not released on every path" */
+  sentence: string;
+}
+
+export function sessionItem(node: SessionNode, settings: TreeSettings, leak?: SessionLeak): vscode.TreeItem {
   const s = node.session;
   const item = new vscode.TreeItem(sessionLabel(s), vscode.TreeItemCollapsibleState.None);
   item.id = sessionId(node.database, s);
-  item.description = sessionDescription(s);
+  item.description = leak ? `${sessionDescription(s)} · ${vscode.l10n.t('leak? {0}', leak.place)}` : sessionDescription(s);
   // The state rides along so the menu offers Cancel Query only where a query is running.
   item.contextValue = s.isMonitor ? 'pgHealth:monitorSession' : s.state === 'active' || s.state === 'fastpath function call' ? 'pgHealth:session:active' : 'pgHealth:session:notActive';
   const longIdleTx =
@@ -192,8 +200,14 @@ export function sessionItem(node: SessionNode, settings: TreeSettings): vscode.T
     ? new vscode.ThemeIcon('eye')
     : longIdleTx
       ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
-      : new vscode.ThemeIcon(s.state === 'active' ? 'pulse' : 'plug');
+      : leak
+        ? new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('list.warningForeground'))
+        : new vscode.ThemeIcon(s.state === 'active' ? 'pulse' : 'plug');
   item.tooltip = sessionTooltip(s, longIdleTx);
+  if (leak) {
+    item.tooltip.appendMarkdown(`\n$(debug-disconnect) ${escapeMd(`${s.state ?? ''} ${formatDuration(s.stateSeconds)} — ${leak.sentence}`)}\n`);
+    item.accessibilityInformation = { label: `${sessionLabel(s)}, ${s.state ?? ''} ${formatDuration(s.stateSeconds)}, ${leak.sentence}` };
+  }
   return item;
 }
 

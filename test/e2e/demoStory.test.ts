@@ -11,7 +11,7 @@ import { Browser } from 'playwright-core';
 import { launchBrowser, openWorkbench, screenshot } from '../support/vscodeServer';
 import { repoRoot } from '../support/paths';
 import { applyQuickFix, DemoLauncher, descendants, processes, startDemoLauncher, stillRunning } from './demoLauncher';
-import { chooseForDialog, exactRow, expand, readTree, sessionRow, TreeRowText } from './sessionsHelpers';
+import { chooseForDialog, chooseUntilOpened, exactRow, expand, readTree, sessionRow, TreeRowText } from './sessionsHelpers';
 import { clickDialogButton, clickOnToken, eventually, openDatabasesView, problemRows, quickOpen } from './workbench';
 
 const URL_LINE = /http:\/\/127\.0\.0\.1:\d+\/\?\S+/;
@@ -107,6 +107,7 @@ describe('The demo story (npm run demo)', function () {
     await screenshot(page, 'demo-story-climbed-back');
     const lastReading = (await demoRow.first().locator('.label-description').textContent())?.trim();
 
+
     // The same leak in the code: jobs/invoice-job.js of the workspace copy, which the job runs.
     const jobFile = path.join(workspace, 'jobs', 'invoice-job.js');
     const leaky = fs.readFileSync(jobFile, 'utf8');
@@ -118,6 +119,36 @@ describe('The demo story (npm run demo)', function () {
       'the release-not-guaranteed problem at the acquire of jobs/invoice-job.js',
     );
     assert.match(problem ?? '', /the `return` on line 14 skips the release/);
+
+    // Go to Code on a leaked session: it offers to read the workspace first, then opens the line of
+    // jobs/invoice-job.js that sent the session's last query.
+    const toasts = page.locator('.notifications-toasts .notification-toast');
+    const goToCodeAt = Date.now();
+    const { menu: sessionMenu } = await chooseUntilOpened(page, sessionRow(tree, pidOf((await leaked())[0] as TreeRowText)), 'Go to Code', async () =>
+      (await toasts.allInnerTexts()).find((t) => t.includes('Analyze the workspace now?')),
+    );
+    assert.ok(sessionMenu.includes('Go to Code'), `the session's menu: ${sessionMenu.join(', ')}`);
+    await toasts.filter({ hasText: 'Analyze the workspace now?' }).locator('.monaco-button', { hasText: /^Analyze Workspace$/ }).first().click();
+    const opened = await eventually(
+      async () => ({
+        tab: ((await page.locator('.tabs-container .tab.active .label-name').first().textContent().catch(() => '')) ?? '').trim(),
+        cursor: ((await page.locator('[id="status.editor.selection"]').first().textContent().catch(() => '')) ?? '').trim(),
+      }),
+      (o) => o.tab === 'invoice-job.js' && /^Ln 9, Col \d+/.test(o.cursor),
+      120_000,
+      'Go to Code to open jobs/invoice-job.js at the query of line 9',
+    );
+    const goToCodeTook = Date.now() - goToCodeAt;
+    await screenshot(page, 'demo-story-go-to-code');
+    assert.equal(opened.tab, 'invoice-job.js');
+    // And the tree marks the leaked sessions with the line their last query came from.
+    const marked = await eventually(
+      async () => (await readTree(tree)).filter((r) => r.level === 3 && r.label.endsWith(' · invoice_job · invoice-job') && r.description.includes('leak? jobs/invoice-job.js:9')),
+      (rows) => rows.length >= 1,
+      30_000,
+      'the leaked invoice-job sessions to be marked with jobs/invoice-job.js:9',
+    );
+    await screenshot(page, 'demo-story-leak-marked');
     await clickOnToken(page, 'const client = await pool.connect()', 'connect');
     await applyQuickFix(page, /^\s*Wrap in try\/finally/);
     await page.keyboard.press('Control+S');
@@ -152,7 +183,7 @@ describe('The demo story (npm run demo)', function () {
     console.log(
       `      npm run demo → URL printed ${seconds(urlAt - t0)} (build included), workbench showing demo ${firstReading} ${seconds(workbenchAt - t0)}, ` +
         `first leaked session in the tree ${seconds(firstLeakAt - t0)}; terminated at ${before.length} leaked (${dropped.length} after, back to ${climbed.length}); ` +
-        `demo read ${lastReading}; Ctrl+C to exit ${seconds(Date.now() - stopAt)}`,
+        `demo read ${lastReading}; Go to Code (with Analyze Workspace) opened invoice-job.js:9 in ${seconds(goToCodeTook)}, ${marked.length} sessions marked; Ctrl+C to exit ${seconds(Date.now() - stopAt)}`,
     );
   });
 

@@ -105,6 +105,15 @@ function terminateCell(row: IdleInTransactionRow): HTMLElement {
   );
 }
 
+function goToCodeButton(row: IdleInTransactionRow): HTMLElement {
+  return button('Go to Code', () => post({ type: 'goToCode', pid: row.pid, backendStart: row.backendStart }), {
+    testId: 'go-to-code-button',
+    pid: row.pid,
+    title: 'Open the code that sent this session\'s last query',
+    ariaLabel: `Go to the code of backend ${row.pid}`,
+  });
+}
+
 interface IdleInTransactionParts {
   idle: HTMLElement;
   transaction: HTMLElement;
@@ -120,7 +129,7 @@ function idleText(row: IdleInTransactionRow): string {
 function idleInTransactionGrid(container: HTMLElement): StableGrid<IdleInTransactionRow> {
   return stableGrid<IdleInTransactionRow, IdleInTransactionParts>(
     container,
-    (row) => [row.pid, row.backendStart, row.user, row.application, row.clientAddress, row.aborted, row.cannotTerminate],
+    (row) => [row.pid, row.backendStart, row.user, row.application, row.clientAddress, row.aborted, row.cannotTerminate, row.leak],
     (rows) => {
       if (rows.length === 0) {
         return { element: h('p', { class: 'placeholder', 'data-testid': 'no-idle-in-transaction' }, 'No session is idle in a transaction.'), parts: [] };
@@ -129,7 +138,7 @@ function idleInTransactionGrid(container: HTMLElement): StableGrid<IdleInTransac
         (row): IdleInTransactionParts => ({
           idle: h('span', { 'data-testid': 'iit-idle' }, idleText(row)),
           transaction: h('span', {}, formatDuration(row.transactionSeconds)),
-          query: h('span', {}, query(row.query)),
+          query: h('span', {}, query(row.query), row.leak ? h('div', { class: 'leak', 'data-testid': 'iit-leak' }, row.leak) : null),
           queryText: row.query,
           terminate: terminateCell(row),
         }),
@@ -144,13 +153,13 @@ function idleInTransactionGrid(container: HTMLElement): StableGrid<IdleInTransac
           { title: 'Idle for', width: '8em' },
           { title: 'In transaction', width: '10em' },
           { title: 'Last query', width: '3fr' },
-          { title: '', width: '8em' },
+          { title: '', width: '15em' },
         ],
         rows.map((row, i): GridRow => {
           const p = parts[i] as IdleInTransactionParts;
           return {
             attributes: { 'data-testid': 'idle-in-transaction-row', 'data-pid': row.pid },
-            cells: [h('span', { 'data-testid': 'iit-pid' }, row.pid), row.user ?? '—', row.application ?? '—', row.clientAddress ?? 'local', p.idle, p.transaction, p.query, p.terminate],
+            cells: [h('span', { 'data-testid': 'iit-pid' }, row.pid), row.user ?? '—', row.application ?? '—', row.clientAddress ?? 'local', p.idle, p.transaction, p.query, h('span', { class: 'row-actions' }, goToCodeButton(row), p.terminate)],
           };
         }),
         { 'data-testid': 'idle-in-transaction-grid', 'aria-label': 'Sessions idle in transaction, longest first' },
@@ -162,7 +171,7 @@ function idleInTransactionGrid(container: HTMLElement): StableGrid<IdleInTransac
       setText(p.transaction, formatDuration(row.transactionSeconds));
       if (p.queryText !== row.query) {
         p.queryText = row.query;
-        replaceContent(p.query, [query(row.query)]);
+        replaceContent(p.query, [query(row.query), row.leak ? h('div', { class: 'leak', 'data-testid': 'iit-leak' }, row.leak) : null]);
       }
       // A new snapshot: a click that was answered (or cancelled in the host's dialog) may be made again.
       if (p.terminate.getAttribute('data-testid') === 'terminate-button') setButtonDisabled(p.terminate, false);

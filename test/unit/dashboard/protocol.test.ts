@@ -10,6 +10,7 @@ describe('dashboard protocol', () => {
       backendStart: '2025-01-01T00:00:00Z',
     });
     assert.deepEqual(parseWebviewMessage({ type: 'terminate', pid: 42, backendStart: null }), { type: 'terminate', pid: 42, backendStart: null });
+    assert.deepEqual(parseWebviewMessage({ type: 'goToCode', pid: 42, backendStart: null }), { type: 'goToCode', pid: 42, backendStart: null });
     assert.deepEqual(parseWebviewMessage({ type: 'export', format: 'csv' }), { type: 'export', format: 'csv' });
     assert.deepEqual(parseWebviewMessage({ type: 'copy', text: 'x' }), { type: 'copy', text: 'x' });
     assert.deepEqual(parseWebviewMessage({ type: 'openProblems', extra: 1 }), { type: 'openProblems' });
@@ -20,6 +21,7 @@ describe('dashboard protocol', () => {
     assert.equal(parseWebviewMessage('ready'), undefined);
     assert.equal(parseWebviewMessage({ type: 'terminate', pid: '42', backendStart: null }), undefined);
     assert.equal(parseWebviewMessage({ type: 'terminate', pid: 0, backendStart: null }), undefined);
+    assert.equal(parseWebviewMessage({ type: 'goToCode', pid: -1, backendStart: null }), undefined);
     assert.equal(parseWebviewMessage({ type: 'terminate', pid: 1.5, backendStart: null }), undefined);
     assert.equal(parseWebviewMessage({ type: 'terminate', pid: 42 }), undefined);
     assert.equal(parseWebviewMessage({ type: 'export', format: 'xlsx' }), undefined);
