@@ -112,8 +112,15 @@ export function sqlTokens(sql: string): string[] {
       out.push(PARAM);
       continue;
     }
-    // Numbers (a sign before one is an operator token: `- ?` reads the same on both sides).
-    if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(next ?? ''))) {
+    // A minus right before a number where no operand precedes it is the number's sign, part of the
+    // constant: psycopg2 splices -20 in as ` -20` where the source says `%s` (and pg_stat_statements
+    // reads `-20` as one constant). After an operand (`a -1`, `$1 -1`, `) -1`) it is an operator.
+    if (c === '-' && startsNumber(sql, i + 1) && !isOperand(out[out.length - 1])) {
+      i++;
+      continue;
+    }
+    // Numbers.
+    if (startsNumber(sql, i)) {
       while (i < n && /[0-9a-zA-Z_.]/.test(sql[i] as string)) {
         if ((sql[i] === 'e' || sql[i] === 'E') && /[+-]/.test(sql[i + 1] ?? '')) i++;
         i++;
@@ -137,14 +144,19 @@ export function sqlTokens(sql: string): string[] {
     if (IDENT_START.test(c)) {
       const start = i;
       while (i < n && IDENT_PART.test(sql[i] as string)) i++;
-      out.push(sql.slice(start, i).toLowerCase());
+      const word = sql.slice(start, i).toLowerCase();
+      // TRUE, FALSE and NULL are constants (psycopg2 sends a bool or None as one where the source says
+      // `%s`), except the NULL of `IS [NOT] NULL`.
+      if (word === 'true' || word === 'false' || (word === 'null' && !isNullTest(out))) out.push(PARAM);
+      else out.push(word);
       continue;
     }
     // Operators: runs of operator characters are one token; other punctuation one character each.
     if (/[+\-*/<>=~!@#%^&|`]/.test(c)) {
       const start = i;
       while (i < n && /[+\-*/<>=~!@#%^&|`]/.test(sql[i] as string) && !(sql[i] === '-' && sql[i + 1] === '-')) i++;
-      out.push(sql.slice(start, i));
+      // psycopg2 source writes the % operator as %% (it sends one).
+      out.push(sql.slice(start, i).replaceAll('%%', '%'));
       continue;
     }
     if (c === ':' && next === ':') {
@@ -171,6 +183,20 @@ function collapseLists(tokens: string[]): string[] {
     const out: string[] = [];
     for (let i = 0; i < current.length; i++) {
       const t = current[i] as string;
+      // ? :: type  →  ?  (psycopg2 sends a date as '2026-12-03'::date, a timedelta as '…'::interval, bytes
+      // as '…'::bytea where the source says `%s`; a cast of a parameter is dropped on both sides alike)
+      if (t === '::' && out[out.length - 1] === PARAM && /^[a-z_"]/.test(current[i + 1] ?? '')) {
+        i++;
+        while (current[i + 1] === '[' && current[i + 2] === ']') i += 2;
+        changed = true;
+        continue;
+      }
+      // ARRAY ?  →  ?  (psycopg2 sends a list as ARRAY[1,2,3] where the source says `%s`)
+      if (t === PARAM && out[out.length - 1] === 'array') {
+        out[out.length - 1] = PARAM;
+        changed = true;
+        continue;
+      }
       // ? , ?  →  ?
       if (t === ',' && out[out.length - 1] === PARAM && current[i + 1] === PARAM) {
         i++;
@@ -191,6 +217,28 @@ function collapseLists(tokens: string[]): string[] {
   return current;
 }
 
+function startsNumber(sql: string, i: number): boolean {
+  const c = sql[i] ?? '';
+  return /[0-9]/.test(c) || (c === '.' && /[0-9]/.test(sql[i + 1] ?? ''));
+}
+
+/** Keywords after which a minus is a sign (`SELECT -1`, `THEN -1`, `IN (-1)`); other words are operands. */
+const BEFORE_OPERAND = new Set(['select', 'where', 'and', 'or', 'not', 'then', 'else', 'when', 'case', 'values', 'in', 'between', 'like', 'by', 'limit', 'offset', 'is', 'set', 'return', 'returning', 'on', 'having', 'distinct', 'all', 'any', 'some', 'array']);
+
+/** Whether a token ends an operand (a minus after it is subtraction). */
+function isOperand(previous: string | undefined): boolean {
+  if (previous === undefined) return false;
+  if (previous === PARAM || previous === ')' || previous === ']' || previous === WILDCARD) return true;
+  if (previous.startsWith('"')) return true;
+  return /^[a-z_\u0080-\uffff]/.test(previous) && !BEFORE_OPERAND.has(previous);
+}
+
+/** Whether the NULL being read ends `IS NULL` or `IS NOT NULL`. */
+function isNullTest(out: readonly string[]): boolean {
+  const last = out[out.length - 1];
+  return last === 'is' || (last === 'not' && out[out.length - 2] === 'is');
+}
+
 const LIST_KEYWORDS = new Set(['in', 'values', 'array', 'any', 'all', 'some', 'by', 'and', 'or', 'not', 'select', 'where', 'set', 'then', 'else', 'when', 'on', 'from', 'returning', 'as']);
 
 function isCallee(previous: string | undefined): boolean {
@@ -204,16 +252,41 @@ export function normalizeSql(sql: string): NormalizedSql {
   return { key: tokens.join(' '), tokens };
 }
 
-/** Whether `sql` reads like a statement (starts with a keyword PostgreSQL runs), not any string passed to a function named query. */
+/**
+ * Whether the tokens read as a statement an application sends, not a sentence passed to a function
+ * (`'Select a database'`, `'update the cache'`): the statement's own shape, not only its first word.
+ */
 export function looksLikeSql(tokens: readonly string[]): boolean {
-  const first = tokens.find((t) => t !== '(' && t !== WILDCARD);
-  if (first === undefined) return false;
-  return STATEMENT_START.has(first);
+  const at = tokens.findIndex((t) => t !== '(' && t !== WILDCARD);
+  if (at < 0) return false;
+  const rest = tokens.slice(at);
+  const [first, second] = rest;
+  switch (first) {
+    case 'select':
+      return rest.includes('from') || second === PARAM || second === '*' || second === WILDCARD || rest.includes('(');
+    case 'insert':
+    case 'merge':
+      return second === 'into';
+    case 'update':
+      return rest.slice(2, 7).includes('set');
+    case 'delete':
+      return second === 'from';
+    case 'with': {
+      const as = rest.indexOf('as');
+      return as > 0 && as < 12 && (rest[as + 1] === '(' || rest[as + 2] === '(');
+    }
+    case 'create':
+    case 'alter':
+    case 'drop':
+      return second !== undefined && DDL_OBJECTS.has(second);
+    default:
+      return first !== undefined && OTHER_STATEMENTS.has(first) && rest.length >= 2;
+  }
 }
 
-const STATEMENT_START = new Set([
-  'select', 'insert', 'update', 'delete', 'with', 'values', 'table', 'call', 'do', 'begin', 'commit', 'rollback', 'start', 'end',
-  'savepoint', 'release', 'set', 'reset', 'show', 'lock', 'listen', 'notify', 'unlisten', 'copy', 'create', 'alter', 'drop',
-  'truncate', 'grant', 'revoke', 'vacuum', 'analyze', 'explain', 'refresh', 'prepare', 'execute', 'deallocate', 'declare', 'fetch',
-  'move', 'close', 'discard', 'merge', 'comment', 'cluster', 'reindex', 'checkpoint', 'abort',
+const DDL_OBJECTS = new Set([
+  'table', 'index', 'view', 'schema', 'sequence', 'function', 'procedure', 'type', 'extension', 'materialized', 'unique', 'or',
+  'temp', 'temporary', 'unlogged', 'trigger', 'role', 'user', 'database', 'policy', 'domain', 'publication', 'subscription',
 ]);
+
+const OTHER_STATEMENTS = new Set(['truncate', 'vacuum', 'analyze', 'lock', 'copy', 'refresh', 'listen', 'notify', 'call', 'explain', 'grant', 'revoke', 'savepoint', 'prepare', 'declare', 'reindex', 'cluster']);

@@ -176,9 +176,20 @@ function sendingCall(expression: SyntaxNode, family: LanguageFamily, scope: Synt
     if (!candidate || candidate.startIndex < value.endIndex) continue;
     const list = candidate.childForFieldName('arguments');
     const first = list?.namedChildren.find((c) => c !== null && c.type !== 'comment');
-    if (first?.type === 'identifier' && first.text === name && enclosingFunction(candidate)?.id === enclosingFunction(value)?.id) return candidate;
+    if (first && passes(first, name, family) && enclosingFunction(candidate)?.id === enclosingFunction(value)?.id) return candidate;
   }
   return undefined;
+}
+
+/** Whether a call's first argument is the variable `name`, or node-postgres' config naming it: `{ text: name }`, `{ text }`. */
+function passes(argument: SyntaxNode, name: string, family: LanguageFamily): boolean {
+  if (argument.type === 'identifier') return argument.text === name;
+  if (family !== 'js' || argument.type !== 'object') return false;
+  return argument.namedChildren.some(
+    (p) =>
+      (p?.type === 'shorthand_property_identifier' && p.text === 'text' && name === 'text') ||
+      (p?.type === 'pair' && p.childForFieldName('key')?.text === 'text' && p.childForFieldName('value')?.type === 'identifier' && p.childForFieldName('value')?.text === name),
+  );
 }
 
 function assignedName(value: SyntaxNode, family: LanguageFamily): string | undefined {

@@ -31,6 +31,18 @@ async function config(id) {
   return pool.query({ text: 'DELETE FROM carts ' + 'WHERE id = $1', values: [id] });
 }
 
+async function shorthand(age) {
+  const text = 'DELETE FROM sessions WHERE created_at < now() - $1::interval';
+  const values = [age];
+  const result = await pool.query({ text, values });
+  return result.rowCount;
+}
+
+async function named(id) {
+  const sql = 'DELETE FROM tokens WHERE id = $1';
+  return pool.query({ name: 'drop-token', text: sql, values: [id] });
+}
+
 function label() {
   return 'Select a database';
 }
@@ -95,8 +107,14 @@ describe("SQL sites from the analyser's parse", () => {
     assert.equal(top('DELETE FROM carts WHERE id = $1'), 'src/orders.js:25 exact config pool.query');
   });
 
+  it("finds a variable passed in node-postgres' query config, shorthand or named", () => {
+    assert.equal(top('DELETE FROM sessions WHERE created_at < now() - $1::interval'), 'src/orders.js:31 exact shorthand pool.query');
+    assert.equal(top('DELETE FROM tokens WHERE id = $1'), 'src/orders.js:37 exact named pool.query');
+  });
+
   it('finds psycopg2 statements as the server saw them, constants spliced in', () => {
-    assert.equal(top("SELECT sum(total) FROM orders WHERE created_at::date = '2026-12-03'::date"), 'none', 'a cast the source does not have is another statement');
+    // psycopg2 sends a datetime.date as '2026-12-03'::date
+    assert.equal(top("SELECT sum(total) FROM orders WHERE created_at::date = '2026-12-03'::date"), 'jobs/report.py:5 exact totals cur.execute');
     assert.equal(top("SELECT sum(total) FROM orders WHERE created_at::date = '2026-12-03'"), 'jobs/report.py:5 exact totals cur.execute');
   });
 
@@ -109,7 +127,7 @@ describe("SQL sites from the analyser's parse", () => {
   });
 
   it('leaves text that is not a statement out', () => {
-    assert.equal(index.size, 7);
+    assert.equal(index.size, 9);
     assert.equal(top('Select a database'), 'none');
   });
 });
