@@ -49,8 +49,8 @@ export interface AnalyzerOptions extends CatalogueOptions {
   sqlSites?: boolean;
 }
 
-/** A file that may send SQL: worth parsing for its statements when the analysis had no need to. */
-const MAY_HOLD_SQL = /\b(?:select\s[^;]{0,300}?\bfrom\b|insert\s+into\b|update\s+["\w.]+\s+set\b|delete\s+from\b|call\s+[\w.]+\s*\()/i;
+/** A file that may send SQL (a string that starts with a statement's keyword): worth parsing for its statements when the analysis had no need to. */
+const MAY_HOLD_SQL = /["'`]\s*(?:select\s[^"'`;]{0,400}?\bfrom\b|insert\s+into\b|update\s+["\w.]+\s+set\b|delete\s+from\b|with\s+(?:recursive\s+)?\w+\s+as\s*\(|call\s+[\w.]+\s*\()/i;
 
 export { MAX_FILE_CHARS } from './languages';
 export const MAX_SUMMARY_ROUNDS = 4;

@@ -1,7 +1,7 @@
 // SQL text reduced the way pg_stat_statements groups it, on both sides of a match: what a session
 // last sent (as the drivers send it) and what the source says.
 import * as assert from 'node:assert/strict';
-import { normalizeSql, PARAM, WILDCARD } from '../../../../src/analysis/sql/normalize';
+import { looksLikeSql, normalizeSql, PARAM, WILDCARD } from '../../../../src/analysis/sql/normalize';
 
 const key = (sql: string): string => normalizeSql(sql).key;
 
@@ -59,5 +59,15 @@ describe('normalizeSql', () => {
 
   it('keeps the program-filled parts as one wildcard token', () => {
     assert.deepEqual(normalizeSql(`SELECT * FROM ${WILDCARD} WHERE id = $1`).tokens, ['select', '*', 'from', WILDCARD, 'where', 'id', '=', PARAM]);
+  });
+
+  it('tells a statement from a sentence that starts with one of its words', () => {
+    const statement = (sql: string): boolean => looksLikeSql(normalizeSql(sql).tokens);
+    for (const sql of ['SELECT 1', 'SELECT now()', 'select * from t', 'INSERT INTO t VALUES ($1)', 'UPDATE public.t SET a = 1', 'DELETE FROM t', 'WITH x AS (SELECT 1) SELECT * FROM x', 'CREATE TABLE t (a int)', 'TRUNCATE t']) {
+      assert.ok(statement(sql), sql);
+    }
+    for (const sql of ['Select a database', 'update the cache', 'delete this row?', 'with care', 'create a connection', 'Begin the import']) {
+      assert.ok(!statement(sql), sql);
+    }
   });
 });
