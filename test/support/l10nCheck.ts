@@ -128,20 +128,31 @@ export interface CheckResult {
   unlocalised: Unlocalised[];
   /** l10n.t calls the extractor cannot read. */
   dynamicKeys: Unlocalised[];
+  /**
+   * @vscode/l10n's l10n.t called while a module loads (outside any function), in a file `atLoadMatters`
+   * accepts: in the extension host that runs before activate() hands it the bundle, so it stays English.
+   */
+  atModuleLoad: Unlocalised[];
 }
 
 /** Checks the files (absolute paths) with one program; paths in the result are relative to `root`. */
-export function checkLocalisation(files: readonly string[], root: string, options: ts.CompilerOptions = {}): CheckResult {
+export function checkLocalisation(files: readonly string[], root: string, options: ts.CompilerOptions = {}, atLoadMatters: (relative: string) => boolean = () => true): CheckResult {
   const program = ts.createProgram(files, { noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, skipLibCheck: true, ...options });
   const checker = program.getTypeChecker();
   const unlocalised: Unlocalised[] = [];
   const dynamicKeys: Unlocalised[] = [];
+  const atModuleLoad: Unlocalised[] = [];
   const reported = new Set<ts.Node>();
 
   for (const file of files) {
     const source = program.getSourceFile(file);
     if (!source) throw new Error(`${file} is not in the program`);
-    const where = (node: ts.Node): string => `${path.relative(root, file).split(path.sep).join('/')}:${source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1}`;
+    const relative = path.relative(root, file).split(path.sep).join('/');
+    const where = (node: ts.Node): string => `${relative}:${source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1}`;
+    const insideFunction = (node: ts.Node): boolean => {
+      for (let n = node.parent; n; n = n.parent) if (ts.isFunctionLike(n) || ts.isClassStaticBlockDeclaration(n)) return true;
+      return false;
+    };
     const report = (value: ts.Expression | undefined, sink: string): void => {
       if (!value) return;
       for (const piece of literalPieces(value, checker)) {
@@ -165,6 +176,8 @@ export function checkLocalisation(files: readonly string[], root: string, option
         if (isL10nCall(node)) {
           const why = dynamicKey(node);
           if (why) dynamicKeys.push({ where: where(node), sink: 'l10n.t', text: why });
+          const viaVscode = ts.isPropertyAccessExpression(node.expression) && ts.isPropertyAccessExpression(node.expression.expression);
+          if (!viaVscode && atLoadMatters(relative) && !insideFunction(node)) atModuleLoad.push({ where: where(node), sink: 'l10n.t', text: 'runs when the module loads' });
           // Its arguments are values put into a translated message: not checked.
           return;
         }
@@ -196,5 +209,5 @@ export function checkLocalisation(files: readonly string[], root: string, option
     visit(source);
   }
   const order = (a: Unlocalised, b: Unlocalised): number => a.where.localeCompare(b.where, 'en', { numeric: true });
-  return { unlocalised: unlocalised.sort(order), dynamicKeys: dynamicKeys.sort(order) };
+  return { unlocalised: unlocalised.sort(order), dynamicKeys: dynamicKeys.sort(order), atModuleLoad: atModuleLoad.sort(order) };
 }

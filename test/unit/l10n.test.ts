@@ -80,6 +80,12 @@ describe('localisation of the runtime strings', function () {
     assert.deepEqual(dynamicKeys.map((u) => `${u.where}: ${u.text}`), []);
   });
 
+  it('calls @vscode/l10n in the extension host only from functions: a constant computed at load would stay English', () => {
+    // The webview configures @vscode/l10n in the first module main.ts imports (webview/dashboard/l10n.ts), so its module-level words are translated.
+    const { atModuleLoad } = checkLocalisation(uiFiles(), repoRoot, PROGRAM_OPTIONS, (file) => file.startsWith('src/'));
+    assert.deepEqual(atModuleLoad.map((u) => `${u.where}: ${u.text}`), []);
+  });
+
   it('catches a literal in each kind of place it checks (the checker on a sample)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pg-health-l10n-'));
     try {
@@ -100,9 +106,10 @@ describe('localisation of the runtime strings', function () {
           "h('p', {}, 'No sessions.', 'prefer', 'CSV');",
           "vscode.l10n.t({ message: 'a', comment });",
           "const comment = ['x'];",
+          "const LABEL = l10n.t('At load'); const later = (): string => l10n.t('Later');",
         ].join('\n'),
       );
-      const { unlocalised, dynamicKeys } = checkLocalisation([file], dir, PROGRAM_OPTIONS);
+      const { unlocalised, dynamicKeys, atModuleLoad } = checkLocalisation([file], dir, PROGRAM_OPTIONS);
       assert.deepEqual(
         unlocalised.map((u) => `${u.where} ${u.sink} ${u.text}`),
         [
@@ -124,6 +131,7 @@ describe('localisation of the runtime strings', function () {
         dynamicKeys.map((u) => `${u.where} ${u.text}`),
         ['sample.ts:12 the comment is not a literal (a shorthand property)'],
       );
+      assert.deepEqual(atModuleLoad.map((u) => u.where), ['sample.ts:14']);
       for (const data of ['prefer', 'verify-full', 'pgHealth.refresh', 'CSV', '$(database) ', ' · ', '{0}/{1}', '/path/to/root.crt']) assert.ok(!hasWords(data), data);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
