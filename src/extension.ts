@@ -1,7 +1,8 @@
 // Composition root: builds the features and wires them together. No logic of its own.
+import * as l10n from '@vscode/l10n';
 import * as vscode from 'vscode';
 import { ConnectionCommands } from './connections/connectionCommands';
-import { readConnections, workspaceConnectionsIgnored } from './connections/connectionSettings';
+import { noConnectionsMessage, readConnections, workspaceConnectionsIgnored } from './connections/connectionSettings';
 import { PasswordStore } from './connections/passwordStore';
 import { DashboardPanels } from './dashboard/dashboardPanels';
 import { DASHBOARD_VIEW_TYPE } from './dashboard/protocol';
@@ -23,6 +24,9 @@ let monitors: MonitorManager | undefined;
 let overview: OverviewPoller | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
+  // The modules that run without VS Code (src/dashboard's advice, src/postgres's messages…) translate
+  // through @vscode/l10n: hand it the bundle VS Code loaded for the display language, if any.
+  if (vscode.l10n.bundle) l10n.config({ contents: vscode.l10n.bundle });
   const log = new Logger();
   const settings = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('pgHealth');
   const store = new SnapshotStore(settings().get<number>('historyMinutes', 60) * 60_000);
@@ -65,7 +69,7 @@ export function activate(context: vscode.ExtensionContext): void {
     terminate: async (name, pid, backendStart) => {
       const session = actions.findSession(name, pid, backendStart);
       if (!session) {
-        void vscode.window.showInformationMessage(`Backend ${pid} is no longer in the latest snapshot of ${name}; nothing was terminated.`);
+        void vscode.window.showInformationMessage(vscode.l10n.t('Backend {0} is no longer in the latest snapshot of {1}; nothing was terminated.', pid, name));
         return;
       }
       await actions.terminate(name, session);
@@ -92,7 +96,7 @@ export function activate(context: vscode.ExtensionContext): void {
   let restricted = false;
   const updateMessage = (): void => {
     const parts = [
-      restricted ? "Restricted Mode: this workspace's connections are ignored until you trust its folder (Manage Workspace Trust)." : undefined,
+      restricted ? vscode.l10n.t("Restricted Mode: this workspace's connections are ignored until you trust its folder (Manage Workspace Trust).") : undefined,
       tree.filterSummary(),
     ].filter((p): p is string => p !== undefined);
     treeView.message = parts.length > 0 ? parts.join('\n') : undefined;
@@ -147,7 +151,7 @@ export function activate(context: vscode.ExtensionContext): void {
     if (given) return given;
     const names = manager.names();
     if (names.length <= 1) return names[0];
-    return vscode.window.showQuickPick(names, { title: 'Which database?' });
+    return vscode.window.showQuickPick(names, { title: vscode.l10n.t('Which database?') });
   };
 
   const command = (id: string, run: (...args: unknown[]) => unknown): vscode.Disposable =>
@@ -157,7 +161,7 @@ export function activate(context: vscode.ExtensionContext): void {
       } catch (err) {
         // A command never takes the extension host down: it reports and logs.
         log.error(`${id} failed`, err);
-        void vscode.window.showErrorMessage(`PostgreSQL Health: ${err instanceof Error ? err.message : String(err)}`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('PostgreSQL Health: {0}', err instanceof Error ? err.message : String(err)));
         return undefined;
       }
     });
@@ -165,7 +169,7 @@ export function activate(context: vscode.ExtensionContext): void {
   // VS Code hands a context menu command no argument when the row was re-rendered as the item was
   // chosen: say so rather than do nothing.
   const rowMissed = (): undefined => {
-    void vscode.window.showInformationMessage('The Databases view was updating as you chose the command, so nothing was done. Please try again.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('The Databases view was updating as you chose the command, so nothing was done. Please try again.'));
     return undefined;
   };
   const sessionOf = (arg: unknown): SessionNode | undefined => (arg instanceof SessionNode ? arg : rowMissed());
@@ -232,8 +236,8 @@ export function activate(context: vscode.ExtensionContext): void {
       'pgHealth.filterDatabases',
       asking(async () => {
         const text = await vscode.window.showInputBox({
-          title: 'Filter Databases',
-          prompt: 'Show only databases whose name, database or host:port contains this text (empty: show all)',
+          title: vscode.l10n.t('Filter Databases'),
+          prompt: vscode.l10n.t('Show only databases whose name, database or host:port contains this text (empty: show all)'),
           value: tree.filter,
         });
         if (text !== undefined) tree.setFilter(text);
@@ -243,7 +247,7 @@ export function activate(context: vscode.ExtensionContext): void {
     command('pgHealth.openDashboard', async (arg) => {
       const name = await pickDatabase(arg);
       if (!name) {
-        void vscode.window.showInformationMessage('No PostgreSQL connections are configured. Use "PostgreSQL Health: Add Connection" first.');
+        void vscode.window.showInformationMessage(noConnectionsMessage());
         return;
       }
       dashboards.createOrShow(name);
@@ -300,7 +304,7 @@ export function activate(context: vscode.ExtensionContext): void {
     command('pgHealth.openDashboardForSelection', () => {
       const name = databaseName(treeView.selection[0]);
       if (name) dashboards.createOrShow(name);
-      else void vscode.window.showInformationMessage('Select a database (or one of its rows) in the Databases view first.');
+      else void vscode.window.showInformationMessage(vscode.l10n.t('Select a database (or one of its rows) in the Databases view first.'));
     }),
     command('pgHealth.copyMonitoringRoleSql', () => copyMonitoringRoleSql()),
     command('pgHealth.enableFixOnSave', () => enableFixOnSave()),

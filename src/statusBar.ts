@@ -12,7 +12,7 @@ import * as vscode from 'vscode';
 import { ageText, Glance, glanceOf, loadOf } from './postgres/glance';
 import { MonitorManager } from './postgres/monitors';
 import { SnapshotStore } from './postgres/store';
-import { usageLevel } from './sidebar/sessionGroups';
+import { levelText, usageLevel } from './sidebar/sessionGroups';
 
 /** With more (server, role) groups than this and no explicit list, the status bar holds no connection. */
 export const MAX_HELD_SERVERS = 8;
@@ -42,7 +42,7 @@ export class StatusBar implements vscode.Disposable {
     private readonly monitors: MonitorManager,
     private readonly store: SnapshotStore,
   ) {
-    this.item.name = 'PostgreSQL Health';
+    this.item.name = vscode.l10n.t('PostgreSQL Health');
     this.subscription = store.onDidChange(() => this.render());
   }
 
@@ -77,25 +77,32 @@ export class StatusBar implements vscode.Disposable {
     rows.sort((a, b) => b.load - a.load || a.entry.name.localeCompare(b.entry.name));
     const down = rows.filter((r) => r.glance.kind === 'error');
     const top = rows.find((r) => r.glance.kind === 'usage');
-    const downText = down.length > 0 ? `$(error) ${down.length} down` : '';
+    const downText = down.length > 0 ? `$(error) ${vscode.l10n.t('{0} down', down.length)}` : '';
     let level: 'ok' | 'warning' | 'critical' = down.length > 0 ? 'warning' : 'ok';
     if (top && top.glance.kind === 'usage') {
       const g = top.glance;
       const topLevel = usageLevel(g.used, g.capacity, warning, critical);
       if (topLevel === 'critical' || (topLevel === 'warning' && level === 'ok')) level = topLevel;
       // The level in words as well as the background colour.
-      this.item.text = `$(database) ${g.used}/${g.capacity}${topLevel === 'ok' ? '' : ` ${topLevel}`}${downText ? ` ${downText}` : ''}`;
-      this.item.accessibilityInformation = {
-        label:
-          `PostgreSQL ${top.entry.name}: ${g.used}/${g.capacity} connections in use${topLevel === 'ok' ? '' : `, ${topLevel}`}` +
-          (down.length > 0 ? `; ${down.length} database${down.length === 1 ? '' : 's'} down` : ''),
-      };
-      this.item.command = { title: 'Open Dashboard', command: 'pgHealth.openDashboard', arguments: [top.entry.name] };
+      this.item.text = `$(database) ${g.used}/${g.capacity}${topLevel === 'ok' ? '' : ` ${levelText(topLevel)}`}${downText ? ` ${downText}` : ''}`;
+      const inUse =
+        topLevel === 'ok'
+          ? vscode.l10n.t('PostgreSQL {0}: {1}/{2} connections in use', top.entry.name, g.used, g.capacity)
+          : vscode.l10n.t({
+              message: 'PostgreSQL {0}: {1}/{2} connections in use, {3}',
+              args: [top.entry.name, g.used, g.capacity, levelText(topLevel)],
+              comment: ['{3} is the level of use: "warning" or "critical"'],
+            });
+      const downCount = down.length === 1 ? vscode.l10n.t('1 database down') : vscode.l10n.t('{0} databases down', down.length);
+      this.item.accessibilityInformation = { label: down.length > 0 ? `${inUse}; ${downCount}` : inUse };
+      this.item.command = { title: vscode.l10n.t('Open Dashboard'), command: 'pgHealth.openDashboard', arguments: [top.entry.name] };
     } else {
       const first = down[0];
-      this.item.text = down.length === 1 && first ? `$(error) ${first.entry.name}: down` : `$(error) ${down.length} down`;
-      this.item.accessibilityInformation = { label: `PostgreSQL: ${down.length === 1 && first ? `${first.entry.name} is` : `${down.length} databases are`} down` };
-      this.item.command = first ? { title: 'Open Dashboard', command: 'pgHealth.openDashboard', arguments: [first.entry.name] } : undefined;
+      this.item.text = `$(error) ${down.length === 1 && first ? vscode.l10n.t('{0}: down', first.entry.name) : vscode.l10n.t('{0} down', down.length)}`;
+      this.item.accessibilityInformation = {
+        label: down.length === 1 && first ? vscode.l10n.t('PostgreSQL: {0} is down', first.entry.name) : vscode.l10n.t('PostgreSQL: {0} databases are down', down.length),
+      };
+      this.item.command = first ? { title: vscode.l10n.t('Open Dashboard'), command: 'pgHealth.openDashboard', arguments: [first.entry.name] } : undefined;
     }
     this.item.backgroundColor =
       level === 'critical' ? new vscode.ThemeColor('statusBarItem.errorBackground') : level === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
@@ -105,7 +112,7 @@ export class StatusBar implements vscode.Disposable {
 
   /** Fullest first; databases of one server share its numbers, so they share a line. */
   private tooltip(rows: Row[]): vscode.MarkdownString {
-    const md = new vscode.MarkdownString('**PostgreSQL connections**, fullest first\n\n', true);
+    const md = new vscode.MarkdownString(`${vscode.l10n.t('**PostgreSQL connections**, fullest first')}\n\n`, true);
     const lines: { load: number; text: string }[] = [];
     const byServer = new Map<string, Row[]>();
     for (const row of rows) {
@@ -130,13 +137,16 @@ export class StatusBar implements vscode.Disposable {
     }
     lines.sort((a, b) => b.load - a.load);
     md.appendMarkdown(lines.map((l) => l.text).join('  \n'));
-    md.appendMarkdown(
+    const watching =
       vscode.workspace.getConfiguration('pgHealth').get<string[]>('statusBar.connections', []).length > 0
-        ? '\n\nWatching pgHealth.statusBar.connections, each with a monitor connection of its own. Click to open the dashboard.'
+        ? vscode.l10n.t('Watching pgHealth.statusBar.connections, each with a monitor connection of its own. Click to open the dashboard.')
         : this.leases.size > 0
-          ? '\n\nEvery configured database, live through one monitor connection per server and role. Click to open the dashboard.'
-          : `\n\nEvery configured database, at the overview pace (more than ${MAX_HELD_SERVERS} servers: no connection is held); list names in pgHealth.statusBar.connections to hold one for them. Click to open the dashboard.`,
-    );
+          ? vscode.l10n.t('Every configured database, live through one monitor connection per server and role. Click to open the dashboard.')
+          : vscode.l10n.t(
+              'Every configured database, at the overview pace (more than {0} servers: no connection is held); list names in pgHealth.statusBar.connections to hold one for them. Click to open the dashboard.',
+              MAX_HELD_SERVERS,
+            );
+    md.appendMarkdown(`\n\n${watching}`);
     return md;
   }
 

@@ -8,7 +8,7 @@ const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** The statements that give a role what the extension needs, for a server version (16 or newer, or older). */
 export function monitoringRoleSql(role: string, sixteenOrNewer: boolean): string {
-  if (!ROLE_NAME.test(role)) throw new Error(`"${role}" is not a plain role name (lowercase letters, digits and _).`);
+  if (!ROLE_NAME.test(role)) throw new Error(vscode.l10n.t('"{0}" is not a plain role name (lowercase letters, digits and _).', role));
   const lines = [
     `CREATE ROLE ${role} LOGIN;`,
     `\\password ${role}`,
@@ -29,21 +29,25 @@ export function monitoringRoleSql(role: string, sixteenOrNewer: boolean): string
 export async function copyMonitoringRoleSql(): Promise<boolean> {
   const version = await vscode.window.showQuickPick(
     [
-      { label: 'PostgreSQL 16 or newer', detail: 'pg_monitor, pg_signal_backend and pg_use_reserved_connections', sixteen: true },
-      { label: 'PostgreSQL 10 to 15', detail: 'pg_monitor and pg_signal_backend', sixteen: false },
+      { label: vscode.l10n.t('PostgreSQL 16 or newer'), detail: vscode.l10n.t('pg_monitor, pg_signal_backend and pg_use_reserved_connections'), sixteen: true },
+      { label: vscode.l10n.t('PostgreSQL 10 to 15'), detail: vscode.l10n.t('pg_monitor and pg_signal_backend'), sixteen: false },
     ],
-    { title: 'Monitoring role (1/2): which server version?' },
+    { title: vscode.l10n.t('Monitoring role (1/2): which server version?') },
   );
   if (!version) return false;
   const role = await vscode.window.showInputBox({
-    title: 'Monitoring role (2/2): its name',
+    title: vscode.l10n.t('Monitoring role (2/2): its name'),
     value: 'pg_health_monitor',
-    validateInput: (v) => (ROLE_NAME.test(v.trim()) ? undefined : 'Lowercase letters, digits and _, starting with a letter or _'),
+    validateInput: (v) => (ROLE_NAME.test(v.trim()) ? undefined : vscode.l10n.t('Lowercase letters, digits and _, starting with a letter or _')),
   });
   if (role === undefined) return false;
   await vscode.env.clipboard.writeText(monitoringRoleSql(role.trim(), version.sixteen));
   void vscode.window.showInformationMessage(
-    `The SQL for ${role.trim()} is on the clipboard. Run it in psql as a superuser (\\password asks for the new password), then use ${role.trim()} as the connection's user.`,
+    vscode.l10n.t({
+      message: "The SQL for {0} is on the clipboard. Run it in psql as a superuser (\\password asks for the new password), then use {0} as the connection's user.",
+      args: [role.trim()],
+      comment: ['\\password is the psql command that sets a password; keep it as it is'],
+    }),
   );
   return true;
 }
@@ -56,7 +60,7 @@ export async function enableFixOnSave(): Promise<void> {
   if (Array.isArray(current)) next = current.includes('source.fixAll.pgHealth') ? current : [...current, 'source.fixAll.pgHealth'];
   else next = { ...(current && typeof current === 'object' ? current : {}), 'source.fixAll.pgHealth': 'explicit' };
   await config.update('codeActionsOnSave', next, vscode.ConfigurationTarget.Global);
-  void vscode.window.showInformationMessage('Saving a JavaScript, TypeScript or Python file now applies the pg-health fixes in it (editor.codeActionsOnSave).');
+  void vscode.window.showInformationMessage(vscode.l10n.t('Saving a JavaScript, TypeScript or Python file now applies the pg-health fixes in it (editor.codeActionsOnSave).'));
 }
 
 export function openWalkthrough(): Thenable<unknown> {

@@ -13,9 +13,6 @@ import { MultiStepInput, Step } from './multiStepInput';
 import { CONNECTIONS_SETTING, readConnections } from './connectionSettings';
 import { PasswordStore } from './passwordStore';
 
-const ADD_TITLE = 'PostgreSQL Health: Add Connection';
-const EDIT_TITLE = 'PostgreSQL Health: Edit Connection';
-
 export class ConnectionCommands {
   constructor(
     private readonly passwords: PasswordStore,
@@ -26,7 +23,8 @@ export class ConnectionCommands {
     const taken = new Set(readConnections().connections.map((c) => c.name));
     if (existing) taken.delete(existing.name);
     const state: AddState = {
-      title: existing ? EDIT_TITLE : ADD_TITLE,
+      // As the Command Palette names the commands (package.nls.json: category, command.*.title).
+      title: existing ? vscode.l10n.t('PostgreSQL Health: Edit Connection') : vscode.l10n.t('PostgreSQL Health: Add Connection'),
       taken,
       stored: existing ? await this.passwords.get(existing.name) : undefined,
       name: existing?.name ?? '',
@@ -57,12 +55,12 @@ export class ConnectionCommands {
     // An empty answer keeps the stored password: it is tested with the new settings and follows a rename.
     const secret = password === undefined || password === '' ? state.stored : password;
     const tested = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Connecting to ${config.name}…` },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Connecting to {0}…', config.name) },
       () => testConnection(config, secret),
     );
     if (tested !== undefined) {
-      const save = 'Save Anyway';
-      const choice = await vscode.window.showWarningMessage(`Could not connect to ${config.name}: ${tested}`, { modal: true }, save);
+      const save = vscode.l10n.t('Save Anyway');
+      const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Could not connect to {0}: {1}', config.name, tested), { modal: true }, save);
       if (choice !== save) return undefined;
     }
     if (secret !== undefined) await this.passwords.set(config.name, secret);
@@ -73,8 +71,8 @@ export class ConnectionCommands {
   }
 
   async remove(name: string): Promise<void> {
-    const confirm = 'Remove';
-    const choice = await vscode.window.showWarningMessage(`Remove the connection "${name}" and its stored password?`, { modal: true }, confirm);
+    const confirm = vscode.l10n.t({ message: 'Remove', comment: ['The button that confirms removing a connection'] });
+    const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Remove the connection "{0}" and its stored password?', name), { modal: true }, confirm);
     if (choice !== confirm) return;
     await this.save(undefined, name);
     await this.passwords.delete(name);
@@ -84,9 +82,9 @@ export class ConnectionCommands {
   /** A password inside a connection string in settings works, but belongs in secret storage. */
   async offerToMovePassword(config: ConnectionConfig): Promise<void> {
     if (!config.connectionString || !connectionStringHasPassword(config.connectionString)) return;
-    const move = 'Move to Secret Storage';
+    const move = vscode.l10n.t('Move to Secret Storage');
     const choice = await vscode.window.showWarningMessage(
-      `The connection "${config.name}" has a password in its connection string in your settings. Settings files are plain text and often shared.`,
+      vscode.l10n.t('The connection "{0}" has a password in its connection string in your settings. Settings files are plain text and often shared.', config.name),
       move,
     );
     if (choice !== move) return;
@@ -159,9 +157,9 @@ const askName: Step<AddState> = async (input, state) => {
     title: state.title,
     step: 1,
     totalSteps: totalSteps(state),
-    prompt: 'A name for this database, shown in the Databases view',
+    prompt: vscode.l10n.t('A name for this database, shown in the Databases view'),
     value: state.name,
-    validate: (v) => (v.trim() === '' ? 'Enter a name' : state.taken.has(v.trim()) ? `"${v.trim()}" is already configured` : undefined),
+    validate: (v) => (v.trim() === '' ? vscode.l10n.t('Enter a name') : state.taken.has(v.trim()) ? vscode.l10n.t('"{0}" is already configured', v.trim()) : undefined),
   });
   return askTarget;
 };
@@ -171,11 +169,11 @@ const askTarget: Step<AddState> = async (input, state) => {
     title: state.title,
     step: 2,
     totalSteps: totalSteps(state),
-    prompt: 'A connection string (postgresql://user@host:5432/database?sslmode=require) or just the host name',
+    prompt: vscode.l10n.t('A connection string (postgresql://user@host:5432/database?sslmode=require) or just the host name'),
     value: state.target,
     ignoreFocusOut: true,
     validate: (v) => {
-      if (v.trim() === '') return 'Enter a host or a connection string';
+      if (v.trim() === '') return vscode.l10n.t('Enter a host or a connection string');
       if (isConnectionString(v)) {
         try {
           parseConnectionString(v);
@@ -195,20 +193,34 @@ const askPort: Step<AddState> = async (input, state) => {
     title: state.title,
     step: 3,
     totalSteps: totalSteps(state),
-    prompt: 'Port',
+    prompt: vscode.l10n.t({ message: 'Port', comment: ['The TCP port of the PostgreSQL server'] }),
     value: state.port,
-    validate: (v) => (/^\d+$/.test(v) && Number(v) > 0 && Number(v) < 65536 ? undefined : 'A port is a number from 1 to 65535'),
+    validate: (v) => (/^\d+$/.test(v) && Number(v) > 0 && Number(v) < 65536 ? undefined : vscode.l10n.t('A port is a number from 1 to 65535')),
   });
   return askDatabase;
 };
 
 const askDatabase: Step<AddState> = async (input, state) => {
-  state.database = await input.inputBox({ title: state.title, step: 4, totalSteps: totalSteps(state), prompt: 'Database', value: state.database, validate: (v) => (v.trim() === '' ? 'Enter a database name' : undefined) });
+  state.database = await input.inputBox({
+    title: state.title,
+    step: 4,
+    totalSteps: totalSteps(state),
+    prompt: vscode.l10n.t({ message: 'Database', comment: ['The database to connect to'] }),
+    value: state.database,
+    validate: (v) => (v.trim() === '' ? vscode.l10n.t('Enter a database name') : undefined),
+  });
   return askUser;
 };
 
 const askUser: Step<AddState> = async (input, state) => {
-  state.user = await input.inputBox({ title: state.title, step: 5, totalSteps: totalSteps(state), prompt: 'User', value: state.user, validate: (v) => (v.trim() === '' ? 'Enter a user name' : undefined) });
+  state.user = await input.inputBox({
+    title: state.title,
+    step: 5,
+    totalSteps: totalSteps(state),
+    prompt: vscode.l10n.t({ message: 'User', comment: ['The role to connect as'] }),
+    value: state.user,
+    validate: (v) => (v.trim() === '' ? vscode.l10n.t('Enter a user name') : undefined),
+  });
   return askTls;
 };
 
@@ -216,21 +228,25 @@ interface TlsItem extends vscode.QuickPickItem {
   mode: SslMode;
 }
 
-const TLS_ITEMS: readonly TlsItem[] = [
-  { mode: 'prefer', label: 'prefer', description: 'libpq\'s default', detail: 'TLS when the server offers it, without verifying the server' },
-  { mode: 'require', label: 'require', detail: 'TLS always; the server is verified against a CA file if you give one' },
-  { mode: 'verify-full', label: 'verify-full', detail: 'TLS, with the server\'s certificate and host name verified (a CA file, or the system\'s CAs)' },
-  { mode: 'disable', label: 'disable', detail: 'Never TLS (a server on this machine, or a trusted network)' },
-];
+/** The label is the sslmode value itself, as libpq and the setting spell it. */
+function tlsItems(): TlsItem[] {
+  return [
+    { mode: 'prefer', label: 'prefer', description: vscode.l10n.t("libpq's default"), detail: vscode.l10n.t('TLS when the server offers it, without verifying the server') },
+    { mode: 'require', label: 'require', detail: vscode.l10n.t('TLS always; the server is verified against a CA file if you give one') },
+    { mode: 'verify-full', label: 'verify-full', detail: vscode.l10n.t("TLS, with the server's certificate and host name verified (a CA file, or the system's CAs)") },
+    { mode: 'disable', label: 'disable', detail: vscode.l10n.t('Never TLS (a server on this machine, or a trusted network)') },
+  ];
+}
 
 const askTls: Step<AddState> = async (input, state) => {
+  const items = tlsItems();
   const chosen = await input.pick({
     title: state.title,
     step: 6,
     totalSteps: totalSteps(state),
-    placeholder: 'TLS (SSL): how the connection is protected',
-    items: TLS_ITEMS,
-    active: TLS_ITEMS.find((i) => i.mode === state.ssl),
+    placeholder: vscode.l10n.t('TLS (SSL): how the connection is protected'),
+    items,
+    active: items.find((i) => i.mode === state.ssl),
   });
   if (chosen.mode !== state.ssl) state.keepSsl = true;
   state.ssl = chosen.mode;
@@ -244,12 +260,12 @@ const askCaFile: Step<AddState> = async (input, state) => {
     totalSteps: totalSteps(state),
     prompt:
       state.ssl === 'verify-full'
-        ? 'CA file (sslRootCert) that signed the server\'s certificate. Leave empty to use the system\'s CAs.'
-        : 'CA file (sslRootCert) to verify the server with. Leave empty to encrypt without verifying.',
+        ? vscode.l10n.t("CA file (sslRootCert) that signed the server's certificate. Leave empty to use the system's CAs.")
+        : vscode.l10n.t('CA file (sslRootCert) to verify the server with. Leave empty to encrypt without verifying.'),
     placeholder: '/path/to/root.crt',
     value: state.sslRootCert,
     ignoreFocusOut: true,
-    validate: (v) => (v.trim() === '' || fs.existsSync(v.trim()) ? undefined : `${v.trim()} does not exist`),
+    validate: (v) => (v.trim() === '' || fs.existsSync(v.trim()) ? undefined : vscode.l10n.t('{0} does not exist', v.trim())),
   });
   return askPassword;
 };
@@ -261,8 +277,8 @@ const askPassword: Step<AddState> = async (input, state) => {
     totalSteps: totalSteps(state),
     prompt:
       state.stored !== undefined
-        ? 'Password (kept in VS Code\'s secret storage). Leave empty to keep the stored one.'
-        : 'Password (kept in VS Code\'s secret storage). Leave empty to use ~/.pgpass or PGPASSWORD.',
+        ? vscode.l10n.t("Password (kept in VS Code's secret storage). Leave empty to keep the stored one.")
+        : vscode.l10n.t("Password (kept in VS Code's secret storage). Leave empty to use ~/.pgpass or PGPASSWORD."),
     value: state.password ?? '',
     password: true,
     ignoreFocusOut: true,

@@ -18,13 +18,14 @@ export function parseConnections(raw: unknown): ConfiguredConnections {
   const problems: string[] = [];
   const connections: ConnectionConfig[] = [];
   if (raw === undefined || raw === null) return { connections, problems };
-  if (!Array.isArray(raw)) return { connections, problems: [`${CONNECTIONS_SETTING} must be an array of connections`] };
+  if (!Array.isArray(raw)) return { connections, problems: [vscode.l10n.t('{0} must be an array of connections', CONNECTIONS_SETTING)] };
   const seen = new Set<string>();
   raw.forEach((entry, index) => {
-    if (!isRecord(entry)) return problems.push(`${CONNECTIONS_SETTING}[${index}] is not an object`);
+    const at = `${CONNECTIONS_SETTING}[${index}]`;
+    if (!isRecord(entry)) return problems.push(vscode.l10n.t('{0} is not an object', at));
     const name = entry['name'];
-    if (typeof name !== 'string' || name.trim() === '') return problems.push(`${CONNECTIONS_SETTING}[${index}] has no name`);
-    if (seen.has(name)) return problems.push(`${CONNECTIONS_SETTING}[${index}]: the name "${name}" is used twice`);
+    if (typeof name !== 'string' || name.trim() === '') return problems.push(vscode.l10n.t('{0} has no name', at));
+    if (seen.has(name)) return problems.push(vscode.l10n.t('{0}: the name "{1}" is used twice', at, name));
     seen.add(name);
     const config: ConnectionConfig = { name };
     const str = (key: 'connectionString' | 'host' | 'database' | 'user' | 'sslRootCert'): void => {
@@ -74,6 +75,14 @@ export async function workspaceConnectionsIgnored(): Promise<boolean> {
   return false;
 }
 
+/** What a command that needs a database says when none is configured. */
+export function noConnectionsMessage(): string {
+  return vscode.l10n.t({
+    message: 'No PostgreSQL connections are configured. Use "PostgreSQL Health: Add Connection" first.',
+    comment: ['"PostgreSQL Health: Add Connection" is the command as the Command Palette shows it (package.nls.json: category, command.addConnection.title)'],
+  });
+}
+
 export function readConnections(): ConfiguredConnections {
   const inspected = vscode.workspace.getConfiguration().inspect<unknown>(CONNECTIONS_SETTING);
   const user = parseConnections(inspected?.globalValue);
@@ -82,6 +91,6 @@ export function readConnections(): ConfiguredConnections {
   const names = new Set(workspace.connections.map((c) => c.name));
   return {
     connections: [...workspace.connections, ...user.connections.filter((c) => !names.has(c.name))],
-    problems: [...user.problems.map((p) => `user settings: ${p}`), ...workspace.problems.map((p) => `workspace settings: ${p}`)],
+    problems: [...user.problems.map((p) => vscode.l10n.t('user settings: {0}', p)), ...workspace.problems.map((p) => vscode.l10n.t('workspace settings: {0}', p))],
   };
 }

@@ -1,5 +1,7 @@
 // Advice from the live numbers, one function per way out of too_many_connections. Pure: the
 // numbers come from the snapshot and the history, so the advice is testable and can be explained.
+// The prose goes through @vscode/l10n; statements and configuration files stay as the server reads them.
+import * as l10n from '@vscode/l10n';
 import { Session, Snapshot } from '../postgres/snapshot';
 import { IdleAdvice, MaxConnectionsAdvice, PgBouncerAdvice, TimeoutSuggestion } from './protocol';
 
@@ -28,33 +30,40 @@ export function maxConnectionsAdvice(snapshot: Snapshot, peak: number): MaxConne
   const text: string[] = [];
   if (needed) {
     text.push(
-      `The peak so far is ${observed} of ${snapshot.capacity} slots for ordinary users. ` +
-        `max_connections = ${suggested} leaves about a quarter above that peak.`,
+      l10n.t(
+        'The peak so far is {0} of {1} slots for ordinary users. max_connections = {2} leaves about a quarter above that peak.',
+        observed,
+        snapshot.capacity,
+        suggested,
+      ),
     );
   } else {
-    text.push(
-      `The peak so far is ${observed} of ${snapshot.capacity} slots for ordinary users: raising max_connections is not needed now.`,
-    );
+    text.push(l10n.t('The peak so far is {0} of {1} slots for ordinary users: raising max_connections is not needed now.', observed, snapshot.capacity));
   }
   text.push(
-    `Capacity = max_connections (${s.maxConnections}) − superuser_reserved_connections (${s.superuserReservedConnections})` +
-      (s.serverVersionNum >= 160000 ? ` − reserved_connections (${s.reservedConnections})` : '') +
-      ` = ${snapshot.capacity}. The reserved slots stay free for superusers` +
-      (s.serverVersionNum >= 160000 ? ' and roles with pg_use_reserved_connections' : '') +
-      ', so an administrator can still connect when the server is full.',
+    s.serverVersionNum >= 160000
+      ? l10n.t(
+          'Capacity = max_connections ({0}) − superuser_reserved_connections ({1}) − reserved_connections ({2}) = {3}. The reserved slots stay free for superusers and roles with pg_use_reserved_connections, so an administrator can still connect when the server is full.',
+          s.maxConnections,
+          s.superuserReservedConnections,
+          s.reservedConnections,
+          snapshot.capacity,
+        )
+      : l10n.t(
+          'Capacity = max_connections ({0}) − superuser_reserved_connections ({1}) = {2}. The reserved slots stay free for superusers, so an administrator can still connect when the server is full.',
+          s.maxConnections,
+          s.superuserReservedConnections,
+          snapshot.capacity,
+        ),
   );
-  text.push(
-    'max_connections takes effect only after a server restart; SELECT pg_reload_conf() is not enough. ' +
-      'Standbys need a max_connections at least as high as the primary.',
-  );
+  text.push(l10n.t('max_connections takes effect only after a server restart; SELECT pg_reload_conf() is not enough. Standbys need a max_connections at least as high as the primary.'));
   if (s.maxConnectionsPendingRestart) {
-    text.push('A new max_connections value is already set and waits for a restart (pg_settings.pending_restart = true).');
+    text.push(l10n.t('A new max_connections value is already set and waits for a restart (pg_settings.pending_restart = true).'));
   }
   text.push(
-    'Each connection is a server process with its own memory: a few MB at rest, plus up to work_mem for every sort or hash ' +
-      'of a running query (several per query, times hash_mem_multiplier). shared_buffers is shared and does not grow, but the ' +
-      'lock table and other shared memory scale with max_connections. Check shared_buffers + max_connections × work_mem ' +
-      'against the machine\'s RAM before raising it; many connections also compete for CPU — a pooler is often the better fix.',
+    l10n.t(
+      "Each connection is a server process with its own memory: a few MB at rest, plus up to work_mem for every sort or hash of a running query (several per query, times hash_mem_multiplier). shared_buffers is shared and does not grow, but the lock table and other shared memory scale with max_connections. Check shared_buffers + max_connections × work_mem against the machine's RAM before raising it; many connections also compete for CPU — a pooler is often the better fix.",
+    ),
   );
   return {
     needed,
@@ -101,24 +110,43 @@ export function idleAdvice(snapshot: Snapshot, thresholds: IdleThresholds = DEFA
   // transaction does not hold its slot and its locks (and block vacuum) for hours.
   const inTransactionSuggestion = Math.max(300, roundUp(thresholds.idleInTransactionSeconds * 5, 60));
   timeouts.push(
-    timeoutSuggestion(
-      'idle_in_transaction_session_timeout',
-      s.idleInTransactionSessionTimeout,
-      inTransactionSuggestion,
-      'ends sessions that stay idle inside a transaction; a leaked transaction also holds locks and blocks vacuum.',
-    ),
+    timeoutSuggestion('idle_in_transaction_session_timeout', s.idleInTransactionSessionTimeout, inTransactionSuggestion, {
+      current: (setting, value) =>
+        l10n.t({
+          message: '{0} is {1}: it ends sessions that stay idle inside a transaction; a leaked transaction also holds locks and blocks vacuum.',
+          args: [setting, value],
+          comment: ['{0} is the setting idle_in_transaction_session_timeout, {1} its value ("5min")'],
+        }),
+      disabled: (setting, value) =>
+        l10n.t({
+          message:
+            "{0} is disabled. '{1}' ends sessions that stay idle inside a transaction; a leaked transaction also holds locks and blocks vacuum. A reload is enough; ALTER ROLE … SET {0} limits it to one application's role.",
+          args: [setting, value],
+          comment: ['{0} is the setting idle_in_transaction_session_timeout, {1} the suggested value ("5min")'],
+        }),
+    }),
   );
   if (s.serverVersionNum >= 140000) {
     // Above the pools' own idle timeouts (node-postgres idleTimeoutMillis, SQLAlchemy pool_recycle), so
     // the server only ends connections a pool has forgotten.
     const idleSuggestion = Math.max(1800, roundUp(thresholds.idleSeconds * 3, 600));
     timeouts.push(
-      timeoutSuggestion(
-        'idle_session_timeout',
-        s.idleSessionTimeout,
-        idleSuggestion,
-        'ends sessions idle outside a transaction; pools must cope with closed connections (most validate or reconnect). Not for connections through PgBouncer in transaction mode.',
-      ),
+      timeoutSuggestion('idle_session_timeout', s.idleSessionTimeout, idleSuggestion, {
+        current: (setting, value) =>
+          l10n.t({
+            message:
+              '{0} is {1}: it ends sessions idle outside a transaction; pools must cope with closed connections (most validate or reconnect). Not for connections through PgBouncer in transaction mode.',
+            args: [setting, value],
+            comment: ['{0} is the setting idle_session_timeout, {1} its value ("30min")'],
+          }),
+        disabled: (setting, value) =>
+          l10n.t({
+            message:
+              "{0} is disabled. '{1}' ends sessions idle outside a transaction; pools must cope with closed connections (most validate or reconnect). Not for connections through PgBouncer in transaction mode. A reload is enough; ALTER ROLE … SET {0} limits it to one application's role.",
+            args: [setting, value],
+            comment: ['{0} is the setting idle_session_timeout, {1} the suggested value ("30min")'],
+          }),
+      }),
     );
   }
   return {
@@ -130,23 +158,23 @@ export function idleAdvice(snapshot: Snapshot, thresholds: IdleThresholds = DEFA
   };
 }
 
-function timeoutSuggestion(
-  setting: TimeoutSuggestion['setting'],
-  currentMs: number | null,
-  suggestedSeconds: number,
-  why: string,
-): TimeoutSuggestion {
+/** What a timeout does, said of its current value and of the value suggested while it is disabled. */
+interface TimeoutTexts {
+  current(setting: string, value: string): string;
+  disabled(setting: string, value: string): string;
+}
+
+function timeoutSuggestion(setting: TimeoutSuggestion['setting'], currentMs: number | null, suggestedSeconds: number, texts: TimeoutTexts): TimeoutSuggestion {
+  // Values in PostgreSQL's units ('5min'), as the statement sets them.
   const value = formatSeconds(suggestedSeconds);
   if (currentMs !== null && currentMs > 0) {
-    return { setting, currentMs, statement: null, text: `${setting} is ${formatSeconds(Math.round(currentMs / 1000))}: it ${why}` };
+    return { setting, currentMs, statement: null, text: texts.current(setting, formatSeconds(Math.round(currentMs / 1000))) };
   }
   return {
     setting,
     currentMs,
     statement: `ALTER SYSTEM SET ${setting} = '${value}';\nSELECT pg_reload_conf();`,
-    text:
-      `${setting} is disabled. '${value}' ${why} A reload is enough; ` +
-      `ALTER ROLE … SET ${setting} limits it to one application's role.`,
+    text: texts.disabled(setting, value),
   };
 }
 
@@ -225,12 +253,14 @@ export function pgBouncerAdvice(snapshot: Snapshot, input: PeakInput): PgBouncer
     ...sizing,
     config,
     caveats: [
-      'Transaction mode hands a server connection to a client for one transaction only: session state does not survive between transactions.',
-      'SET (without LOCAL), temporary tables, WITH HOLD cursors and session-level settings leak to, or vanish for, the next client; use SET LOCAL inside the transaction or set them per role.',
-      'Prepared statements: protocol-level ones need PgBouncer 1.21+ with max_prepared_statements > 0; SQL PREPARE/EXECUTE does not work in transaction mode.',
-      'LISTEN/NOTIFY does not work through transaction mode: keep a direct connection for listeners.',
-      'Session-level advisory locks (pg_advisory_lock) are tied to a server connection: use pg_advisory_xact_lock or a direct connection.',
-      'Point the application\'s pool at PgBouncer (port 6432) and keep its own pool small; migrations and admin tools can connect directly.',
+      l10n.t('Transaction mode hands a server connection to a client for one transaction only: session state does not survive between transactions.'),
+      l10n.t(
+        'SET (without LOCAL), temporary tables, WITH HOLD cursors and session-level settings leak to, or vanish for, the next client; use SET LOCAL inside the transaction or set them per role.',
+      ),
+      l10n.t('Prepared statements: protocol-level ones need PgBouncer 1.21+ with max_prepared_statements > 0; SQL PREPARE/EXECUTE does not work in transaction mode.'),
+      l10n.t('LISTEN/NOTIFY does not work through transaction mode: keep a direct connection for listeners.'),
+      l10n.t('Session-level advisory locks (pg_advisory_lock) are tied to a server connection: use pg_advisory_xact_lock or a direct connection.'),
+      l10n.t("Point the application's pool at PgBouncer (port 6432) and keep its own pool small; migrations and admin tools can connect directly."),
     ],
   };
 }

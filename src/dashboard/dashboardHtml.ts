@@ -1,6 +1,8 @@
 // The dashboard's HTML shell. Everything it shows is drawn by the bundled script from messages;
 // the shell holds no data, so nothing from PostgreSQL is ever parsed as HTML.
+import * as l10n from '@vscode/l10n';
 import { randomBytes } from 'node:crypto';
+import { L10N_META_NAME } from './protocol';
 
 export interface DashboardHtmlInput {
   /** webview.cspSource */
@@ -12,7 +14,16 @@ export interface DashboardHtmlInput {
   scriptUri: string;
   styleUri: string;
   title: string;
+  /**
+   * The translations VS Code loaded for the display language (JSON of `vscode.l10n.bundle`), for the
+   * script's own words; undefined in English. Handed over in the page, as data, so the script reads
+   * it before it draws anything and the CSP needs no connect-src.
+   */
+  l10nBundle?: string | undefined;
+  /** The display language (vscode.env.language), for screen readers and hyphenation. */
+  language?: string | undefined;
 }
+
 
 export function createNonce(): string {
   return randomBytes(18).toString('base64');
@@ -40,18 +51,19 @@ export function escapeHtml(text: string): string {
 export function dashboardHtml(input: DashboardHtmlInput): string {
   const csp = escapeHtml(contentSecurityPolicy(input.cspSource, input.nonce, input.styleNonce));
   const nonce = escapeHtml(input.nonce);
+  const bundle = input.l10nBundle === undefined ? '' : `\n  <meta name="${L10N_META_NAME}" content="${escapeHtml(input.l10nBundle)}">`;
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${escapeHtml(input.language ?? 'en')}">
 <head>
   <meta charset="UTF-8">
   <meta http-equiv="Content-Security-Policy" content="${csp}">
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <meta property="csp-nonce" content="${escapeHtml(input.styleNonce)}">
+  <meta property="csp-nonce" content="${escapeHtml(input.styleNonce)}">${bundle}
   <link rel="stylesheet" href="${escapeHtml(input.styleUri)}">
   <title>${escapeHtml(input.title)}</title>
 </head>
 <body>
-  <main id="app" data-testid="dashboard"><p class="placeholder">Loading…</p></main>
+  <main id="app" data-testid="dashboard"><p class="placeholder">${escapeHtml(l10n.t('Loading…'))}</p></main>
   <script nonce="${nonce}" src="${escapeHtml(input.scriptUri)}"></script>
 </body>
 </html>

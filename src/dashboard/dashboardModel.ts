@@ -1,5 +1,6 @@
 // From the store's state of one database to what the dashboard draws. Pure, so the numbers the
 // user reads can be checked against the snapshot in unit tests.
+import * as l10n from '@vscode/l10n';
 import { poolerAdvice } from '../postgres/pooler';
 import { Session, Snapshot } from '../postgres/snapshot';
 import { DatabaseState, HistoryPoint } from '../postgres/store';
@@ -80,8 +81,8 @@ function secondsBetween(fromIso: string | null, to: number): number | null {
 
 function groupLabel(session: Session, dimension: GroupDimension): string {
   const value = session[dimension];
-  if (value === null) return session.visible ? '(none)' : '(insufficient privilege)';
-  if (value === '') return '(empty)';
+  if (value === null) return session.visible ? l10n.t('(none)') : l10n.t('(insufficient privilege)');
+  if (value === '') return l10n.t('(empty)');
   return value;
 }
 
@@ -108,11 +109,13 @@ export function groupSessions(sessions: readonly Session[], dimension: GroupDime
 }
 
 function terminateRefusal(session: Session, snapshot: Snapshot): string | null {
-  if (session.isMonitor) return "This is the dashboard's own monitor connection.";
-  if (session.backendType !== null && session.backendType !== 'client backend') return `A ${session.backendType}, not a client session.`;
+  if (session.isMonitor) return l10n.t("This is the dashboard's own monitor connection.");
+  if (session.backendType !== null && session.backendType !== 'client backend') {
+    return l10n.t({ message: 'A {0}, not a client session.', args: [session.backendType], comment: ['{0} is a backend type as PostgreSQL names it ("autovacuum worker")'] });
+  }
   const role = snapshot.role;
   if (role.isSuperuser || role.canSignalBackend || session.user === role.name) return null;
-  return `Terminating another user's session needs superuser or membership in pg_signal_backend (role ${role.name} has neither).`;
+  return l10n.t("Terminating another user's session needs superuser or membership in pg_signal_backend (role {0} has neither).", role.name);
 }
 
 export function idleInTransactionRows(snapshot: Snapshot, leakOf?: (s: Session) => string | undefined): IdleInTransactionRow[] {
@@ -181,14 +184,19 @@ function roleNotes(snapshot: Snapshot): string[] {
   const role = snapshot.role;
   if (snapshot.hidden > 0 && !role.canReadAllStats && !role.isSuperuser) {
     notes.push(
-      `${snapshot.hidden} session${snapshot.hidden === 1 ? '' : 's'} belong to other users and show no details to role ${role.name}: ` +
-        'grant pg_read_all_stats (or pg_monitor) to see their application, client and query.',
+      snapshot.hidden === 1
+        ? l10n.t('1 session belong to other users and show no details to role {0}: grant pg_read_all_stats (or pg_monitor) to see their application, client and query.', role.name)
+        : l10n.t(
+            '{0} sessions belong to other users and show no details to role {1}: grant pg_read_all_stats (or pg_monitor) to see their application, client and query.',
+            snapshot.hidden,
+            role.name,
+          ),
     );
   }
   if (!role.isSuperuser && !role.canSignalBackend) {
-    notes.push(`Role ${role.name} can terminate only its own sessions: others need superuser or pg_signal_backend.`);
+    notes.push(l10n.t('Role {0} can terminate only its own sessions: others need superuser or pg_signal_backend.', role.name));
   } else if (!role.isSuperuser) {
-    notes.push(`Role ${role.name} cannot terminate superusers' sessions (pg_signal_backend does not cover them).`);
+    notes.push(l10n.t("Role {0} cannot terminate superusers' sessions (pg_signal_backend does not cover them).", role.name));
   }
   return notes;
 }

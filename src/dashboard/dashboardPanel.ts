@@ -79,6 +79,10 @@ export class DashboardPanel implements vscode.Disposable {
       scriptUri: asset('dist', 'webview', 'dashboard.js'),
       styleUri: asset('media', 'dashboard.css'),
       title: dashboardTitle(this.name),
+      // The script translates its own words with the bundle VS Code loaded (none in English, or for a
+      // language the extension has no translation for: then the page stays lang="en").
+      l10nBundle: vscode.l10n.bundle ? JSON.stringify(vscode.l10n.bundle) : undefined,
+      language: vscode.l10n.bundle ? vscode.env.language : undefined,
     });
   }
 
@@ -154,7 +158,7 @@ export class DashboardPanel implements vscode.Disposable {
           return;
         case 'copy':
           await vscode.env.clipboard.writeText(message.text);
-          vscode.window.setStatusBarMessage('Copied to the clipboard', 3000);
+          vscode.window.setStatusBarMessage(vscode.l10n.t('Copied to the clipboard'), 3000);
           return;
         case 'export':
           await this.export(message.format);
@@ -175,7 +179,7 @@ export class DashboardPanel implements vscode.Disposable {
     // Only what the dashboard shows may be terminated: a pid of the current snapshot, never the monitor.
     const session = this.host.store.get(this.name)?.snapshot?.sessions.find((s) => s.pid === pid);
     if (!session || session.isMonitor) {
-      void vscode.window.showWarningMessage(`Session ${pid} is no longer connected to ${this.name}.`);
+      void vscode.window.showWarningMessage(vscode.l10n.t('Session {0} is no longer connected to {1}.', pid, this.name));
       return;
     }
     await this.host.terminate(this.name, pid, backendStart ?? session.backendStart);
@@ -185,19 +189,19 @@ export class DashboardPanel implements vscode.Disposable {
   private async export(format: ExportFormat): Promise<void> {
     const snapshot = this.host.store.get(this.name)?.snapshot;
     if (!snapshot) {
-      void vscode.window.showWarningMessage(`No snapshot of ${this.name} yet: nothing to export.`);
+      void vscode.window.showWarningMessage(vscode.l10n.t('No snapshot of {0} yet: nothing to export.', this.name));
       return;
     }
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const fileName = exportFileName(snapshot, format);
     const target = await vscode.window.showSaveDialog({
-      title: format === 'csv' ? `Export the sessions of ${this.name}` : `Export the snapshot of ${this.name}`,
+      title: format === 'csv' ? vscode.l10n.t('Export the sessions of {0}', this.name) : vscode.l10n.t('Export the snapshot of {0}', this.name),
       defaultUri: folder ? vscode.Uri.joinPath(folder, fileName) : undefined,
       filters: format === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },
     });
     if (!target) return;
     const text = format === 'csv' ? sessionsToCsv(snapshot) : snapshotToJson(snapshot);
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
-    vscode.window.setStatusBarMessage(`Exported ${this.name} to ${vscode.workspace.asRelativePath(target)}`, 5000);
+    vscode.window.setStatusBarMessage(vscode.l10n.t('Exported {0} to {1}', this.name, vscode.workspace.asRelativePath(target)), 5000);
   }
 }

@@ -1,5 +1,6 @@
 // When does usage reach capacity if it keeps moving as it did lately? A least-squares line over the
 // recent samples: cheap, explainable in one sentence, and honest about being a straight line.
+import * as l10n from '@vscode/l10n';
 import { ForecastView } from './protocol';
 
 export interface UsageSample {
@@ -51,11 +52,11 @@ export function fitLine(samples: readonly UsageSample[]): LineFit | undefined {
 }
 
 export function formatMinutes(minutes: number): string {
-  if (minutes < 1) return 'less than a minute';
-  if (minutes < 90) return `about ${Math.round(minutes)} min`;
+  if (minutes < 1) return l10n.t('less than a minute');
+  if (minutes < 90) return l10n.t('about {0} min', Math.round(minutes));
   const hours = minutes / 60;
-  if (hours < 48) return `about ${Math.round(hours)} h`;
-  return `about ${Math.round(hours / 24)} days`;
+  if (hours < 48) return l10n.t('about {0} h', Math.round(hours));
+  return l10n.t('about {0} days', Math.round(hours / 24));
 }
 
 /** Forecast from the samples of the last `windowMs` before the newest one. */
@@ -65,14 +66,12 @@ export function forecastCapacity(
 ): ForecastView {
   const last = history[history.length - 1];
   if (!last) {
-    return { kind: 'insufficient', slopePerMinute: null, minutesToCapacity: null, windowMinutes: 0, text: 'No samples yet.' };
+    return { kind: 'insufficient', slopePerMinute: null, minutesToCapacity: null, windowMinutes: 0, text: l10n.t('No samples yet.') };
   }
   const recent = history.filter((s) => s.at >= last.at - windowMs);
   const first = recent[0] ?? last;
   const spanMs = last.at - first.at;
   const windowMinutes = Math.max(1, Math.round(spanMs / 60_000));
-  const span = windowMinutes === 1 ? 'the last minute' : `the last ${windowMinutes} minutes`;
-  const rateOf = windowMinutes === 1 ? `${span}'s` : `${span}'`;
 
   if (last.used >= last.capacity) {
     return {
@@ -80,7 +79,7 @@ export function forecastCapacity(
       slopePerMinute: null,
       minutesToCapacity: 0,
       windowMinutes,
-      text: `At capacity now: ${last.used} of ${last.capacity} slots are taken; new connections of ordinary users fail with "too many clients".`,
+      text: l10n.t('At capacity now: {0} of {1} slots are taken; new connections of ordinary users fail with "too many clients".', last.used, last.capacity),
     };
   }
   const fit = recent.length >= MIN_SAMPLES && spanMs >= MIN_SPAN_MS ? fitLine(recent) : undefined;
@@ -90,13 +89,14 @@ export function forecastCapacity(
       slopePerMinute: null,
       minutesToCapacity: null,
       windowMinutes,
-      text: 'Collecting samples: a forecast needs at least 30 seconds of history.',
+      text: l10n.t('Collecting samples: a forecast needs at least 30 seconds of history.'),
     };
   }
   const slopePerMinute = fit.slope * 60_000;
   const change = slopePerMinute * (spanMs / 60_000);
   if (Math.abs(change) < STABLE_CHANGE_OVER_WINDOW) {
-    return { kind: 'stable', slopePerMinute, minutesToCapacity: null, windowMinutes, text: `Stable at ${rateOf} rate.` };
+    const text = windowMinutes === 1 ? l10n.t("Stable at the last minute's rate.") : l10n.t("Stable at the last {0} minutes' rate.", windowMinutes);
+    return { kind: 'stable', slopePerMinute, minutesToCapacity: null, windowMinutes, text };
   }
   if (slopePerMinute < 0) {
     return {
@@ -104,7 +104,10 @@ export function forecastCapacity(
       slopePerMinute,
       minutesToCapacity: null,
       windowMinutes,
-      text: `Falling: about ${formatRate(-slopePerMinute)} fewer connections per minute over ${span}.`,
+      text:
+        windowMinutes === 1
+          ? l10n.t('Falling: about {0} fewer connections per minute over the last minute.', formatRate(-slopePerMinute))
+          : l10n.t('Falling: about {0} fewer connections per minute over the last {1} minutes.', formatRate(-slopePerMinute), windowMinutes),
     };
   }
   // Start from the fitted value rather than the last sample, so one spike does not decide the answer.
@@ -115,7 +118,10 @@ export function forecastCapacity(
     slopePerMinute,
     minutesToCapacity,
     windowMinutes,
-    text: `At ${rateOf} rate, capacity is reached in ${formatMinutes(minutesToCapacity)}.`,
+    text:
+      windowMinutes === 1
+        ? l10n.t("At the last minute's rate, capacity is reached in {0}.", formatMinutes(minutesToCapacity))
+        : l10n.t("At the last {0} minutes' rate, capacity is reached in {1}.", windowMinutes, formatMinutes(minutesToCapacity)),
   };
 }
 

@@ -1,9 +1,13 @@
 // Messages between the dashboard panel (extension host) and its webview. Both sides import these
 // types; the host validates what the webview sends with `parseWebviewMessage`, because a webview
 // is a browser page and its messages are input like any other.
+import * as l10n from '@vscode/l10n';
 import { MonitorRole, MonitorStatus } from '../postgres/snapshot';
 
 export const DASHBOARD_VIEW_TYPE = 'pgHealth.dashboard';
+
+/** The <meta> element by which the page hands the webview VS Code's translations (dashboardHtml.ts, webview/dashboard/l10n.ts). */
+export const L10N_META_NAME = 'pg-health-l10n';
 
 /** What the webview keeps through getState/setState and what the serializer revives: never a secret. */
 export interface DashboardWebviewState {
@@ -19,13 +23,21 @@ export type StateBucket = 'active' | 'idle' | 'idleInTransaction' | 'aborted' | 
 
 export const STATE_BUCKETS: readonly StateBucket[] = ['active', 'idle', 'idleInTransaction', 'aborted', 'other'];
 
-export const STATE_LABELS: Readonly<Record<StateBucket, string>> = {
-  active: 'active',
-  idle: 'idle',
-  idleInTransaction: 'idle in transaction',
-  aborted: 'idle in transaction (aborted)',
-  other: 'other',
-};
+/** A bucket as the dashboard names it: pg_stat_activity's own state names, which stay as PostgreSQL spells them, and "other". */
+export function stateLabel(bucket: StateBucket): string {
+  switch (bucket) {
+    case 'active':
+      return 'active';
+    case 'idle':
+      return 'idle';
+    case 'idleInTransaction':
+      return 'idle in transaction';
+    case 'aborted':
+      return 'idle in transaction (aborted)';
+    case 'other':
+      return l10n.t({ message: 'other', comment: ['Sessions in any state other than active, idle and idle in transaction (which stay as PostgreSQL names them)'] });
+  }
+}
 
 export type StateCounts = Record<StateBucket, number>;
 
@@ -239,11 +251,20 @@ export function parseWebviewMessage(value: unknown): WebviewToHost | undefined {
   }
 }
 
-const TITLE_PREFIX = 'PostgreSQL Health: ';
-
 /** The panel's title, which VS Code restores with the panel. */
 export function dashboardTitle(name: string): string {
-  return `${TITLE_PREFIX}${name}`;
+  return l10n.t('PostgreSQL Health: {0}', name);
+}
+
+/** The English title's text around the name: a panel saved in English is restored in any language. */
+const ENGLISH_TITLE: readonly [string, string] = ['PostgreSQL Health: ', ''];
+
+/** The text before and after the name in the titles a panel may carry: the display language's and English. */
+function titleAffixes(): ReadonlyArray<readonly [string, string]> {
+  const marker = '\u0000';
+  const parts = dashboardTitle(marker).split(marker);
+  const [before = '', after = ''] = parts;
+  return parts.length !== 2 || (before === ENGLISH_TITLE[0] && after === ENGLISH_TITLE[1]) ? [ENGLISH_TITLE] : [[before, after], ENGLISH_TITLE];
 }
 
 /**
@@ -253,7 +274,10 @@ export function dashboardTitle(name: string): string {
  */
 export function restoredConnection(state: unknown, title: string): string | undefined {
   if (isDashboardWebviewState(state)) return state.connection;
-  return title.startsWith(TITLE_PREFIX) && title.length > TITLE_PREFIX.length ? title.slice(TITLE_PREFIX.length) : undefined;
+  for (const [before, after] of titleAffixes()) {
+    if (title.length > before.length + after.length && title.startsWith(before) && title.endsWith(after)) return title.slice(before.length, title.length - after.length);
+  }
+  return undefined;
 }
 
 export function isDashboardWebviewState(value: unknown): value is DashboardWebviewState {

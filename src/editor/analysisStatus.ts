@@ -18,8 +18,12 @@ export class AnalysisStatus implements vscode.Disposable {
   private timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly counts: () => AnalysisCounts) {
-    this.item.name = 'PostgreSQL Health analyser';
-    this.item.command = { title: 'Analyze Workspace', command: ANALYZE_WORKSPACE_COMMAND, tooltip: 'Find pool clients without a guaranteed release in every file' };
+    this.item.name = vscode.l10n.t('PostgreSQL Health analyser');
+    this.item.command = {
+      title: vscode.l10n.t({ message: 'Analyze Workspace', comment: ['As the command is named (package.nls.json: command.analyzeWorkspace.title)'] }),
+      command: ANALYZE_WORKSPACE_COMMAND,
+      tooltip: vscode.l10n.t('Find pool clients without a guaranteed release in every file'),
+    };
     // "analysed 3 min ago" ages while nothing else changes.
     this.timer = setInterval(() => this.render(), 60_000);
     this.render();
@@ -42,16 +46,18 @@ export class AnalysisStatus implements vscode.Disposable {
   render(): void {
     const { findings, files } = this.counts();
     this.item.busy = this.scanning > 0;
-    this.item.text = findings === 0 ? '$(database) No pg-health leaks' : `$(database) ${findings} pg-health leak${findings === 1 ? '' : 's'}`;
-    const where = findings === 0 ? '' : `in ${files} file${files === 1 ? '' : 's'} · `;
-    this.item.detail =
+    const leaks = findings === 0 ? vscode.l10n.t('No pg-health leaks') : findings === 1 ? vscode.l10n.t('1 pg-health leak') : vscode.l10n.t('{0} pg-health leaks', findings);
+    this.item.text = `$(database) ${leaks}`;
+    const scope =
       this.scanning > 0
-        ? 'analysing the workspace…'
+        ? undefined
         : this.lastScan === undefined
-          ? `${where}open files only`
-          : `${where}workspace analysed ${minutesAgo(this.lastScan)}`;
+          ? vscode.l10n.t('open files only')
+          : vscode.l10n.t({ message: 'workspace analysed {0}', args: [minutesAgo(this.lastScan)], comment: ['{0} is "just now", "5 min ago" or "2 h ago"'] });
+    const where = findings === 0 ? '' : files === 1 ? vscode.l10n.t('in 1 file') : vscode.l10n.t('in {0} files', files);
+    this.item.detail = scope === undefined ? vscode.l10n.t('analysing the workspace…') : [where, scope].filter((p) => p !== '').join(' · ');
     this.item.severity = findings > 0 ? vscode.LanguageStatusSeverity.Warning : vscode.LanguageStatusSeverity.Information;
-    this.item.accessibilityInformation = { label: `PostgreSQL Health analyser: ${this.item.text.replace('$(database) ', '')}, ${this.item.detail}` };
+    this.item.accessibilityInformation = { label: vscode.l10n.t('PostgreSQL Health analyser: {0}, {1}', leaks, this.item.detail) };
   }
 
   dispose(): void {
@@ -62,7 +68,7 @@ export class AnalysisStatus implements vscode.Disposable {
 
 function minutesAgo(at: number): string {
   const minutes = Math.floor((Date.now() - at) / 60_000);
-  if (minutes < 1) return 'just now';
-  if (minutes < 60) return `${minutes} min ago`;
-  return `${Math.floor(minutes / 60)} h ago`;
+  if (minutes < 1) return vscode.l10n.t('just now');
+  if (minutes < 60) return vscode.l10n.t('{0} min ago', minutes);
+  return vscode.l10n.t('{0} h ago', Math.floor(minutes / 60));
 }

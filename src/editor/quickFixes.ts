@@ -121,7 +121,7 @@ export class PgHealthCodeActionProvider implements vscode.CodeActionProvider {
     });
     // Next to the single fix, as ESLint offers it: the edit is computed only when chosen (resolveCodeAction).
     if (findings.some((f) => f.fixable && !f.suppressed)) {
-      const fixAll = new FixAllInFile('Fix all pg-health leaks in this file', vscode.CodeActionKind.QuickFix, document, language);
+      const fixAll = new FixAllInFile(vscode.l10n.t('Fix all pg-health leaks in this file'), vscode.CodeActionKind.QuickFix, document, language);
       fixAll.diagnostics = matched.map((m) => m.diagnostic);
       actions.push(fixAll);
     }
@@ -134,7 +134,7 @@ export class PgHealthCodeActionProvider implements vscode.CodeActionProvider {
     }
     for (const rule of new Set(diagnostics.map(ruleOf))) {
       if (!rule || !this.docsFor) continue;
-      const show = new vscode.CodeAction(`Show documentation for ${rule}`, vscode.CodeActionKind.QuickFix);
+      const show = new vscode.CodeAction(vscode.l10n.t('Show documentation for {0}', rule), vscode.CodeActionKind.QuickFix);
       show.command = { command: 'markdown.showPreview', title: show.title, arguments: [this.docsFor(rule as RuleId)] };
       actions.push(show);
     }
@@ -169,7 +169,7 @@ export class PgHealthCodeActionProvider implements vscode.CodeActionProvider {
     if (!findings.some((f) => f.fixable && !f.suppressed)) return undefined;
     const edit = await this.fixAllEdit(document, language);
     if (!edit) return undefined;
-    const action = new vscode.CodeAction('Fix all pg-health findings', FIX_ALL_KIND);
+    const action = new vscode.CodeAction(vscode.l10n.t('Fix all pg-health findings'), FIX_ALL_KIND);
     action.edit = edit;
     return action;
   }
@@ -191,7 +191,7 @@ class FixAllInFile extends vscode.CodeAction {
 function disableForLine(document: vscode.TextDocument, rule: string, comment: string, diagnostic: vscode.Diagnostic): vscode.CodeAction {
   const line = document.lineAt(diagnostic.range.start.line);
   const indent = line.text.slice(0, line.firstNonWhitespaceCharacterIndex);
-  const action = new vscode.CodeAction(`Disable ${rule} for this line`, vscode.CodeActionKind.QuickFix);
+  const action = new vscode.CodeAction(vscode.l10n.t('Disable {0} for this line', rule), vscode.CodeActionKind.QuickFix);
   action.diagnostics = [diagnostic];
   const edit = new vscode.WorkspaceEdit();
   edit.insert(document.uri, line.range.start, `${indent}${comment}\n`);

@@ -185,7 +185,7 @@ export class WorkspaceScanner implements vscode.Disposable {
     return vscode.window.withProgress(
       {
         location: interactive ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window,
-        title: 'PostgreSQL Health: analysing the workspace',
+        title: vscode.l10n.t('PostgreSQL Health: analysing the workspace'),
         cancellable: interactive,
       },
       async (progress, token) => {
@@ -209,7 +209,7 @@ export class WorkspaceScanner implements vscode.Disposable {
       this.log.info(`Analyze Workspace skipped ${uri.fsPath || uri.toString()} (${reason})`);
     };
     const started = Date.now();
-    progress.report({ message: 'finding files…' });
+    progress.report({ message: vscode.l10n.t('finding files…') });
     const { uris, truncated } = await findWorkspaceFiles(settings, token);
     for (const folder of truncated) this.log.warn(`Analyze Workspace: ${folder} has more matching files than it lists; the rest were not analysed`);
 
@@ -223,7 +223,7 @@ export class WorkspaceScanner implements vscode.Disposable {
     const withFacts = (folder: AnalysisSettings): AnalyzerOptions =>
       facts.length > 0 ? { ...folder.options, summaries: { py: { acquires: [], releases: [], facts } } } : folder.options;
     for await (const { members, results } of this.groupResults(files, settings, withFacts, token)) {
-      progress.report({ message: `${analysed}/${files.length} files` });
+      progress.report({ message: vscode.l10n.t('{0}/{1} files', analysed, files.length) });
       if (!results) {
         for (const file of members) skip('analyser-error', file.uri);
         analysed += members.length;
@@ -250,7 +250,7 @@ export class WorkspaceScanner implements vscode.Disposable {
       this.sqlChanged.fire();
       for (const key of seenNow) this.scanned.add(key);
       analysed += members.length;
-      progress.report({ increment: ((100 - READ_SHARE) * members.length) / Math.max(files.length, 1), message: `${analysed}/${files.length} files` });
+      progress.report({ increment: ((100 - READ_SHARE) * members.length) / Math.max(files.length, 1), message: vscode.l10n.t('{0}/{1} files', analysed, files.length) });
     }
     outcome.cancelled = token.isCancellationRequested;
     if (!outcome.cancelled) {
@@ -417,7 +417,7 @@ export class WorkspaceScanner implements vscode.Disposable {
         if (typeof file === 'string') skip(file, batch[index] as vscode.Uri);
         else files.push(file);
       });
-      progress.report({ increment: (READ_SHARE * batch.length) / uris.length, message: `reading ${Math.min(start + READ_BATCH, uris.length)}/${uris.length} files` });
+      progress.report({ increment: (READ_SHARE * batch.length) / uris.length, message: vscode.l10n.t('reading {0}/{1} files', Math.min(start + READ_BATCH, uris.length), uris.length) });
     }
     return files;
   }

@@ -4,6 +4,7 @@
 // monitor's own; through a pooler that is whichever server connection serves this transaction). The
 // same statement returns what it found, so when it signals nothing the user gets the reason, judged
 // in the same transaction on the same backend.
+import * as l10n from '@vscode/l10n';
 import { Session } from './snapshot';
 import { SqlRunner } from './snapshotQuery';
 import { describeError } from './errors';
@@ -65,11 +66,11 @@ export async function terminateBackend(conn: ActionConnection, session: SessionR
     let gone = supportsWait && waitMs > 0 && row.done;
     if (!gone && waitMs > 0) gone = (await waitUntilGone(conn, [session], waitMs)).size === 0;
     return gone
-      ? { kind: 'terminated', pid: session.pid, message: `Backend ${session.pid} was terminated.` }
+      ? { kind: 'terminated', pid: session.pid, message: l10n.t('Backend {0} was terminated.', session.pid) }
       : {
           kind: 'signalled',
           pid: session.pid,
-          message: `Backend ${session.pid} was told to terminate but was still there after ${waitMs} ms (it may be finishing a long operation).`,
+          message: l10n.t('Backend {0} was told to terminate but was still there after {1} ms (it may be finishing a long operation).', session.pid, waitMs),
         };
   } catch (error) {
     return await failure(conn, session, error);
@@ -86,14 +87,18 @@ export async function cancelQuery(conn: ActionConnection, session: SessionRef): 
     );
     const row = result.rows[0];
     if (!row || row.sent === null) return explainNoMatch(session, row);
-    if (!row.sent) return { kind: 'failed', pid: session.pid, message: `The cancel request for backend ${session.pid} could not be sent.` };
+    if (!row.sent) return { kind: 'failed', pid: session.pid, message: l10n.t('The cancel request for backend {0} could not be sent.', session.pid) };
     const idle = row.state !== null && row.state !== 'active' && row.state !== 'fastpath function call';
     return {
       kind: 'signalled',
       pid: session.pid,
       message: idle
-        ? `Cancel sent to backend ${session.pid}; it was ${row.state}, so there was no running query to cancel.`
-        : `The query of backend ${session.pid} was cancelled; the session stays connected.`,
+        ? l10n.t({
+            message: 'Cancel sent to backend {0}; it was {1}, so there was no running query to cancel.',
+            args: [session.pid, row.state ?? ''],
+            comment: ['{1} is the session state as PostgreSQL names it ("idle in transaction")'],
+          })
+        : l10n.t('The query of backend {0} was cancelled; the session stays connected.', session.pid),
     };
   } catch (error) {
     return await failure(conn, session, error);
@@ -118,7 +123,7 @@ export async function terminateSessions(conn: ActionConnection, sessions: readon
   for (let i = 0; i < results.length; i++) {
     const result = results[i];
     if (result?.kind === 'signalled' && !remaining.has(result.pid)) {
-      results[i] = { kind: 'terminated', pid: result.pid, message: `Backend ${result.pid} was terminated.` };
+      results[i] = { kind: 'terminated', pid: result.pid, message: l10n.t('Backend {0} was terminated.', result.pid) };
     }
   }
   return { requested: sessions.length, terminated: results.filter((r) => r.kind === 'terminated').length, results };
@@ -130,7 +135,10 @@ function precheck(session: SessionRef): SignalResult | undefined {
       kind: 'refused',
       pid: session.pid,
       reason: 'not-visible',
-      message: `The monitor's role cannot see backend ${session.pid}, so it cannot check that the pid still belongs to the same session. Grant it pg_monitor (or pg_read_all_stats).`,
+      message: l10n.t(
+        "The monitor's role cannot see backend {0}, so it cannot check that the pid still belongs to the same session. Grant it pg_monitor (or pg_read_all_stats).",
+        session.pid,
+      ),
     };
   }
   return undefined;
@@ -139,18 +147,27 @@ function precheck(session: SessionRef): SignalResult | undefined {
 /** The signalling statement signalled nothing: say why, from what that same statement saw. */
 function explainNoMatch(session: SessionRef, found: Found | undefined): SignalResult {
   const pid = session.pid;
-  if (!found?.present) return { kind: 'already-gone', pid, message: `Backend ${pid} had already ended.` };
-  if (found.is_self) return { kind: 'refused', pid, reason: 'monitor-session', message: `Backend ${pid} is this extension's own monitor connection.` };
+  if (!found?.present) return { kind: 'already-gone', pid, message: l10n.t('Backend {0} had already ended.', pid) };
+  if (found.is_self) return { kind: 'refused', pid, reason: 'monitor-session', message: l10n.t("Backend {0} is this extension's own monitor connection.", pid) };
   if (found.backend_type === null) {
-    return { kind: 'refused', pid, reason: 'not-visible', message: `The monitor's role cannot see backend ${pid}; grant it pg_monitor (or pg_read_all_stats).` };
+    return { kind: 'refused', pid, reason: 'not-visible', message: l10n.t("The monitor's role cannot see backend {0}; grant it pg_monitor (or pg_read_all_stats).", pid) };
   }
   if (found.backend_type !== 'client backend') {
-    return { kind: 'refused', pid, reason: 'not-client-backend', message: `Backend ${pid} is a ${found.backend_type}, not a client session; only client backends can be terminated here.` };
+    return {
+      kind: 'refused',
+      pid,
+      reason: 'not-client-backend',
+      message: l10n.t({
+        message: 'Backend {0} is a {1}, not a client session; only client backends can be terminated here.',
+        args: [pid, found.backend_type],
+        comment: ['{1} is a backend type as PostgreSQL names it ("autovacuum worker")'],
+      }),
+    };
   }
   if (found.same_start === false) {
-    return { kind: 'refused', pid, reason: 'backend-changed', message: `Pid ${pid} now belongs to a different session (it started after the one you chose); nothing was signalled.` };
+    return { kind: 'refused', pid, reason: 'backend-changed', message: l10n.t('Pid {0} now belongs to a different session (it started after the one you chose); nothing was signalled.', pid) };
   }
-  return { kind: 'already-gone', pid, message: `Backend ${pid} had already ended.` };
+  return { kind: 'already-gone', pid, message: l10n.t('Backend {0} had already ended.', pid) };
 }
 
 async function failure(conn: ActionConnection, session: SessionRef, error: unknown): Promise<SignalResult> {
@@ -158,12 +175,17 @@ async function failure(conn: ActionConnection, session: SessionRef, error: unkno
   if (described.sqlState === '42501') {
     const superuserTarget = await isSuperuserSession(conn, session.pid).catch(() => false);
     return superuserTarget
-      ? { kind: 'not-permitted', pid: session.pid, roleNeeded: 'superuser', message: `Not permitted: backend ${session.pid} belongs to a superuser, and only a superuser may signal it.` }
+      ? {
+          kind: 'not-permitted',
+          pid: session.pid,
+          roleNeeded: 'superuser',
+          message: l10n.t('Not permitted: backend {0} belongs to a superuser, and only a superuser may signal it.', session.pid),
+        }
       : {
           kind: 'not-permitted',
           pid: session.pid,
           roleNeeded: 'pg_signal_backend',
-          message: `Not permitted: signalling another role's backend needs the pg_signal_backend role (GRANT pg_signal_backend TO the monitor's role) or superuser.`,
+          message: l10n.t("Not permitted: signalling another role's backend needs the pg_signal_backend role (GRANT pg_signal_backend TO the monitor's role) or superuser."),
         };
   }
   return { kind: 'failed', pid: session.pid, message: described.message };

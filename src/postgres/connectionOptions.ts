@@ -2,6 +2,7 @@
 // Precedence: the entry's own fields, then its connection string, then PGHOST/PGPORT/PGUSER/
 // PGDATABASE/PGSSLMODE, then libpq's defaults. Every value is passed to pg explicitly so pg never
 // falls back to its own environment or deprecated pgpass handling.
+import * as l10n from '@vscode/l10n';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { ClientConfig } from 'pg';
@@ -49,8 +50,11 @@ export interface ResolvedConnection {
 export class PasswordMissingError extends Error {
   constructor(target: ConnectionTarget) {
     super(
-      `No password for ${target.user}@${target.host}:${target.port}/${target.database}: store one with Add Connection, ` +
-        'or put it in ~/.pgpass or PGPASSWORD.',
+      l10n.t({
+        message: 'No password for {0}: store one with Add Connection, or put it in ~/.pgpass or PGPASSWORD.',
+        args: [`${target.user}@${target.host}:${target.port}/${target.database}`],
+        comment: ['{0} is user@host:port/database; "Add Connection" is the command'],
+      }),
     );
     this.name = 'PasswordMissingError';
   }
@@ -124,7 +128,7 @@ function targetOf(config: ConnectionConfig, parsed: ParsedConnectionString, env:
     sslMode: config.ssl ?? parsed.sslMode ?? sslModeFromEnv(env.PGSSLMODE) ?? 'prefer',
   };
   if (!Number.isInteger(target.port) || target.port < 1 || target.port > 65535) {
-    throw new ConnectionConfigError(`The port of "${config.name}" must be a number from 1 to 65535.`);
+    throw new ConnectionConfigError(l10n.t('The port of "{0}" must be a number from 1 to 65535.', config.name));
   }
   return target;
 }
@@ -133,24 +137,24 @@ type TlsOptions = Exclude<ClientConfig['ssl'], boolean | undefined>;
 
 async function tlsOptions(target: ConnectionTarget, caFile: string | undefined, certFile: string | undefined, keyFile: string | undefined): Promise<TlsOptions> {
   const options: TlsOptions = {};
-  if (certFile) options.cert = await readTlsFile(certFile, 'client certificate (sslcert)');
-  if (keyFile) options.key = await readTlsFile(keyFile, 'client key (sslkey)');
+  if (certFile) options.cert = await readTlsFile(certFile, 'cert');
+  if (keyFile) options.key = await readTlsFile(keyFile, 'key');
   switch (target.sslMode) {
     case 'verify-full':
       // Without a CA file Node's bundled CAs apply (public CAs of hosted PostgreSQL services).
-      if (caFile) options.ca = await readTlsFile(caFile, 'CA file (sslRootCert)');
+      if (caFile) options.ca = await readTlsFile(caFile, 'ca');
       options.rejectUnauthorized = true;
       break;
     case 'verify-ca':
-      if (!caFile) throw new ConnectionConfigError('sslmode=verify-ca needs a CA file (sslrootcert).');
-      options.ca = await readTlsFile(caFile, 'CA file (sslRootCert)');
+      if (!caFile) throw new ConnectionConfigError(l10n.t('sslmode=verify-ca needs a CA file (sslrootcert).'));
+      options.ca = await readTlsFile(caFile, 'ca');
       options.rejectUnauthorized = true;
       options.checkServerIdentity = () => undefined;
       break;
     case 'require':
       // libpq: require with a root certificate behaves like verify-ca.
       if (caFile) {
-        options.ca = await readTlsFile(caFile, 'CA file (sslRootCert)');
+        options.ca = await readTlsFile(caFile, 'ca');
         options.rejectUnauthorized = true;
         options.checkServerIdentity = () => undefined;
       } else {
@@ -164,13 +168,20 @@ async function tlsOptions(target: ConnectionTarget, caFile: string | undefined, 
   return options;
 }
 
-async function readTlsFile(file: string, what: string): Promise<string> {
+async function readTlsFile(file: string, what: 'cert' | 'key' | 'ca'): Promise<string> {
   try {
     return await fs.promises.readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new ConnectionConfigError(`The ${what} ${file} does not exist.`);
-    throw new ConnectionConfigError(`The ${what} ${file} cannot be read (${code ?? 'error'}).`);
+    if (code === 'ENOENT') {
+      if (what === 'cert') throw new ConnectionConfigError(l10n.t('The client certificate (sslcert) {0} does not exist.', file));
+      if (what === 'key') throw new ConnectionConfigError(l10n.t('The client key (sslkey) {0} does not exist.', file));
+      throw new ConnectionConfigError(l10n.t('The CA file (sslRootCert) {0} does not exist.', file), true);
+    }
+    const reason = code ?? 'error';
+    if (what === 'cert') throw new ConnectionConfigError(l10n.t('The client certificate (sslcert) {0} cannot be read ({1}).', file, reason));
+    if (what === 'key') throw new ConnectionConfigError(l10n.t('The client key (sslkey) {0} cannot be read ({1}).', file, reason));
+    throw new ConnectionConfigError(l10n.t('The CA file (sslRootCert) {0} cannot be read ({1}).', file, reason));
   }
 }
 
@@ -199,14 +210,14 @@ function nonEmpty(value: string | undefined): string | undefined {
 function portFromEnv(value: string | undefined): number | undefined {
   if (!value) return undefined;
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConnectionConfigError('PGPORT must be a number from 1 to 65535.');
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConnectionConfigError(l10n.t('PGPORT must be a number from 1 to 65535.'));
   return port;
 }
 
 function sslModeFromEnv(value: string | undefined): LibpqSslMode | undefined {
   if (!value) return undefined;
   const modes: readonly string[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
-  if (!modes.includes(value)) throw new ConnectionConfigError(`PGSSLMODE must be one of ${modes.join(', ')}.`);
+  if (!modes.includes(value)) throw new ConnectionConfigError(l10n.t('PGSSLMODE must be one of {0}.', modes.join(', ')));
   return value as LibpqSslMode;
 }
 

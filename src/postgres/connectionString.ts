@@ -2,6 +2,7 @@
 // handing them to `pg`: pg reads sslrootcert files with raw ENOENT errors, lets URI values override
 // our explicit settings, and echoes its input in some errors. Here every failure is a
 // ConnectionConfigError whose message never contains the string (it may hold a password).
+import * as l10n from '@vscode/l10n';
 
 export type LibpqSslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 
@@ -23,7 +24,11 @@ export interface ParsedConnectionString {
 
 /** A configuration problem the user has to fix; retrying cannot help. */
 export class ConnectionConfigError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The CA file (sslRootCert) it names does not exist (the message is in the display language). */
+    readonly caFileMissing = false,
+  ) {
     super(message);
     this.name = 'ConnectionConfigError';
   }
@@ -36,12 +41,10 @@ const HARMLESS_PARAMETERS = new Set(['application_name', 'fallback_application_n
 
 export function parseConnectionString(text: string): ParsedConnectionString {
   const trimmed = text.trim();
-  if (trimmed === '') throw new ConnectionConfigError('The connection string is empty.');
+  if (trimmed === '') throw new ConnectionConfigError(l10n.t('The connection string is empty.'));
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) return parseUri(trimmed);
   if (/^\w+\s*=/.test(trimmed)) return parseKeywordValue(trimmed);
-  throw new ConnectionConfigError(
-    'The connection string is not valid: use postgresql://user@host:port/database or key=value pairs such as "host=localhost dbname=app".',
-  );
+  throw new ConnectionConfigError(l10n.t('The connection string is not valid: use postgresql://user@host:port/database or key=value pairs such as "host=localhost dbname=app".'));
 }
 
 /** True when the string carries a password (URI user info or a password parameter). Never throws. */
@@ -74,19 +77,32 @@ function uriOrThrow(text: string): URL {
   try {
     url = new URL(text);
   } catch {
-    throw new ConnectionConfigError('The connection string is not a valid URI (check the host, the port and percent-encoding of special characters).');
+    throw new ConnectionConfigError(l10n.t('The connection string is not a valid URI (check the host, the port and percent-encoding of special characters).'));
   }
   if (url.protocol !== 'postgresql:' && url.protocol !== 'postgres:') {
-    throw new ConnectionConfigError(`The connection string must start with postgresql:// or postgres://, not ${url.protocol}//.`);
+    throw new ConnectionConfigError(l10n.t('The connection string must start with postgresql:// or postgres://, not {0}//.', url.protocol));
   }
   return url;
 }
 
-function decode(part: string, what: string): string {
+function decode(part: string, what: 'host' | 'user name' | 'password' | 'database name'): string {
   try {
     return decodeURIComponent(part);
   } catch {
-    throw new ConnectionConfigError(`The ${what} in the connection string has invalid percent-encoding.`);
+    throw new ConnectionConfigError(invalidEncoding(what));
+  }
+}
+
+function invalidEncoding(what: 'host' | 'user name' | 'password' | 'database name'): string {
+  switch (what) {
+    case 'host':
+      return l10n.t('The host in the connection string has invalid percent-encoding.');
+    case 'user name':
+      return l10n.t('The user name in the connection string has invalid percent-encoding.');
+    case 'password':
+      return l10n.t('The password in the connection string has invalid percent-encoding.');
+    case 'database name':
+      return l10n.t('The database name in the connection string has invalid percent-encoding.');
   }
 }
 
@@ -94,7 +110,7 @@ function parseUri(text: string): ParsedConnectionString {
   const url = uriOrThrow(text);
   const result: ParsedConnectionString = { ignoredParameters: [] };
   const host = decode(url.hostname, 'host').replace(/^\[(.*)\]$/, '$1');
-  if (host.includes(',')) throw new ConnectionConfigError('Connection strings with several hosts are not supported: give one host.');
+  if (host.includes(',')) throw new ConnectionConfigError(l10n.t('Connection strings with several hosts are not supported: give one host.'));
   if (host) result.host = host;
   if (url.port) result.port = parsePort(url.port);
   if (url.username) result.user = decode(url.username, 'user name');
@@ -126,7 +142,7 @@ function tokenizeKeywordValue(text: string): Array<[string, string]> {
     const key = text.slice(keyStart, i);
     skipSpace();
     if (!key || text.charAt(i) !== '=') {
-      throw new ConnectionConfigError(`The connection string is not valid: expected key=value at character ${keyStart + 1}.`);
+      throw new ConnectionConfigError(l10n.t('The connection string is not valid: expected key=value at character {0}.', keyStart + 1));
     }
     i++;
     skipSpace();
@@ -148,7 +164,7 @@ function tokenizeKeywordValue(text: string): Array<[string, string]> {
           i++;
         }
       }
-      if (!closed) throw new ConnectionConfigError(`The connection string is not valid: the quoted value of "${key}" is not closed.`);
+      if (!closed) throw new ConnectionConfigError(l10n.t('The connection string is not valid: the quoted value of "{0}" is not closed.', key));
     } else {
       while (i < text.length && !/\s/.test(text.charAt(i))) {
         const c = text.charAt(i);
@@ -173,7 +189,16 @@ function quoteKeywordValue(value: string): string {
 function parsePort(value: string): number {
   const port = /^\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new ConnectionConfigError(`The port in the connection string must be a number from 1 to 65535${swallowedHint(value)}.`);
+    const swallowed = swallowedKey(value);
+    throw new ConnectionConfigError(
+      swallowed === undefined
+        ? l10n.t('The port in the connection string must be a number from 1 to 65535.')
+        : l10n.t({
+            message: "The port in the connection string must be a number from 1 to 65535 (its value reads as \"{0}=…\": write an empty value as '').",
+            args: [swallowed],
+            comment: ['{0} is the next parameter\'s name, which libpq reads as the value ("port= password=…")'],
+          }),
+    );
   }
   return port;
 }
@@ -182,14 +207,14 @@ function parsePort(value: string): number {
  * Values are never echoed in errors: in "port= password=secret" the port's value is the next pair
  * (libpq reads it the same way), so echoing it would show the password.
  */
-function swallowedHint(value: string): string {
-  return /^\w+=/.test(value) ? ` (its value reads as "${value.slice(0, value.indexOf('='))}=…": write an empty value as '')` : '';
+function swallowedKey(value: string): string | undefined {
+  return /^\w+=/.test(value) ? value.slice(0, value.indexOf('=')) : undefined;
 }
 
 function applyParameter(result: ParsedConnectionString, key: string, value: string): void {
   switch (key) {
     case 'host':
-      if (value.includes(',')) throw new ConnectionConfigError('Connection strings with several hosts are not supported: give one host.');
+      if (value.includes(',')) throw new ConnectionConfigError(l10n.t('Connection strings with several hosts are not supported: give one host.'));
       if (value) result.host = value;
       return;
     case 'hostaddr':
@@ -209,7 +234,16 @@ function applyParameter(result: ParsedConnectionString, key: string, value: stri
       return;
     case 'sslmode':
       if (!(SSL_MODES as readonly string[]).includes(value)) {
-        throw new ConnectionConfigError(`sslmode must be one of ${SSL_MODES.join(', ')}${swallowedHint(value)}.`);
+        const swallowed = swallowedKey(value);
+        throw new ConnectionConfigError(
+          swallowed === undefined
+            ? l10n.t('sslmode must be one of {0}.', SSL_MODES.join(', '))
+            : l10n.t({
+                message: "sslmode must be one of {0} (its value reads as \"{1}=…\": write an empty value as '').",
+                args: [SSL_MODES.join(', '), swallowed],
+                comment: ['{1} is the next parameter\'s name, which libpq reads as the value ("sslmode= password=…")'],
+              }),
+        );
       }
       result.sslMode = value as LibpqSslMode;
       return;
@@ -224,7 +258,7 @@ function applyParameter(result: ParsedConnectionString, key: string, value: stri
       return;
     case 'connect_timeout': {
       const seconds = Number(value);
-      if (!Number.isFinite(seconds) || seconds < 0) throw new ConnectionConfigError('connect_timeout must be a number of seconds.');
+      if (!Number.isFinite(seconds) || seconds < 0) throw new ConnectionConfigError(l10n.t('connect_timeout must be a number of seconds.'));
       result.connectTimeoutSeconds = seconds;
       return;
     }

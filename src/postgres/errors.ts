@@ -1,6 +1,7 @@
 // Turns errors from pg, Node's sockets and TLS, and our own configuration checks into one sentence a
 // user understands, plus whether retrying can help. The monitor retries transient errors with
 // backoff and stops on permanent ones (a wrong password does not get better by hammering the server).
+import * as l10n from '@vscode/l10n';
 import { ConnectionConfigError } from './connectionString';
 import { PasswordMissingError } from './connectionOptions';
 
@@ -48,7 +49,7 @@ const TLS_VERIFY_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER
 
 export function describeError(error: unknown): DescribedError {
   if (error instanceof ConnectionConfigError) {
-    const caMissing = /CA file .* does not exist/.test(error.message);
+    const caMissing = error.caFileMissing || /CA file .* does not exist/.test(error.message);
     return { kind: caMissing ? 'ca-file-missing' : 'malformed-config', message: error.message, permanent: true };
   }
   if (error instanceof PasswordMissingError) return { kind: 'password-missing', message: error.message, permanent: true };
@@ -64,22 +65,22 @@ export function describeError(error: unknown): DescribedError {
   const networkCode = code ?? firstNestedCode(fields.errors);
   if (networkCode && NETWORK_CODES.has(networkCode)) return unreachable(networkCode);
   if (networkCode && TLS_VERIFY_CODES.test(networkCode)) {
-    return { kind: 'tls-verify-failed', message: `The server's TLS certificate was not accepted (${networkCode}); check sslRootCert and the host name.`, permanent: true };
+    return { kind: 'tls-verify-failed', message: l10n.t("The server's TLS certificate was not accepted ({0}); check sslRootCert and the host name.", networkCode), permanent: true };
   }
   if (/does not support SSL/i.test(rawMessage)) {
-    return { kind: 'tls-unsupported', message: 'The server does not support TLS (SSL) connections; use ssl "prefer" or "disable" for this server.', permanent: true };
+    return { kind: 'tls-unsupported', message: l10n.t('The server does not support TLS (SSL) connections; use ssl "prefer" or "disable" for this server.'), permanent: true };
   }
   if (/connection timeout|timeout expired/i.test(rawMessage)) {
-    return { kind: 'unreachable', message: 'Server not reachable: it did not answer in time (check host, port and firewall).', permanent: false };
+    return { kind: 'unreachable', message: l10n.t('Server not reachable: it did not answer in time (check host, port and firewall).'), permanent: false };
   }
   if (/Connection terminated|ended unexpectedly|Client has encountered a connection error|not queryable|socket hang up/i.test(rawMessage)) {
-    return { kind: 'connection-lost', message: 'The connection to the server was lost.', permanent: false };
+    return { kind: 'connection-lost', message: l10n.t('The connection to the server was lost.'), permanent: false };
   }
   if (/Invalid URL|connection string/i.test(rawMessage)) {
-    return { kind: 'malformed-config', message: 'The connection string is not valid.', permanent: true };
+    return { kind: 'malformed-config', message: l10n.t('The connection string is not valid.'), permanent: true };
   }
   if (/SASL|password must be a string/i.test(rawMessage)) {
-    return { kind: 'password-missing', message: 'The server asked for a password and none was available (SecretStorage, PGPASSWORD or ~/.pgpass).', permanent: true };
+    return { kind: 'password-missing', message: l10n.t('The server asked for a password and none was available (SecretStorage, PGPASSWORD or ~/.pgpass).'), permanent: true };
   }
   return { kind: 'unknown', message, permanent: false };
 }
@@ -89,62 +90,77 @@ function describeSqlState(sqlState: string, message: string, fields: ErrorFields
   switch (sqlState) {
     case '28P01':
       // With password authentication PostgreSQL also answers this for roles that do not exist.
-      return make('wrong-password', `Wrong password (or no such role): ${message}.`, true);
+      return make('wrong-password', l10n.t({ message: 'Wrong password (or no such role): {0}.', args: [message], comment: ["{0} is the server's own error message"] }), true);
     case '28000':
       if (/no pg_hba\.conf entry/i.test(message) && /no encryption/i.test(message)) {
-        return make('tls-required', 'The server only accepts TLS (SSL) connections from here: set ssl to "require" or "verify-full".', true);
+        return make('tls-required', l10n.t('The server only accepts TLS (SSL) connections from here: set ssl to "require" or "verify-full".'), true);
       }
-      if (/role .* does not exist/i.test(message)) return make('role-missing', `Role missing: ${message}.`, true);
-      return make('not-allowed', `The server does not allow this connection (pg_hba.conf): ${message}.`, true);
+      if (/role .* does not exist/i.test(message)) return make('role-missing', l10n.t({ message: 'Role missing: {0}.', args: [message], comment: ["{0} is the server's own error message"] }), true);
+      return make('not-allowed', l10n.t({ message: 'The server does not allow this connection (pg_hba.conf): {0}.', args: [message], comment: ["{0} is the server's own error message"] }), true);
     case '3D000':
-      return make('database-missing', `Database missing: ${message}.`, true);
+      return make('database-missing', l10n.t({ message: 'Database missing: {0}.', args: [message], comment: ["{0} is the server's own error message"] }), true);
     case '53300':
     case '53400':
       return make(
         'too-many-clients',
         /reserved/i.test(message)
-          ? `Too many clients: the remaining connection slots are reserved (${message}).`
-          : `Too many clients: the server has no free connection slot (${message}).`,
+          ? l10n.t({ message: 'Too many clients: the remaining connection slots are reserved ({0}).', args: [message], comment: ["{0} is the server's own error message"] })
+          : l10n.t({ message: 'Too many clients: the server has no free connection slot ({0}).', args: [message], comment: ["{0} is the server's own error message"] }),
         false,
       );
     case '42501':
-      return make('permission-denied', `Permission denied: ${message}${typeof fields.detail === 'string' ? ` ${fields.detail}` : ''}.`, /database/i.test(message));
+      return make(
+        'permission-denied',
+        l10n.t({ message: 'Permission denied: {0}.', args: [typeof fields.detail === 'string' ? `${message} ${fields.detail}` : message], comment: ['{0} is the server\'s own error message and its detail'] }),
+        /database/i.test(message),
+      );
     case '57014':
       return /statement timeout/i.test(message)
-        ? make('statement-timeout', 'The monitor query hit its statement timeout (the server is slow to answer).', false)
-        : make('query-cancelled', 'The query was cancelled.', false);
+        ? make('statement-timeout', l10n.t('The monitor query hit its statement timeout (the server is slow to answer).'), false)
+        : make('query-cancelled', l10n.t('The query was cancelled.'), false);
     case '57P01':
-      return make('terminated-by-admin', 'The monitor connection was terminated by an administrator (pg_terminate_backend or a shutdown).', false);
+      return make('terminated-by-admin', l10n.t('The monitor connection was terminated by an administrator (pg_terminate_backend or a shutdown).'), false);
     case '57P02':
-      return make('server-shutting-down', 'The server crashed or was shut down immediately.', false);
+      return make('server-shutting-down', l10n.t('The server crashed or was shut down immediately.'), false);
     case '57P03':
       return /shutting down/i.test(message)
-        ? make('server-shutting-down', 'The server is shutting down.', false)
-        : make('server-starting', 'The server is starting up or recovering and does not accept connections yet.', false);
+        ? make('server-shutting-down', l10n.t('The server is shutting down.'), false)
+        : make('server-starting', l10n.t('The server is starting up or recovering and does not accept connections yet.'), false);
     case '08P01':
       return /SSL|encryption/i.test(message)
-        ? make('tls-required', `The server requires TLS (SSL): ${message}.`, true)
-        : make('connection-lost', `Protocol error: ${message}.`, false);
+        ? make('tls-required', l10n.t({ message: 'The server requires TLS (SSL): {0}.', args: [message], comment: ["{0} is the server's own error message"] }), true)
+        : make('connection-lost', l10n.t({ message: 'Protocol error: {0}.', args: [message], comment: ["{0} is the server's own error message"] }), false);
     default:
-      if (sqlState.startsWith('08')) return make('connection-lost', `Connection problem: ${message}.`, false);
+      if (sqlState.startsWith('08')) return make('connection-lost', l10n.t({ message: 'Connection problem: {0}.', args: [message], comment: ["{0} is the server's own error message"] }), false);
       if (sqlState.startsWith('57P')) return make('server-shutting-down', `${message}.`, false);
       return make('unknown', message, false);
   }
 }
 
 function unreachable(code: string): DescribedError {
-  const why: Record<string, string> = {
-    ECONNREFUSED: 'connection refused (is PostgreSQL running and listening on this host and port?)',
-    ENOTFOUND: 'unknown host name',
-    EAI_AGAIN: 'the host name could not be resolved right now',
-    ETIMEDOUT: 'the connection timed out',
-    EHOSTUNREACH: 'no route to host',
-    ENETUNREACH: 'network unreachable',
-  };
   if (code === 'ECONNRESET' || code === 'EPIPE') {
-    return { kind: 'connection-lost', message: `The connection to the server was lost (${code}).`, permanent: false };
+    return { kind: 'connection-lost', message: l10n.t('The connection to the server was lost ({0}).', code), permanent: false };
   }
-  return { kind: 'unreachable', message: `Server not reachable: ${why[code] ?? code}.`, permanent: false };
+  return { kind: 'unreachable', message: notReachable(code), permanent: false };
+}
+
+function notReachable(code: string): string {
+  switch (code) {
+    case 'ECONNREFUSED':
+      return l10n.t('Server not reachable: connection refused (is PostgreSQL running and listening on this host and port?).');
+    case 'ENOTFOUND':
+      return l10n.t('Server not reachable: unknown host name.');
+    case 'EAI_AGAIN':
+      return l10n.t('Server not reachable: the host name could not be resolved right now.');
+    case 'ETIMEDOUT':
+      return l10n.t('Server not reachable: the connection timed out.');
+    case 'EHOSTUNREACH':
+      return l10n.t('Server not reachable: no route to host.');
+    case 'ENETUNREACH':
+      return l10n.t('Server not reachable: network unreachable.');
+    default:
+      return l10n.t({ message: 'Server not reachable: {0}.', args: [code], comment: ['{0} is a network error code ("EADDRNOTAVAIL")'] });
+  }
 }
 
 function asFields(error: unknown): ErrorFields {

@@ -2,6 +2,7 @@
 // status bar all read it — from its state in the store: the held monitor's live snapshot when
 // someone looks at it closely, else the overview poller's number (overview.ts), else its error.
 // Pure; capacity is the server's (every database of a server shares max_connections).
+import * as l10n from '@vscode/l10n';
 import type { PoolerInfo } from './pooler';
 import { DatabaseState } from './store';
 
@@ -82,8 +83,8 @@ export function loadOf(glance: Glance): number {
 /** "12 s ago", "3 min ago": how old a number is (shown where it is not refreshed every interval). */
 export function ageText(at: number, now: number = Date.now()): string {
   const seconds = Math.max(0, Math.round((now - at) / 1000));
-  if (seconds < 60) return `${seconds} s ago`;
+  if (seconds < 60) return l10n.t('{0} s ago', seconds);
   const minutes = Math.round(seconds / 60);
-  if (minutes < 60) return `${minutes} min ago`;
-  return `${Math.round(minutes / 60)} h ago`;
+  if (minutes < 60) return l10n.t('{0} min ago', minutes);
+  return l10n.t('{0} h ago', Math.round(minutes / 60));
 }

@@ -2,6 +2,7 @@
 // request, reconnects with backoff when the connection is lost and gives up (until a manual retry)
 // on errors that retrying cannot fix. Invariant: at most one pg.Client per MonitorConnection exists
 // at any time — a new one is only opened once the previous one is dropped and no attempt is running.
+import * as l10n from '@vscode/l10n';
 import type { Client, QueryResult, QueryResultRow } from 'pg';
 import { BackoffPolicy, backoffDelay, defaultBackoff } from './backoff';
 import { ConnectionConfig } from './connectionConfig';
@@ -33,7 +34,7 @@ export interface MonitorConnectionOptions {
 /** Raised by query() while there is no live connection. */
 export class MonitorNotConnectedError extends Error {
   constructor(name: string) {
-    super(`${name} is not connected.`);
+    super(l10n.t('{0} is not connected.', name));
     this.name = 'MonitorNotConnectedError';
   }
 }

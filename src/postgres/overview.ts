@@ -12,6 +12,7 @@
 // Connections per cycle: at most one per (host:port, user) group with no held database, opened one
 // after another within a group, closed before the next cycle. A short connection cannot get in when
 // the server is full (the held monitor can: it already has its slot); the views say so.
+import * as l10n from '@vscode/l10n';
 import { ConnectionConfig } from './connectionConfig';
 import { connectionTarget, ConnectionTarget, PasswordSources, resolveConnection } from './connectionOptions';
 import { describeError } from './errors';
@@ -342,11 +343,11 @@ export class OverviewPoller {
       const database = m.target.database;
       const canConnect = look.databases.get(database);
       if (canConnect === undefined) {
-        this.set(name, { kind: 'error', at, server: group.server, message: `Database missing: database "${database}" does not exist (or does not allow connections).` });
+        this.set(name, { kind: 'error', at, server: group.server, message: l10n.t('Database missing: database "{0}" does not exist (or does not allow connections).', database) });
         continue;
       }
       if (!canConnect) {
-        this.set(name, { kind: 'error', at, server: group.server, message: `Permission denied: role "${group.user}" may not connect to database "${database}".` });
+        this.set(name, { kind: 'error', at, server: group.server, message: l10n.t('Permission denied: role "{0}" may not connect to database "{1}".', group.user, database) });
         continue;
       }
       const byState: Record<string, number> = {};

@@ -7,6 +7,7 @@
 // - over TCP the server sees the monitor's own socket port (inet_client_port()); through a pooler it
 //   sees the pooler's;
 // - consecutive transactions run on different backends.
+import * as l10n from '@vscode/l10n';
 
 /** What the client knows about its end of the connection. */
 export interface LinkFacts {
@@ -45,10 +46,10 @@ export type Endpoints = Omit<PoolerInfo, 'evidence'>;
 export function detectPooler(link: LinkFacts, server: ServerFacts): PoolerInfo | undefined {
   const where: Endpoints = { serverAddress: server.serverAddress, serverPort: server.serverPort, viaPort: link.remotePort };
   if (link.announcedPid !== null && link.announcedPid !== server.pid) {
-    return { evidence: `the connection announced process ${link.announcedPid}, but the server runs it as backend ${server.pid}`, ...where };
+    return { evidence: l10n.t('the connection announced process {0}, but the server runs it as backend {1}', link.announcedPid, server.pid), ...where };
   }
   if (link.localPort !== null && server.clientPort !== null && link.localPort !== server.clientPort) {
-    return { evidence: `the server sees the monitor coming from port ${server.clientPort}, but its socket is on port ${link.localPort}`, ...where };
+    return { evidence: l10n.t('the server sees the monitor coming from port {0}, but its socket is on port {1}', server.clientPort, link.localPort), ...where };
   }
   return undefined;
 }
@@ -56,21 +57,28 @@ export function detectPooler(link: LinkFacts, server: ServerFacts): PoolerInfo |
 /** A pooler, judged from a later transaction running on another backend than the first one. */
 export function poolerFromBackendChange(firstPid: number, pid: number, endpoints: Endpoints): PoolerInfo | undefined {
   if (firstPid === pid) return undefined;
-  return { evidence: `consecutive transactions ran on different backends (${firstPid}, then ${pid})`, ...endpoints };
+  return { evidence: l10n.t('consecutive transactions ran on different backends ({0}, then {1})', firstPid, pid), ...endpoints };
 }
 
 /** What a pooler in front means for the user, and the exact setting to change. */
 export function poolerAdvice(info: PoolerInfo, connectionName: string): string[] {
   const lines = [
-    `Connected through a connection pooler (${info.evidence}).`,
-    "The counts are the server's, so they include every pooler's server connections; the monitor's own session is whichever server connection serves its current transaction.",
-    'Through a pooler the monitor cannot keep a slot of its own: when the server is full it cannot see it.',
+    l10n.t({ message: 'Connected through a connection pooler ({0}).', args: [info.evidence], comment: ['{0} says how the pooler was recognised'] }),
+    l10n.t("The counts are the server's, so they include every pooler's server connections; the monitor's own session is whichever server connection serves its current transaction."),
+    l10n.t('Through a pooler the monitor cannot keep a slot of its own: when the server is full it cannot see it.'),
   ];
   if (info.serverPort !== null && info.serverPort !== info.viaPort) {
-    const host = info.serverAddress ? `"host": "${info.serverAddress}", ` : '';
-    lines.push(`Monitor PostgreSQL directly instead: in pgHealth.connections, give "${connectionName}" ${host}"port": ${info.serverPort} (where the server itself listens).`);
+    // The settings to write, as JSON: not words.
+    const setting = `${info.serverAddress ? `"host": "${info.serverAddress}", ` : ''}"port": ${info.serverPort}`;
+    lines.push(
+      l10n.t({
+        message: 'Monitor PostgreSQL directly instead: in pgHealth.connections, give "{0}" {1} (where the server itself listens).',
+        args: [connectionName, setting],
+        comment: ['{1} is the JSON to add to the entry: "host": "10.0.0.5", "port": 5432'],
+      }),
+    );
   } else {
-    lines.push(`Monitor PostgreSQL directly instead: point "${connectionName}" in pgHealth.connections at the server's own host and port rather than the pooler's.`);
+    lines.push(l10n.t("Monitor PostgreSQL directly instead: point \"{0}\" in pgHealth.connections at the server's own host and port rather than the pooler's.", connectionName));
   }
   return lines;
 }

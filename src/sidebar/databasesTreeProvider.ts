@@ -270,7 +270,7 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   filterSummary(): string | undefined {
     if (!this.filterText) return undefined;
     const shown = [...this.databases.values()].filter((n) => this.matches(n)).length;
-    return `${shown} of ${this.databases.size} databases match “${this.filterText}”`;
+    return vscode.l10n.t('{0} of {1} databases match “{2}”', shown, this.databases.size, this.filterText);
   }
 
   /** Wire to TreeView.onDidExpandElement / onDidCollapseElement. */
@@ -386,21 +386,27 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     const nodes: TreeNode[] = [];
     if (status?.kind === 'failed') nodes.push(new MessageNode(`${name}:error`, status.reason, 'error'));
     if (status?.kind === 'reconnecting') {
-      nodes.push(new MessageNode(`${name}:error`, `Reconnecting: ${status.lastError}`, 'warning', `attempt ${status.attempt}, next try in ${Math.round(status.nextRetryMs / 1000)} s`));
+      nodes.push(
+        new MessageNode(
+          `${name}:error`,
+          vscode.l10n.t('Reconnecting: {0}', status.lastError),
+          'warning',
+          vscode.l10n.t('attempt {0}, next try in {1} s', status.attempt, Math.round(status.nextRetryMs / 1000)),
+        ),
+      );
     }
     const snapshot = state?.snapshot;
     if (!snapshot) {
-      if (!status || status.kind === 'idle' || status.kind === 'connecting') nodes.push(new MessageNode(`${name}:connecting`, 'Connecting…', 'loading~spin'));
+      if (!status || status.kind === 'idle' || status.kind === 'connecting') nodes.push(new MessageNode(`${name}:connecting`, vscode.l10n.t('Connecting…'), 'loading~spin'));
       return nodes;
     }
     if (snapshot.hidden > 0) {
       nodes.push(
         new MessageNode(
           `${name}:hidden`,
-          `${snapshot.hidden} session${snapshot.hidden === 1 ? '' : 's'} hidden — grant pg_monitor to see them`,
+          snapshot.hidden === 1 ? vscode.l10n.t('1 session hidden — grant pg_monitor to see them') : vscode.l10n.t('{0} sessions hidden — grant pg_monitor to see them', snapshot.hidden),
           'eye-closed',
-          `The role ${snapshot.role.name} may not read other users' sessions. They are counted in the usage; ` +
-            `GRANT pg_monitor TO ${snapshot.role.name}; shows their details.`,
+          vscode.l10n.t("The role {0} may not read other users' sessions. They are counted in the usage; GRANT pg_monitor TO {0}; shows their details.", snapshot.role.name),
         ),
       );
     }
@@ -415,9 +421,15 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
         nodes.push(
           new MessageNode(
             `${name}:elsewhere`,
-            `${elsewhere} more session${elsewhere === 1 ? '' : 's'} on other databases of ${node?.server ?? 'this server'}`,
+            node?.server !== undefined
+              ? elsewhere === 1
+                ? vscode.l10n.t('1 more session on other databases of {0}', node.server)
+                : vscode.l10n.t('{0} more sessions on other databases of {1}', elsewhere, node.server)
+              : elsewhere === 1
+                ? vscode.l10n.t('1 more session on other databases of this server')
+                : vscode.l10n.t('{0} more sessions on other databases of this server', elsewhere),
             'info',
-            'They share this server\'s max_connections: the server\'s row counts them all.',
+            vscode.l10n.t("They share this server's max_connections: the server's row counts them all."),
           ),
         );
       }

@@ -7,7 +7,7 @@ import { MonitorManager } from '../postgres/monitors';
 import { Session } from '../postgres/snapshot';
 import { SnapshotStore } from '../postgres/store';
 import { Logger } from '../log';
-import { formatDuration } from './sessionGroups';
+import { sessionFieldLabel, stateFor } from './sessionGroups';
 
 const QUERY_PREVIEW_CHARS = 300;
 
@@ -25,13 +25,13 @@ export class SessionActions {
 
   async terminate(database: string, session: Session): Promise<SignalResult | undefined> {
     if (session.isMonitor) {
-      void vscode.window.showInformationMessage(`Session ${session.pid} is this extension's own monitor connection; it is never terminated.`);
+      void vscode.window.showInformationMessage(vscode.l10n.t("Session {0} is this extension's own monitor connection; it is never terminated.", session.pid));
       return undefined;
     }
-    const confirm = 'Terminate Backend';
+    const confirm = vscode.l10n.t({ message: 'Terminate Backend', comment: ['The button that confirms terminating a session (as the command is named)'] });
     const choice = await vscode.window.showWarningMessage(
-      `Terminate backend ${session.pid} on ${database}?`,
-      { modal: true, detail: describeForConfirmation(session) + '\n\nIts open transaction is rolled back and the client is disconnected.' },
+      vscode.l10n.t('Terminate backend {0} on {1}?', session.pid, database),
+      { modal: true, detail: `${describeForConfirmation(session)}\n\n${vscode.l10n.t('Its open transaction is rolled back and the client is disconnected.')}` },
       confirm,
     );
     if (choice !== confirm) return undefined;
@@ -40,10 +40,16 @@ export class SessionActions {
 
   async cancel(database: string, session: Session): Promise<SignalResult | undefined> {
     if (session.isMonitor) return undefined;
-    const confirm = 'Cancel Query';
+    const confirm = vscode.l10n.t({ message: 'Cancel Query', comment: ['The button that confirms cancelling a running query (as the command is named)'] });
     const choice = await vscode.window.showWarningMessage(
-      `Cancel the running query of backend ${session.pid} on ${database}?`,
-      { modal: true, detail: describeForConfirmation(session) + '\n\nThe session stays connected; its current statement fails with "canceling statement due to user request".' },
+      vscode.l10n.t('Cancel the running query of backend {0} on {1}?', session.pid, database),
+      {
+        modal: true,
+        detail: `${describeForConfirmation(session)}\n\n${vscode.l10n.t({
+          message: 'The session stays connected; its current statement fails with "canceling statement due to user request".',
+          comment: ['"canceling statement due to user request" is PostgreSQL\'s error message, quoted as the server sends it'],
+        })}`,
+      },
       confirm,
     );
     if (choice !== confirm) return undefined;
@@ -57,7 +63,7 @@ export class SessionActions {
   async openQuery(session: Session): Promise<void> {
     const doc = await vscode.workspace.openTextDocument({
       language: 'sql',
-      content: `-- pid ${session.pid}${session.user ? `, user ${session.user}` : ''}${session.application ? `, application ${session.application}` : ''}\n${session.query ?? ''}\n`,
+      content: `-- pid ${session.pid}${session.user ? `, ${sessionFieldLabel('user')} ${session.user}` : ''}${session.application ? `, ${sessionFieldLabel('application')} ${session.application}` : ''}\n${session.query ?? ''}\n`,
     });
     await vscode.window.showTextDocument(doc, { preview: true });
   }
@@ -65,7 +71,9 @@ export class SessionActions {
   private async run(database: string, session: Session, action: 'terminate' | 'cancel'): Promise<SignalResult | undefined> {
     const monitor = this.monitors.monitor(database);
     if (!monitor || !monitor.isConnected) {
-      void vscode.window.showErrorMessage(`${database} is not connected; nothing was ${action === 'terminate' ? 'terminated' : 'cancelled'}.`);
+      void vscode.window.showErrorMessage(
+        action === 'terminate' ? vscode.l10n.t('{0} is not connected; nothing was terminated.', database) : vscode.l10n.t('{0} is not connected; nothing was cancelled.', database),
+      );
       return undefined;
     }
     let result: SignalResult;
@@ -73,7 +81,10 @@ export class SessionActions {
       result = action === 'terminate' ? await terminateBackend(monitor, session) : await cancelQuery(monitor, session);
     } catch (err) {
       this.log.error(`${action} ${session.pid} on ${database} failed`, err);
-      void vscode.window.showErrorMessage(`Could not ${action} backend ${session.pid}: ${err instanceof Error ? err.message : String(err)}`);
+      const reason = err instanceof Error ? err.message : String(err);
+      void vscode.window.showErrorMessage(
+        action === 'terminate' ? vscode.l10n.t('Could not terminate backend {0}: {1}', session.pid, reason) : vscode.l10n.t('Could not cancel backend {0}: {1}', session.pid, reason),
+      );
       return undefined;
     }
     this.log.info(`${action} pid ${session.pid} on ${database}: ${result.kind} — ${result.message}`);
@@ -89,10 +100,10 @@ export class SessionActions {
 
 export function describeForConfirmation(s: Session): string {
   const lines = [`pid: ${s.pid}`];
-  if (s.user) lines.push(`user: ${s.user}`);
-  if (s.application) lines.push(`application: ${s.application}`);
-  if (s.clientAddress) lines.push(`client: ${s.clientAddress}`);
-  if (s.state) lines.push(`state: ${s.state}${s.stateSeconds !== null ? ` for ${formatDuration(s.stateSeconds)}` : ''}`);
-  if (s.query) lines.push(`query: ${s.query.length > QUERY_PREVIEW_CHARS ? s.query.slice(0, QUERY_PREVIEW_CHARS) + '…' : s.query}`);
+  if (s.user) lines.push(`${sessionFieldLabel('user')}: ${s.user}`);
+  if (s.application) lines.push(`${sessionFieldLabel('application')}: ${s.application}`);
+  if (s.clientAddress) lines.push(`${sessionFieldLabel('client')}: ${s.clientAddress}`);
+  if (s.state) lines.push(`${sessionFieldLabel('state')}: ${s.stateSeconds !== null ? stateFor(s.state, s.stateSeconds) : s.state}`);
+  if (s.query) lines.push(`${sessionFieldLabel('query')}: ${s.query.length > QUERY_PREVIEW_CHARS ? s.query.slice(0, QUERY_PREVIEW_CHARS) + '…' : s.query}`);
   return lines.join('\n');
 }

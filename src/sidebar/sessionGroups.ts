@@ -1,4 +1,6 @@
-// Pure helpers for the Databases tree: grouping sessions and describing them in words.
+// Pure helpers for the Databases tree: grouping sessions and describing them in words. No VS Code
+// here (unit tests run it in Node): the words go through @vscode/l10n, which activate() configures.
+import * as l10n from '@vscode/l10n';
 import { IDLE_STATES, IdleState } from '../postgres/idleSessions';
 import { Session } from '../postgres/snapshot';
 
@@ -19,18 +21,22 @@ export function isIdleState(state: string): state is IdleState {
 /** The group a session falls in under `by` (the group node's label). */
 export function groupKey(session: Session, by: GroupBy): string {
   switch (by) {
+    // A state is PostgreSQL's own word (pg_stat_activity.state) and stays as it is; the rest are ours.
     case 'state':
-      return session.state ?? (session.visible ? 'unknown' : 'hidden');
+      if (session.state !== null) return session.state;
+      return session.visible
+        ? l10n.t({ message: 'unknown', comment: ['The group of sessions whose state PostgreSQL did not report'] })
+        : l10n.t({ message: 'hidden', comment: ['The group of sessions whose details the role may not see'] });
     case 'application':
-      return session.application || '(no application name)';
+      return session.application || l10n.t('(no application name)');
     case 'user':
-      return session.user ?? '(unknown user)';
+      return session.user ?? l10n.t('(unknown user)');
     case 'clientAddress':
-      return session.clientAddress ?? 'local socket';
+      return session.clientAddress ?? l10n.t('local socket');
     case 'database':
-      return session.database ?? '(no database)';
+      return session.database ?? l10n.t('(no database)');
     case 'waitEvent':
-      return session.waitEventType ? `${session.waitEventType}: ${session.waitEvent ?? ''}` : 'not waiting';
+      return session.waitEventType ? `${session.waitEventType}: ${session.waitEvent ?? ''}` : l10n.t('not waiting');
   }
 }
 
@@ -62,10 +68,43 @@ function bySeniority(a: Session, b: Session): number {
 export function formatDuration(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return '';
   const s = Math.max(0, Math.floor(seconds));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
-  return `${Math.floor(s / 86400)}d ${Math.floor((s % 86400) / 3600)}h`;
+  if (s < 60) return l10n.t({ message: '{0}s', args: [s], comment: ['A short duration in seconds'] });
+  if (s < 3600) return l10n.t({ message: '{0}m {1}s', args: [Math.floor(s / 60), s % 60], comment: ['A short duration in minutes and seconds'] });
+  if (s < 86400) return l10n.t({ message: '{0}h {1}m', args: [Math.floor(s / 3600), Math.floor((s % 3600) / 60)], comment: ['A short duration in hours and minutes'] });
+  return l10n.t({ message: '{0}d {1}h', args: [Math.floor(s / 86400), Math.floor((s % 86400) / 3600)], comment: ['A short duration in days and hours'] });
+}
+
+export type SessionField = 'user' | 'database' | 'application' | 'client' | 'state' | 'backendStart' | 'transactionStart' | 'wait' | 'blockedBy' | 'query';
+
+/** The name of a session's field (a column of pg_stat_activity) in words, as tooltips and confirmations list them. */
+export function sessionFieldLabel(field: SessionField): string {
+  switch (field) {
+    case 'user':
+      return l10n.t({ message: 'user', comment: ['The name of a field of a session (pg_stat_activity.usename), before its value: "user: alice"'] });
+    case 'database':
+      return l10n.t({ message: 'database', comment: ['The name of a field of a session (pg_stat_activity.datname), before its value'] });
+    case 'application':
+      return l10n.t({ message: 'application', comment: ['The name of a field of a session (pg_stat_activity.application_name), before its value'] });
+    case 'client':
+      return l10n.t({ message: 'client', comment: ['The name of a field of a session (pg_stat_activity.client_addr), before its value'] });
+    case 'state':
+      return l10n.t({ message: 'state', comment: ['The name of a field of a session (pg_stat_activity.state), before its value'] });
+    case 'backendStart':
+      return l10n.t({ message: 'backend start', comment: ['The name of a field of a session (pg_stat_activity.backend_start), before its value'] });
+    case 'transactionStart':
+      return l10n.t({ message: 'transaction start', comment: ['The name of a field of a session (pg_stat_activity.xact_start), before its value'] });
+    case 'wait':
+      return l10n.t({ message: 'wait', comment: ['The name of a field of a session (pg_stat_activity.wait_event_type / wait_event), before its value'] });
+    case 'blockedBy':
+      return l10n.t({ message: 'blocked by', comment: ['The name of a field of a session: the pids that block it, before their list'] });
+    case 'query':
+      return l10n.t({ message: 'query', comment: ['The name of a field of a session (pg_stat_activity.query), before its text'] });
+  }
+}
+
+/** "idle for 3m 5s": a session's state and how long it has been in it. */
+export function stateFor(state: string, seconds: number | null): string {
+  return l10n.t({ message: '{0} for {1}', args: [state, formatDuration(seconds)], comment: ['{0} is a session state ("idle"), {1} how long it has been in it ("3m 5s")'] });
 }
 
 /** "12345 · alice · billing-api" — the pid first, as users search by it. */
@@ -77,17 +116,24 @@ export function sessionLabel(s: Session): string {
 }
 
 export function sessionDescription(s: Session): string {
-  if (!s.visible) return 'details hidden';
+  if (!s.visible) return l10n.t('details hidden');
   const parts: string[] = [];
   if (s.state) parts.push(s.state);
   const d = formatDuration(s.stateSeconds);
   if (d) parts.push(d);
   if (s.clientAddress) parts.push(s.clientAddress);
-  if (s.isMonitor) parts.push('(this monitor)');
+  if (s.isMonitor) parts.push(l10n.t('(this monitor)'));
   return parts.join(' · ');
 }
 
 export type Level = 'ok' | 'warning' | 'critical';
+
+/** The level in words, shown beside the icon's colour ('' for ok). */
+export function levelText(level: Level): string {
+  if (level === 'warning') return l10n.t({ message: 'warning', comment: ['Level of use: the share of connection slots in use passed pgHealth.warningThreshold'] });
+  if (level === 'critical') return l10n.t({ message: 'critical', comment: ['Level of use: the share of connection slots in use passed pgHealth.criticalThreshold'] });
+  return '';
+}
 
 export function usageLevel(used: number, capacity: number, warning: number, critical: number): Level {
   if (capacity <= 0) return 'critical';

@@ -6,7 +6,7 @@ import { ageText, Glance } from '../postgres/glance';
 import { poolerAdvice } from '../postgres/pooler';
 import { Session, Snapshot } from '../postgres/snapshot';
 import { DatabaseState } from '../postgres/store';
-import { formatDuration, GroupBy, sessionDescription, sessionLabel, usageLevel } from './sessionGroups';
+import { formatDuration, GroupBy, Level, levelText, sessionDescription, sessionFieldLabel, sessionLabel, stateFor, usageLevel } from './sessionGroups';
 import { DatabaseNode, GroupNode, MessageNode, ServerNode, SessionNode, SortBy, sessionId } from './treeNodes';
 
 export interface TreeSettings {
@@ -60,18 +60,18 @@ export function databaseItem(node: DatabaseNode, state: DatabaseState | undefine
     const level = usageLevel(glance.used, glance.capacity, settings.warningThreshold, settings.criticalThreshold);
     // Under its server's row the server's used/capacity is shown once, above; the row shows its share.
     const sessions = glance.databaseSessions;
-    const number = node.parent && sessions !== undefined ? `${sessions} session${sessions === 1 ? '' : 's'}` : `${glance.used}/${glance.capacity}`;
+    const number = node.parent && sessions !== undefined ? sessionCount(sessions) : `${glance.used}/${glance.capacity}`;
     // The level in words too, not only as the icon's colour.
     item.description =
-      number +
-      (level === 'ok' ? '' : ` · ${level}`) +
-      (glance.pooler ? ' · via pooler' : '') +
-      (glance.held || glance.heldBy !== undefined ? '' : ` · ${ageText(glance.at)}`) +
-      (glance.reconnecting !== undefined ? ' (reconnecting…)' : '');
+      [number, levelText(level), glance.pooler ? vscode.l10n.t('via pooler') : '', glance.held || glance.heldBy !== undefined ? '' : ageText(glance.at)].filter((p) => p !== '').join(' · ') +
+      (glance.reconnecting !== undefined ? ` ${vscode.l10n.t('(reconnecting…)')}` : '');
     item.iconPath = new vscode.ThemeIcon('database', new vscode.ThemeColor(LEVEL_COLOR[level]));
-    const slots = `${glance.used} of ${glance.capacity} slots in use${level === 'ok' ? '' : `, ${level}`}`;
+    const slots = slotsInUse(glance.used, glance.capacity, level);
     item.accessibilityInformation = {
-      label: node.parent && sessions !== undefined ? `${node.name}, ${sessions} session${sessions === 1 ? '' : 's'}; server ${node.server}: ${slots}` : `${node.name}, ${slots}`,
+      label:
+        node.parent && sessions !== undefined
+          ? vscode.l10n.t({ message: '{0}, {1}; server {2}: {3}', args: [node.name, sessionCount(sessions), node.server, slots], comment: ['{0} is a database, {1} its sessions ("3 sessions"), {2} its server (host:port), {3} the server\'s slots in use'] })
+          : `${node.name}, ${slots}`,
     };
     item.tooltip = glance.held && state?.snapshot ? databaseTooltip(node, state.snapshot, glance.reconnecting) : overviewTooltip(node, glance, state, settings);
     return item;
@@ -80,18 +80,18 @@ export function databaseItem(node: DatabaseNode, state: DatabaseState | undefine
     if (status?.kind === 'reconnecting') {
       item.description = status.lastError;
       item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
-      item.tooltip = `${node.name}: ${status.lastError} — retrying in ${Math.round(status.nextRetryMs / 1000)} s (attempt ${status.attempt})`;
+      item.tooltip = vscode.l10n.t('{0}: {1} — retrying in {2} s (attempt {3})', node.name, status.lastError, Math.round(status.nextRetryMs / 1000), status.attempt);
       return item;
     }
     item.description = glance.retrying ? `${glance.message} · ${ageText(glance.at)}` : glance.message;
     item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
     item.tooltip = glance.retrying
-      ? `${node.name}: ${glance.message}\n\nChecked every ${settings.overviewSeconds} s; last check ${ageText(glance.at)}. Expand it to connect now and see the details.`
+      ? `${node.name}: ${glance.message}\n\n${vscode.l10n.t('Checked every {0} s; last check {1}. Expand it to connect now and see the details.', settings.overviewSeconds, ageText(glance.at))}`
       : `${node.name}: ${glance.message}`;
     item.contextValue = 'pgHealth:database:failed';
     return item;
   }
-  item.description = status?.kind === 'connecting' ? 'connecting…' : 'checking…';
+  item.description = status?.kind === 'connecting' ? vscode.l10n.t('connecting…') : vscode.l10n.t('checking…');
   item.iconPath = new vscode.ThemeIcon('database');
   return item;
 }
@@ -99,28 +99,33 @@ export function databaseItem(node: DatabaseNode, state: DatabaseState | undefine
 /** The tooltip of a row whose number comes from the overview rather than a monitor connection of its own. */
 function overviewTooltip(node: DatabaseNode, glance: Extract<Glance, { kind: 'usage' }>, state: DatabaseState | undefined, settings: TreeSettings): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
-  md.appendMarkdown(`**${escapeMd(node.name)}** — database ${escapeMd(node.database ?? '')} on ${escapeMd(node.server)}\n\n`);
+  md.appendMarkdown(`${vscode.l10n.t('**{0}** — database {1} on {2}', escapeMd(node.name), escapeMd(node.database ?? ''), escapeMd(node.server))}\n\n`);
   const pct = glance.capacity > 0 ? Math.round((100 * glance.used) / glance.capacity) : 100;
-  md.appendMarkdown(`Server: ${glance.used} of ${glance.capacity} connection slots in use (${pct}%), shared by every database on it  \n`);
+  md.appendMarkdown(`${vscode.l10n.t('Server: {0} of {1} connection slots in use ({2}%), shared by every database on it', glance.used, glance.capacity, pct)}  \n`);
   const overview = state?.overview;
   if (glance.databaseSessions !== undefined) {
     const states = overview?.kind === 'usage' ? Object.entries(overview.byState).map(([k, v]) => `${escapeMd(k)}: ${v}`) : [];
-    md.appendMarkdown(`This database: ${glance.databaseSessions} session${glance.databaseSessions === 1 ? '' : 's'}${states.length ? ` (${states.join(', ')})` : ''}\n\n`);
+    const sessions = sessionCount(glance.databaseSessions);
+    md.appendMarkdown(
+      `${states.length ? vscode.l10n.t('This database: {0} ({1})', sessions, states.join(', ')) : vscode.l10n.t('This database: {0}', sessions)}\n\n`,
+    );
   }
   md.appendMarkdown(
-    glance.heldBy !== undefined
-      ? `Read from the monitor connection held for ${escapeMd(glance.heldBy)} (same server and role), with each of its refreshes.\n\n`
-      : `Checked ${ageText(glance.at)} with a short connection, every ${settings.overviewSeconds} s (pgHealth.overviewRefreshInterval).\n\n`,
+    `${
+      glance.heldBy !== undefined
+        ? vscode.l10n.t('Read from the monitor connection held for {0} (same server and role), with each of its refreshes.', escapeMd(glance.heldBy))
+        : vscode.l10n.t('Checked {0} with a short connection, every {1} s (pgHealth.overviewRefreshInterval).', ageText(glance.at), settings.overviewSeconds)
+    }\n\n`,
   );
   if (glance.pooler) md.appendMarkdown(`$(warning) ${poolerAdvice(glance.pooler, node.name).map(escapeMd).join('  \n')}\n\n`);
   if (glance.heldBy !== undefined) {
-    md.appendMarkdown('That connection keeps its slot, so these numbers still come when the server is full. Expand this database to see its sessions.\n');
+    md.appendMarkdown(`${vscode.l10n.t('That connection keeps its slot, so these numbers still come when the server is full. Expand this database to see its sessions.')}\n`);
     return md;
   }
   md.appendMarkdown(
-    '$(info) No monitor connection is held for this database, and a short connection cannot get in once the server is full — ' +
-      'just when the number matters most. Expand it, open its dashboard or list it in `pgHealth.statusBar.connections` to hold one: ' +
-      'a held connection keeps its slot and is refreshed every `pgHealth.refreshInterval`.\n',
+    `$(info) ${vscode.l10n.t(
+      'No monitor connection is held for this database, and a short connection cannot get in once the server is full — just when the number matters most. Expand it, open its dashboard or list it in `pgHealth.statusBar.connections` to hold one: a held connection keeps its slot and is refreshed every `pgHealth.refreshInterval`.',
+    )}\n`,
   );
   return md;
 }
@@ -135,27 +140,34 @@ export function serverItem(node: ServerNode, glanceOfDatabase: (d: DatabaseNode)
   const errors = glances.filter((g) => g.glance.kind === 'error');
   const held = glances.filter((g) => g.glance.kind === 'usage' && g.glance.held).length;
   const md = new vscode.MarkdownString(undefined, true);
-  md.appendMarkdown(`**${escapeMd(node.key)}** — ${node.databases.length} configured databases\n\n`);
+  md.appendMarkdown(`${vscode.l10n.t('**{0}** — {1} configured databases', escapeMd(node.key), node.databases.length)}\n\n`);
   if (latest) {
     const level = usageLevel(latest.used, latest.capacity, settings.warningThreshold, settings.criticalThreshold);
-    item.description = `${latest.used}/${latest.capacity}` + (level === 'ok' ? '' : ` · ${level}`) + (errors.length > 0 ? ` · ${errors.length} with errors` : '');
+    const withErrors = errors.length > 0 ? vscode.l10n.t('{0} with errors', errors.length) : '';
+    item.description = [`${latest.used}/${latest.capacity}`, levelText(level), withErrors].filter((p) => p !== '').join(' · ');
     item.iconPath = new vscode.ThemeIcon('server', new vscode.ThemeColor(LEVEL_COLOR[level]));
+    const slots = slotsInUse(latest.used, latest.capacity, level);
     item.accessibilityInformation = {
-      label: `server ${node.key}, ${latest.used} of ${latest.capacity} slots in use${level === 'ok' ? '' : `, ${level}`}, ${node.databases.length} databases${errors.length > 0 ? `, ${errors.length} with errors` : ''}`,
+      label:
+        errors.length > 0
+          ? vscode.l10n.t('server {0}, {1}, {2} databases, {3} with errors', node.key, slots, node.databases.length, errors.length)
+          : vscode.l10n.t('server {0}, {1}, {2} databases', node.key, slots, node.databases.length),
     };
     const pct = latest.capacity > 0 ? Math.round((100 * latest.used) / latest.capacity) : 100;
-    md.appendMarkdown(`${latest.used} of ${latest.capacity} connection slots in use (${pct}%), ${ageText(latest.at)}. `);
-    md.appendMarkdown('Capacity belongs to the server: every database on it shares max_connections, and each row below shows its share.\n\n');
+    md.appendMarkdown(`${vscode.l10n.t('{0} of {1} connection slots in use ({2}%), {3}.', latest.used, latest.capacity, pct, ageText(latest.at))} `);
+    md.appendMarkdown(`${vscode.l10n.t('Capacity belongs to the server: every database on it shares max_connections, and each row below shows its share.')}\n\n`);
   } else if (errors.length > 0) {
     const first = errors[0]?.glance;
     item.description = first?.kind === 'error' ? first.message : '';
     item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
   } else {
-    item.description = 'checking…';
+    item.description = vscode.l10n.t('checking…');
     item.iconPath = new vscode.ThemeIcon('server');
   }
   for (const { node: d, glance } of errors) if (glance.kind === 'error') md.appendMarkdown(`$(error) ${escapeMd(d.name)}: ${escapeMd(glance.message)}  \n`);
-  md.appendMarkdown(`\nMonitor connections held on this server: ${held} (one per expanded database or open dashboard); the others are checked with one short connection every ${settings.overviewSeconds} s.\n`);
+  md.appendMarkdown(
+    `\n${vscode.l10n.t('Monitor connections held on this server: {0} (one per expanded database or open dashboard); the others are checked with one short connection every {1} s.', held, settings.overviewSeconds)}\n`,
+  );
   item.tooltip = md;
   return item;
 }
@@ -164,15 +176,15 @@ function databaseTooltip(node: DatabaseNode, s: Snapshot, reconnectError: string
   const st = s.settings;
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${escapeMd(node.name)}** — PostgreSQL ${escapeMd(st.serverVersion)}\n\n`);
-  md.appendMarkdown(`${s.used} of ${s.capacity} connection slots in use (${s.capacity > 0 ? Math.round((100 * s.used) / s.capacity) : 100}%)\n\n`);
-  md.appendMarkdown(`max_connections = ${st.maxConnections}${st.maxConnectionsPendingRestart ? ' (a new value waits for a restart)' : ''}  \n`);
+  md.appendMarkdown(`${vscode.l10n.t('{0} of {1} connection slots in use ({2}%)', s.used, s.capacity, s.capacity > 0 ? Math.round((100 * s.used) / s.capacity) : 100)}\n\n`);
+  md.appendMarkdown(`max_connections = ${st.maxConnections}${st.maxConnectionsPendingRestart ? ` ${vscode.l10n.t('(a new value waits for a restart)')}` : ''}  \n`);
   md.appendMarkdown(`superuser_reserved_connections = ${st.superuserReservedConnections}  \n`);
   if (st.serverVersionNum >= 160000) md.appendMarkdown(`reserved_connections = ${st.reservedConnections}  \n`);
   const states = Object.entries(s.byState)
     .map(([k, v]) => `${escapeMd(k)}: ${v}`)
     .join(', ');
   if (states) md.appendMarkdown(`\n${states}\n`);
-  if (s.hidden > 0) md.appendMarkdown(`\n${s.hidden} sessions hidden from role ${escapeMd(s.role.name)} — grant pg_monitor to see them\n`);
+  if (s.hidden > 0) md.appendMarkdown(`\n${vscode.l10n.t('{0} sessions hidden from role {1} — grant pg_monitor to see them', s.hidden, escapeMd(s.role.name))}\n`);
   if (s.pooler) md.appendMarkdown(`\n$(warning) ${poolerAdvice(s.pooler, node.name).map(escapeMd).join('  \n')}\n`);
   if (reconnectError) md.appendMarkdown(`\n$(warning) ${escapeMd(reconnectError)}\n`);
   return md;
@@ -220,28 +232,42 @@ export function itemKey(item: vscode.TreeItem): string {
 }
 
 
+/** "1 session", "3 sessions". */
+function sessionCount(n: number): string {
+  return n === 1 ? vscode.l10n.t('1 session') : vscode.l10n.t('{0} sessions', n);
+}
+
+/** "7 of 10 slots in use", with the level when it is not ok ("…, warning"). */
+function slotsInUse(used: number, capacity: number, level: Level): string {
+  return level === 'ok'
+    ? vscode.l10n.t('{0} of {1} slots in use', used, capacity)
+    : vscode.l10n.t({ message: '{0} of {1} slots in use, {2}', args: [used, capacity, levelText(level)], comment: ['{2} is the level of use: "warning" or "critical"'] });
+}
+
 function escapeMd(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }
 
 function sessionTooltip(s: Session, longIdleTx: boolean): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
-  md.appendMarkdown(`**pid ${s.pid}**${s.isMonitor ? ' — this extension\'s monitor connection' : ''}\n\n`);
+  md.appendMarkdown(`${s.isMonitor ? vscode.l10n.t("**pid {0}** — this extension's monitor connection", s.pid) : `**pid ${s.pid}**`}\n\n`);
   const row = (k: string, v: string | null | undefined): void => {
     if (v) md.appendMarkdown(`${k}: ${escapeMd(v)}  \n`);
   };
-  row('user', s.user);
-  row('database', s.database);
-  row('application', s.application);
-  row('client', s.clientAddress);
-  row('state', s.state ? `${s.state} for ${formatDuration(s.stateSeconds)}` : null);
-  row('backend start', s.backendStart);
-  row('transaction start', s.transactionStart);
-  row('wait', s.waitEventType ? `${s.waitEventType} / ${s.waitEvent ?? ''}` : null);
-  if (s.blockedBy.length) row('blocked by', s.blockedBy.join(', '));
-  if (longIdleTx) md.appendMarkdown(`\n$(warning) Idle in a transaction for ${formatDuration(s.stateSeconds)}: it holds a connection and its locks.\n`);
+  row(sessionFieldLabel('user'), s.user);
+  row(sessionFieldLabel('database'), s.database);
+  row(sessionFieldLabel('application'), s.application);
+  row(sessionFieldLabel('client'), s.clientAddress);
+  row(sessionFieldLabel('state'), s.state ? stateFor(s.state, s.stateSeconds) : null);
+  row(sessionFieldLabel('backendStart'), s.backendStart);
+  row(sessionFieldLabel('transactionStart'), s.transactionStart);
+  row(sessionFieldLabel('wait'), s.waitEventType ? `${s.waitEventType} / ${s.waitEvent ?? ''}` : null);
+  if (s.blockedBy.length) row(sessionFieldLabel('blockedBy'), s.blockedBy.join(', '));
+  if (longIdleTx) md.appendMarkdown(`\n$(warning) ${vscode.l10n.t('Idle in a transaction for {0}: it holds a connection and its locks.', formatDuration(s.stateSeconds))}\n`);
   if (s.query === '<insufficient privilege>') {
-    md.appendMarkdown('\nQuery hidden: `<insufficient privilege>` — the monitor\'s role may not see other users\' queries (grant pg_read_all_stats or pg_monitor).\n');
+    md.appendMarkdown(
+      `\n${vscode.l10n.t("Query hidden: `<insufficient privilege>` — the monitor's role may not see other users' queries (grant pg_read_all_stats or pg_monitor).")}\n`,
+    );
   } else if (s.query) {
     md.appendCodeblock(s.query.length > 2000 ? s.query.slice(0, 2000) + '…' : s.query, 'sql');
   }

@@ -1,9 +1,10 @@
 // Connections by state over the last hour as stacked areas, with the capacity and max_connections
 // lines. Plain SVG coloured by CSS classes, so the theme's chart colours apply and nothing needs an
 // inline style (which the CSP forbids).
-import { HistorySample, HistoryView, STATE_BUCKETS, STATE_LABELS } from '../../src/dashboard/protocol';
+import * as l10n from '@vscode/l10n';
+import { HistorySample, HistoryView, STATE_BUCKETS, stateLabel } from '../../src/dashboard/protocol';
 import { h, svg } from './dom';
-import { agoLabel } from './format';
+import { agoLabel, durationLabel } from './format';
 
 /** Drawn at the width it is shown at (one SVG unit = one CSS pixel), so the 11px labels stay 11px. */
 const DEFAULT_WIDTH = 800;
@@ -25,7 +26,7 @@ function polylinePoints(samples: readonly HistorySample[], x: (s: HistorySample)
 
 export function historyChart(view: HistoryView, peak: number, width: number = DEFAULT_WIDTH): SVGSVGElement | HTMLElement {
   const samples = view.samples;
-  if (samples.length === 0) return h('p', { class: 'placeholder' }, 'No history yet: points arrive with every refresh.');
+  if (samples.length === 0) return h('p', { class: 'placeholder' }, l10n.t('No history yet: points arrive with every refresh.'));
   const WIDTH = Math.max(MIN_WIDTH, Math.round(width));
   const plotW = WIDTH - MARGIN.left - MARGIN.right;
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
@@ -52,7 +53,7 @@ export function historyChart(view: HistoryView, peak: number, width: number = DE
   const xLabels: Array<[number, string]> = [
     [MARGIN.left, agoLabel(span)],
     [MARGIN.left + plotW / 2, agoLabel(span / 2)],
-    [MARGIN.left + plotW, 'now'],
+    [MARGIN.left + plotW, agoLabel(0)],
   ];
   for (const [lx, label] of xLabels) chart.appendChild(svg('text', { x: lx, y: HEIGHT - 6, class: 'tick', 'text-anchor': 'middle' }, label));
 
@@ -66,7 +67,7 @@ export function historyChart(view: HistoryView, peak: number, width: number = DE
     const lowerPath = samples.map((s, i) => `${x(s).toFixed(1)},${yOf(lower[i] ?? 0).toFixed(1)}`).reverse();
     // A single sample has no width: draw it as a thin column.
     const d = samples.length === 1 ? columnPath(x(samples[0] as HistorySample), yOf(base[0] ?? 0), yOf(0)) : `M${upperPath.join('L')}L${lowerPath.join('L')}Z`;
-    chart.appendChild(svg('path', { d, class: `series area s-${bucket}` }, svg('title', {}, STATE_LABELS[bucket])));
+    chart.appendChild(svg('path', { d, class: `series area s-${bucket}` }, svg('title', {}, stateLabel(bucket))));
   }
 
   const first = samples[0] as HistorySample;
@@ -75,7 +76,7 @@ export function historyChart(view: HistoryView, peak: number, width: number = DE
   const limitLine = (value: (s: HistorySample) => number): string =>
     `${MARGIN.left},${yOf(value(first)).toFixed(1)} ${polylinePoints(samples, x, (s) => yOf(value(s)))} ${MARGIN.left + plotW},${yOf(value(last)).toFixed(1)}`;
   chart.appendChild(svg('polyline', { points: limitLine((s) => s.capacity), class: 'capacity-line' }));
-  chart.appendChild(svg('text', { x: MARGIN.left + plotW + 4, y: yOf(last.capacity) + 4, class: 'line-label' }, `capacity ${last.capacity}`));
+  chart.appendChild(svg('text', { x: MARGIN.left + plotW + 4, y: yOf(last.capacity) + 4, class: 'line-label' }, l10n.t('capacity {0}', last.capacity)));
   chart.appendChild(svg('polyline', { points: limitLine((s) => s.maxConnections), class: 'max-line' }));
   // Keep the two labels apart when capacity and max_connections are close.
   const maxLabelY = Math.min(yOf(last.maxConnections) + 4, yOf(last.capacity) - 10);
@@ -88,13 +89,12 @@ export function chartSummary(samples: readonly HistorySample[], span: number): s
   const last = samples[samples.length - 1] as HistorySample;
   // The latest time it stood at its highest.
   const highest = samples.reduce((best, s) => (s.used >= best.used ? s : best), samples[0] as HistorySample);
-  const states = STATE_BUCKETS.filter((b) => last.byState[b] > 0).map((b) => `${last.byState[b]} ${STATE_LABELS[b]}`);
+  const states = STATE_BUCKETS.filter((b) => last.byState[b] > 0).map((b) => `${last.byState[b]} ${stateLabel(b)}`);
   const when = last.at - highest.at;
-  return (
-    `Connections by state over the last ${agoLabel(span).slice(1)}: now ${last.used} of ${last.capacity}` +
-    (states.length > 0 ? ` (${states.join(', ')})` : '') +
-    `; highest ${highest.used}${when > 0 ? ` ${agoLabel(when).slice(1)} ago` : ', now'}; capacity ${last.capacity}, max_connections ${last.maxConnections}`
-  );
+  const over = l10n.t({ message: 'Connections by state over the last {0}', args: [durationLabel(span)], comment: ['{0} is a duration: "30 min", "1 h 30 min"'] });
+  const now = states.length > 0 ? l10n.t('now {0} of {1} ({2})', last.used, last.capacity, states.join(', ')) : l10n.t('now {0} of {1}', last.used, last.capacity);
+  const peak = when > 0 ? l10n.t('highest {0} {1} ago', highest.used, durationLabel(when)) : l10n.t('highest {0}, now', highest.used);
+  return `${over}: ${now}; ${peak}; ${l10n.t('capacity {0}, max_connections {1}', last.capacity, last.maxConnections)}`;
 }
 
 function columnPath(cx: number, yTop: number, yBottom: number): string {

@@ -1,6 +1,9 @@
 // Dashboard webview entry point: builds the page once, then redraws its parts from each payload
 // the extension host pushes. It only reads messages and posts requests; it never talks to PostgreSQL.
-import { DashboardPayload, HostToWebview } from '../../src/dashboard/protocol';
+// First: configures @vscode/l10n with the page's bundle before any module below draws a word.
+import { fill } from './l10n';
+import * as l10n from '@vscode/l10n';
+import { DashboardPayload, dashboardTitle, HostToWebview } from '../../src/dashboard/protocol';
 import { MonitorStatus } from '../../src/postgres/snapshot';
 import { createAdviceView } from './adviceView';
 import { h, replaceContent } from './dom';
@@ -16,25 +19,27 @@ registerToolkit();
 function statusText(status: MonitorStatus): string {
   switch (status.kind) {
     case 'live':
-      return 'live';
+      return l10n.t({ message: 'live', comment: ["The monitor's status, on a badge beside the dashboard's title"] });
     case 'idle':
-      return 'paused';
+      return l10n.t({ message: 'paused', comment: ["The monitor's status, on a badge beside the dashboard's title"] });
     case 'connecting':
-      return 'connecting…';
+      return l10n.t({ message: 'connecting…', comment: ["The monitor's status, on a badge beside the dashboard's title"] });
     case 'reconnecting':
-      return `reconnecting (attempt ${status.attempt})`;
+      return l10n.t({ message: 'reconnecting (attempt {0})', args: [status.attempt], comment: ["The monitor's status, on a badge beside the dashboard's title"] });
     case 'failed':
-      return 'failed';
+      return l10n.t({ message: 'failed', comment: ["The monitor's status, on a badge beside the dashboard's title"] });
   }
 }
 
 function statusDetail(status: MonitorStatus): string | null {
-  if (status.kind === 'reconnecting') return `Lost the monitor connection: ${status.lastError}. Next try in ${Math.ceil(status.nextRetryMs / 1000)} s; the numbers below are the last ones seen.`;
-  if (status.kind === 'failed') return `Cannot monitor this database: ${status.reason}`;
+  if (status.kind === 'reconnecting') {
+    return l10n.t('Lost the monitor connection: {0}. Next try in {1} s; the numbers below are the last ones seen.', status.lastError, Math.ceil(status.nextRetryMs / 1000));
+  }
+  if (status.kind === 'failed') return l10n.t('Cannot monitor this database: {0}', status.reason);
   return null;
 }
 
-const title = h('h1', {}, 'PostgreSQL Health');
+const title = h('h1', {}, l10n.t('PostgreSQL Health'));
 const statusSlot = h('span', { class: 'status' });
 const meta = h('p', { class: 'muted meta' });
 const banner = h('div', { class: 'banner', role: 'status' });
@@ -48,8 +53,8 @@ const header = h(
   h(
     'p',
     { class: 'buttons' },
-    button('Export JSON', () => post({ type: 'export', format: 'json' }), { testId: 'export-json', title: 'Save the current snapshot as JSON' }),
-    button('Export CSV', () => post({ type: 'export', format: 'csv' }), { testId: 'export-csv', title: 'Save the current sessions as CSV' }),
+    button(l10n.t('Export JSON'), () => post({ type: 'export', format: 'json' }), { testId: 'export-json', title: l10n.t('Save the current snapshot as JSON') }),
+    button(l10n.t('Export CSV'), () => post({ type: 'export', format: 'csv' }), { testId: 'export-csv', title: l10n.t('Save the current sessions as CSV') }),
   ),
   banner,
   poolerNote,
@@ -59,18 +64,10 @@ const header = h(
 const usage = createUsageView();
 const forecast = h('p', { class: 'forecast', 'data-testid': 'forecast' });
 const historyCount = h('span', { 'data-testid': 'history-point-count' }, '0');
-const historyCaption = h('span', {});
+const historyNote = h('p', { class: 'muted' }, historyCount);
 const historyBody = h('div', { class: 'history-body' });
 const historyLegend = h('div', {});
-const history = h(
-  'section',
-  { class: 'card history', 'aria-labelledby': 'history-title' },
-  h('h2', { id: 'history-title' }, 'Over time'),
-  forecast,
-  historyBody,
-  historyLegend,
-  h('p', { class: 'muted' }, historyCount, historyCaption),
-);
+const history = h('section', { class: 'card history', 'aria-labelledby': 'history-title' }, h('h2', { id: 'history-title' }, l10n.t('Over time')), forecast, historyBody, historyLegend, historyNote);
 // Where the user left the panel: a hidden panel's page is discarded and rebuilt when shown again.
 const restored = savedState();
 const sessions = createSessionsView({ tab: restored?.tab, onTabChange: (tab) => saveState({ tab }) });
@@ -106,14 +103,18 @@ function render(payload: DashboardPayload): void {
   // After a 'removed' message the page was replaced; a connection of the same name may come back.
   if (!header.isConnected) replaceContent(app, page);
   saveConnection(payload.name);
-  title.textContent = `PostgreSQL Health: ${payload.name}`;
+  title.textContent = dashboardTitle(payload.name);
   document.title = title.textContent;
   replaceContent(statusSlot, [badge(statusText(payload.status), 'status')]);
   statusSlot.setAttribute('data-status', payload.status.kind);
   const live = payload.live;
   meta.textContent = live
-    ? `PostgreSQL ${live.serverVersion}${live.pooler ? ' through a connection pooler' : ''} · role ${live.role.name}${live.role.isSuperuser ? ' (superuser)' : ''} · snapshot at ${formatTime(live.takenAt)}`
-    : 'Waiting for the first snapshot…';
+    ? [
+        live.pooler ? l10n.t('PostgreSQL {0} through a connection pooler', live.serverVersion) : `PostgreSQL ${live.serverVersion}`,
+        live.role.isSuperuser ? l10n.t('role {0} (superuser)', live.role.name) : l10n.t('role {0}', live.role.name),
+        l10n.t('snapshot at {0}', formatTime(live.takenAt)),
+      ].join(' · ')
+    : l10n.t('Waiting for the first snapshot…');
   const detail = statusDetail(payload.status);
   banner.textContent = detail ?? '';
   banner.hidden = detail === null;
@@ -129,7 +130,8 @@ function render(payload: DashboardPayload): void {
   drawHistory();
   replaceContent(historyLegend, [stateLegendWithoutCounts()]);
   historyCount.textContent = String(payload.history.pointCount);
-  historyCaption.textContent = ` samples over the last ${Math.round((payload.history.to - payload.history.from) / 60_000)} min, kept while VS Code runs.`;
+  const minutes = String(Math.round((payload.history.to - payload.history.from) / 60_000));
+  replaceContent(historyNote, fill(l10n.t('{count} samples over the last {minutes} min, kept while VS Code runs.'), { count: historyCount, minutes }));
   sessions.update(payload);
   advice.update(payload);
   // The first snapshot fills the page: now the saved position exists again.
@@ -143,12 +145,12 @@ function render(payload: DashboardPayload): void {
 function stateLegendWithoutCounts(): HTMLElement {
   const legend = stateLegend(undefined);
   legend.querySelectorAll('[data-testid]').forEach((e) => e.remove());
-  legend.setAttribute('aria-label', 'Chart legend');
+  legend.setAttribute('aria-label', l10n.t('Chart legend'));
   return legend;
 }
 
 function removed(name: string): void {
-  replaceContent(app, [h('p', { class: 'placeholder', 'data-testid': 'removed' }, `The connection "${name}" is no longer configured.`)]);
+  replaceContent(app, [h('p', { class: 'placeholder', 'data-testid': 'removed' }, l10n.t('The connection "{0}" is no longer configured.', name))]);
 }
 
 window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
@@ -157,5 +159,5 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
   else if (message.type === 'removed') removed(message.name);
 });
 
-if (restored !== undefined) title.textContent = `PostgreSQL Health: ${restored.connection}`;
+if (restored !== undefined) title.textContent = dashboardTitle(restored.connection);
 post({ type: 'ready' });

@@ -1,17 +1,28 @@
 // Who holds the connections: top tables by application, user, client address and database, and
 // the idle-in-transaction sessions longest first with Terminate (the host confirms).
+import * as l10n from '@vscode/l10n';
 import { DashboardPayload, GroupDimension, GroupRow, IdleInTransactionRow } from '../../src/dashboard/protocol';
 import { h, replaceContent } from './dom';
-import { formatDuration, plural } from './format';
+import { formatDuration } from './format';
+import { fill } from './l10n';
 import { button, dataGrid, GridRow, setButtonDisabled, tabs } from './toolkit';
 import { post } from './vscodeApi';
 
-const DIMENSIONS: ReadonlyArray<{ id: GroupDimension; title: string; column: string }> = [
-  { id: 'application', title: 'Applications', column: 'application_name' },
-  { id: 'user', title: 'Users', column: 'User' },
-  { id: 'clientAddress', title: 'Client addresses', column: 'Client address' },
-  { id: 'database', title: 'Databases', column: 'Database' },
-];
+const DIMENSIONS: readonly GroupDimension[] = ['application', 'user', 'clientAddress', 'database'];
+
+/** A tab's title and its table's first column ("application_name" is pg_stat_activity's column, as applications set it). */
+function dimensionText(id: GroupDimension): { title: string; column: string } {
+  switch (id) {
+    case 'application':
+      return { title: l10n.t('Applications'), column: 'application_name' };
+    case 'user':
+      return { title: l10n.t('Users'), column: l10n.t({ message: 'User', comment: ['A column of a table of sessions'] }) };
+    case 'clientAddress':
+      return { title: l10n.t('Client addresses'), column: l10n.t({ message: 'Client address', comment: ['A column of a table of sessions'] }) };
+    case 'database':
+      return { title: l10n.t('Databases'), column: l10n.t({ message: 'Database', comment: ['A column of a table of sessions'] }) };
+  }
+}
 
 /** Queries can be long; the grid shows the start and the tooltip the whole text. */
 const QUERY_PREVIEW = 160;
@@ -56,7 +67,7 @@ function setText(element: HTMLElement, text: string): void {
 }
 
 function oldestText(row: GroupRow): string {
-  return row.oldestPid === null ? '—' : `pid ${row.oldestPid}, connected ${formatDuration(row.oldestSeconds)}`;
+  return row.oldestPid === null ? '—' : l10n.t('pid {0}, connected {1}', row.oldestPid, formatDuration(row.oldestSeconds));
 }
 
 function groupGrid(container: HTMLElement, dimension: GroupDimension, column: string): StableGrid<GroupRow> {
@@ -64,13 +75,13 @@ function groupGrid(container: HTMLElement, dimension: GroupDimension, column: st
     container,
     (row) => [row.label, row.count, row.oldestPid],
     (rows) => {
-      if (rows.length === 0) return { element: h('p', { class: 'placeholder' }, 'No sessions.'), parts: [] };
+      if (rows.length === 0) return { element: h('p', { class: 'placeholder' }, l10n.t('No sessions.')), parts: [] };
       const oldest = rows.map((row) => h('span', {}, oldestText(row)));
       const element = dataGrid(
         [
           { title: column, width: '3fr' },
-          { title: 'Sessions', width: '1fr' },
-          { title: 'Oldest session', width: '2fr' },
+          { title: l10n.t({ message: 'Sessions', comment: ['A column of a table of sessions: how many'] }), width: '1fr' },
+          { title: l10n.t({ message: 'Oldest session', comment: ['A column of a table of sessions'] }), width: '2fr' },
         ],
         rows.map(
           (row, i): GridRow => ({
@@ -78,7 +89,7 @@ function groupGrid(container: HTMLElement, dimension: GroupDimension, column: st
             cells: [h('span', { 'data-testid': 'group-label' }, row.label), h('span', { 'data-testid': 'group-count' }, row.count), oldest[i]],
           }),
         ),
-        { 'data-testid': `top-${dimension}`, 'aria-label': `Sessions by ${column}` },
+        { 'data-testid': `top-${dimension}`, 'aria-label': l10n.t('Sessions by {0}', column) },
       );
       return { element, parts: oldest };
     },
@@ -93,25 +104,31 @@ function query(text: string | null): HTMLElement {
 }
 
 function terminateCell(row: IdleInTransactionRow): HTMLElement {
-  if (row.cannotTerminate !== null) return h('span', { class: 'muted', title: row.cannotTerminate, 'data-testid': 'cannot-terminate', 'data-pid': row.pid }, 'not allowed');
+  if (row.cannotTerminate !== null) {
+    return h('span', { class: 'muted', title: row.cannotTerminate, 'data-testid': 'cannot-terminate', 'data-pid': row.pid }, l10n.t({ message: 'not allowed', comment: ['In place of the Terminate button'] }));
+  }
   return button(
-    'Terminate',
+    l10n.t({ message: 'Terminate', comment: ['A button that terminates a session (after a confirmation)'] }),
     (target) => {
       // The host asks for confirmation; disabled until the next snapshot so one click sends one request.
       setButtonDisabled(target, true);
       post({ type: 'terminate', pid: row.pid, backendStart: row.backendStart });
     },
-    { testId: 'terminate-button', pid: row.pid, title: `Terminate backend ${row.pid} (asks for confirmation)`, ariaLabel: `Terminate backend ${row.pid}` },
+    { testId: 'terminate-button', pid: row.pid, title: l10n.t('Terminate backend {0} (asks for confirmation)', row.pid), ariaLabel: l10n.t('Terminate backend {0}', row.pid) },
   );
 }
 
 function goToCodeButton(row: IdleInTransactionRow): HTMLElement {
-  return button('Go to Code', () => post({ type: 'goToCode', pid: row.pid, backendStart: row.backendStart }), {
+  return button(l10n.t({ message: 'Go to Code', comment: ['As the command is named (package.nls.json: command.goToCode.title)'] }), () => post({ type: 'goToCode', pid: row.pid, backendStart: row.backendStart }), {
     testId: 'go-to-code-button',
     pid: row.pid,
-    title: 'Open the code that sent this session\'s last query',
-    ariaLabel: `Go to the code of backend ${row.pid}`,
+    title: l10n.t("Open the code that sent this session's last query"),
+    ariaLabel: l10n.t('Go to the code of backend {0}', row.pid),
   });
+}
+
+function leakLine(row: IdleInTransactionRow): HTMLElement | null {
+  return row.leak ? h('div', { class: 'leak', 'data-testid': 'iit-leak' }, row.leak) : null;
 }
 
 interface IdleInTransactionParts {
@@ -123,7 +140,7 @@ interface IdleInTransactionParts {
 }
 
 function idleText(row: IdleInTransactionRow): string {
-  return formatDuration(row.idleSeconds) + (row.aborted ? ' (aborted)' : '');
+  return row.aborted ? l10n.t({ message: '{0} (aborted)', args: [formatDuration(row.idleSeconds)], comment: ['How long a session has been idle in a transaction that failed ("idle in transaction (aborted)")'] }) : formatDuration(row.idleSeconds);
 }
 
 function idleInTransactionGrid(container: HTMLElement): StableGrid<IdleInTransactionRow> {
@@ -132,13 +149,13 @@ function idleInTransactionGrid(container: HTMLElement): StableGrid<IdleInTransac
     (row) => [row.pid, row.backendStart, row.user, row.application, row.clientAddress, row.aborted, row.cannotTerminate, row.leak],
     (rows) => {
       if (rows.length === 0) {
-        return { element: h('p', { class: 'placeholder', 'data-testid': 'no-idle-in-transaction' }, 'No session is idle in a transaction.'), parts: [] };
+        return { element: h('p', { class: 'placeholder', 'data-testid': 'no-idle-in-transaction' }, l10n.t('No session is idle in a transaction.')), parts: [] };
       }
       const parts = rows.map(
         (row): IdleInTransactionParts => ({
           idle: h('span', { 'data-testid': 'iit-idle' }, idleText(row)),
           transaction: h('span', {}, formatDuration(row.transactionSeconds)),
-          query: h('span', {}, query(row.query), row.leak ? h('div', { class: 'leak', 'data-testid': 'iit-leak' }, row.leak) : null),
+          query: h('span', {}, query(row.query), leakLine(row)),
           queryText: row.query,
           terminate: terminateCell(row),
         }),
@@ -146,23 +163,32 @@ function idleInTransactionGrid(container: HTMLElement): StableGrid<IdleInTransac
       const element = dataGrid(
         [
           // Fixed widths fit a 7-digit pid, "59 min 59 s (aborted)" and the headers on one line.
-          { title: 'PID', width: '6em' },
-          { title: 'User', width: '1fr' },
-          { title: 'Application', width: '2fr' },
-          { title: 'Client', width: '1fr' },
-          { title: 'Idle for', width: '8em' },
-          { title: 'In transaction', width: '10em' },
-          { title: 'Last query', width: '3fr' },
+          { title: l10n.t({ message: 'PID', comment: ['A column of a table of sessions: the backend\'s process id'] }), width: '6em' },
+          { title: l10n.t({ message: 'User', comment: ['A column of a table of sessions'] }), width: '1fr' },
+          { title: l10n.t({ message: 'Application', comment: ['A column of a table of sessions'] }), width: '2fr' },
+          { title: l10n.t({ message: 'Client', comment: ['A column of a table of sessions'] }), width: '1fr' },
+          { title: l10n.t({ message: 'Idle for', comment: ['A column of a table of sessions'] }), width: '8em' },
+          { title: l10n.t({ message: 'In transaction', comment: ['A column of a table of sessions: how long its transaction has been open'] }), width: '10em' },
+          { title: l10n.t({ message: 'Last query', comment: ['A column of a table of sessions'] }), width: '3fr' },
           { title: '', width: '15em' },
         ],
         rows.map((row, i): GridRow => {
           const p = parts[i] as IdleInTransactionParts;
           return {
             attributes: { 'data-testid': 'idle-in-transaction-row', 'data-pid': row.pid },
-            cells: [h('span', { 'data-testid': 'iit-pid' }, row.pid), row.user ?? '—', row.application ?? '—', row.clientAddress ?? 'local', p.idle, p.transaction, p.query, h('span', { class: 'row-actions' }, goToCodeButton(row), p.terminate)],
+            cells: [
+              h('span', { 'data-testid': 'iit-pid' }, row.pid),
+              row.user ?? '—',
+              row.application ?? '—',
+              row.clientAddress ?? l10n.t({ message: 'local', comment: ['A client connected over a Unix socket'] }),
+              p.idle,
+              p.transaction,
+              p.query,
+              h('span', { class: 'row-actions' }, goToCodeButton(row), p.terminate),
+            ],
           };
         }),
-        { 'data-testid': 'idle-in-transaction-grid', 'aria-label': 'Sessions idle in transaction, longest first' },
+        { 'data-testid': 'idle-in-transaction-grid', 'aria-label': l10n.t('Sessions idle in transaction, longest first') },
       );
       return { element, parts };
     },
@@ -171,7 +197,7 @@ function idleInTransactionGrid(container: HTMLElement): StableGrid<IdleInTransac
       setText(p.transaction, formatDuration(row.transactionSeconds));
       if (p.queryText !== row.query) {
         p.queryText = row.query;
-        replaceContent(p.query, [query(row.query), row.leak ? h('div', { class: 'leak', 'data-testid': 'iit-leak' }, row.leak) : null]);
+        replaceContent(p.query, [query(row.query), leakLine(row)]);
       }
       // A new snapshot: a click that was answered (or cancelled in the host's dialog) may be made again.
       if (p.terminate.getAttribute('data-testid') === 'terminate-button') setButtonDisabled(p.terminate, false);
@@ -180,20 +206,20 @@ function idleInTransactionGrid(container: HTMLElement): StableGrid<IdleInTransac
 }
 
 export function createSessionsView(options: { tab?: string; onTabChange?: (tab: string) => void } = {}): { element: HTMLElement; update(payload: DashboardPayload): void } {
-  const chosen = DIMENSIONS.some((d) => d.id === options.tab) ? options.tab : undefined;
+  const chosen = DIMENSIONS.some((d) => d === options.tab) ? options.tab : undefined;
   const topTabs = tabs(
-    DIMENSIONS.map((d) => ({ id: d.id, title: d.title })),
-    { 'aria-label': 'Who holds the connections', ...(chosen ? { activeid: `tab-${chosen}` } : {}) },
+    DIMENSIONS.map((d) => ({ id: d, title: dimensionText(d).title })),
+    { 'aria-label': l10n.t('Who holds the connections'), ...(chosen ? { activeid: `tab-${chosen}` } : {}) },
   );
   // The toolkit's panels report the chosen tab by its id ("tab-user").
   topTabs.element.addEventListener('change', () => {
     const active = (topTabs.element as HTMLElement & { activeid?: string }).activeid ?? topTabs.element.getAttribute('activeid') ?? '';
     const id = active.replace(/^tab-/, '');
-    if (DIMENSIONS.some((d) => d.id === id)) options.onTabChange?.(id);
+    if (DIMENSIONS.some((d) => d === id)) options.onTabChange?.(id);
   });
   const groupGrids = DIMENSIONS.flatMap((d) => {
-    const view = topTabs.views.get(d.id);
-    return view ? [{ id: d.id, grid: groupGrid(view, d.id, d.column) }] : [];
+    const view = topTabs.views.get(d);
+    return view ? [{ id: d, grid: groupGrid(view, d, dimensionText(d).column) }] : [];
   });
   const iitBody = h('div', {});
   const iitGrid = idleInTransactionGrid(iitBody);
@@ -202,12 +228,12 @@ export function createSessionsView(options: { tab?: string; onTabChange?: (tab: 
   const element = h(
     'div',
     { class: 'sessions' },
-    h('section', { class: 'card', 'aria-labelledby': 'who-title' }, h('h2', { id: 'who-title' }, 'Who holds the connections'), topTabs.element),
+    h('section', { class: 'card', 'aria-labelledby': 'who-title' }, h('h2', { id: 'who-title' }, l10n.t('Who holds the connections')), topTabs.element),
     h(
       'section',
       { class: 'card', 'aria-labelledby': 'iit-title' },
-      h('h2', { id: 'iit-title' }, 'Idle in transaction (', iitCount, ')'),
-      h('p', { class: 'muted' }, 'A session idle in a transaction keeps its slot, its locks and its snapshot until the application commits or rolls back.'),
+      h('h2', { id: 'iit-title' }, ...fill(l10n.t('Idle in transaction ({count})'), { count: iitCount })),
+      h('p', { class: 'muted' }, l10n.t('A session idle in a transaction keeps its slot, its locks and its snapshot until the application commits or rolls back.')),
       iitBody,
       iitMore,
     ),
@@ -221,7 +247,7 @@ export function createSessionsView(options: { tab?: string; onTabChange?: (tab: 
       const more = live?.idleInTransactionMore ?? 0;
       iitCount.textContent = String(rows.length + more);
       iitGrid.update(rows);
-      iitMore.textContent = more > 0 ? `and ${plural(more, 'more session')} (export the CSV for all).` : '';
+      iitMore.textContent = more === 0 ? '' : more === 1 ? l10n.t('and 1 more session (export the CSV for all).') : l10n.t('and {0} more sessions (export the CSV for all).', more);
       iitMore.hidden = more === 0;
     },
   };

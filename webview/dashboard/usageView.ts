@@ -1,7 +1,9 @@
 // Usage now: used / capacity / max_connections as text and as a bar in which every slot of
 // max_connections has its place — sessions by state, free capacity, reserved and superuser-reserved.
-import { DashboardPayload, STATE_BUCKETS, STATE_LABELS, StateBucket, StateCounts, UsageView } from '../../src/dashboard/protocol';
+import * as l10n from '@vscode/l10n';
+import { DashboardPayload, STATE_BUCKETS, stateLabel, StateBucket, StateCounts, UsageView } from '../../src/dashboard/protocol';
 import { h, replaceContent, svg } from './dom';
+import { fill } from './l10n';
 
 const BAR_WIDTH = 1000;
 const BAR_HEIGHT = 24;
@@ -28,16 +30,16 @@ function usageBar(usage: UsageView, states: StateCounts): SVGSVGElement {
     preserveAspectRatio: 'none',
     role: 'img',
     tabindex: 0,
-    'aria-label': `${usage.used} of ${usage.capacity} connections in use; max_connections ${usage.maxConnections}`,
+    'aria-label': l10n.t('{0} of {1} connections in use; max_connections {2}', usage.used, usage.capacity, usage.maxConnections),
   });
-  bar.appendChild(rect(0, usage.capacity, 'bar-free', `${Math.max(0, usage.capacity - usage.used)} free`));
+  bar.appendChild(rect(0, usage.capacity, 'bar-free', l10n.t({ message: '{0} free', args: [Math.max(0, usage.capacity - usage.used)], comment: ['Connection slots nobody uses'] })));
   bar.appendChild(rect(usage.capacity, usage.reserved, 'bar-reserved', `${usage.reserved} reserved_connections`));
   bar.appendChild(
     rect(usage.capacity + usage.reserved, usage.superuserReserved, 'bar-superuser', `${usage.superuserReserved} superuser_reserved_connections`),
   );
   let x = 0;
   for (const bucket of STATE_BUCKETS) {
-    if (states[bucket] > 0) bar.appendChild(rect(x, states[bucket], `series s-${bucket}`, `${states[bucket]} ${STATE_LABELS[bucket]}`));
+    if (states[bucket] > 0) bar.appendChild(rect(x, states[bucket], `series s-${bucket}`, `${states[bucket]} ${stateLabel(bucket)}`));
     x += states[bucket];
   }
   const cx = usage.capacity * scale;
@@ -48,13 +50,13 @@ function usageBar(usage: UsageView, states: StateCounts): SVGSVGElement {
 export function stateLegend(states: StateCounts | undefined): HTMLElement {
   return h(
     'ul',
-    { class: 'legend', 'aria-label': 'Sessions by state' },
+    { class: 'legend', 'aria-label': l10n.t('Sessions by state') },
     ...STATE_BUCKETS.map((bucket) =>
       h(
         'li',
         {},
         h('span', { class: `swatch s-${bucket}`, 'aria-hidden': 'true' }),
-        h('span', {}, STATE_LABELS[bucket]),
+        h('span', {}, stateLabel(bucket)),
         ' ',
         number(states?.[bucket] ?? 0, STATE_TEST_IDS[bucket]),
       ),
@@ -64,13 +66,13 @@ export function stateLegend(states: StateCounts | undefined): HTMLElement {
 
 export function createUsageView(): { element: HTMLElement; update(payload: DashboardPayload): void } {
   const body = h('div', { class: 'usage-body' });
-  const element = h('section', { class: 'card usage', 'aria-labelledby': 'usage-title' }, h('h2', { id: 'usage-title' }, 'Connections now'), body);
+  const element = h('section', { class: 'card usage', 'aria-labelledby': 'usage-title' }, h('h2', { id: 'usage-title' }, l10n.t('Connections now')), body);
   return {
     element,
     update(payload) {
       const live = payload.live;
       if (!live) {
-        replaceContent(body, [h('p', { class: 'placeholder' }, 'No snapshot yet.')]);
+        replaceContent(body, [h('p', { class: 'placeholder' }, l10n.t('No snapshot yet.'))]);
         return;
       }
       const u = live.usage;
@@ -78,33 +80,31 @@ export function createUsageView(): { element: HTMLElement; update(payload: Dashb
         h(
           'p',
           { class: `usage-numbers level-${u.level}`, 'data-testid': 'usage-level', 'data-level': u.level },
-          h('span', { class: 'big', 'data-testid': 'usage-used' }, u.used),
-          ' used of ',
-          h('span', { class: 'big', 'data-testid': 'usage-capacity' }, u.capacity),
-          ' available to ordinary users',
+          ...fill(l10n.t('{used} used of {capacity} available to ordinary users'), {
+            used: h('span', { class: 'big', 'data-testid': 'usage-used' }, u.used),
+            capacity: h('span', { class: 'big', 'data-testid': 'usage-capacity' }, u.capacity),
+          }),
         ),
         h(
           'p',
           { class: 'muted' },
-          'max_connections ',
-          number(u.maxConnections, 'usage-max-connections'),
-          ' = capacity ',
-          u.capacity,
-          ' + superuser_reserved_connections ',
-          number(u.superuserReserved, 'usage-superuser-reserved'),
-          ' + reserved_connections ',
-          number(u.reserved, 'usage-reserved'),
-          ' · peak since opening ',
-          number(payload.peak, 'usage-peak'),
-          u.hidden > 0 ? ` · ${u.hidden} hidden from this role` : '',
+          ...fill(l10n.t('max_connections {max} = capacity {capacity} + superuser_reserved_connections {superuserReserved} + reserved_connections {reserved}'), {
+            max: number(u.maxConnections, 'usage-max-connections'),
+            capacity: String(u.capacity),
+            superuserReserved: number(u.superuserReserved, 'usage-superuser-reserved'),
+            reserved: number(u.reserved, 'usage-reserved'),
+          }),
+          ' · ',
+          ...fill(l10n.t('peak since opening {peak}'), { peak: number(payload.peak, 'usage-peak') }),
+          u.hidden > 0 ? ` · ${l10n.t('{0} hidden from this role', u.hidden)}` : '',
         ),
         usageBar(u, live.states),
         h(
           'ul',
           { class: 'legend bar-legend', 'aria-hidden': 'true' },
-          h('li', {}, h('span', { class: 'swatch bar-free' }), 'free'),
-          h('li', {}, h('span', { class: 'swatch bar-reserved' }), 'reserved'),
-          h('li', {}, h('span', { class: 'swatch bar-superuser' }), 'superuser-reserved'),
+          h('li', {}, h('span', { class: 'swatch bar-free' }), l10n.t({ message: 'free', comment: ['Legend of the usage bar: slots nobody uses'] })),
+          h('li', {}, h('span', { class: 'swatch bar-reserved' }), l10n.t({ message: 'reserved', comment: ['Legend of the usage bar: reserved_connections'] })),
+          h('li', {}, h('span', { class: 'swatch bar-superuser' }), l10n.t({ message: 'superuser-reserved', comment: ['Legend of the usage bar: superuser_reserved_connections'] })),
         ),
         stateLegend(live.states),
       ]);

@@ -48,7 +48,7 @@ async function bundle(): Promise<string> {
 }
 
 /** The panel's HTML with the stub in front of the bundle (allowed by the same nonce). */
-function pageHtml(origin: string, initialState: unknown): string {
+function pageHtml(origin: string, initialState: unknown, translations: Translations | undefined): string {
   const html = dashboardHtml({
     cspSource: origin,
     nonce: NONCE,
@@ -56,6 +56,8 @@ function pageHtml(origin: string, initialState: unknown): string {
     scriptUri: `${origin}/dashboard.js`,
     styleUri: `${origin}/dashboard.css`,
     title: 'PostgreSQL Health',
+    l10nBundle: translations?.bundle,
+    language: translations?.language,
   });
   const stub = `<link rel="stylesheet" href="${origin}/theme.css?dark"><script nonce="${NONCE}">
     window.__posted = []; window.__violations = []; window.__state = ${JSON.stringify(initialState ?? null)} ?? undefined;
@@ -65,8 +67,17 @@ function pageHtml(origin: string, initialState: unknown): string {
   return html.replace('</head>', `${stub}\n</head>`).replace('<body>', '<body class="vscode-dark">');
 }
 
-/** @param initialState what getState() returns at load, as VS Code hands a panel its saved state when it is shown again. */
-export async function openWebviewHarness(viewport = { width: 1200, height: 1800 }, initialState?: unknown): Promise<WebviewHarness> {
+/** What the panel puts in the page for a display language other than English (vscode.l10n.bundle as JSON). */
+export interface Translations {
+  bundle: string;
+  language: string;
+}
+
+/**
+ * @param initialState what getState() returns at load, as VS Code hands a panel its saved state when it is shown again.
+ * @param translations the display language's bundle, as the panel hands it over; none: English.
+ */
+export async function openWebviewHarness(viewport = { width: 1200, height: 1800 }, initialState?: unknown, translations?: Translations): Promise<WebviewHarness> {
   const script = await bundle();
   const css = fs.readFileSync(path.join(repoRoot, 'media', 'dashboard.css'), 'utf8');
   const server = http.createServer((req, res) => {
@@ -79,7 +90,7 @@ export async function openWebviewHarness(viewport = { width: 1200, height: 1800 
           ? ['text/css', css]
           : url.startsWith('/theme.css?')
             ? ['text/css', THEMES[url.slice('/theme.css?'.length)] ?? '']
-            : ['text/html', pageHtml(origin, initialState)];
+            : ['text/html', pageHtml(origin, initialState, translations)];
     res.writeHead(200, { 'content-type': type });
     res.end(body);
   });
