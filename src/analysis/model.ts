@@ -6,6 +6,7 @@
 import type { SourceRange } from './findings';
 import type { LanguageFamily } from './languages';
 import type { SqlSite } from './sql/sites';
+import type { PoolSite } from './sql/pools';
 
 /** A local variable, or a temporary (`$t3`) the lowering made for an intermediate value. */
 export type VarName = string;
@@ -150,6 +151,8 @@ export interface FileModel {
   family: LanguageFamily;
   /** The statements the file sends (sql/sites.ts), when asked for (FocusNames.sql). */
   sql?: SqlSite[];
+  /** The pools the file constructs (sql/pools.ts), with FocusNames.sql. */
+  pools?: PoolSite[];
   functions: FunctionModel[];
   /** Names the file binds to a pool constructor (`const db = new Pool()`), so `db.connect()` acquires. */
   poolNames: Set<string>;

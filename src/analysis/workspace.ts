@@ -17,6 +17,7 @@ import type { FileModel, FunctionModel } from './model';
 import { fileFacts, foreignPoolNames, workspaceMarkers } from './drivers';
 import { markSuppressed, suppressionsIn } from './suppressions';
 import { sqlSitesOf, type SqlSite } from './sql/sites';
+import { MAY_CONSTRUCT_POOL, poolSitesOf, type PoolSite } from './sql/pools';
 import { parseText, type SyntaxTree } from './treeSitter';
 
 export interface SourceFile {
@@ -36,6 +37,8 @@ export interface FileResult {
   teaches?: Learned;
   /** The statements the file sends, with AnalyzerOptions.sqlSites (sessions → code). */
   sql?: SqlSite[];
+  /** The pools the file constructs, with AnalyzerOptions.sqlSites (the pool budget). */
+  pools?: PoolSite[];
 }
 
 export interface AnalyzerOptions extends CatalogueOptions {
@@ -157,7 +160,10 @@ export async function modelFile(file: SourceFile, focusNames?: FocusNames, cache
     const family = familyOf(file.language);
     const focus = focusNames ? new FunctionFocus(tree.rootNode, file.text, focusNames, family) : undefined;
     const model = family === 'py' ? lowerPython(tree.rootNode, focus) : lowerJavaScript(tree.rootNode, focus);
-    if (focusNames?.sql) model.sql = sqlSitesOf(tree.rootNode, family);
+    if (focusNames?.sql) {
+      model.sql = sqlSitesOf(tree.rootNode, family);
+      if (MAY_CONSTRUCT_POOL.test(file.text)) model.pools = poolSitesOf(tree.rootNode, family, file.text);
+    }
     for (const name of quietFunctionNames(tree.rootNode, family)) model.poolNames.add(name);
     if (family === 'py') for (const name of runOnceFunctionNames(tree.rootNode, file.text)) model.poolNames.add(name);
     kept = model.unlowered !== undefined && cache !== undefined && cache.keep(file, tree);
@@ -323,7 +329,7 @@ async function analyzeWith(files: readonly SourceFile[], given: AnalyzerOptions,
   await Promise.all((['js', 'py'] as const).map((family) => analyzeFamily(family, files, options, modeller, models, resultsByFile, taught)));
   // The statements of files the analysis had no need to read: parsed once, nothing lowered.
   if (options.sqlSites) {
-    const unread = files.flatMap((file, index) => (models[index] === undefined && MAY_HOLD_SQL.test(file.text) ? [index] : []));
+    const unread = files.flatMap((file, index) => (models[index] === undefined && (MAY_HOLD_SQL.test(file.text) || MAY_CONSTRUCT_POOL.test(file.text)) ? [index] : []));
     const made = unread.length > 0 ? await modeller(unread.map((index) => files[index] as SourceFile), { acquire: [], other: [], sql: true }) : [];
     unread.forEach((fileIndex, i) => (models[fileIndex] = made[i]));
   }
@@ -345,7 +351,7 @@ async function analyzeWith(files: readonly SourceFile[], given: AnalyzerOptions,
       findings.map((f, i) => ({ ...f, fixable: (fixes[i]?.length ?? 0) > 0 })),
       suppressionsIn(file.text, familyOf(file.language)),
     );
-    out.push({ path: file.path, findings: marked, ...(teaches ? { teaches } : {}), ...(model?.sql && model.sql.length > 0 ? { sql: model.sql } : {}) });
+    out.push({ path: file.path, findings: marked, ...(teaches ? { teaches } : {}), ...(model?.sql && model.sql.length > 0 ? { sql: model.sql } : {}), ...(model?.pools && model.pools.length > 0 ? { pools: model.pools } : {}) });
   }
   return out;
 }
