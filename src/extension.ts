@@ -9,6 +9,8 @@ import { DASHBOARD_VIEW_TYPE } from './dashboard/protocol';
 import { registerAnalysisFeature } from './editor/analysisFeature';
 import { GO_TO_CODE_COMMAND } from './editor/goToCode';
 import { describeLink, linkPlace } from './editor/sessionCodeLinks';
+import { PoolBudgetDiagnostics } from './editor/poolBudgetDiagnostics';
+import { buildPoolBudget, poolsFor, sessionsByApplication, type Replicas } from './dashboard/poolBudget';
 import type { Session } from './postgres/snapshot';
 import { Logger } from './log';
 import { MonitorManager } from './postgres/monitors';
@@ -57,6 +59,12 @@ export function activate(context: vscode.ExtensionContext): void {
   const analysis = registerAnalysisFeature(context, log, () => store.all());
   const tree = new DatabasesTreeProvider(store, manager);
   const treeView = vscode.window.createTreeView('pgHealth.databases', { treeDataProvider: tree, showCollapseAll: true });
+  const poolDiagnostics = new PoolBudgetDiagnostics(() => analysis.pools(), () => store.all(), poolReplicas, [
+    analysis.onDidChangeCode,
+    (listener) => store.onDidChange(() => listener(undefined)),
+    (listener) => vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('pgHealth.pools') && listener(undefined)),
+  ]);
+  context.subscriptions.push(poolDiagnostics);
   tree.setLeakSource((session) => {
     const link = analysis.codeLinks.linkFor(session);
     return link ? { place: linkPlace(link), sentence: describeLink(link) } : undefined;
@@ -74,6 +82,22 @@ export function activate(context: vscode.ExtensionContext): void {
       }
       await actions.terminate(name, session);
     },
+    poolBudget: (name) => {
+      const snapshot = store.get(name)?.snapshot;
+      if (!snapshot) return undefined;
+      const database = snapshot.sessions.find((s) => s.isMonitor)?.database ?? undefined;
+      const pools = analysis.pools().map(({ file, pool }) => ({ place: `${vscode.workspace.asRelativePath(vscode.Uri.parse(file))}:${pool.range.startLine + 1}`, pool }));
+      return buildPoolBudget(pools, database, snapshot.capacity, poolReplicas(), sessionsByApplication(snapshot.sessions));
+    },
+    openPool: async (name, index) => {
+      const snapshot = store.get(name)?.snapshot;
+      const database = snapshot?.sessions.find((s) => s.isMonitor)?.database ?? undefined;
+      const chosen = poolsFor(analysis.pools().map(({ file, pool }) => ({ place: file, pool })), database)[index];
+      if (!chosen) return;
+      const start = new vscode.Position(chosen.pool.range.startLine, chosen.pool.range.startColumn);
+      await vscode.window.showTextDocument(vscode.Uri.parse(chosen.place), { selection: new vscode.Range(start, start) });
+    },
+    onDidChangeCode: analysis.onDidChangeCode,
     leakOf: (session) => {
       const link = analysis.codeLinks.linkFor(session);
       return link ? describeLink(link) : undefined;
@@ -324,4 +348,11 @@ function isSessionTarget(arg: unknown): arg is { database: string; session: Sess
   if (typeof arg !== 'object' || arg === null) return false;
   const t = arg as { database?: unknown; session?: { pid?: unknown } };
   return typeof t.database === 'string' && typeof t.session?.pid === 'number';
+}
+
+/** pgHealth.pools.replicas: processes per application_name ("*" for the rest). */
+function poolReplicas(): Replicas {
+  const value = vscode.workspace.getConfiguration('pgHealth.pools').get<unknown>('replicas', {});
+  if (typeof value !== 'object' || value === null) return {};
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === 'number'));
 }

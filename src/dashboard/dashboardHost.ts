@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { SnapshotStore } from '../postgres/store';
 import type { Session } from '../postgres/snapshot';
+import type { PoolBudgetView } from './protocol';
 
 export interface DashboardHost {
   /** Read-only use: the dashboard renders from the store and never writes to it. */
@@ -14,6 +15,12 @@ export interface DashboardHost {
   terminate(name: string, pid: number, backendStart: string | null): Promise<void>;
   /** Where a session's last query came from, when that function leaks clients. */
   leakOf?(session: Session): string | undefined;
+  /** The workspace's pools against this database's capacity; undefined when none are known. */
+  poolBudget?(name: string): PoolBudgetView | undefined;
+  /** Opens the constructor of row `index` of poolBudget(name). */
+  openPool?(name: string, index: number): Thenable<unknown>;
+  /** Fires when the pools (or the SQL) the workspace has changed. */
+  onDidChangeCode?: vscode.Event<unknown>;
   /** Go to Code for a session of this database's latest snapshot. */
   goToCode(name: string, pid: number, backendStart: string | null): Thenable<unknown>;
   /** Opens the preview of "Terminate Idle Sessions…" for this database. */

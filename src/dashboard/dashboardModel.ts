@@ -14,6 +14,7 @@ import {
   HistoryView,
   IdleInTransactionRow,
   LiveView,
+  PoolBudgetView,
   StateBucket,
   StateCounts,
   UsageLevel,
@@ -35,6 +36,8 @@ export interface DashboardOptions {
   maxRows?: number;
   /** "last query from jobs/invoice-job.js:9, where the client is not released on every path", for sessions whose query comes from a leaking function. */
   leakOf?: (s: Session) => string | undefined;
+  /** The workspace's pools against this database's capacity (poolBudget.ts). */
+  budget?: PoolBudgetView;
 }
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -248,5 +251,6 @@ export function buildDashboardPayload(state: DatabaseState, options: DashboardOp
     forecast: forecastCapacity(state.history),
     peak: Math.max(state.peak, state.snapshot?.used ?? 0),
     application: { findings: options.findings, nodePostgresRetry: NODE_POSTGRES_RETRY, psycopgRetry: PSYCOPG_RETRY },
+    ...(options.budget ? { budget: options.budget } : {}),
   };
 }

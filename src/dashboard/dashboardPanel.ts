@@ -50,6 +50,7 @@ export class DashboardPanel implements vscode.Disposable {
       }),
     );
     if (host.onDidChangeFindings) this.disposables.push(host.onDidChangeFindings(() => this.schedulePush()));
+    if (host.onDidChangeCode) this.disposables.push(host.onDidChangeCode(() => this.schedulePush()));
     this.visibilityChanged();
   }
 
@@ -129,6 +130,7 @@ export class DashboardPanel implements vscode.Disposable {
     return {
       findings: this.host.findingsSummary(),
       ...(this.host.leakOf ? { leakOf: this.host.leakOf } : {}),
+      ...(this.host.poolBudget ? { budget: this.host.poolBudget(this.name) } : {}),
       thresholds: {
         idleInTransactionSeconds: config.get<number>('idleInTransactionWarningSeconds', 60),
         // No setting for idle sessions (yet): ten minutes separates a pool's spare connections from forgotten ones.
@@ -149,6 +151,9 @@ export class DashboardPanel implements vscode.Disposable {
           return;
         case 'terminate':
           await this.terminate(message.pid, message.backendStart);
+          return;
+        case 'openPool':
+          await this.host.openPool?.(this.name, message.index);
           return;
         case 'goToCode':
           await this.host.goToCode(this.name, message.pid, message.backendStart);

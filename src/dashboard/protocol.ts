@@ -185,6 +185,39 @@ export interface LiveView {
   pooler: string[] | null;
 }
 
+/** One pool the workspace constructs that may connect to this database (issue 18, the pool budget). */
+export interface PoolBudgetRow {
+  /** `src/db.js:12` */
+  place: string;
+  /** node-postgres, psycopg2, psycopg_pool, asyncpg, sqlalchemy */
+  kind: string;
+  /** How the code sets its size: "max 20", "pool_size 5 (default) + max_overflow 10 (default)". */
+  how: string;
+  /** Connections it may open per process. */
+  max: number;
+  /** Processes running it (pgHealth.pools.replicas). */
+  replicas: number;
+  /** max × replicas. */
+  total: number;
+  applicationName: string | null;
+  /** The database the code names; null when the code does not say (counted here as it may be this one). */
+  database: string | null;
+  /** Sessions with this application_name the server shows now; null without an application_name. */
+  now: number | null;
+}
+
+export interface PoolBudgetView {
+  rows: PoolBudgetRow[];
+  /** Connections one process of each pool may open together. */
+  perSet: number;
+  /** With the replicas: what the pools may open at once. */
+  total: number;
+  capacity: number;
+  /** The budget in a sentence: what the pools may open against capacity, and the room left. */
+  summary: string;
+  overCapacity: boolean;
+}
+
 export interface DashboardPayload {
   name: string;
   status: MonitorStatus;
@@ -195,6 +228,8 @@ export interface DashboardPayload {
   /** Highest `used` since the store started tracking this database. */
   peak: number;
   application: ApplicationAdvice;
+  /** The pools of the workspace against capacity; undefined before Analyze Workspace found any. */
+  budget?: PoolBudgetView;
 }
 
 export type HostToWebview =
@@ -209,6 +244,8 @@ export type WebviewToHost =
   | { type: 'terminate'; pid: number; backendStart: string | null }
   /** Go to Code for a session of the current snapshot. */
   | { type: 'goToCode'; pid: number; backendStart: string | null }
+  /** Open the constructor of row `index` of the pool budget. */
+  | { type: 'openPool'; index: number }
   | { type: 'openTerminateIdlePreview' }
   | { type: 'copy'; text: string }
   | { type: 'export'; format: ExportFormat }
@@ -235,6 +272,11 @@ export function parseWebviewMessage(value: unknown): WebviewToHost | undefined {
       if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return undefined;
       if (backendStart !== null && typeof backendStart !== 'string') return undefined;
       return { type: message['type'], pid, backendStart };
+    }
+    case 'openPool': {
+      const index = message['index'];
+      if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index > 10_000) return undefined;
+      return { type: 'openPool', index };
     }
     case 'copy': {
       const text = message['text'];

@@ -15,6 +15,7 @@ import { WorkspaceScanner } from './workspaceScan';
 import { goToCode } from './goToCode';
 import { LeakSessionsHover, SessionCodeLinks } from './sessionCodeLinks';
 import type { DatabaseState } from '../postgres/store';
+import type { PoolSite } from '../analysis/sql/pools';
 import type { Session } from '../postgres/snapshot';
 
 export interface AnalysisFeature {
@@ -27,6 +28,10 @@ export interface AnalysisFeature {
   goToCode(session: Session, database: string): Promise<unknown>;
   /** Sessions whose last query comes from a function with a leak finding. */
   codeLinks: SessionCodeLinks;
+  /** The pools the scanned files construct (file as a URI string). */
+  pools(): { file: string; pool: PoolSite }[];
+  /** Fires when the SQL index or the pools changed. */
+  onDidChangeCode: vscode.Event<void>;
 }
 
 /** Not in the command palette: what the latest updates after changes on disk cost (tests, troubleshooting). */
@@ -156,5 +161,7 @@ export function registerAnalysisFeature(context: vscode.ExtensionContext, log: F
     onDidChangeFindings: diagnostics.onDidChange,
     goToCode: (session, database) => goToCode(session, database, scanner),
     codeLinks,
+    pools: () => scanner.pools(),
+    onDidChangeCode: scanner.onDidChangeSql,
   };
 }

@@ -14,6 +14,7 @@ import { changedHelperNames, mentionsAnyName, planRefresh, type PendingChanges, 
 import { findWorkspaceFiles } from './workspaceFiles';
 import { SqlIndex } from '../analysis/sql/sqlIndex';
 import { applicationNameSites, type ApplicationNameSite } from '../analysis/sql/applicationNames';
+import type { PoolSite } from '../analysis/sql/pools';
 
 export interface ScanOutcome {
   filesScanned: number;
@@ -63,6 +64,8 @@ export class WorkspaceScanner implements vscode.Disposable {
   readonly sql = new SqlIndex();
   /** Where scanned files set an application_name, by file URI. */
   private readonly applicationNames = new Map<string, ApplicationNameSite[]>();
+  /** The pools scanned files construct, by file URI. */
+  private readonly poolsByFile = new Map<string, PoolSite[]>();
   private readonly sqlChanged = new vscode.EventEmitter<void>();
   /** Fires when the SQL index or the application names changed (after each chunk of a scan or an update). */
   readonly onDidChangeSql = this.sqlChanged.event;
@@ -125,6 +128,7 @@ export class WorkspaceScanner implements vscode.Disposable {
     this.teachings.clear();
     this.sql.retain(() => false);
     this.applicationNames.clear();
+    this.poolsByFile.clear();
     this.sqlChanged.fire();
   }
 
@@ -140,11 +144,19 @@ export class WorkspaceScanner implements vscode.Disposable {
     const names = applicationNameSites(text);
     if (names.length > 0) this.applicationNames.set(key, names);
     else this.applicationNames.delete(key);
+    if (result?.pools && result.pools.length > 0) this.poolsByFile.set(key, result.pools);
+    else this.poolsByFile.delete(key);
+  }
+
+  /** Every pool the scanned files construct, by file URI (string) and position. */
+  pools(): { file: string; pool: PoolSite }[] {
+    return [...this.poolsByFile].sort(([a], [b]) => (a < b ? -1 : 1)).flatMap(([file, pools]) => pools.map((pool) => ({ file, pool })));
   }
 
   private forgetSql(key: string): void {
     this.sql.deleteFile(key);
     this.applicationNames.delete(key);
+    this.poolsByFile.delete(key);
   }
 
   /**

@@ -12,6 +12,7 @@ import { launchBrowser, openWorkbench, screenshot } from '../support/vscodeServe
 import { repoRoot } from '../support/paths';
 import { applyQuickFix, DemoLauncher, descendants, processes, startDemoLauncher, stillRunning } from './demoLauncher';
 import { chooseForDialog, chooseUntilOpened, exactRow, expand, readTree, sessionRow, TreeRowText } from './sessionsHelpers';
+import { closeDashboard, dashboardView, runCommand } from './dashboardHelpers';
 import { clickDialogButton, clickOnToken, eventually, openDatabasesView, problemRows, quickOpen } from './workbench';
 
 const URL_LINE = /http:\/\/127\.0\.0\.1:\d+\/\?\S+/;
@@ -149,6 +150,23 @@ describe('The demo story (npm run demo)', function () {
       'the leaked invoice-job sessions to be marked with jobs/invoice-job.js:9',
     );
     await screenshot(page, 'demo-story-leak-marked');
+    // The pool budget: the four pools demo/workspace constructs (10 each, no database named, so they
+    // may all be demo's) against demo's capacity of 15.
+    // The demo has one connection: the command opens its dashboard without asking which.
+    await runCommand(page, 'PostgreSQL Health: Open Dashboard');
+    const board = dashboardView(page);
+    await board.locator('[data-testid=usage-used]').waitFor({ timeout: 60_000 });
+    const budget = await eventually(
+      async () => ((await board.locator('[data-testid=pool-budget-summary]').textContent().catch(() => '')) ?? '').trim(),
+      (t) => t !== '',
+      30_000,
+      'the pool budget on the dashboard',
+    );
+    assert.equal(budget, '4 pools can open 40 connections per set of processes; that is 25 more than capacity 15: when they all fill up, new connections fail with "too many clients"');
+    assert.equal(await board.locator('[data-testid=pool-row]').count(), 4);
+    await screenshot(page, 'demo-story-pool-budget');
+    await closeDashboard(page, 'demo');
+    await quickOpen(page, 'invoice-job.js');
     await clickOnToken(page, 'const client = await pool.connect()', 'connect');
     await applyQuickFix(page, /^\s*Wrap in try\/finally/);
     await page.keyboard.press('Control+S');
@@ -183,7 +201,7 @@ describe('The demo story (npm run demo)', function () {
     console.log(
       `      npm run demo → URL printed ${seconds(urlAt - t0)} (build included), workbench showing demo ${firstReading} ${seconds(workbenchAt - t0)}, ` +
         `first leaked session in the tree ${seconds(firstLeakAt - t0)}; terminated at ${before.length} leaked (${dropped.length} after, back to ${climbed.length}); ` +
-        `demo read ${lastReading}; Go to Code (with Analyze Workspace) opened invoice-job.js:9 in ${seconds(goToCodeTook)}, ${marked.length} sessions marked; Ctrl+C to exit ${seconds(Date.now() - stopAt)}`,
+        `demo read ${lastReading}; Go to Code (with Analyze Workspace) opened invoice-job.js:9 in ${seconds(goToCodeTook)}, ${marked.length} sessions marked; pool budget: ${budget.split(';')[0]}; Ctrl+C to exit ${seconds(Date.now() - stopAt)}`,
     );
   });
 

@@ -6,6 +6,7 @@ import * as l10n from '@vscode/l10n';
 import { DashboardPayload, dashboardTitle, HostToWebview } from '../../src/dashboard/protocol';
 import { MonitorStatus } from '../../src/postgres/snapshot';
 import { createAdviceView } from './adviceView';
+import { createBudgetView } from './budgetView';
 import { h, replaceContent } from './dom';
 import { formatTime } from './format';
 import { historyChart } from './historyChart';
@@ -72,9 +73,10 @@ const history = h('section', { class: 'card history', 'aria-labelledby': 'histor
 const restored = savedState();
 const sessions = createSessionsView({ tab: restored?.tab, onTabChange: (tab) => saveState({ tab }) });
 const advice = createAdviceView();
+const budget = createBudgetView();
 
 const app = document.getElementById('app') ?? document.body;
-const page = [header, h('div', { class: 'row' }, usage.element, history), sessions.element, advice.element];
+const page = [header, h('div', { class: 'row' }, usage.element, history), sessions.element, budget.element, advice.element];
 replaceContent(app, page);
 
 let lastPayload: DashboardPayload | undefined;
@@ -133,6 +135,7 @@ function render(payload: DashboardPayload): void {
   const minutes = String(Math.round((payload.history.to - payload.history.from) / 60_000));
   replaceContent(historyNote, fill(l10n.t('{count} samples over the last {minutes} min, kept while VS Code runs.'), { count: historyCount, minutes }));
   sessions.update(payload);
+  budget.update(payload);
   advice.update(payload);
   // The first snapshot fills the page: now the saved position exists again.
   if (!scrollRestored) {
