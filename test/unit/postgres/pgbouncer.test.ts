@@ -1,0 +1,238 @@
+// The PgBouncer admin console as a data source, against Debian's real PgBouncer in front of real
+// PostgreSQL: what the pools show under a saturating workload, and what the user reads when the
+// console is down, the login is wrong, the user may not use the console, the pooler is full, a
+// database is PAUSEd or the pooler is SUSPENDed — with never more than one admin connection.
+import * as assert from 'node:assert/strict';
+import { Client } from 'pg';
+import { ConnectionConfig } from '../../../src/postgres/connectionConfig';
+import { describePoolerError } from '../../../src/postgres/pgbouncer';
+import { PgBouncerMonitor, PoolerStore } from '../../../src/postgres/pgbouncerMonitor';
+import { PgBouncer, isPgBouncerAvailable, startPgBouncer } from '../../support/pgBouncer';
+import { waitFor } from '../../support/pgSessions';
+import { freePort, PgServer, startPostgres } from '../../support/postgresServer';
+import { secretOnly } from './monitorHelpers';
+
+const FAST_BACKOFF = { initialMs: 50, maxMs: 300 };
+const APP = { user: 'app_user', password: 'app-pw' };
+const STATS = { user: 'stats_reader', password: 'stats-pw' };
+const NOBODY = { user: 'not_admin', password: 'not-admin-pw' };
+
+describe('PgBouncer admin console (real PgBouncer 1.18 and PostgreSQL)', function () {
+  let pg: PgServer | undefined;
+  let bouncer: PgBouncer | undefined;
+  const monitors: PgBouncerMonitor[] = [];
+  const apps: Client[] = [];
+
+  before(async function () {
+    if (!isPgBouncerAvailable()) this.skip();
+    pg = await startPostgres({ maxConnections: 30 });
+    const admin = await pg.connect();
+    await admin.query(`CREATE ROLE ${APP.user} LOGIN PASSWORD '${APP.password}'`);
+    await admin.end();
+    bouncer = await startPgBouncer(pg, {
+      poolMode: 'transaction',
+      defaultPoolSize: 1,
+      users: { [APP.user]: APP.password, [STATS.user]: STATS.password, [NOBODY.user]: NOBODY.password },
+      settings: { stats_users: STATS.user, max_client_conn: 8 },
+    });
+  });
+
+  afterEach(async () => {
+    await Promise.all(monitors.splice(0).map((m) => m.dispose()));
+    await Promise.all(apps.splice(0).map((c) => c.end().catch(() => undefined)));
+  });
+
+  after(async () => {
+    await bouncer?.stop();
+    await pg?.stop();
+  });
+
+  const entry = (user: string, port = (bouncer as PgBouncer).port): ConnectionConfig => ({ name: 'bouncer', kind: 'pgbouncer', host: '127.0.0.1', port, user, ssl: 'disable' });
+
+  function watch(config: ConnectionConfig, password: string, store = new PoolerStore(), options: { commandTimeoutMs?: number } = {}): { monitor: PgBouncerMonitor; store: PoolerStore } {
+    const monitor = new PgBouncerMonitor({ name: config.name, config, store, passwords: secretOnly(password), backoff: FAST_BACKOFF, connectTimeoutMs: 3_000, ...options });
+    monitors.push(monitor);
+    monitor.start();
+    return { monitor, store };
+  }
+
+  async function app(): Promise<Client> {
+    const client = new Client({ connectionString: (bouncer as PgBouncer).connectionString(APP.user, APP.password, (pg as PgServer).database) });
+    client.on('error', () => undefined);
+    await client.connect();
+    apps.push(client);
+    return client;
+  }
+
+  /** Clients connected to the console itself, as PgBouncer lists them (the monitor's and this probe's). */
+  async function consoleClients(user: string): Promise<number> {
+    const rows = await (bouncer as PgBouncer).admin('SHOW CLIENTS');
+    return rows.filter((r) => r['database'] === 'pgbouncer' && r['user'] === user).length;
+  }
+
+  it('reads the pools, clients and servers, and sees clients waiting while one transaction holds the only server connection', async () => {
+    const { monitor, store } = watch(entry((pg as PgServer).user), (pg as PgServer).password);
+    await waitFor('the pooler to be live', () => store.get('bouncer')?.snapshot);
+    const holder = await app();
+    await holder.query('BEGIN');
+    await holder.query('SELECT 1');
+    const waiters = [await app(), await app()];
+    const pending = waiters.map((c) => c.query('SELECT 1'));
+    // cl_waiting > 0 over several refreshes: saturation, as the user will see it.
+    for (let i = 0; i < 4; i++) {
+      await new Promise((r) => setTimeout(r, 150));
+      await monitor.refresh();
+    }
+    const state = store.get('bouncer');
+    const pool = state?.snapshot?.pools.find((p) => p.database === (pg as PgServer).database && p.user === APP.user);
+    assert.ok(pool, `a pool for ${APP.user}: ${JSON.stringify(state?.snapshot?.pools)}`);
+    assert.equal(pool.clWaiting, 2);
+    assert.equal(pool.svActive, 1);
+    assert.equal(pool.svIdle, 0);
+    assert.equal(pool.poolMode, 'transaction');
+    assert.ok(pool.maxwaitSeconds > 0.3, `maxwait ${pool.maxwaitSeconds}`);
+    assert.match(state?.snapshot?.version ?? '', /^PgBouncer 1\.\d+/);
+    assert.equal(state?.snapshot?.settings?.defaultPoolSize, 1);
+    assert.equal(state?.snapshot?.settings?.maxClientConn, 8);
+    assert.equal(state?.snapshot?.clients.filter((c) => c.user === APP.user && c.state === 'waiting').length, 2);
+    const server = state?.snapshot?.servers.find((s) => s.user === APP.user);
+    assert.ok(server?.localPort && server.port === (pg as PgServer).port, 'SHOW SERVERS gives both ends of the server connection');
+    const health = state?.health?.pools.find((p) => p.user === APP.user);
+    assert.equal(health?.level, 'critical');
+    assert.deepEqual(health?.signs.filter((s) => s !== 'maxwaitRising'), ['waiting', 'noIdleServer']);
+    assert.ok(state?.history.some((h) => h.waiting === 2));
+    // The backend PgBouncer opened is the one whose client port is PgBouncer's end of that server connection.
+    const observer = await (pg as PgServer).connect();
+    try {
+      const { rows } = await observer.query<{ pid: number; client_port: number }>('SELECT pid, client_port FROM pg_stat_activity WHERE usename = $1', [APP.user]);
+      assert.deepEqual(rows.map((r) => r.client_port), [server?.localPort]);
+      assert.deepEqual(rows.map((r) => r.pid), [server?.remotePid]);
+    } finally {
+      await observer.end();
+    }
+    // It clears.
+    await holder.query('COMMIT');
+    await Promise.all(pending);
+    await monitor.refresh();
+    const after = store.get('bouncer');
+    assert.equal(after?.snapshot?.pools.find((p) => p.user === APP.user)?.clWaiting, 0);
+    assert.equal(after?.health?.pools.find((p) => p.user === APP.user)?.level, 'ok');
+    assert.equal(await consoleClients((pg as PgServer).user), 2, 'the monitor and this probe: one admin connection for the monitor');
+  });
+
+  it('keeps one admin connection across many refreshes and reconnects', async () => {
+    const { monitor, store } = watch(entry((pg as PgServer).user), (pg as PgServer).password);
+    await waitFor('the pooler to be live', () => store.get('bouncer')?.snapshot);
+    await Promise.all(Array.from({ length: 20 }, () => monitor.refresh()));
+    for (let i = 0; i < 10; i++) await monitor.refresh();
+    assert.equal(await consoleClients((pg as PgServer).user), 2, 'the monitor and this probe');
+    // PgBouncer drops the monitor's connection (KILL of the console is not allowed; RECONNECT does not
+    // touch clients): a restart of the monitor must not leave the old connection behind.
+    await monitor.stop();
+    monitor.start();
+    await waitFor('the pooler to be live again', () => monitor.status.kind === 'live' && monitor.isConnected);
+    await monitor.refresh();
+    assert.equal(await consoleClients((pg as PgServer).user), 2);
+  });
+
+  it('says the admin console is not reachable when nothing listens, and keeps retrying without hanging', async () => {
+    const { monitor, store } = watch(entry((pg as PgServer).user, await freePort()), (pg as PgServer).password);
+    const status = await waitFor('a reconnecting status', () => (store.get('bouncer')?.status.kind === 'reconnecting' ? store.get('bouncer')?.status : undefined));
+    assert.equal(status?.kind, 'reconnecting');
+    assert.equal(status?.kind === 'reconnecting' ? status.lastError : '', 'PgBouncer not reachable: connection refused (is it running and listening on this host and port?).');
+    await waitFor('a second attempt', () => (monitor.status.kind === 'reconnecting' && monitor.status.attempt >= 2 ? true : undefined));
+  });
+
+  it('says the password is wrong, and stops trying', async () => {
+    const { store } = watch(entry((pg as PgServer).user), 'not-the-password');
+    const status = await waitFor('a failed status', () => (store.get('bouncer')?.status.kind === 'failed' ? store.get('bouncer')?.status : undefined));
+    assert.equal(
+      status?.kind === 'failed' ? status.reason : '',
+      'PgBouncer refused the login: wrong password, or the user is not in its auth_file (password authentication failed).',
+    );
+  });
+
+  it('says a user in neither admin_users nor stats_users may not use the console; a stats user may watch', async () => {
+    const refused = watch({ ...entry(NOBODY.user), name: 'refused' }, NOBODY.password);
+    const status = await waitFor('a failed status', () => (refused.store.get('refused')?.status.kind === 'failed' ? refused.store.get('refused')?.status : undefined));
+    assert.equal(status?.kind === 'failed' ? status.reason : '', 'PgBouncer refused the admin console: this user is in neither admin_users nor stats_users (not allowed).');
+    const stats = watch({ ...entry(STATS.user), name: 'stats' }, STATS.password);
+    const snapshot = await waitFor('the stats user to see the pools', () => stats.store.get('stats')?.snapshot);
+    assert.match(snapshot.version, /^PgBouncer /);
+    assert.equal(snapshot.settings?.defaultPoolSize, 1);
+  });
+
+  it('shows a pooler at max_client_conn as full (the console still lets the monitor in) and names the refusal applications get', async () => {
+    const { monitor, store } = watch(entry((pg as PgServer).user), (pg as PgServer).password);
+    await waitFor('the pooler to be live', () => store.get('bouncer')?.snapshot);
+    let refusal: unknown;
+    for (let i = 0; i < 9 && refusal === undefined; i++) {
+      try {
+        await app();
+      } catch (error) {
+        refusal = error;
+      }
+    }
+    assert.ok(refusal, 'the ninth application client is refused');
+    assert.equal(
+      describePoolerError(refusal).message,
+      'PgBouncer is full: no more connections allowed (max_client_conn). Clients beyond max_client_conn are refused until others leave.',
+    );
+    await monitor.refresh();
+    const health = store.get('bouncer')?.health;
+    assert.equal(health?.level, 'critical');
+    assert.ok(health?.signs.includes('clientsFull'));
+    assert.equal(health?.clients, 8);
+    assert.equal(health?.maxClientConn, 8);
+    assert.equal(monitor.status.kind, 'live');
+  });
+
+  it('shows a PAUSEd database and its waiting client, and the console keeps answering', async () => {
+    const { monitor, store } = watch(entry((pg as PgServer).user), (pg as PgServer).password);
+    await waitFor('the pooler to be live', () => store.get('bouncer')?.snapshot);
+    const database = (pg as PgServer).database;
+    // Make the pool exist first, then pause it.
+    await (await app()).query('SELECT 1');
+    await (bouncer as PgBouncer).admin(`PAUSE ${database}`);
+    try {
+      const waiting = await app();
+      const pending = waiting.query('SELECT 1');
+      await new Promise((r) => setTimeout(r, 200));
+      await monitor.refresh();
+      const snapshot = store.get('bouncer')?.snapshot;
+      assert.equal(snapshot?.databases.find((d) => d.name === database)?.paused, true);
+      const health = store.get('bouncer')?.health;
+      assert.ok(health?.pools.find((p) => p.database === database && p.user === APP.user)?.signs.includes('paused'));
+      assert.equal(monitor.status.kind, 'live');
+      await (bouncer as PgBouncer).admin(`RESUME ${database}`);
+      await pending;
+      await monitor.refresh();
+      assert.equal(store.get('bouncer')?.snapshot?.databases.find((d) => d.name === database)?.paused, false);
+    } finally {
+      await (bouncer as PgBouncer).admin(`RESUME ${database}`).catch(() => undefined);
+    }
+  });
+
+  it('does not hang on a SUSPENDed pooler: its connection keeps answering, a new one times out and says so, and it comes back after RESUME', async () => {
+    const { monitor, store } = watch(entry((pg as PgServer).user), (pg as PgServer).password, new PoolerStore(), { commandTimeoutMs: 1_000 });
+    await waitFor('the pooler to be live', () => store.get('bouncer')?.snapshot);
+    const console = new Client({ host: '127.0.0.1', port: (bouncer as PgBouncer).port, user: (pg as PgServer).user, password: (pg as PgServer).password, database: 'pgbouncer' });
+    await console.connect();
+    try {
+      await console.query('SUSPEND');
+      assert.ok(await monitor.refresh(), 'the admin connection it holds still answers');
+      // A new admin connection is not accepted while suspended: the attempt gives up (connectTimeoutMs 3 s).
+      await monitor.stop();
+      monitor.start();
+      const status = await waitFor('a reconnecting status', () => (monitor.status.kind === 'reconnecting' ? monitor.status : undefined), 10_000);
+      assert.equal(status.lastError, 'PgBouncer did not answer in time (is it running, or SUSPENDed?).');
+      await console.query('RESUME');
+      await waitFor('the pooler to be live again', () => (monitor.status.kind === 'live' && monitor.isConnected ? true : undefined), 20_000);
+      // The monitor, the console that suspended it and the probe: the attempts that timed out left nothing behind.
+      await waitFor('one monitor connection', async () => ((await consoleClients((pg as PgServer).user)) === 3 ? true : undefined));
+    } finally {
+      await console.query('RESUME').catch(() => undefined);
+      await console.end();
+    }
+  });
+});
