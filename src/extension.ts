@@ -9,6 +9,7 @@ import { registerAnalysisFeature } from './editor/analysisFeature';
 import { Logger } from './log';
 import { MonitorManager } from './postgres/monitors';
 import { OverviewPoller } from './postgres/overview';
+import { PgBouncerMonitors, PoolerStore } from './postgres/pgbouncerMonitor';
 import { SnapshotStore } from './postgres/store';
 import { DatabaseNode, DatabasesTreeProvider, GroupNode, SessionNode } from './sidebar/databasesTreeProvider';
 import { SessionActions } from './sidebar/sessionActions';
@@ -18,6 +19,7 @@ import { copyMonitoringRoleSql, enableFixOnSave, openWalkthrough } from './walkt
 
 let monitors: MonitorManager | undefined;
 let overview: OverviewPoller | undefined;
+let pgbouncers: PgBouncerMonitors | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = new Logger();
@@ -44,11 +46,20 @@ export function activate(context: vscode.ExtensionContext): void {
     log: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
   });
   const glances = overview;
+  // Entries of kind "pgbouncer": PgBouncer's admin console, one connection each (pgbouncerMonitor.ts).
+  const poolerStore = new PoolerStore(settings().get<number>('historyMinutes', 60) * 60_000);
+  pgbouncers = new PgBouncerMonitors({
+    store: poolerStore,
+    intervalMs: settings().get<number>('refreshInterval', 2) * 1000,
+    passwordsFor: (config) => ({ secretPassword: async () => passwords.get(config.name), warn: (m) => log.warn(m) }),
+    log: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
+  });
+  const poolers = pgbouncers;
   const actions = new SessionActions(manager, store, log);
   const connectionCommands = new ConnectionCommands(passwords, log);
 
   const analysis = registerAnalysisFeature(context, log);
-  const tree = new DatabasesTreeProvider(store, manager);
+  const tree = new DatabasesTreeProvider(store, manager, poolerStore);
   const treeView = vscode.window.createTreeView('pgHealth.databases', { treeDataProvider: tree, showCollapseAll: true });
   const statusBar = new StatusBar(manager, store);
   const dashboards = new DashboardPanels({
@@ -88,17 +99,20 @@ export function activate(context: vscode.ExtensionContext): void {
   const applyConnections = (): void => {
     const { connections, problems } = readConnections();
     for (const p of problems) log.warn(p);
-    manager.configure(connections);
-    glances.configure(connections);
+    // PostgreSQL entries get a monitor and an overview; PgBouncer entries their admin console monitor.
+    const databases = connections.filter((c) => c.kind !== 'pgbouncer');
+    manager.configure(databases);
+    glances.configure(databases);
+    poolers.configure(connections);
     tree.setConnections(connections, problems);
-    const names = connections.map((c) => c.name);
+    const names = databases.map((c) => c.name);
     statusBar.update(
       names.map((name) => {
         const node = tree.databaseNode(name);
         return { name, database: node?.database, server: node?.server ?? '', user: node?.user ?? '' };
       }),
     );
-    dashboards.retain(new Set(names));
+    dashboards.retain(new Set(connections.map((c) => c.name)));
     checkRestricted();
     store.retain(new Set(names));
     for (const c of connections) {
@@ -114,9 +128,11 @@ export function activate(context: vscode.ExtensionContext): void {
     if (vscode.window.state.focused || treeView.visible) {
       manager.resume();
       glances.resume();
+      poolers.resume();
     } else {
       manager.pause();
       glances.pause();
+      poolers.pause();
     }
   };
 
@@ -170,6 +186,7 @@ export function activate(context: vscode.ExtensionContext): void {
     dashboards,
     { dispose: () => void manager.dispose() },
     { dispose: () => void glances.dispose() },
+    { dispose: () => void poolers.dispose() },
     tree.onDidChangeFilter(() => {
       updateMessage();
       void vscode.commands.executeCommand('setContext', 'pgHealth.databasesFiltered', tree.filter !== '');
@@ -182,9 +199,15 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.onDidGrantWorkspaceTrust(applyConnections),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('pgHealth.connections') || e.affectsConfiguration('pgHealth.statusBar.connections')) applyConnections();
-      if (e.affectsConfiguration('pgHealth.refreshInterval')) manager.intervalMs = settings().get<number>('refreshInterval', 2) * 1000;
+      if (e.affectsConfiguration('pgHealth.refreshInterval')) {
+        manager.intervalMs = settings().get<number>('refreshInterval', 2) * 1000;
+        poolers.intervalMs = settings().get<number>('refreshInterval', 2) * 1000;
+      }
       if (e.affectsConfiguration('pgHealth.overviewRefreshInterval')) glances.intervalMs = settings().get<number>('overviewRefreshInterval', 15) * 1000;
-      if (e.affectsConfiguration('pgHealth.historyMinutes')) store.setHistoryLimit(settings().get<number>('historyMinutes', 60) * 60_000);
+      if (e.affectsConfiguration('pgHealth.historyMinutes')) {
+        store.setHistoryLimit(settings().get<number>('historyMinutes', 60) * 60_000);
+        poolerStore.setHistoryLimit(settings().get<number>('historyMinutes', 60) * 60_000);
+      }
     }),
     command('pgHealth.addConnection', asking(() => connectionCommands.add())),
     command(
@@ -204,8 +227,9 @@ export function activate(context: vscode.ExtensionContext): void {
     ),
     command('pgHealth.refresh', async () => {
       for (const name of manager.names()) manager.retry(name);
+      for (const name of poolers.names()) poolers.retry(name);
       tree.refresh();
-      await Promise.all([manager.refresh(), glances.refreshNow()]);
+      await Promise.all([manager.refresh(), glances.refreshNow(), poolers.refresh()]);
     }),
     command('pgHealth.sortByHeadroom', () => settings().update('databases.sortBy', 'headroom', vscode.ConfigurationTarget.Global)),
     command('pgHealth.sortByName', () => settings().update('databases.sortBy', 'name', vscode.ConfigurationTarget.Global)),
@@ -287,8 +311,9 @@ export function activate(context: vscode.ExtensionContext): void {
 }
 
 export async function deactivate(): Promise<void> {
-  await Promise.all([monitors?.dispose(), overview?.dispose()]);
+  await Promise.all([monitors?.dispose(), overview?.dispose(), pgbouncers?.dispose()]);
   monitors = undefined;
   overview = undefined;
+  pgbouncers = undefined;
 }
 

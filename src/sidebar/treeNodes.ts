@@ -1,5 +1,6 @@
 // The nodes of the Databases view: servers, databases, session groups, sessions and message rows.
 import { ConnectionConfig } from '../postgres/connectionConfig';
+import { PoolerConnection, PoolerPool, PoolHealth } from '../postgres/pgbouncer';
 import { Session } from '../postgres/snapshot';
 import { GroupBy, isIdleState } from './sessionGroups';
 
@@ -17,6 +18,42 @@ export class DatabaseNode {
   get name(): string {
     return this.config.name;
   }
+
+  /** An entry of kind "pgbouncer": PgBouncer's admin console, shown with its pools. */
+  get isPooler(): boolean {
+    return this.config.kind === 'pgbouncer';
+  }
+}
+
+/** One pool of a PgBouncer (a database/user pair of SHOW POOLS), its server connections and clients below. */
+export class PoolNode {
+  readonly kind = 'pool';
+  readonly children: PoolerConnectionNode[];
+  constructor(
+    /** The pgbouncer entry's name. */
+    readonly pooler: string,
+    readonly pool: PoolerPool,
+    readonly health: PoolHealth | undefined,
+    readonly paused: boolean,
+    servers: readonly PoolerConnection[],
+    clients: readonly PoolerConnection[],
+  ) {
+    this.children = [...servers.map((c) => new PoolerConnectionNode(this, 'server', c)), ...clients.map((c) => new PoolerConnectionNode(this, 'client', c))];
+  }
+
+  get key(): string {
+    return `${this.pool.database}/${this.pool.user}`;
+  }
+}
+
+/** A client of PgBouncer (SHOW CLIENTS) or one of its server connections to PostgreSQL (SHOW SERVERS). */
+export class PoolerConnectionNode {
+  readonly kind = 'poolerConnection';
+  constructor(
+    readonly pool: PoolNode,
+    readonly side: 'client' | 'server',
+    readonly connection: PoolerConnection,
+  ) {}
 }
 
 /** A server (host:port) with more than one configured database on it: capacity is the server's, shared by them. */
@@ -78,6 +115,6 @@ export class MessageNode {
   ) {}
 }
 
-export type TreeNode = ServerNode | DatabaseNode | GroupNode | SessionNode | MessageNode;
+export type TreeNode = ServerNode | DatabaseNode | GroupNode | SessionNode | MessageNode | PoolNode | PoolerConnectionNode;
 
 export type SortBy = 'name' | 'headroom';
