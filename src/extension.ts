@@ -55,7 +55,7 @@ export function activate(context: vscode.ExtensionContext): void {
     log: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
   });
   const poolers = pgbouncers;
-  const actions = new SessionActions(manager, store, log);
+  const actions = new SessionActions(manager, store, log, (session) => poolerStore.ownerOf(session));
   const connectionCommands = new ConnectionCommands(passwords, log);
 
   const analysis = registerAnalysisFeature(context, log);

@@ -438,7 +438,7 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     if (node instanceof GroupNode) return groupItem(node);
     if (node instanceof PoolNode) return poolItem(node);
     if (node instanceof PoolerConnectionNode) return poolerConnectionItem(node);
-    if (node instanceof SessionNode) return sessionItem(node, this.settings);
+    if (node instanceof SessionNode) return sessionItem(node, this.settings, this.poolers?.ownerOf(node.session));
     return messageItem(node);
   }
 

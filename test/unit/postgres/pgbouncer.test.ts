@@ -5,12 +5,14 @@
 import * as assert from 'node:assert/strict';
 import { Client } from 'pg';
 import { ConnectionConfig } from '../../../src/postgres/connectionConfig';
+import { MonitorConnection } from '../../../src/postgres/monitorConnection';
 import { describePoolerError } from '../../../src/postgres/pgbouncer';
 import { PgBouncerMonitor, PoolerStore } from '../../../src/postgres/pgbouncerMonitor';
+import { SnapshotStore } from '../../../src/postgres/store';
 import { PgBouncer, isPgBouncerAvailable, startPgBouncer } from '../../support/pgBouncer';
 import { waitFor } from '../../support/pgSessions';
 import { freePort, PgServer, startPostgres } from '../../support/postgresServer';
-import { secretOnly } from './monitorHelpers';
+import { configFor, secretOnly } from './monitorHelpers';
 
 const FAST_BACKOFF = { initialMs: 50, maxMs: 300 };
 const APP = { user: 'app_user', password: 'app-pw' };
@@ -118,6 +120,39 @@ describe('PgBouncer admin console (real PgBouncer 1.18 and PostgreSQL)', functio
     assert.equal(after?.snapshot?.pools.find((p) => p.user === APP.user)?.clWaiting, 0);
     assert.equal(after?.health?.pools.find((p) => p.user === APP.user)?.level, 'ok');
     assert.equal(await consoleClients((pg as PgServer).user), 2, 'the monitor and this probe: one admin connection for the monitor');
+  });
+
+  it("marks the server's backends PgBouncer opened as the pooler's, and no other session", async () => {
+    const { monitor, store: poolers } = watch(entry((pg as PgServer).user), (pg as PgServer).password);
+    await waitFor('the pooler to be live', () => poolers.get('bouncer')?.snapshot);
+    const holder = await app();
+    await holder.query('BEGIN');
+    await holder.query('SELECT 1');
+    // An application connected directly, from the same address: not the pooler's.
+    const direct = new Client({ host: '127.0.0.1', port: (pg as PgServer).port, user: APP.user, password: APP.password, database: (pg as PgServer).database });
+    await direct.connect();
+    apps.push(direct);
+    const sessions = new SnapshotStore();
+    const server = new MonitorConnection({ name: 'server', config: configFor(pg as PgServer), store: sessions, passwords: secretOnly((pg as PgServer).password), backoff: FAST_BACKOFF });
+    try {
+      server.start();
+      await waitFor('the server snapshot', () => sessions.get('server')?.snapshot);
+      await monitor.refresh();
+      const snapshot = await server.refresh();
+      const app_sessions = (snapshot?.sessions ?? []).filter((s) => s.user === APP.user);
+      assert.equal(app_sessions.length, 2, 'the backend PgBouncer opened and the direct one');
+      const owned = app_sessions.filter((s) => poolers.ownerOf(s) !== undefined);
+      assert.equal(owned.length, 1);
+      const owner = poolers.ownerOf(owned[0] as (typeof owned)[number]);
+      assert.deepEqual(owner, { pooler: 'bouncer', database: (pg as PgServer).database, user: APP.user, state: 'active' });
+      const pooled = poolers.get('bouncer')?.snapshot?.servers.find((s) => s.user === APP.user);
+      assert.equal(owned[0]?.pid, pooled?.remotePid);
+      assert.equal(owned[0]?.clientPort, pooled?.localPort);
+      assert.ok((snapshot?.sessions ?? []).filter((s) => s.isMonitor).every((s) => poolers.ownerOf(s) === undefined), "the monitor's own session is not the pooler's");
+    } finally {
+      await server.dispose();
+      await holder.query('COMMIT').catch(() => undefined);
+    }
   });
 
   it('keeps one admin connection across many refreshes and reconnects', async () => {
