@@ -289,17 +289,20 @@ export const WAITING_REFRESHES = 3;
  * A pool is critical when clients keep waiting and no server connection is free (or the wait grows);
  * any single sign is a warning.
  */
-export function poolerHealth(recent: readonly PoolerSnapshot[]): PoolerHealth | undefined {
+export function poolerHealth(recent: readonly PoolerSnapshot[], streaks?: ReadonlyMap<string, number>): PoolerHealth | undefined {
   const latest = recent[recent.length - 1];
   if (!latest) return undefined;
   const key = (p: { database: string; user: string }): string => `${p.database}\u0000${p.user}`;
   const paused = new Set(latest.databases.filter((d) => d.paused).map((d) => d.name));
   const pools: PoolHealth[] = latest.pools.map((pool) => {
-    let streak = 0;
-    for (let i = recent.length - 1; i >= 0; i--) {
-      const seen = recent[i]?.pools.find((p) => key(p) === key(pool));
-      if (!seen || seen.clWaiting === 0) break;
-      streak++;
+    // The store counts the streak over every refresh (poolKey); without it, over the snapshots given.
+    let streak = streaks?.get(poolKey(pool)) ?? 0;
+    if (!streaks) {
+      for (let i = recent.length - 1; i >= 0; i--) {
+        const seen = recent[i]?.pools.find((p) => key(p) === key(pool));
+        if (!seen || seen.clWaiting === 0) break;
+        streak++;
+      }
     }
     const waits = recent.slice(-3).map((s) => s.pools.find((p) => key(p) === key(pool))?.maxwaitSeconds ?? 0);
     const rising = waits.length === 3 && pool.maxwaitSeconds > 0 && waits.every((w, i) => i === 0 || w > (waits[i - 1] ?? 0));
@@ -319,6 +322,11 @@ export function poolerHealth(recent: readonly PoolerSnapshot[]): PoolerHealth | 
   const worst = (levels: HealthLevel[]): HealthLevel => (levels.includes('critical') ? 'critical' : levels.includes('warning') ? 'warning' : 'ok');
   const level = worst([...pools.map((p) => p.level), signs.includes('clientsFull') ? 'critical' : signs.length > 0 ? 'warning' : 'ok']);
   return { level, pools, clients, maxClientConn, signs };
+}
+
+/** A pool's key: database and user. */
+export function poolKey(pool: { database: string; user: string }): string {
+  return `${pool.database}\u0000${pool.user}`;
 }
 
 /** The key a server connection of PgBouncer is known by on the PostgreSQL side: its local address and port. */

@@ -9,7 +9,7 @@ import { ConnectionConfig } from './connectionConfig';
 import { describeTarget, PasswordSources, resolveConnection } from './connectionOptions';
 import { DescribedError } from './errors';
 import { Logger, silentLogger } from './logger';
-import { ADMIN_DATABASE, describePoolerError, PoolerHealth, poolerHealth, PoolerSettings, PoolerSnapshot, readPooler } from './pgbouncer';
+import { ADMIN_DATABASE, describePoolerError, PoolerHealth, poolerHealth, PoolerSettings, PoolerSnapshot, poolKey, readPooler } from './pgbouncer';
 import { MonitorStatus } from './snapshot';
 import { Disposable } from './store';
 import { systemTimers, TimerHandle, Timers } from './timers';
@@ -37,7 +37,7 @@ export interface PoolerState {
 
 /** Keeps each pooler's latest snapshot, its status, a short window for the saturation signs and a history. */
 export class PoolerStore {
-  private readonly states = new Map<string, PoolerState & { history: PoolerHistoryPoint[]; recent: PoolerSnapshot[] }>();
+  private readonly states = new Map<string, PoolerState & { history: PoolerHistoryPoint[]; recent: PoolerSnapshot[]; streaks: Map<string, number> }>();
   private readonly listeners = new Set<(name: string) => void>();
 
   constructor(private historyLimitMs: number = 60 * 60 * 1000) {}
@@ -70,7 +70,11 @@ export class PoolerStore {
     state.snapshot = snapshot;
     state.recent.push(snapshot);
     if (state.recent.length > 10) state.recent.shift();
-    state.health = poolerHealth(state.recent);
+    // Refreshes in a row with clients waiting, per pool, however long it lasts.
+    const streaks = new Map<string, number>();
+    for (const pool of snapshot.pools) streaks.set(poolKey(pool), pool.clWaiting > 0 ? (state.streaks.get(poolKey(pool)) ?? 0) + 1 : 0);
+    state.streaks = streaks;
+    state.health = poolerHealth(state.recent, streaks);
     state.history.push({
       at: snapshot.takenAt,
       waiting: snapshot.pools.reduce((sum, p) => sum + p.clWaiting, 0),
@@ -108,10 +112,10 @@ export class PoolerStore {
     }
   }
 
-  private ensure(name: string): PoolerState & { history: PoolerHistoryPoint[]; recent: PoolerSnapshot[] } {
+  private ensure(name: string): PoolerState & { history: PoolerHistoryPoint[]; recent: PoolerSnapshot[]; streaks: Map<string, number> } {
     let state = this.states.get(name);
     if (!state) {
-      state = { name, status: { kind: 'idle' }, snapshot: undefined, health: undefined, history: [], recent: [] };
+      state = { name, status: { kind: 'idle' }, snapshot: undefined, health: undefined, history: [], recent: [], streaks: new Map() };
       this.states.set(name, state);
     }
     return state;

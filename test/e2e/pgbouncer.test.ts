@@ -1,0 +1,160 @@
+// PgBouncer watched through its admin console, in the real VS Code UI: Debian's PgBouncer 1.18 in
+// transaction mode with default_pool_size = 1 in front of the e2e PostgreSQL; one application
+// transaction holds the only server connection and two more clients wait. The tree shows the pool
+// saturated (coloured and in words), the backend PgBouncer opened is marked as the pooler's under the
+// PostgreSQL entry, Terminate Backend on it says what PgBouncer's client will see, and once it is
+// terminated the waiting clients get through and the saturation clears.
+import * as assert from 'node:assert/strict';
+import { Client } from 'pg';
+import { isPgBouncerAvailable, PgBouncer, startPgBouncer } from '../support/pgBouncer';
+import { screenshot } from '../support/vscodeServer';
+import { environment } from './environment';
+import { addConnections, chooseForDialog, closeMenus, collapse, dismissLeftovers, exactRow, expand, RestoreSettings, serverSessions, sessionRow } from './sessionsHelpers';
+import { clickDialogButton, eventually, openDatabasesView, treeRow } from './workbench';
+
+const POOLER = 'orders-bouncer';
+const APP = { user: 'e2e_pool_app', password: 'e2e-pool-app-pw' };
+
+describe('PgBouncer in the Databases view', function () {
+  let bouncer: PgBouncer | undefined;
+  let restore: RestoreSettings | undefined;
+  const clients: Client[] = [];
+
+  before(async function () {
+    if (!isPgBouncerAvailable()) this.skip();
+    const { pg, page } = await environment();
+    await dismissLeftovers(page);
+    const admin = await pg.connect();
+    await admin.query(`DROP ROLE IF EXISTS ${APP.user}`);
+    await admin.query(`CREATE ROLE ${APP.user} LOGIN PASSWORD '${APP.password}'`);
+    await admin.end();
+    bouncer = await startPgBouncer(pg, { poolMode: 'transaction', defaultPoolSize: 1, users: { [APP.user]: APP.password } });
+    // The console's password is the superuser's: PGPASSWORD in the VS Code server's environment.
+    restore = addConnections((await environment()).workspace, [{ name: POOLER, kind: 'pgbouncer', host: '127.0.0.1', port: bouncer.port, user: pg.user, database: 'pgbouncer', ssl: 'disable' }]);
+  });
+
+  after(async () => {
+    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+    const { page } = await environment();
+    await closeMenus(page).catch(() => undefined);
+    const tree = await openDatabasesView(page);
+    await collapse(exactRow(tree, 'test-db', 1)).catch(() => undefined);
+    await restore?.(async () => (await treeRow(await openDatabasesView(page), POOLER).count()) === 0);
+    await bouncer?.stop();
+  });
+
+  async function appClient(): Promise<Client> {
+    const { pg } = await environment();
+    const client = new Client({ connectionString: (bouncer as PgBouncer).connectionString(APP.user, APP.password, pg.database) });
+    client.on('error', () => undefined);
+    await client.connect();
+    clients.push(client);
+    return client;
+  }
+
+  it('shows the pool saturated, marks the backend PgBouncer opened, and warns before terminating it', async () => {
+    const { pg, page } = await environment();
+    const tree = await openDatabasesView(page);
+    const poolerRow = treeRow(tree, POOLER);
+    await poolerRow.first().waitFor({ timeout: 60_000 });
+    await eventually(
+      async () => (await poolerRow.first().locator('.label-description').textContent())?.trim() ?? '',
+      (t) => /^PgBouncer · \d+ pools · 0 waiting · 0 server connections$/.test(t),
+      60_000,
+      'the pooler row to show PgBouncer with nobody waiting',
+    );
+
+    // One transaction holds the only server connection; two clients wait for it.
+    const holder = await appClient();
+    await holder.query('BEGIN');
+    await holder.query("SELECT 'holding the only server connection'");
+    const waiters = [await appClient(), await appClient()];
+    const waited = waiters.map((c) =>
+      c.query('SELECT 1 AS done').then(
+        () => 'done',
+        (err: unknown) => String(err),
+      ),
+    );
+
+    // Waiting for three refreshes in a row, with no idle server connection: critical, in colour and in words.
+    const description = await eventually(
+      async () => (await poolerRow.first().locator('.label-description').textContent())?.trim() ?? '',
+      (t) => /· 2 waiting · 1 server connections · maxwait [\d.]+ s · critical$/.test(t),
+      60_000,
+      'the pooler row to say 2 clients wait and the pool is critical',
+    );
+    assert.match(description, /^PgBouncer · 1 pools · 2 waiting/);
+    const aria = (await poolerRow.first().getAttribute('aria-label')) ?? '';
+    assert.match(aria, new RegExp(`^PgBouncer ${POOLER}: 1 pools, 2 clients waiting, 1 server connections, critical: .*clients waiting for \\d+ refreshes`));
+    assert.match(aria, /no idle server connection/);
+    // The icon takes the critical colour (charts.red), like a full database's.
+    const iconStyle = (await poolerRow.first().locator('.codicon-server-process').first().getAttribute('style')) ?? '';
+    const [red, green] = (/rgb\((\d+), (\d+), (\d+)\)/.exec(iconStyle) ?? []).slice(1).map(Number);
+    assert.ok((red ?? 0) > 180 && (green ?? 255) < 100, `a red icon, got ${iconStyle}`);
+
+    await expand(poolerRow);
+    const poolRow = exactRow(tree, `${pg.database}/${APP.user}`, 2);
+    const poolText = await eventually(
+      async () => (await poolRow.first().locator('.label-description').textContent())?.trim() ?? '',
+      (t) => /^1 active, 2 waiting, maxwait [\d.]+ s, transaction · critical: clients waiting for \d+ refreshes, (maxwait rising, )?no idle server connection$/.test(t),
+      30_000,
+      'the pool row to show its numbers and why it is critical',
+    );
+    assert.match(poolText, /transaction · critical/);
+    await expand(poolRow);
+    const servers = await (bouncer as PgBouncer).admin('SHOW SERVERS');
+    const pooled = servers.find((s) => s['user'] === APP.user);
+    assert.ok(pooled, 'PgBouncer holds one server connection for the pool');
+    const backend = Number(pooled['remote_pid']);
+    await exactRow(tree, `server ${String(pooled['local_addr'])}:${String(pooled['local_port'])} · backend ${backend}`, 3).first().waitFor({ timeout: 30_000 });
+    const waitingClients = tree.locator('.monaco-list-row[aria-level="3"]').filter({ has: page.locator('.label-description', { hasText: /^waiting · waiting [\d.]+ s/ }) });
+    await eventually(async () => waitingClients.count(), (n) => n === 2, 30_000, 'two waiting clients under the pool');
+    await screenshot(page, 'pgbouncer-saturated');
+    await collapse(poolerRow);
+
+    // Under the PostgreSQL entry, the backend PgBouncer opened says it is the pooler's.
+    await expand(exactRow(tree, 'test-db', 1));
+    const group = exactRow(tree, 'idle in transaction', 2);
+    await group.first().waitFor({ state: 'visible', timeout: 60_000 });
+    await expand(group);
+    const row = sessionRow(tree, backend);
+    const sessionText = await eventually(
+      async () => (await row.first().locator('.label-description').textContent())?.trim() ?? '',
+      (t) => t.startsWith(`PgBouncer ${POOLER} · idle in transaction`),
+      30_000,
+      'the pooled backend to be marked as the pooler\'s',
+    );
+    assert.match(sessionText, /^PgBouncer orders-bouncer · idle in transaction/);
+    await screenshot(page, 'pgbouncer-session-marked');
+
+    const { dialog } = await chooseForDialog(page, row, 'Terminate Backend');
+    assert.match(dialog, new RegExp(`Terminate backend ${backend} on test-db\\? It belongs to PgBouncer ${POOLER}\\.`));
+    assert.match(dialog, /in use by a PgBouncer client now/);
+    assert.match(dialog, /"terminating connection due to administrator command", its current transaction fails/);
+    assert.match(dialog, /PgBouncer opens a new server connection/);
+    await screenshot(page, 'pgbouncer-terminate-warning');
+    await clickDialogButton(page, 'Terminate Backend');
+
+    // What the server and the clients see afterwards: the backend is gone, the holder's transaction
+    // failed, the waiting clients got a new server connection.
+    const probe = await pg.connect();
+    try {
+      await eventually(async () => (await serverSessions(probe, [backend])).length, (n) => n === 0, 30_000, 'the backend to leave pg_stat_activity');
+    } finally {
+      await probe.end();
+    }
+    const holderOutcome = await holder.query('SELECT 1').then(
+      () => 'still in its transaction',
+      (err: unknown) => String(err),
+    );
+    assert.notEqual(holderOutcome, 'still in its transaction');
+    assert.deepEqual(await Promise.all(waited), ['done', 'done']);
+    await eventually(
+      async () => (await poolerRow.first().locator('.label-description').textContent())?.trim() ?? '',
+      (t) => /· 0 waiting · /.test(t) && !/critical|warning/.test(t),
+      60_000,
+      'the saturation to clear on the pooler row',
+    );
+    await page.keyboard.press('Escape');
+  });
+});
