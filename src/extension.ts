@@ -9,7 +9,8 @@ import { registerAnalysisFeature } from './editor/analysisFeature';
 import { Logger } from './log';
 import { MonitorManager } from './postgres/monitors';
 import { OverviewPoller } from './postgres/overview';
-import { PgBouncerMonitors, PoolerStore } from './postgres/pgbouncerMonitor';
+import { buildPoolerView, PoolerView } from './dashboard/poolerView';
+import { PgBouncerMonitors, poolerBackend, PoolerStore } from './postgres/pgbouncerMonitor';
 import { SnapshotStore } from './postgres/store';
 import { DatabaseNode, DatabasesTreeProvider, GroupNode, SessionNode } from './sidebar/databasesTreeProvider';
 import { SessionActions } from './sidebar/sessionActions';
@@ -61,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const analysis = registerAnalysisFeature(context, log);
   const tree = new DatabasesTreeProvider(store, manager, poolerStore);
   const treeView = vscode.window.createTreeView('pgHealth.databases', { treeDataProvider: tree, showCollapseAll: true });
-  const statusBar = new StatusBar(manager, store);
+  const statusBar = new StatusBar(manager, store, poolerStore);
   const dashboards = new DashboardPanels({
     store,
     extensionUri: context.extensionUri,
@@ -77,6 +78,24 @@ export function activate(context: vscode.ExtensionContext): void {
     openTerminateIdlePreview: (name) => vscode.commands.executeCommand('pgHealth.terminateIdleSessions', name),
     findingsSummary: () => analysis.findingsSummary(),
     onDidChangeFindings: analysis.onDidChangeFindings,
+    poolerViews: (name) => {
+      const snapshot = store.get(name)?.snapshot;
+      if (!snapshot) return [];
+      const views: PoolerView[] = [];
+      for (const pooler of poolerStore.all()) {
+        if (!pooler.snapshot) continue;
+        const owned = snapshot.sessions.filter((s) => poolerStore.ownerOf(s)?.pooler === pooler.name).length;
+        if (owned === 0) continue;
+        views.push(
+          buildPoolerView(
+            { name: pooler.name, snapshot: pooler.snapshot, health: pooler.health, history: pooler.history, ownedBackends: owned, used: snapshot.used, capacity: snapshot.capacity },
+            (message, ...args) => vscode.l10n.t(message, ...args),
+          ),
+        );
+      }
+      return views;
+    },
+    onDidChangePoolers: (listener) => poolerStore.onDidChange(() => listener()),
   });
 
   const warnedAboutPasswords = new Set<string>();
@@ -246,6 +265,17 @@ export function activate(context: vscode.ExtensionContext): void {
     ),
     command('pgHealth.clearDatabasesFilter', () => tree.setFilter('')),
     command('pgHealth.openDashboard', async (arg) => {
+      // A PgBouncer entry: the dashboard of the PostgreSQL server behind it, which shows the pooler.
+      if (arg instanceof DatabaseNode && arg.isPooler) {
+        const backend = poolerBackend(poolerStore, arg.name, store.all());
+        if (backend) dashboards.createOrShow(backend.database);
+        else {
+          void vscode.window.showInformationMessage(
+            vscode.l10n.t('The dashboard shows PgBouncer {0} on the dashboard of the PostgreSQL server behind it: add that server to pgHealth.connections (its server connections are matched to its sessions). The Databases view shows the pools meanwhile.', arg.name),
+          );
+        }
+        return;
+      }
       const name = await pickDatabase(arg);
       if (!name) {
         void vscode.window.showInformationMessage('No PostgreSQL connections are configured. Use "PostgreSQL Health: Add Connection" first.');

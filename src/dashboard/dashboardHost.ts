@@ -2,6 +2,7 @@
 // reads the store and asks for actions through these callbacks, and never reaches PostgreSQL itself.
 import * as vscode from 'vscode';
 import { SnapshotStore } from '../postgres/store';
+import { PoolerView } from './poolerView';
 
 export interface DashboardHost {
   /** Read-only use: the dashboard renders from the store and never writes to it. */
@@ -17,4 +18,8 @@ export interface DashboardHost {
   findingsSummary(): Record<string, number> | undefined;
   /** Fires when findingsSummary() changes, so open dashboards update. */
   onDidChangeFindings?: vscode.Event<unknown>;
+  /** The PgBouncers in front of `name`'s server, as the dashboard draws them. */
+  poolerViews?(name: string): PoolerView[];
+  /** Fires when a pooler has a new snapshot. */
+  onDidChangePoolers?: (listener: () => void) => { dispose(): void };
 }

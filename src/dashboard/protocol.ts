@@ -2,6 +2,9 @@
 // types; the host validates what the webview sends with `parseWebviewMessage`, because a webview
 // is a browser page and its messages are input like any other.
 import { MonitorRole, MonitorStatus } from '../postgres/snapshot';
+import type { PoolerView } from './poolerView';
+
+export type { PoolerView, PoolerAdviceItem, PoolerPoolRow } from './poolerView';
 
 export const DASHBOARD_VIEW_TYPE = 'pgHealth.dashboard';
 
@@ -181,6 +184,8 @@ export interface DashboardPayload {
   /** Highest `used` since the store started tracking this database. */
   peak: number;
   application: ApplicationAdvice;
+  /** PgBouncers in front of this server (configured entries of kind "pgbouncer" that hold backends of it). */
+  poolers?: PoolerView[];
 }
 
 export type HostToWebview =

@@ -531,3 +531,29 @@ export class PgBouncerMonitors {
     this.pollTimer = undefined;
   }
 }
+
+/** A configured PostgreSQL database that a pooler's server connections go to, and how much of it they take. */
+export interface PoolerBackend {
+  /** The PostgreSQL entry's name. */
+  database: string;
+  /** Backends of that server the pooler opened (matched by SHOW SERVERS' local address and port). */
+  owned: number;
+  /** The server's used/capacity (capacity: the slots ordinary users may take). */
+  used: number;
+  capacity: number;
+}
+
+/**
+ * The configured PostgreSQL server behind `pooler`: the entry whose latest snapshot holds the most
+ * backends this pooler opened. Undefined when none is configured (or none is watched closely yet).
+ */
+export function poolerBackend(poolers: PoolerStore, pooler: string, databases: readonly { name: string; snapshot: { sessions: readonly { pid: number; clientAddress: string | null; clientPort?: number | null }[]; used: number; capacity: number } | undefined }[]): PoolerBackend | undefined {
+  let best: PoolerBackend | undefined;
+  for (const state of databases) {
+    const snapshot = state.snapshot;
+    if (!snapshot) continue;
+    const owned = snapshot.sessions.filter((s) => poolers.ownerOf(s)?.pooler === pooler).length;
+    if (owned > 0 && (!best || owned > best.owned)) best = { database: state.name, owned, used: snapshot.used, capacity: snapshot.capacity };
+  }
+  return best;
+}

@@ -8,6 +8,7 @@ import * as assert from 'node:assert/strict';
 import { Client } from 'pg';
 import { isPgBouncerAvailable, PgBouncer, startPgBouncer } from '../support/pgBouncer';
 import { screenshot } from '../support/vscodeServer';
+import { closeDashboard, openDashboard } from './dashboardHelpers';
 import { environment } from './environment';
 import { addConnections, chooseForDialog, closeMenus, collapse, dismissLeftovers, exactRow, expand, RestoreSettings, serverSessions, sessionRow } from './sessionsHelpers';
 import { clickDialogButton, eventually, openDatabasesView, treeRow } from './workbench';
@@ -91,6 +92,32 @@ describe('PgBouncer in the Databases view', function () {
     const iconStyle = (await poolerRow.first().locator('.codicon-server-process').first().getAttribute('style')) ?? '';
     const [red, green] = (/rgb\((\d+), (\d+), (\d+)\)/.exec(iconStyle) ?? []).slice(1).map(Number);
     assert.ok((red ?? 0) > 180 && (green ?? 255) < 100, `a red icon, got ${iconStyle}`);
+
+    // The status bar says it too, in words as well as colour.
+    const statusLabel = await eventually(
+      async () => (await page.locator('.statusbar-item [aria-label^="PostgreSQL "]').first().getAttribute('aria-label')) ?? '',
+      (l) => l.includes(`PgBouncer ${POOLER}: 2 clients waiting`),
+      30_000,
+      'the status bar to name the waiting clients',
+    );
+    assert.match(statusLabel, new RegExp(`PgBouncer ${POOLER}: 2 clients waiting, longest wait [\\d.]+ s, critical$`));
+
+    // The dashboard of the server behind it: waiting clients and maxwait over time, the server
+    // connections against capacity, and sizing advice from the live numbers.
+    const view = await openDashboard(page, 'test-db');
+    const summary = await eventually(
+      async () => (await view.locator('[data-testid=pooler-summary]').first().textContent({ timeout: 2_000 })) ?? '',
+      (t) => t.startsWith('Critical: '),
+      60_000,
+      'the dashboard to show the pooler in front',
+    );
+    assert.match(summary, new RegExp(`^Critical: ${pg.database}/${APP.user}: clients waiting for \\d+ refreshes`));
+    const serversText = (await view.locator('[data-testid=pooler-servers]').first().textContent()) ?? '';
+    assert.match(serversText, /^2 clients waiting now \(maxwait [\d.]+ s\); \d+ clients of max_client_conn 500\. PgBouncer holds 1 server connections, 1 of them on this server, which has \d+ of 37 slots in use\.$/);
+    assert.equal((await view.locator('[data-testid=pooler-suggest-default_pool_size]').textContent())?.trim(), 'default_pool_size = 3');
+    assert.match((await view.locator('[data-testid=pooler-chart]').getAttribute('aria-label')) ?? '', new RegExp(`^PgBouncer ${POOLER} over the last .*: now 2 clients waiting`));
+    await screenshot(page, 'pgbouncer-dashboard');
+    await closeDashboard(page, 'test-db');
 
     await expand(poolerRow);
     const poolRow = exactRow(tree, `${pg.database}/${APP.user}`, 2);

@@ -6,6 +6,7 @@ import { createAdviceView } from './adviceView';
 import { h, replaceContent } from './dom';
 import { formatTime } from './format';
 import { historyChart } from './historyChart';
+import { createPoolersView } from './poolersView';
 import { createSessionsView } from './sessionsView';
 import { badge, button, registerToolkit } from './toolkit';
 import { createUsageView, stateLegend } from './usageView';
@@ -75,9 +76,10 @@ const history = h(
 const restored = savedState();
 const sessions = createSessionsView({ tab: restored?.tab, onTabChange: (tab) => saveState({ tab }) });
 const advice = createAdviceView();
+const poolers = createPoolersView();
 
 const app = document.getElementById('app') ?? document.body;
-const page = [header, h('div', { class: 'row' }, usage.element, history), sessions.element, advice.element];
+const page = [header, h('div', { class: 'row' }, usage.element, history), poolers.element, sessions.element, advice.element];
 replaceContent(app, page);
 
 let lastPayload: DashboardPayload | undefined;
@@ -130,6 +132,7 @@ function render(payload: DashboardPayload): void {
   replaceContent(historyLegend, [stateLegendWithoutCounts()]);
   historyCount.textContent = String(payload.history.pointCount);
   historyCaption.textContent = ` samples over the last ${Math.round((payload.history.to - payload.history.from) / 60_000)} min, kept while VS Code runs.`;
+  poolers.update(payload);
   sessions.update(payload);
   advice.update(payload);
   // The first snapshot fills the page: now the saved position exists again.

@@ -5,6 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { Client } from 'pg';
 import { ConnectionConfig } from '../../../src/postgres/connectionConfig';
+import { buildPoolerView } from '../../../src/dashboard/poolerView';
 import { MonitorConnection } from '../../../src/postgres/monitorConnection';
 import { describePoolerError } from '../../../src/postgres/pgbouncer';
 import { PgBouncerMonitor, PoolerStore } from '../../../src/postgres/pgbouncerMonitor';
@@ -51,7 +52,7 @@ describe('PgBouncer admin console (real PgBouncer 1.18 and PostgreSQL)', functio
 
   const entry = (user: string, port = (bouncer as PgBouncer).port): ConnectionConfig => ({ name: 'bouncer', kind: 'pgbouncer', host: '127.0.0.1', port, user, ssl: 'disable' });
 
-  function watch(config: ConnectionConfig, password: string, store = new PoolerStore(), options: { commandTimeoutMs?: number } = {}): { monitor: PgBouncerMonitor; store: PoolerStore } {
+  function watch(config: ConnectionConfig, password: string, store = new PoolerStore(), options: { commandTimeoutMs?: number; settingsEveryMs?: number } = {}): { monitor: PgBouncerMonitor; store: PoolerStore } {
     const monitor = new PgBouncerMonitor({ name: config.name, config, store, passwords: secretOnly(password), backoff: FAST_BACKOFF, connectTimeoutMs: 3_000, ...options });
     monitors.push(monitor);
     monitor.start();
@@ -152,6 +153,63 @@ describe('PgBouncer admin console (real PgBouncer 1.18 and PostgreSQL)', functio
     } finally {
       await server.dispose();
       await holder.query('COMMIT').catch(() => undefined);
+    }
+  });
+
+  it('advises on default_pool_size, max_db_connections and reserve_pool_size from the live numbers and the settings PgBouncer reports', async () => {
+    // SHOW CONFIG on every refresh, so a changed setting shows at once.
+    const { monitor, store: poolers } = watch(entry((pg as PgServer).user), (pg as PgServer).password, new PoolerStore(), { settingsEveryMs: 0 });
+    await waitFor('the pooler to be live', () => poolers.get('bouncer')?.snapshot);
+    const holder = await app();
+    await holder.query('BEGIN');
+    await holder.query('SELECT 1');
+    const waiters = [await app(), await app()];
+    const pending = waiters.map((c) => c.query('SELECT 1'));
+    const sessions = new SnapshotStore();
+    const server = new MonitorConnection({ name: 'server', config: configFor(pg as PgServer), store: sessions, passwords: secretOnly((pg as PgServer).password), backoff: FAST_BACKOFF });
+    const view = async (): Promise<ReturnType<typeof buildPoolerView>> => {
+      await monitor.refresh();
+      const snapshot = await server.refresh();
+      assert.ok(snapshot);
+      const state = poolers.get('bouncer');
+      assert.ok(state?.snapshot);
+      const owned = snapshot.sessions.filter((x) => poolers.ownerOf(x)?.pooler === 'bouncer').length;
+      return buildPoolerView({ name: 'bouncer', snapshot: state.snapshot, health: state.health, history: state.history, ownedBackends: owned, used: snapshot.used, capacity: snapshot.capacity });
+    };
+    try {
+      server.start();
+      await waitFor('the server snapshot', () => sessions.get('server')?.snapshot);
+      for (let i = 0; i < 3; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        await monitor.refresh();
+      }
+      const saturated = await view();
+      assert.equal(saturated.level, 'critical');
+      assert.equal(saturated.ownedBackends, 1, 'the one server connection of the pool is a backend of this server');
+      const free = saturated.capacity - saturated.used;
+      assert.ok(free >= 2, `free slots ${free}`);
+      const pool = saturated.advice.find((a) => a.setting === 'default_pool_size');
+      assert.equal(pool?.current, 1);
+      assert.equal(pool?.suggested, 3, 'one busy connection and two waiting clients: two more');
+      assert.match(pool?.text ?? '', new RegExp(`^Pool ${(pg as PgServer).database}/${APP.user}: 2 clients wait \\(maxwait [\\d.]+ s\\) while 1 of its 1 server connections are busy\\. The server has ${free} free slots, so default_pool_size = 3`));
+      const reserve = saturated.advice.find((a) => a.setting === 'reserve_pool_size');
+      assert.equal(reserve?.suggested, 1);
+      assert.equal(saturated.advice.find((a) => a.setting === 'max_db_connections')?.suggested, null, 'pools of size 1 fit the server');
+
+      // Pools that could open more than the server has: PgBouncer's own SET, as an admin would.
+      await (bouncer as PgBouncer).admin('SET default_pool_size = 100');
+      const oversized = await view();
+      assert.equal(oversized.settings?.defaultPoolSize, 100);
+      const cap = oversized.advice.find((a) => a.setting === 'max_db_connections');
+      const room = oversized.capacity - oversized.used + oversized.ownedBackends;
+      assert.equal(cap?.current, 0);
+      assert.equal(cap?.suggested, room);
+      assert.match(cap?.text ?? '', new RegExp(`^max_db_connections = 0 \\(no limit\\): the \\d+ pools may open up to \\d+ server connections .* more than the ${room} slots the server can give PgBouncer now\\. max_db_connections = ${room} makes clients queue in PgBouncer`));
+    } finally {
+      await (bouncer as PgBouncer).admin('SET default_pool_size = 1');
+      await holder.query('COMMIT').catch(() => undefined);
+      await Promise.all(pending).catch(() => undefined);
+      await server.dispose();
     }
   });
 
