@@ -235,14 +235,18 @@ export function describePoolerError(error: unknown): DescribedError {
   if (/admin access needed/i.test(message)) {
     return make('permission-denied', 'PgBouncer answered "admin access needed": this command needs a user in admin_users.', true);
   }
+  if (sqlState === '3D000') {
+    // PostgreSQL itself answered: it has no database "pgbouncer".
+    return make('malformed-config', `This is not PgBouncer's admin console (${message}): PostgreSQL itself answered on this port. Point the entry at PgBouncer's listen_port.`, true);
+  }
   if (/unrecognized configuration parameter|invalid command/i.test(message)) {
     return make('malformed-config', `This is not PgBouncer's admin console (${message}): connect to the database "pgbouncer" on the pooler's port.`, true);
   }
   if (/does not support SSL/i.test(message)) {
     return make('tls-unsupported', 'PgBouncer does not offer TLS here: set ssl to "disable" or "prefer" for this entry.', true);
   }
-  if (/pgbouncer cannot connect to server|database .* does not exist/i.test(message)) {
-    return make('database-missing', `PgBouncer: ${message}.`, false);
+  if (/no such database/i.test(message)) {
+    return make('database-missing', `PgBouncer has no database by this name (${message}): the admin console is the database "pgbouncer".`, true);
   }
   const described = describeError(error);
   if (described.kind === 'unreachable' && /refused/i.test(described.message)) {

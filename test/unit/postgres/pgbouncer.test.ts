@@ -236,6 +236,18 @@ describe('PgBouncer admin console (real PgBouncer 1.18 and PostgreSQL)', functio
     await waitFor('a second attempt', () => (monitor.status.kind === 'reconnecting' && monitor.status.attempt >= 2 ? true : undefined));
   });
 
+  it("says when the entry points at PostgreSQL itself or at another of PgBouncer's databases, and stops trying", async () => {
+    const atPostgres = watch({ ...entry((pg as PgServer).user, (pg as PgServer).port), name: 'at-postgres' }, (pg as PgServer).password);
+    const status = await waitFor('a failed status', () => (atPostgres.store.get('at-postgres')?.status.kind === 'failed' ? atPostgres.store.get('at-postgres')?.status : undefined));
+    assert.equal(
+      status?.kind === 'failed' ? status.reason : '',
+      'This is not PgBouncer\'s admin console (database "pgbouncer" does not exist): PostgreSQL itself answered on this port. Point the entry at PgBouncer\'s listen_port.',
+    );
+    const appDatabase = watch({ ...entry((pg as PgServer).user), name: 'app-database', database: (pg as PgServer).database }, (pg as PgServer).password);
+    const other = await waitFor('a failed status', () => (appDatabase.store.get('app-database')?.status.kind === 'failed' ? appDatabase.store.get('app-database')?.status : undefined));
+    assert.match(other?.kind === 'failed' ? other.reason : '', /^This is not PgBouncer's admin console \(unrecognized configuration parameter "version"\): connect to the database "pgbouncer"/);
+  });
+
   it('says the password is wrong, and stops trying', async () => {
     const { store } = watch(entry((pg as PgServer).user), 'not-the-password');
     const status = await waitFor('a failed status', () => (store.get('bouncer')?.status.kind === 'failed' ? store.get('bouncer')?.status : undefined));
