@@ -31,7 +31,11 @@ describe('PgBouncer in the Databases view', function () {
     await admin.end();
     bouncer = await startPgBouncer(pg, { poolMode: 'transaction', defaultPoolSize: 1, users: { [APP.user]: APP.password } });
     // The console's password is the superuser's: PGPASSWORD in the VS Code server's environment.
-    restore = addConnections((await environment()).workspace, [{ name: POOLER, kind: 'pgbouncer', host: '127.0.0.1', port: bouncer.port, user: pg.user, database: 'pgbouncer', ssl: 'disable' }]);
+    restore = addConnections((await environment()).workspace, [
+      { name: POOLER, kind: 'pgbouncer', host: '127.0.0.1', port: bouncer.port, user: pg.user, database: 'pgbouncer', ssl: 'disable' },
+      // A console that is not there: its row says so, and nothing else is disturbed.
+      { name: 'bouncer-down', kind: 'pgbouncer', host: '127.0.0.1', port: 1, user: pg.user, database: 'pgbouncer', ssl: 'disable' },
+    ]);
   });
 
   after(async () => {
@@ -52,6 +56,20 @@ describe('PgBouncer in the Databases view', function () {
     clients.push(client);
     return client;
   }
+
+  it('says on the row of a PgBouncer whose console is down that it is not reachable', async () => {
+    const { page } = await environment();
+    const tree = await openDatabasesView(page);
+    const row = treeRow(tree, 'bouncer-down');
+    const text = await eventually(
+      async () => (await row.first().locator('.label-description').textContent())?.trim() ?? '',
+      (t) => t.startsWith('PgBouncer not reachable'),
+      60_000,
+      'the bouncer-down row to say the console is not reachable',
+    );
+    assert.equal(text, 'PgBouncer not reachable: connection refused (is it running and listening on this host and port?).');
+    assert.equal((await row.first().getAttribute('aria-label')) ?? '', `PgBouncer bouncer-down: ${text}`);
+  });
 
   it('shows the pool saturated, marks the backend PgBouncer opened, and warns before terminating it', async () => {
     const { pg, page } = await environment();

@@ -123,6 +123,49 @@ describe('PgBouncer admin console (real PgBouncer 1.18 and PostgreSQL)', functio
     assert.equal(await consoleClients((pg as PgServer).user), 2, 'the monitor and this probe: one admin connection for the monitor');
   });
 
+  it('in session mode, sees a client wait for the whole session of another, and the wait clear when that client leaves', async () => {
+    const session = await startPgBouncer(pg as PgServer, { poolMode: 'session', defaultPoolSize: 1, users: { [APP.user]: APP.password } });
+    const store = new PoolerStore();
+    const monitor = new PgBouncerMonitor({ name: 'session', config: { ...entry((pg as PgServer).user, session.port), name: 'session' }, store, passwords: secretOnly((pg as PgServer).password), backoff: FAST_BACKOFF });
+    monitors.push(monitor);
+    const client = (): Client => {
+      const c = new Client({ connectionString: session.connectionString(APP.user, APP.password, (pg as PgServer).database) });
+      c.on('error', () => undefined);
+      return c;
+    };
+    const first = client();
+    const second = client();
+    try {
+      monitor.start();
+      await waitFor('the pooler to be live', () => store.get('session')?.snapshot);
+      await first.connect();
+      await first.query('SELECT 1'); // not in a transaction: in session mode it keeps the server connection anyway
+      await second.connect();
+      const waited = second.query('SELECT 1');
+      for (let i = 0; i < 4; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        await monitor.refresh();
+      }
+      const pool = store.get('session')?.snapshot?.pools.find((p) => p.user === APP.user);
+      assert.equal(pool?.poolMode, 'session');
+      assert.equal(pool?.clWaiting, 1);
+      assert.equal(pool?.svActive, 1);
+      const health = store.get('session')?.health?.pools.find((p) => p.user === APP.user);
+      assert.equal(health?.level, 'critical');
+      assert.ok(health?.signs.includes('waiting') && health.signs.includes('noIdleServer'));
+      await first.end();
+      await waited;
+      await monitor.refresh();
+      assert.equal(store.get('session')?.snapshot?.pools.find((p) => p.user === APP.user)?.clWaiting, 0);
+      assert.equal(store.get('session')?.health?.pools.find((p) => p.user === APP.user)?.level, 'ok');
+    } finally {
+      await first.end().catch(() => undefined);
+      await second.end().catch(() => undefined);
+      await monitor.dispose();
+      await session.stop();
+    }
+  });
+
   it("marks the server's backends PgBouncer opened as the pooler's, and no other session", async () => {
     const { monitor, store: poolers } = watch(entry((pg as PgServer).user), (pg as PgServer).password);
     await waitFor('the pooler to be live', () => poolers.get('bouncer')?.snapshot);
