@@ -53,6 +53,7 @@ export function activate(context: vscode.ExtensionContext): void {
     store: poolerStore,
     intervalMs: settings().get<number>('refreshInterval', 2) * 1000,
     passwordsFor: (config) => ({ secretPassword: async () => passwords.get(config.name), warn: (m) => log.warn(m) }),
+    monitorOptions: { translate: (message, ...args) => vscode.l10n.t(message, ...args) },
     log: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
   });
   const poolers = pgbouncers;

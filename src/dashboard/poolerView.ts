@@ -6,11 +6,10 @@
 // the extension), the numbers come from the pooler store.
 import { HealthLevel, PoolerSnapshot, PoolerHealth } from '../postgres/pgbouncer';
 import { PoolerHistoryPoint } from '../postgres/pgbouncerMonitor';
+import { plainTranslate, Translate } from '../postgres/translate';
 
-export type Translate = (message: string, ...args: Array<string | number>) => string;
-
-/** English with {0}-style placeholders, for tests and the CLI (the extension passes vscode.l10n.t). */
-export const plainTranslate: Translate = (message, ...args) => message.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)] ?? ''));
+export type { Translate } from '../postgres/translate';
+export { plainTranslate } from '../postgres/translate';
 
 export interface PoolerPoolRow {
   database: string;
@@ -57,6 +56,26 @@ export interface PoolerView {
   pools: PoolerPoolRow[];
   settings: { defaultPoolSize: number | null; maxDbConnections: number | null; reservePoolSize: number | null; reservePoolTimeoutSeconds: number | null; poolMode: string | null } | null;
   advice: PoolerAdviceItem[];
+  /** Every sentence and label the webview shows for it, worded by the host (vscode.l10n.t). */
+  text: PoolerTexts;
+}
+
+export interface PoolerTexts {
+  heading: string;
+  levelWord: string;
+  /** Waiting now, clients against max_client_conn, server connections against this server's slots. */
+  servers: string;
+  /** What the chart draws, in words (its accessible name). */
+  chart: string;
+  noHistory: string;
+  waitingLegend: string;
+  maxwaitLegend: string;
+  now: string;
+  columns: string[];
+  ok: string;
+  sizing: string;
+  copy: string;
+  copyTitle: string;
 }
 
 export interface PoolerViewInput {
@@ -140,6 +159,44 @@ export function buildPoolerView(input: PoolerViewInput, t: Translate = plainTran
       ? t('No pool is saturated: {0} clients waiting now, maxwait {1} s.', waiting, seconds(maxwait))
       : t('{0}: {1}.', level === 'critical' ? t('Critical') : t('Warning'), reasons.join('; '));
   const s = snapshot.settings;
+  const span = Math.max(1, to - from);
+  const minutes = Math.max(1, Math.round(span / 60_000));
+  const peakWaiting = samples.reduce((m, x) => Math.max(m, x.waiting), 0);
+  const peakWait = samples.reduce((m, x) => Math.max(m, x.maxwaitSeconds), 0);
+  const text: PoolerTexts = {
+    heading: t('PgBouncer in front'),
+    levelWord: level === 'critical' ? t('critical') : level === 'warning' ? t('warning') : t('ok'),
+    servers: t(
+      '{0} clients waiting now (maxwait {1} s); {2} clients of max_client_conn {3}. PgBouncer holds {4} server connections, {5} of them on this server, which has {6} of {7} slots in use.',
+      waiting,
+      seconds(maxwait),
+      snapshot.clientCount,
+      s?.maxClientConn ?? '?',
+      snapshot.servers.length,
+      input.ownedBackends,
+      input.used,
+      input.capacity,
+    ),
+    chart: t(
+      'PgBouncer {0} over the last {1} min: now {2} clients waiting, maxwait {3} s; at most {4} waiting, longest wait {5} s; {6} server connections',
+      input.name,
+      minutes,
+      waiting,
+      seconds(maxwait),
+      peakWaiting,
+      seconds(peakWait),
+      snapshot.servers.length,
+    ),
+    noHistory: t('No history yet: points arrive with every refresh.'),
+    waitingLegend: t('waiting (bars)'),
+    maxwaitLegend: t('maxwait {0} s', seconds(Math.max(1, peakWait))),
+    now: t('now'),
+    columns: [t('pool'), t('mode'), t('clients active'), t('waiting'), t('maxwait'), t('server active'), t('idle'), t('used'), t('pool size'), t('state')],
+    ok: t('ok'),
+    sizing: t('Sizing, from the live numbers'),
+    copy: t('Copy'),
+    copyTitle: t('Copy to the clipboard'),
+  };
   return {
     name: input.name,
     version: snapshot.version,
@@ -157,6 +214,7 @@ export function buildPoolerView(input: PoolerViewInput, t: Translate = plainTran
     pools,
     settings: s ? { defaultPoolSize: s.defaultPoolSize, maxDbConnections: s.maxDbConnections, reservePoolSize: s.reservePoolSize, reservePoolTimeoutSeconds: s.reservePoolTimeoutSeconds, poolMode: s.poolMode } : null,
     advice: poolerSizingAdvice(input, pools, inWindow, t),
+    text,
   };
 }
 

@@ -5,6 +5,7 @@
 // Pure apart from readPooler, which runs the commands on a connected pg.Client.
 import type { QueryResult, QueryResultRow } from 'pg';
 import { describeError, DescribedError } from './errors';
+import { plainTranslate, Translate } from './translate';
 
 /** One row of SHOW POOLS: a (database, user) pair's clients and server connections. */
 export interface PoolerPool {
@@ -219,41 +220,41 @@ export function toSettings(rows: readonly Row[]): PoolerSettings {
 }
 
 /** PgBouncer's own errors in words; everything else as for PostgreSQL (errors.ts). */
-export function describePoolerError(error: unknown): DescribedError {
+export function describePoolerError(error: unknown, t: Translate = plainTranslate): DescribedError {
   const message = typeof (error as { message?: unknown })?.message === 'string' ? (error as { message: string }).message : String(error);
   const sqlState = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : undefined;
   const make = (kind: DescribedError['kind'], text: string, permanent: boolean): DescribedError => ({ kind, message: text, permanent, ...(sqlState ? { sqlState } : {}) });
   if (/no more connections allowed/i.test(message)) {
-    return make('too-many-clients', `PgBouncer is full: ${message}. Clients beyond max_client_conn are refused until others leave.`, false);
+    return make('too-many-clients', t('PgBouncer is full: {0}. Clients beyond max_client_conn are refused until others leave.', message), false);
   }
   if (/password authentication failed/i.test(message)) {
-    return make('wrong-password', 'PgBouncer refused the login: wrong password, or the user is not in its auth_file (password authentication failed).', true);
+    return make('wrong-password', t('PgBouncer refused the login: wrong password, or the user is not in its auth_file (password authentication failed).'), true);
   }
   if (/^not allowed$/i.test(message.trim())) {
-    return make('not-allowed', 'PgBouncer refused the admin console: this user is in neither admin_users nor stats_users (not allowed).', true);
+    return make('not-allowed', t('PgBouncer refused the admin console: this user is in neither admin_users nor stats_users (not allowed).'), true);
   }
   if (/admin access needed/i.test(message)) {
-    return make('permission-denied', 'PgBouncer answered "admin access needed": this command needs a user in admin_users.', true);
+    return make('permission-denied', t('PgBouncer answered "admin access needed": this command needs a user in admin_users.'), true);
   }
   if (sqlState === '3D000') {
     // PostgreSQL itself answered: it has no database "pgbouncer".
-    return make('malformed-config', `This is not PgBouncer's admin console (${message}): PostgreSQL itself answered on this port. Point the entry at PgBouncer's listen_port.`, true);
+    return make('malformed-config', t("This is not PgBouncer's admin console ({0}): PostgreSQL itself answered on this port. Point the entry at PgBouncer's listen_port.", message), true);
   }
   if (/unrecognized configuration parameter|invalid command/i.test(message)) {
-    return make('malformed-config', `This is not PgBouncer's admin console (${message}): connect to the database "pgbouncer" on the pooler's port.`, true);
+    return make('malformed-config', t('This is not PgBouncer\'s admin console ({0}): connect to the database "pgbouncer" on the pooler\'s port.', message), true);
   }
   if (/does not support SSL/i.test(message)) {
-    return make('tls-unsupported', 'PgBouncer does not offer TLS here: set ssl to "disable" or "prefer" for this entry.', true);
+    return make('tls-unsupported', t('PgBouncer does not offer TLS here: set ssl to "disable" or "prefer" for this entry.'), true);
   }
   if (/no such database/i.test(message)) {
-    return make('database-missing', `PgBouncer has no database by this name (${message}): the admin console is the database "pgbouncer".`, true);
+    return make('database-missing', t('PgBouncer has no database by this name ({0}): the admin console is the database "pgbouncer".', message), true);
   }
   const described = describeError(error);
   if (described.kind === 'unreachable' && /refused/i.test(described.message)) {
-    return { ...described, message: 'PgBouncer not reachable: connection refused (is it running and listening on this host and port?).' };
+    return { ...described, message: t('PgBouncer not reachable: connection refused (is it running and listening on this host and port?).') };
   }
   if (described.kind === 'unreachable' && /did not answer in time/i.test(described.message)) {
-    return { ...described, message: 'PgBouncer did not answer in time (is it running, or SUSPENDed?).' };
+    return { ...described, message: t('PgBouncer did not answer in time (is it running, or SUSPENDed?).') };
   }
   return described;
 }

@@ -13,6 +13,7 @@ import { ADMIN_DATABASE, describePoolerError, PoolerHealth, poolerHealth, Pooler
 import { MonitorStatus } from './snapshot';
 import { Disposable } from './store';
 import { systemTimers, TimerHandle, Timers } from './timers';
+import { plainTranslate, Translate } from './translate';
 
 /** One point of a pooler's history: what the status bar and the dashboard draw over time. */
 export interface PoolerHistoryPoint {
@@ -145,6 +146,8 @@ export interface PgBouncerMonitorOptions {
   backoff?: Partial<BackoffPolicy>;
   timers?: Timers;
   log?: Logger;
+  /** How status sentences are worded (vscode.l10n.t in the extension). */
+  translate?: Translate;
 }
 
 /** The entry with the console's database filled in (an entry of kind "pgbouncer" need not name it). */
@@ -164,6 +167,7 @@ export class PgBouncerMonitor {
   private readonly backoff: BackoffPolicy;
   private readonly timers: Timers;
   private readonly log: Logger;
+  private readonly t: Translate;
 
   private running = false;
   private disposed = false;
@@ -190,6 +194,7 @@ export class PgBouncerMonitor {
     this.backoff = { ...defaultBackoff, ...options.backoff };
     this.timers = options.timers ?? systemTimers;
     this.log = options.log ?? silentLogger;
+    this.t = options.translate ?? plainTranslate;
   }
 
   get status(): MonitorStatus {
@@ -389,7 +394,7 @@ export class PgBouncerMonitor {
   }
 
   private failed(error: unknown, target: string): void {
-    const described = describePoolerError(error);
+    const described = describePoolerError(error, this.t);
     this.lastError = described;
     if (described.permanent) {
       this.log.error(`${this.name} (${target}): ${described.message}`);
@@ -422,7 +427,7 @@ export interface PgBouncerMonitorsOptions {
   store: PoolerStore;
   intervalMs?: number;
   passwordsFor?: (config: ConnectionConfig) => PasswordSources;
-  monitorOptions?: Pick<PgBouncerMonitorOptions, 'commandTimeoutMs' | 'connectTimeoutMs' | 'backoff' | 'settingsEveryMs'>;
+  monitorOptions?: Pick<PgBouncerMonitorOptions, 'commandTimeoutMs' | 'connectTimeoutMs' | 'backoff' | 'settingsEveryMs' | 'translate'>;
   timers?: Timers;
   log?: Logger;
 }

@@ -1,7 +1,8 @@
 // "PgBouncer in front": for each configured PgBouncer holding backends of this server, its waiting
 // clients and maxwait over time, the server connections it holds against the server's capacity, its
-// pools and the sizing advice (default_pool_size, max_db_connections, reserve_pool_size). Sentences
-// come translated from the host; the chart is plain SVG coloured by CSS classes (no inline style).
+// pools and the sizing advice (default_pool_size, max_db_connections, reserve_pool_size). Every
+// sentence and label comes worded by the host (view.text, through vscode.l10n.t); the chart is plain
+// SVG coloured by CSS classes (no inline style).
 import { DashboardPayload, PoolerView } from '../../src/dashboard/protocol';
 import { Child, h, replaceContent, svg } from './dom';
 import { agoLabel } from './format';
@@ -18,7 +19,7 @@ function secondsText(value: number): string {
 /** Waiting clients as bars, maxwait as a line on its own scale (right-hand label). */
 export function poolerChart(view: PoolerView, width = 640): SVGSVGElement | HTMLElement {
   const samples = view.history.samples;
-  if (samples.length === 0) return h('p', { class: 'placeholder' }, 'No history yet: points arrive with every refresh.');
+  if (samples.length === 0) return h('p', { class: 'placeholder' }, view.text.noHistory);
   const W = Math.max(320, Math.round(width));
   const plotW = W - MARGIN.left - MARGIN.right;
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
@@ -28,8 +29,6 @@ export function poolerChart(view: PoolerView, width = 640): SVGSVGElement | HTML
   const x = (at: number): number => MARGIN.left + ((at - view.history.from) / span) * plotW;
   const yWaiting = (v: number): number => MARGIN.top + plotH - (v / topWaiting) * plotH;
   const yWait = (v: number): number => MARGIN.top + plotH - (v / topWait) * plotH;
-  const peakWaiting = Math.max(...samples.map((s) => s.waiting));
-  const peakWait = Math.max(...samples.map((s) => s.maxwaitSeconds));
   const chart = svg('svg', {
     class: 'pooler-chart',
     viewBox: `0 0 ${W} ${HEIGHT}`,
@@ -38,9 +37,7 @@ export function poolerChart(view: PoolerView, width = 640): SVGSVGElement | HTML
     role: 'img',
     tabindex: 0,
     'data-testid': 'pooler-chart',
-    'aria-label':
-      `PgBouncer ${view.name} over the last ${agoLabel(span).slice(1)}: now ${view.waiting} clients waiting, maxwait ${secondsText(view.maxwaitSeconds)}; ` +
-      `at most ${peakWaiting} waiting, longest wait ${secondsText(peakWait)}; ${view.serverConnections} server connections`,
+    'aria-label': view.text.chart,
   });
   chart.appendChild(svg('line', { x1: MARGIN.left, x2: MARGIN.left + plotW, y1: yWaiting(0), y2: yWaiting(0), class: 'axis' }));
   for (const tick of [0, topWaiting]) chart.appendChild(svg('text', { x: MARGIN.left - 6, y: yWaiting(tick) + 4, class: 'tick', 'text-anchor': 'end' }, tick));
@@ -50,11 +47,11 @@ export function poolerChart(view: PoolerView, width = 640): SVGSVGElement | HTML
     chart.appendChild(svg('rect', { x: (x(s.at) - barW / 2).toFixed(1), y: yWaiting(s.waiting).toFixed(1), width: barW.toFixed(1), height: (yWaiting(0) - yWaiting(s.waiting)).toFixed(1), class: 'waiting-bar' }));
   }
   chart.appendChild(svg('polyline', { points: samples.map((s) => `${x(s.at).toFixed(1)},${yWait(s.maxwaitSeconds).toFixed(1)}`).join(' '), class: 'maxwait-line' }));
-  chart.appendChild(svg('text', { x: MARGIN.left + plotW + 4, y: yWait(topWait) + 8, class: 'line-label' }, `maxwait ${secondsText(topWait)}`));
-  chart.appendChild(svg('text', { x: MARGIN.left + plotW + 4, y: yWaiting(0), class: 'line-label' }, 'waiting (bars)'));
+  chart.appendChild(svg('text', { x: MARGIN.left + plotW + 4, y: yWait(topWait) + 8, class: 'line-label' }, view.text.maxwaitLegend));
+  chart.appendChild(svg('text', { x: MARGIN.left + plotW + 4, y: yWaiting(0), class: 'line-label' }, view.text.waitingLegend));
   for (const [lx, label] of [
     [MARGIN.left, agoLabel(span)],
-    [MARGIN.left + plotW, 'now'],
+    [MARGIN.left + plotW, view.text.now],
   ] as Array<[number, string]>) {
     chart.appendChild(svg('text', { x: lx, y: HEIGHT - 6, class: 'tick', 'text-anchor': 'middle' }, label));
   }
@@ -62,7 +59,7 @@ export function poolerChart(view: PoolerView, width = 640): SVGSVGElement | HTML
 }
 
 function poolsTable(view: PoolerView): HTMLElement {
-  const head = ['pool', 'mode', 'clients active', 'waiting', 'maxwait', 'server active', 'idle', 'used', 'pool size', 'state'];
+  const head = view.text.columns;
   return h(
     'table',
     { class: 'pooler-pools', 'data-testid': 'pooler-pools' },
@@ -83,7 +80,7 @@ function poolsTable(view: PoolerView): HTMLElement {
           h('td', {}, p.svIdle),
           h('td', {}, p.svUsed),
           h('td', {}, p.poolSize ?? '—'),
-          h('td', {}, p.level === 'ok' ? 'ok' : `${p.level}: ${p.signs.join(', ')}`),
+          h('td', {}, p.level === 'ok' ? view.text.ok : p.signs.join(', ')),
         ),
       ),
     ),
@@ -107,7 +104,7 @@ function adviceList(view: PoolerView): HTMLElement {
               'div',
               { class: 'snippet' },
               h('pre', { 'data-testid': `pooler-suggest-${a.setting}` }, h('code', {}, line)),
-              button('Copy', () => post({ type: 'copy', text: line }), { testId: `copy-pooler-${a.setting}`, title: 'Copy to the clipboard', ariaLabel: `Copy ${line}` }),
+              button(view.text.copy, () => post({ type: 'copy', text: line }), { testId: `copy-pooler-${a.setting}`, title: view.text.copyTitle, ariaLabel: `${view.text.copy} ${line}` }),
             )
           : null,
       );
@@ -116,32 +113,29 @@ function adviceList(view: PoolerView): HTMLElement {
 }
 
 function poolerBlock(view: PoolerView, width: number): Child[] {
-  const level = view.level === 'ok' ? null : badge(view.level, `pooler-level-${view.name}`);
+  const level = view.level === 'ok' ? null : badge(view.text.levelWord, `pooler-level-${view.name}`);
   return [
     h('h3', {}, `${view.name} — ${view.version} `, level),
     h('p', { 'data-testid': 'pooler-summary', 'data-level': view.level }, view.summary),
-    h(
-      'p',
-      { 'data-testid': 'pooler-servers' },
-      `${view.waiting} clients waiting now (maxwait ${secondsText(view.maxwaitSeconds)}); ${view.clients} clients of max_client_conn ${view.maxClientConn ?? '?'}. ` +
-        `PgBouncer holds ${view.serverConnections} server connections, ${view.ownedBackends} of them on this server, which has ${view.used} of ${view.capacity} slots in use.`,
-    ),
+    h('p', { 'data-testid': 'pooler-servers' }, view.text.servers),
     poolerChart(view, width),
     poolsTable(view),
-    h('h4', {}, 'Sizing, from the live numbers'),
+    h('h4', {}, view.text.sizing),
     adviceList(view),
   ];
 }
 
 export function createPoolersView(): { element: HTMLElement; update(payload: DashboardPayload): void } {
   const body = h('div', {});
-  const element = h('section', { class: 'card poolers', 'aria-labelledby': 'poolers-title', 'data-testid': 'poolers' }, h('h2', { id: 'poolers-title' }, 'PgBouncer in front'), body);
+  const heading = h('h2', { id: 'poolers-title' });
+  const element = h('section', { class: 'card poolers', 'aria-labelledby': 'poolers-title', 'data-testid': 'poolers' }, heading, body);
   element.hidden = true;
   return {
     element,
     update(payload) {
       const poolers = payload.poolers ?? [];
       element.hidden = poolers.length === 0;
+      heading.textContent = poolers[0]?.text.heading ?? '';
       const width = body.clientWidth || 640;
       replaceContent(body, poolers.flatMap((p) => poolerBlock(p, width)));
     },
