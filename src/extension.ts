@@ -311,7 +311,7 @@ export function activate(context: vscode.ExtensionContext): void {
       asking(async (arg) => {
         const name = databaseName(arg);
         const request = arg instanceof GroupNode ? requestForGroup(arg) : name ? { database: name } : {};
-        return terminateIdleSessions(request, manager, store, log);
+        return terminateIdleSessions(request, manager, store, log, (session) => poolerStore.ownerOf(session));
       }),
     ),
     // The same command on a database or group row. A row re-rendered as it was chosen arrives as no
@@ -322,7 +322,7 @@ export function activate(context: vscode.ExtensionContext): void {
       asking(async (arg) => {
         if (!(arg instanceof GroupNode) && !(arg instanceof DatabaseNode)) return rowMissed();
         const request = arg instanceof GroupNode ? requestForGroup(arg) : { database: arg.name, ...(arg.parent && arg.database ? { datname: arg.database } : {}) };
-        return terminateIdleSessions(request, manager, store, log);
+        return terminateIdleSessions(request, manager, store, log, (session) => poolerStore.ownerOf(session));
       }),
     ),
     command('pgHealth.showLogs', () => log.show()),

@@ -10,6 +10,7 @@ import { SnapshotStore } from '../postgres/store';
 import { Logger } from '../log';
 import { GroupNode } from './databasesTreeProvider';
 import { formatDuration, GroupBy, groupKey, isIdleState, sessionLabel } from './sessionGroups';
+import type { PoolerOwner } from './treeItems';
 
 export interface TerminateIdleRequest {
   database?: string;
@@ -44,6 +45,8 @@ export async function terminateIdleSessions(
   monitors: MonitorManager,
   store: SnapshotStore,
   log: Logger,
+  /** The configured PgBouncer that opened a backend (PoolerStore.ownerOf): offered unticked, and said so. */
+  poolerOwner: (session: Session) => PoolerOwner | undefined = () => undefined,
 ): Promise<number | undefined> {
   const database = request.database ?? (await pickDatabase(monitors));
   if (!database) return undefined;
@@ -83,7 +86,7 @@ export async function terminateIdleSessions(
       void vscode.window.showInformationMessage(`No ${states.join(' / ')} sessions on ${scope} have been in that state for ${minAge.trim()} s or more.`);
       return 0;
     }
-    const chosen = await pickSessions(scope, candidates);
+    const chosen = await pickSessions(scope, candidates, poolerOwner);
     if (!chosen || chosen.length === 0) return undefined;
     const monitor = monitors.monitor(database);
     if (!monitor?.isConnected) {
@@ -125,16 +128,25 @@ async function pickStates(scope: string, preselected: IdleState[]): Promise<Idle
   return picked.map((p) => p.label);
 }
 
-async function pickSessions(scope: string, candidates: Session[]): Promise<Session[] | undefined> {
-  const items = candidates.map((s) => ({
-    label: sessionLabel(s),
-    description: `${s.state ?? ''} ${formatDuration(s.stateSeconds)}`.trim(),
-    detail: s.query ? s.query.replace(/\s+/g, ' ').slice(0, 200) : undefined,
-    picked: true,
-    session: s,
-  }));
+async function pickSessions(scope: string, candidates: Session[], poolerOwner: (session: Session) => PoolerOwner | undefined): Promise<Session[] | undefined> {
+  const items = candidates.map((s) => {
+    const owner = poolerOwner(s);
+    const state = `${s.state ?? ''} ${formatDuration(s.stateSeconds)}`.trim();
+    return {
+      label: sessionLabel(s),
+      // PgBouncer's server connections are its to manage (server_idle_timeout closes idle ones); the
+      // client that gets one meanwhile would see its transaction fail. Offered, but not ticked.
+      description: owner ? `${vscode.l10n.t('PgBouncer {0}', owner.pooler)} · ${state} · ${vscode.l10n.t('unticked: a server connection of the pooler')}` : state,
+      detail: s.query ? s.query.replace(/\s+/g, ' ').slice(0, 200) : undefined,
+      picked: owner === undefined,
+      session: s,
+    };
+  });
+  const pooled = items.filter((i) => !i.picked).length;
   const picked = await vscode.window.showQuickPick(items, {
-    title: `Terminate Idle Sessions on ${scope} (3/3): ${candidates.length} match — untick any to keep`,
+    title:
+      `Terminate Idle Sessions on ${scope} (3/3): ${candidates.length} match — untick any to keep` +
+      (pooled > 0 ? vscode.l10n.t(' ({0} of PgBouncer left unticked)', String(pooled)) : ''),
     canPickMany: true,
     matchOnDetail: true,
   });

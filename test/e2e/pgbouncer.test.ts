@@ -10,7 +10,24 @@ import { isPgBouncerAvailable, PgBouncer, startPgBouncer } from '../support/pgBo
 import { screenshot } from '../support/vscodeServer';
 import { closeDashboard, openDashboard } from './dashboardHelpers';
 import { environment } from './environment';
-import { addConnections, chooseForDialog, closeMenus, collapse, dismissLeftovers, exactRow, expand, RestoreSettings, serverSessions, sessionRow } from './sessionsHelpers';
+import {
+  acceptQuickInput,
+  addConnections,
+  chooseForDialog,
+  chooseUntilOpened,
+  closeMenus,
+  collapse,
+  dismissLeftovers,
+  exactRow,
+  expand,
+  openQuickInputTitle,
+  readQuickPick,
+  RestoreSettings,
+  serverSessions,
+  sessionRow,
+  typeIntoQuickInput,
+  waitForQuickInput,
+} from './sessionsHelpers';
 import { clickDialogButton, eventually, openDatabasesView, treeRow } from './workbench';
 
 const POOLER = 'orders-bouncer';
@@ -201,5 +218,45 @@ describe('PgBouncer in the Databases view', function () {
       'the saturation to clear on the pooler row',
     );
     await page.keyboard.press('Escape');
+  });
+
+  it("offers PgBouncer's idle server connection in Terminate Idle Sessions… unticked, saying whose it is", async () => {
+    const { page } = await environment();
+    // After the test above, PgBouncer holds a new server connection for the pool, idle now.
+    await appClient().then((c) => c.query('SELECT 1'));
+    const pooled = await eventually(
+      async () => ((await (bouncer as PgBouncer).admin('SHOW SERVERS')).find((s) => s['user'] === APP.user && s['state'] === 'idle') ?? null),
+      (s) => s !== null,
+      30_000,
+      'an idle server connection of the pool',
+    );
+    const backend = Number(pooled?.['remote_pid']);
+    const tree = await openDatabasesView(page);
+    await expand(exactRow(tree, 'test-db', 1));
+    const group = exactRow(tree, 'idle', 2);
+    await group.first().waitFor({ state: 'visible', timeout: 60_000 });
+    await expand(group);
+    await eventually(
+      async () => (await sessionRow(tree, backend).first().locator('.label-description').textContent({ timeout: 2_000 }))?.trim() ?? '',
+      (t) => t.startsWith(`PgBouncer ${POOLER} · idle`),
+      30_000,
+      'the idle pooled backend to be marked',
+    );
+    await chooseUntilOpened(page, exactRow(tree, 'test-db', 1), 'Terminate Idle Sessions…', () => openQuickInputTitle(page));
+    await waitForQuickInput(page, '(1/3)');
+    await acceptQuickInput(page);
+    await waitForQuickInput(page, '(2/3)');
+    await typeIntoQuickInput(page, '0');
+    await acceptQuickInput(page);
+    await waitForQuickInput(page, '(3/3)');
+    const title = (await openQuickInputTitle(page)) ?? '';
+    assert.match(title, /of PgBouncer left unticked\)$/);
+    const rows = await eventually(async () => readQuickPick(page), (r) => r.some((x) => x.label.startsWith(`${backend} `)), 10_000, 'the pooled backend in the preview');
+    const row = rows.find((x) => x.label.startsWith(`${backend} `));
+    assert.equal(row?.checked, false, 'left unticked');
+    assert.match(row?.description ?? '', new RegExp(`^PgBouncer ${POOLER} · idle \\d+s · unticked: a server connection of the pooler$`));
+    await screenshot(page, 'pgbouncer-terminate-idle');
+    await page.keyboard.press('Escape');
+    await collapse(exactRow(tree, 'test-db', 1)).catch(() => undefined);
   });
 });
