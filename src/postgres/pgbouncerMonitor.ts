@@ -69,6 +69,9 @@ export class PoolerStore {
     const state = this.ensure(name);
     state.status = { kind: 'live' };
     state.snapshot = snapshot;
+    // The saturation signs need the pools of recent refreshes, not their clients (max_client_conn may be thousands).
+    const previous = state.recent[state.recent.length - 1];
+    if (previous) state.recent[state.recent.length - 1] = { ...previous, clients: [], servers: [] };
     state.recent.push(snapshot);
     if (state.recent.length > 10) state.recent.shift();
     // Refreshes in a row with clients waiting, per pool, however long it lasts.

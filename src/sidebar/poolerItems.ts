@@ -93,7 +93,9 @@ export function poolerRows(name: string, state: PoolerState | undefined): TreeNo
   for (const pool of snapshot.pools) {
     const mine = (c: { database: string; user: string }): boolean => c.database === pool.database && c.user === pool.user;
     const poolHealth = health?.pools.find(mine);
-    nodes.push(new PoolNode(name, pool, poolHealth, paused.has(pool.database), snapshot.servers.filter(mine), snapshot.clients.filter(mine)));
+    const node = new PoolNode(name, pool, poolHealth, paused.has(pool.database), snapshot.servers.filter(mine), snapshot.clients.filter(mine));
+    if (node.more > 0) node.children.push(new MessageNode(`${name}:${node.key}:more`, vscode.l10n.t('… and {0} more connections (SHOW CLIENTS lists them all)', String(node.more)), 'ellipsis'));
+    nodes.push(node);
   }
   return nodes;
 }

@@ -26,9 +26,12 @@ export class DatabaseNode {
 }
 
 /** One pool of a PgBouncer (a database/user pair of SHOW POOLS), its server connections and clients below. */
+/** Rows listed per pool at most; a pooler may hold thousands of clients. */
+export const MAX_POOL_ROWS = 200;
+
 export class PoolNode {
   readonly kind = 'pool';
-  readonly children: PoolerConnectionNode[];
+  readonly children: Array<PoolerConnectionNode | MessageNode>;
   constructor(
     /** The pgbouncer entry's name. */
     readonly pooler: string,
@@ -38,8 +41,13 @@ export class PoolNode {
     servers: readonly PoolerConnection[],
     clients: readonly PoolerConnection[],
   ) {
-    this.children = [...servers.map((c) => new PoolerConnectionNode(this, 'server', c)), ...clients.map((c) => new PoolerConnectionNode(this, 'client', c))];
+    const rows = [...servers.map((c) => new PoolerConnectionNode(this, 'server', c)), ...clients.map((c) => new PoolerConnectionNode(this, 'client', c))];
+    this.children = rows.slice(0, MAX_POOL_ROWS);
+    /** Rows left out (the pool row says how many), shown as one message row. */
+    this.more = Math.max(0, rows.length - MAX_POOL_ROWS);
   }
+
+  readonly more: number;
 
   get key(): string {
     return `${this.pool.database}/${this.pool.user}`;
