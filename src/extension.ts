@@ -15,6 +15,8 @@ import type { Session } from './postgres/snapshot';
 import { Logger } from './log';
 import { MonitorManager } from './postgres/monitors';
 import { OverviewPoller } from './postgres/overview';
+import { buildPoolerView, PoolerView } from './dashboard/poolerView';
+import { PgBouncerMonitors, poolerBackend, PoolerStore } from './postgres/pgbouncerMonitor';
 import { SnapshotStore } from './postgres/store';
 import { DatabaseNode, DatabasesTreeProvider, GroupNode, SessionNode } from './sidebar/databasesTreeProvider';
 import { SessionActions } from './sidebar/sessionActions';
@@ -24,6 +26,7 @@ import { copyMonitoringRoleSql, enableFixOnSave, openWalkthrough } from './walkt
 
 let monitors: MonitorManager | undefined;
 let overview: OverviewPoller | undefined;
+let pgbouncers: PgBouncerMonitors | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
   // The modules that run without VS Code (src/dashboard's advice, src/postgres's messages…) translate
@@ -53,11 +56,20 @@ export function activate(context: vscode.ExtensionContext): void {
     log: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
   });
   const glances = overview;
-  const actions = new SessionActions(manager, store, log);
+  // Entries of kind "pgbouncer": PgBouncer's admin console, one connection each (pgbouncerMonitor.ts).
+  const poolerStore = new PoolerStore(settings().get<number>('historyMinutes', 60) * 60_000);
+  pgbouncers = new PgBouncerMonitors({
+    store: poolerStore,
+    intervalMs: settings().get<number>('refreshInterval', 2) * 1000,
+    passwordsFor: (config) => ({ secretPassword: async () => passwords.get(config.name), warn: (m) => log.warn(m) }),
+    log: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
+  });
+  const poolers = pgbouncers;
+  const actions = new SessionActions(manager, store, log, (session) => poolerStore.ownerOf(session));
   const connectionCommands = new ConnectionCommands(passwords, log);
 
   const analysis = registerAnalysisFeature(context, log, () => store.all());
-  const tree = new DatabasesTreeProvider(store, manager);
+  const tree = new DatabasesTreeProvider(store, manager, poolerStore);
   const treeView = vscode.window.createTreeView('pgHealth.databases', { treeDataProvider: tree, showCollapseAll: true });
   const poolDiagnostics = new PoolBudgetDiagnostics(() => analysis.pools(), () => store.all(), poolReplicas, [
     analysis.onDidChangeCode,
@@ -69,7 +81,7 @@ export function activate(context: vscode.ExtensionContext): void {
     const link = analysis.codeLinks.linkFor(session);
     return link ? { place: linkPlace(link), sentence: describeLink(link) } : undefined;
   }, analysis.codeLinks.onDidChange);
-  const statusBar = new StatusBar(manager, store);
+  const statusBar = new StatusBar(manager, store, poolerStore);
   const dashboards = new DashboardPanels({
     store,
     extensionUri: context.extensionUri,
@@ -113,6 +125,21 @@ export function activate(context: vscode.ExtensionContext): void {
     openTerminateIdlePreview: (name) => vscode.commands.executeCommand('pgHealth.terminateIdleSessions', name),
     findingsSummary: () => analysis.findingsSummary(),
     onDidChangeFindings: analysis.onDidChangeFindings,
+    poolerViews: (name) => {
+      const snapshot = store.get(name)?.snapshot;
+      if (!snapshot) return [];
+      const views: PoolerView[] = [];
+      for (const pooler of poolerStore.all()) {
+        if (!pooler.snapshot) continue;
+        const owned = snapshot.sessions.filter((s) => poolerStore.ownerOf(s)?.pooler === pooler.name).length;
+        if (owned === 0) continue;
+        views.push(
+          buildPoolerView({ name: pooler.name, snapshot: pooler.snapshot, health: pooler.health, history: pooler.history, ownedBackends: owned, used: snapshot.used, capacity: snapshot.capacity }),
+        );
+      }
+      return views;
+    },
+    onDidChangePoolers: (listener) => poolerStore.onDidChange(() => listener()),
   });
 
   const warnedAboutPasswords = new Set<string>();
@@ -135,17 +162,20 @@ export function activate(context: vscode.ExtensionContext): void {
   const applyConnections = (): void => {
     const { connections, problems } = readConnections();
     for (const p of problems) log.warn(p);
-    manager.configure(connections);
-    glances.configure(connections);
+    // PostgreSQL entries get a monitor and an overview; PgBouncer entries their admin console monitor.
+    const databases = connections.filter((c) => c.kind !== 'pgbouncer');
+    manager.configure(databases);
+    glances.configure(databases);
+    poolers.configure(connections);
     tree.setConnections(connections, problems);
-    const names = connections.map((c) => c.name);
+    const names = databases.map((c) => c.name);
     statusBar.update(
       names.map((name) => {
         const node = tree.databaseNode(name);
         return { name, database: node?.database, server: node?.server ?? '', user: node?.user ?? '' };
       }),
     );
-    dashboards.retain(new Set(names));
+    dashboards.retain(new Set(connections.map((c) => c.name)));
     checkRestricted();
     store.retain(new Set(names));
     for (const c of connections) {
@@ -161,9 +191,11 @@ export function activate(context: vscode.ExtensionContext): void {
     if (vscode.window.state.focused || treeView.visible) {
       manager.resume();
       glances.resume();
+      poolers.resume();
     } else {
       manager.pause();
       glances.pause();
+      poolers.pause();
     }
   };
 
@@ -217,6 +249,7 @@ export function activate(context: vscode.ExtensionContext): void {
     dashboards,
     { dispose: () => void manager.dispose() },
     { dispose: () => void glances.dispose() },
+    { dispose: () => void poolers.dispose() },
     tree.onDidChangeFilter(() => {
       updateMessage();
       void vscode.commands.executeCommand('setContext', 'pgHealth.databasesFiltered', tree.filter !== '');
@@ -229,9 +262,15 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.onDidGrantWorkspaceTrust(applyConnections),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('pgHealth.connections') || e.affectsConfiguration('pgHealth.statusBar.connections')) applyConnections();
-      if (e.affectsConfiguration('pgHealth.refreshInterval')) manager.intervalMs = settings().get<number>('refreshInterval', 2) * 1000;
+      if (e.affectsConfiguration('pgHealth.refreshInterval')) {
+        manager.intervalMs = settings().get<number>('refreshInterval', 2) * 1000;
+        poolers.intervalMs = settings().get<number>('refreshInterval', 2) * 1000;
+      }
       if (e.affectsConfiguration('pgHealth.overviewRefreshInterval')) glances.intervalMs = settings().get<number>('overviewRefreshInterval', 15) * 1000;
-      if (e.affectsConfiguration('pgHealth.historyMinutes')) store.setHistoryLimit(settings().get<number>('historyMinutes', 60) * 60_000);
+      if (e.affectsConfiguration('pgHealth.historyMinutes')) {
+        store.setHistoryLimit(settings().get<number>('historyMinutes', 60) * 60_000);
+        poolerStore.setHistoryLimit(settings().get<number>('historyMinutes', 60) * 60_000);
+      }
     }),
     command('pgHealth.addConnection', asking(() => connectionCommands.add())),
     command(
@@ -251,8 +290,9 @@ export function activate(context: vscode.ExtensionContext): void {
     ),
     command('pgHealth.refresh', async () => {
       for (const name of manager.names()) manager.retry(name);
+      for (const name of poolers.names()) poolers.retry(name);
       tree.refresh();
-      await Promise.all([manager.refresh(), glances.refreshNow()]);
+      await Promise.all([manager.refresh(), glances.refreshNow(), poolers.refresh()]);
     }),
     command('pgHealth.sortByHeadroom', () => settings().update('databases.sortBy', 'headroom', vscode.ConfigurationTarget.Global)),
     command('pgHealth.sortByName', () => settings().update('databases.sortBy', 'name', vscode.ConfigurationTarget.Global)),
@@ -269,6 +309,17 @@ export function activate(context: vscode.ExtensionContext): void {
     ),
     command('pgHealth.clearDatabasesFilter', () => tree.setFilter('')),
     command('pgHealth.openDashboard', async (arg) => {
+      // A PgBouncer entry: the dashboard of the PostgreSQL server behind it, which shows the pooler.
+      if (arg instanceof DatabaseNode && arg.isPooler) {
+        const backend = poolerBackend(poolerStore, arg.name, store.all());
+        if (backend) dashboards.createOrShow(backend.database);
+        else {
+          void vscode.window.showInformationMessage(
+            vscode.l10n.t('The dashboard shows PgBouncer {0} on the dashboard of the PostgreSQL server behind it: add that server to pgHealth.connections (its server connections are matched to its sessions). The Databases view shows the pools meanwhile.', arg.name),
+          );
+        }
+        return;
+      }
       const name = await pickDatabase(arg);
       if (!name) {
         void vscode.window.showInformationMessage(noConnectionsMessage());
@@ -308,7 +359,7 @@ export function activate(context: vscode.ExtensionContext): void {
       asking(async (arg) => {
         const name = databaseName(arg);
         const request = arg instanceof GroupNode ? requestForGroup(arg) : name ? { database: name } : {};
-        return terminateIdleSessions(request, manager, store, log);
+        return terminateIdleSessions(request, manager, store, log, (session) => poolerStore.ownerOf(session));
       }),
     ),
     // The same command on a database or group row. A row re-rendered as it was chosen arrives as no
@@ -319,7 +370,7 @@ export function activate(context: vscode.ExtensionContext): void {
       asking(async (arg) => {
         if (!(arg instanceof GroupNode) && !(arg instanceof DatabaseNode)) return rowMissed();
         const request = arg instanceof GroupNode ? requestForGroup(arg) : { database: arg.name, ...(arg.parent && arg.database ? { datname: arg.database } : {}) };
-        return terminateIdleSessions(request, manager, store, log);
+        return terminateIdleSessions(request, manager, store, log, (session) => poolerStore.ownerOf(session));
       }),
     ),
     command('pgHealth.showLogs', () => log.show()),
@@ -339,9 +390,10 @@ export function activate(context: vscode.ExtensionContext): void {
 }
 
 export async function deactivate(): Promise<void> {
-  await Promise.all([monitors?.dispose(), overview?.dispose()]);
+  await Promise.all([monitors?.dispose(), overview?.dispose(), pgbouncers?.dispose()]);
   monitors = undefined;
   overview = undefined;
+  pgbouncers = undefined;
 }
 
 function isSessionTarget(arg: unknown): arg is { database: string; session: Session } {

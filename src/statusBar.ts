@@ -11,8 +11,13 @@
 import * as vscode from 'vscode';
 import { ageText, Glance, glanceOf, loadOf } from './postgres/glance';
 import { MonitorManager } from './postgres/monitors';
+import { poolerBackend, PoolerState, PoolerStore } from './postgres/pgbouncerMonitor';
 import { SnapshotStore } from './postgres/store';
+import { waitText } from './sidebar/poolerItems';
 import { levelText, usageLevel } from './sidebar/sessionGroups';
+
+/** How far back the tooltip looks for a pooler's peaks. */
+const POOLER_WINDOW_MS = 10 * 60 * 1000;
 
 /** With more (server, role) groups than this and no explicit list, the status bar holds no connection. */
 export const MAX_HELD_SERVERS = 8;
@@ -37,13 +42,17 @@ export class StatusBar implements vscode.Disposable {
   private leases = new Map<string, { dispose(): void }>();
   private watched: WatchedDatabase[] = [];
   private readonly subscription: { dispose(): void };
+  private readonly poolerSubscription: { dispose(): void } | undefined;
 
   constructor(
     private readonly monitors: MonitorManager,
     private readonly store: SnapshotStore,
+    /** PgBouncer entries: their waiting clients and maxwait join the item (pgbouncerMonitor.ts). */
+    private readonly poolers?: PoolerStore,
   ) {
     this.item.name = vscode.l10n.t('PostgreSQL Health');
     this.subscription = store.onDidChange(() => this.render());
+    this.poolerSubscription = poolers?.onDidChange(() => this.render());
   }
 
   /** The databases the status bar watches: pgHealth.statusBar.connections (held), or all configured (at the overview's pace). */
@@ -70,8 +79,13 @@ export class StatusBar implements vscode.Disposable {
       const glance = glanceOf(this.store.get(entry.name), entry.database);
       if (glance.kind !== 'pending') rows.push({ entry, glance, load: loadOf(glance) });
     }
-    if (rows.length === 0) {
+    const poolers = (this.poolers?.all() ?? []).filter((p) => p.snapshot !== undefined || p.status.kind === 'failed' || p.status.kind === 'reconnecting');
+    if (rows.length === 0 && poolers.length === 0) {
       this.item.hide();
+      return;
+    }
+    if (rows.length === 0) {
+      this.renderPoolersOnly(poolers);
       return;
     }
     rows.sort((a, b) => b.load - a.load || a.entry.name.localeCompare(b.entry.name));
@@ -104,10 +118,99 @@ export class StatusBar implements vscode.Disposable {
       };
       this.item.command = first ? { title: vscode.l10n.t('Open Dashboard'), command: 'pgHealth.openDashboard', arguments: [first.entry.name] } : undefined;
     }
+    const pooler = this.poolerSummary(poolers);
+    if (pooler.text) {
+      this.item.text += ` ${pooler.text}`;
+      this.item.accessibilityInformation = { label: `${this.item.accessibilityInformation?.label ?? ''}; ${pooler.label}` };
+    }
+    if (pooler.level === 'critical' || (pooler.level === 'warning' && level === 'ok')) level = pooler.level;
     this.item.backgroundColor =
       level === 'critical' ? new vscode.ThemeColor('statusBarItem.errorBackground') : level === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.tooltip = this.tooltip(rows);
+    this.appendPoolers(this.item.tooltip, poolers);
     this.item.show();
+  }
+
+  /** Only PgBouncer entries are configured (or none of the databases has a number yet). */
+  private renderPoolersOnly(poolers: PoolerState[]): void {
+    const summary = this.poolerSummary(poolers);
+    this.item.text = summary.text || `$(server-process) ${vscode.l10n.t('PgBouncer')}`;
+    this.item.accessibilityInformation = { label: summary.label || vscode.l10n.t('PgBouncer: no client waiting') };
+    this.item.backgroundColor =
+      summary.level === 'critical' ? new vscode.ThemeColor('statusBarItem.errorBackground') : summary.level === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    const first = poolers[0];
+    this.item.command = first ? { title: vscode.l10n.t('Open Dashboard'), command: 'pgHealth.openDashboard', arguments: [first.name] } : undefined;
+    const md = new vscode.MarkdownString('', true);
+    this.appendPoolers(md, poolers);
+    this.item.tooltip = md;
+    this.item.show();
+  }
+
+  /**
+   * "$(server-process) 2 waiting 4 s critical" while any pooler has clients waiting or is not ok; the
+   * worst pooler's numbers, the level in words as well as in the background colour.
+   */
+  private poolerSummary(poolers: PoolerState[]): { text: string; label: string; level: 'ok' | 'warning' | 'critical' } {
+    const rank = { ok: 0, warning: 1, critical: 2 } as const;
+    let worst: PoolerState | undefined;
+    let worstLevel: 'ok' | 'warning' | 'critical' = 'ok';
+    let down = 0;
+    for (const p of poolers) {
+      if (!p.snapshot || p.status.kind === 'failed') {
+        down++;
+        continue;
+      }
+      const level = p.health?.level ?? 'ok';
+      const waiting = p.snapshot.pools.reduce((s, x) => s + x.clWaiting, 0);
+      if ((level !== 'ok' || waiting > 0) && (!worst || rank[level] > rank[worstLevel])) {
+        worst = p;
+        worstLevel = level;
+      }
+    }
+    if (!worst?.snapshot) {
+      return down > 0 ? { text: `$(server-process) $(error) ${down}`, label: vscode.l10n.t('{0} PgBouncer down', String(down)), level: 'warning' } : { text: '', label: '', level: 'ok' };
+    }
+    const waiting = worst.snapshot.pools.reduce((s, x) => s + x.clWaiting, 0);
+    const maxwait = worst.snapshot.pools.reduce((m, x) => Math.max(m, x.maxwaitSeconds), 0);
+    const words = worstLevel === 'ok' ? '' : ` ${worstLevel === 'critical' ? vscode.l10n.t('critical') : vscode.l10n.t('warning')}`;
+    return {
+      text: `$(server-process) ${vscode.l10n.t('{0} waiting {1}', String(waiting), waitText(maxwait))}${words}`,
+      label: vscode.l10n.t('PgBouncer {0}: {1} clients waiting, longest wait {2}', worst.name, String(waiting), waitText(maxwait)) + (words ? `,${words}` : ''),
+      level: worstLevel,
+    };
+  }
+
+  /** One line per pooler: now, the last ten minutes, and its server connections against the server's capacity. */
+  private appendPoolers(md: vscode.MarkdownString, poolers: PoolerState[]): void {
+    if (poolers.length === 0) return;
+    md.appendMarkdown(`
+
+**${esc(vscode.l10n.t('PgBouncer'))}**
+
+`);
+    const lines: string[] = [];
+    for (const p of poolers) {
+      if (!p.snapshot) {
+        lines.push(`$(error) ${esc(p.name)}: ${esc(p.status.kind === 'failed' ? p.status.reason : p.status.kind === 'reconnecting' ? p.status.lastError : '')}`);
+        continue;
+      }
+      const waiting = p.snapshot.pools.reduce((s, x) => s + x.clWaiting, 0);
+      const maxwait = p.snapshot.pools.reduce((m, x) => Math.max(m, x.maxwaitSeconds), 0);
+      const since = Date.now() - POOLER_WINDOW_MS;
+      const recent = p.history.filter((h) => h.at >= since);
+      const peakWaiting = recent.reduce((m, h) => Math.max(m, h.waiting), waiting);
+      const peakWait = recent.reduce((m, h) => Math.max(m, h.maxwaitSeconds), maxwait);
+      const backend = this.poolers ? poolerBackend(this.poolers, p.name, this.store.all()) : undefined;
+      const servers = backend
+        ? vscode.l10n.t('{0} server connections to {1} ({2} of its {3} slots in use)', String(p.snapshot.servers.length), backend.database, String(backend.used), String(backend.capacity))
+        : vscode.l10n.t('{0} server connections', String(p.snapshot.servers.length));
+      const level = p.health?.level ?? 'ok';
+      lines.push(
+        `${level === 'ok' ? '' : `$(warning) ${esc(level === 'critical' ? vscode.l10n.t('critical') : vscode.l10n.t('warning'))} · `}${esc(p.name)}: ` +
+          esc(vscode.l10n.t('{0} waiting now, maxwait {1}; last 10 min: up to {2} waiting, longest wait {3}; {4}', String(waiting), waitText(maxwait), String(peakWaiting), waitText(peakWait), servers)),
+      );
+    }
+    md.appendMarkdown(lines.join('  \n'));
   }
 
   /** Fullest first; databases of one server share its numbers, so they share a line. */
@@ -154,6 +257,7 @@ export class StatusBar implements vscode.Disposable {
     for (const l of this.leases.values()) l.dispose();
     this.leases.clear();
     this.subscription.dispose();
+    this.poolerSubscription?.dispose();
     this.item.dispose();
   }
 }

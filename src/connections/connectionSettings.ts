@@ -40,6 +40,9 @@ export function parseConnections(raw: unknown): ConfiguredConnections {
     const port = entry['port'];
     if (typeof port === 'number') config.port = port;
     else if (typeof port === 'string' && /^\d+$/.test(port)) config.port = Number(port);
+    const kind = entry['kind'];
+    if (kind === 'pgbouncer') config.kind = 'pgbouncer';
+    else if (kind !== undefined && kind !== 'postgres') problems.push(`${CONNECTIONS_SETTING}[${index}] ("${name}"): unknown kind ${JSON.stringify(kind)}; use "postgres" or "pgbouncer"`);
     const ssl = entry['ssl'];
     if (ssl === 'disable' || ssl === 'prefer' || ssl === 'require' || ssl === 'verify-full') config.ssl = ssl;
     connections.push(config);

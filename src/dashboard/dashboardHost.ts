@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { SnapshotStore } from '../postgres/store';
 import type { Session } from '../postgres/snapshot';
 import type { PoolBudgetView } from './protocol';
+import { PoolerView } from './poolerView';
 
 export interface DashboardHost {
   /** Read-only use: the dashboard renders from the store and never writes to it. */
@@ -29,4 +30,8 @@ export interface DashboardHost {
   findingsSummary(): Record<string, number> | undefined;
   /** Fires when findingsSummary() changes, so open dashboards update. */
   onDidChangeFindings?: vscode.Event<unknown>;
+  /** The PgBouncers in front of `name`'s server, as the dashboard draws them. */
+  poolerViews?(name: string): PoolerView[];
+  /** Fires when a pooler has a new snapshot. */
+  onDidChangePoolers?: (listener: () => void) => { dispose(): void };
 }

@@ -51,6 +51,7 @@ export class DashboardPanel implements vscode.Disposable {
     );
     if (host.onDidChangeFindings) this.disposables.push(host.onDidChangeFindings(() => this.schedulePush()));
     if (host.onDidChangeCode) this.disposables.push(host.onDidChangeCode(() => this.schedulePush()));
+    if (host.onDidChangePoolers) this.disposables.push(host.onDidChangePoolers(() => this.schedulePush()));
     this.visibilityChanged();
   }
 
@@ -114,7 +115,8 @@ export class DashboardPanel implements vscode.Disposable {
     let message: HostToWebview;
     if (state) {
       this.seenInStore = true;
-      message = { type: 'state', payload: buildDashboardPayload(state, this.options()) };
+      const poolers = this.host.poolerViews?.(this.name) ?? [];
+      message = { type: 'state', payload: { ...buildDashboardPayload(state, this.options()), ...(poolers.length > 0 ? { poolers } : {}) } };
     } else if (this.seenInStore) {
       message = { type: 'removed', name: this.name };
     } else {

@@ -3,6 +3,9 @@
 // is a browser page and its messages are input like any other.
 import * as l10n from '@vscode/l10n';
 import { MonitorRole, MonitorStatus } from '../postgres/snapshot';
+import type { PoolerView } from './poolerView';
+
+export type { PoolerView, PoolerAdviceItem, PoolerPoolRow } from './poolerView';
 
 export const DASHBOARD_VIEW_TYPE = 'pgHealth.dashboard';
 
@@ -230,6 +233,8 @@ export interface DashboardPayload {
   application: ApplicationAdvice;
   /** The pools of the workspace against capacity; undefined before Analyze Workspace found any. */
   budget?: PoolBudgetView;
+  /** PgBouncers in front of this server (configured entries of kind "pgbouncer" that hold backends of it). */
+  poolers?: PoolerView[];
 }
 
 export type HostToWebview =

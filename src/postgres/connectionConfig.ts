@@ -2,8 +2,13 @@
 // SecretStorage, ~/.pgpass or PGPASSWORD and reach `pg` through a password function.
 export type SslMode = 'disable' | 'prefer' | 'require' | 'verify-full';
 
+/** What the entry connects to: PostgreSQL itself (the default) or PgBouncer's admin console. */
+export type ConnectionKind = 'postgres' | 'pgbouncer';
+
 export interface ConnectionConfig {
   name: string;
+  /** "pgbouncer": the admin console of a PgBouncer (database `pgbouncer`), watched with SHOW commands only. */
+  kind?: ConnectionKind;
   connectionString?: string;
   host?: string;
   port?: number;

@@ -246,6 +246,6 @@ export class MonitorManager {
 }
 
 function sameConfig(a: ConnectionConfig, b: ConnectionConfig): boolean {
-  const keys: Array<keyof ConnectionConfig> = ['name', 'connectionString', 'host', 'port', 'database', 'user', 'ssl', 'sslRootCert'];
+  const keys: Array<keyof ConnectionConfig> = ['name', 'kind', 'connectionString', 'host', 'port', 'database', 'user', 'ssl', 'sslRootCert'];
   return keys.every((key) => a[key] === b[key]);
 }

@@ -12,6 +12,11 @@ export interface Session {
   database: string | null;
   application: string | null;
   clientAddress: string | null;
+  /**
+   * The client's TCP port (null over a Unix socket or when hidden). With clientAddress it names the
+   * other end of the connection: for a backend PgBouncer opened, PgBouncer's end (SHOW SERVERS local_port).
+   */
+  clientPort?: number | null;
   /** 'active' | 'idle' | 'idle in transaction' | 'idle in transaction (aborted)' | 'fastpath function call' | 'disabled' | null */
   state: string | null;
   /** 'client backend', 'autovacuum worker', 'walsender', … (PG10+). */

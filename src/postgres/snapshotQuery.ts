@@ -60,6 +60,7 @@ SELECT
   a.datname,
   a.application_name,
   host(a.client_addr) AS client_address,
+  a.client_port,
   a.state,
   a.backend_type,
   a.query,
@@ -100,6 +101,7 @@ export interface SessionRow {
   datname: string | null;
   application_name: string | null;
   client_address: string | null;
+  client_port?: number | null;
   state: string | null;
   backend_type: string | null;
   query: string | null;
@@ -185,6 +187,7 @@ function toSession(r: SessionRow): Session {
     database: r.datname,
     application: r.application_name,
     clientAddress: r.client_address,
+    clientPort: r.client_port ?? null,
     state: r.state,
     backendType: r.backend_type,
     query: r.query,

@@ -5,13 +5,15 @@ import { ConnectionConfig } from '../postgres/connectionConfig';
 import { connectionTarget } from '../postgres/connectionOptions';
 import { Glance, glanceOf, loadOf } from '../postgres/glance';
 import { serverKey } from '../postgres/overview';
+import { PoolerStore } from '../postgres/pgbouncerMonitor';
 import { DatabaseState, SnapshotStore } from '../postgres/store';
+import { poolerConnectionItem, poolerItem, poolerRows, poolItem } from './poolerItems';
 import { groupSessions } from './sessionGroups';
 import { databaseItem, groupItem, itemKey, messageItem, readTreeSettings, serverItem, sessionItem, type SessionLeak } from './treeItems';
 import type { Session } from '../postgres/snapshot';
-import { DatabaseNode, GroupNode, MessageNode, ServerNode, SessionNode, sessionId, TreeNode } from './treeNodes';
+import { DatabaseNode, GroupNode, MessageNode, PoolerConnectionNode, PoolNode, ServerNode, SessionNode, sessionId, TreeNode } from './treeNodes';
 
-export { DatabaseNode, GroupNode, MessageNode, ServerNode, SessionNode } from './treeNodes';
+export { DatabaseNode, GroupNode, MessageNode, PoolerConnectionNode, PoolNode, ServerNode, SessionNode } from './treeNodes';
 export type { TreeNode } from './treeNodes';
 
 /** What the tree needs from the monitors: keep a database polled while its node is expanded. */
@@ -64,10 +66,14 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   constructor(
     private readonly store: SnapshotStore,
     private readonly leases: MonitorLeases,
+    /** PgBouncer entries' pools (kind "pgbouncer"), and which backends belong to a pooler. */
+    private readonly poolers?: PoolerStore,
   ) {
     const sub = store.onDidChange((name) => this.onStoreChange(name));
+    const poolerSub = poolers?.onDidChange((name) => this.onPoolerChange(name));
     this.disposables.push(
       { dispose: () => sub.dispose() },
+      { dispose: () => poolerSub?.dispose() },
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('pgHealth')) {
           this.settings = readTreeSettings();
@@ -113,6 +119,15 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
       if (next.shape === shown.shape && itemKey(this.databaseItem(node)) === shown.databaseItem) return;
     }
     this.scheduleRebuild(`database:${name}`, force);
+  }
+
+  /** A pooler's new snapshot or status: its row and pools are rebuilt, at most once per REBUILD_INTERVAL_MS. */
+  private onPoolerChange(name: string): void {
+    if (this.holds > 0) {
+      this.heldChanges.add(`database:${name}`);
+      return;
+    }
+    if (this.databases.get(name)?.isPooler) this.scheduleRebuild(`database:${name}`, false);
   }
 
   private scheduleRebuild(key: string, force: boolean): void {
@@ -231,7 +246,8 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     const byServer = new Map<string, DatabaseNode[]>();
     for (const node of next.values()) {
       node.parent = undefined;
-      if (node.server === '') continue;
+      // A PgBouncer's console is not a database of the server it shares a host:port with.
+      if (node.server === '' || node.isPooler) continue;
       const list = byServer.get(node.server);
       if (list) list.push(node);
       else byServer.set(node.server, [node]);
@@ -275,7 +291,7 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
 
   /** Wire to TreeView.onDidExpandElement / onDidCollapseElement. */
   onExpand(node: TreeNode): void {
-    if (node instanceof DatabaseNode && !this.expanded.has(node.name)) {
+    if (node instanceof DatabaseNode && !node.isPooler && !this.expanded.has(node.name)) {
       this.expanded.set(node.name, this.leases.lease(node.name, 'tree'));
     }
   }
@@ -320,6 +336,8 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
       const filtered = node.databases.filter((d) => this.matches(d) || matchesText(node.key, this.filterText));
       return this.sorted(filtered);
     }
+    if (node instanceof DatabaseNode && node.isPooler) return poolerRows(node.name, this.poolers?.get(node.name));
+    if (node instanceof PoolNode) return node.children;
     if (node instanceof DatabaseNode) {
       const children = this.buildChildren(node.name);
       this.shown.set(node.name, { shape: children.shape, databaseItem: itemKey(this.databaseItem(node)), sessions: children.sessions });
@@ -333,6 +351,8 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     if (node instanceof SessionNode) return node.group;
     if (node instanceof GroupNode) return this.databases.get(node.database);
     if (node instanceof DatabaseNode) return node.parent;
+    if (node instanceof PoolNode) return this.databases.get(node.pooler);
+    if (node instanceof PoolerConnectionNode) return node.pool;
     return undefined;
   }
 
@@ -440,9 +460,11 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
     if (node instanceof ServerNode) return serverItem(node, (d) => this.glance(d), this.settings);
-    if (node instanceof DatabaseNode) return this.databaseItem(node);
+    if (node instanceof DatabaseNode) return node.isPooler ? poolerItem(node, this.poolers?.get(node.name)) : this.databaseItem(node);
     if (node instanceof GroupNode) return groupItem(node);
-    if (node instanceof SessionNode) return sessionItem(node, this.settings, this.leakOf?.(node.session));
+    if (node instanceof PoolNode) return poolItem(node);
+    if (node instanceof PoolerConnectionNode) return poolerConnectionItem(node);
+    if (node instanceof SessionNode) return sessionItem(node, this.settings, this.leakOf?.(node.session), this.poolers?.ownerOf(node.session));
     return messageItem(node);
   }
 

@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { cancelQuery, SignalResult, terminateBackend } from '../postgres/actions';
 import { MonitorManager } from '../postgres/monitors';
+import type { PoolerOwner } from './treeItems';
 import { Session } from '../postgres/snapshot';
 import { SnapshotStore } from '../postgres/store';
 import { Logger } from '../log';
@@ -16,6 +17,8 @@ export class SessionActions {
     private readonly monitors: MonitorManager,
     private readonly store: SnapshotStore,
     private readonly log: Logger,
+    /** The configured PgBouncer that opened a backend, if any (PoolerStore.ownerOf). */
+    private readonly poolerOwner: (session: Session) => PoolerOwner | undefined = () => undefined,
   ) {}
 
   /** Finds the session as the latest snapshot knows it (the dashboard passes only pid and backend_start). */
@@ -29,9 +32,26 @@ export class SessionActions {
       return undefined;
     }
     const confirm = vscode.l10n.t({ message: 'Terminate Backend', comment: ['The button that confirms terminating a session (as the command is named)'] });
+    const owner = this.poolerOwner(session);
+    const consequence = owner
+      ? owner.state === 'active'
+        ? vscode.l10n.t(
+            'This backend belongs to PgBouncer {0}: it is one of its server connections (pool {1}/{2}), in use by a PgBouncer client now. That client gets "terminating connection due to administrator command", its current transaction fails and PgBouncer closes its connection too ("server conn crashed?"), so it must reconnect and retry. PgBouncer opens a new server connection for the other clients.',
+            owner.pooler,
+            owner.database,
+            owner.user,
+          )
+        : vscode.l10n.t(
+            'This backend belongs to PgBouncer {0}: it is one of its server connections (pool {1}/{2}), {3} in the pool now, so no client is using it. PgBouncer drops it and opens a new server connection when its clients need one; a client that gets it in the meantime sees its transaction fail.',
+            owner.pooler,
+            owner.database,
+            owner.user,
+            owner.state,
+          )
+      : vscode.l10n.t('Its open transaction is rolled back and the client is disconnected.');
     const choice = await vscode.window.showWarningMessage(
-      vscode.l10n.t('Terminate backend {0} on {1}?', session.pid, database),
-      { modal: true, detail: `${describeForConfirmation(session)}\n\n${vscode.l10n.t('Its open transaction is rolled back and the client is disconnected.')}` },
+      owner ? vscode.l10n.t('Terminate backend {0} on {1}? It belongs to PgBouncer {2}.', String(session.pid), database, owner.pooler) : vscode.l10n.t('Terminate backend {0} on {1}?', session.pid, database),
+      { modal: true, detail: `${describeForConfirmation(session)}\n\n${consequence}` },
       confirm,
     );
     if (choice !== confirm) return undefined;

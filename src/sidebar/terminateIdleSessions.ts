@@ -11,6 +11,7 @@ import { noConnectionsMessage } from '../connections/connectionSettings';
 import { Logger } from '../log';
 import { GroupNode } from './databasesTreeProvider';
 import { formatDuration, GroupBy, groupKey, isIdleState, sessionLabel } from './sessionGroups';
+import type { PoolerOwner } from './treeItems';
 
 export interface TerminateIdleRequest {
   database?: string;
@@ -59,6 +60,8 @@ export async function terminateIdleSessions(
   monitors: MonitorManager,
   store: SnapshotStore,
   log: Logger,
+  /** The configured PgBouncer that opened a backend (PoolerStore.ownerOf): offered unticked, and said so. */
+  poolerOwner: (session: Session) => PoolerOwner | undefined = () => undefined,
 ): Promise<number | undefined> {
   const database = request.database ?? (await pickDatabase(monitors));
   if (!database) return undefined;
@@ -104,7 +107,7 @@ export async function terminateIdleSessions(
       );
       return 0;
     }
-    const chosen = await pickSessions(scope, candidates);
+    const chosen = await pickSessions(scope, candidates, poolerOwner);
     if (!chosen || chosen.length === 0) return undefined;
     const monitor = monitors.monitor(database);
     if (!monitor?.isConnected) {
@@ -149,16 +152,25 @@ async function pickStates(scope: string, preselected: IdleState[]): Promise<Idle
   return picked.map((p) => p.label);
 }
 
-async function pickSessions(scope: string, candidates: Session[]): Promise<Session[] | undefined> {
-  const items = candidates.map((s) => ({
-    label: sessionLabel(s),
-    description: `${s.state ?? ''} ${formatDuration(s.stateSeconds)}`.trim(),
-    detail: s.query ? s.query.replace(/\s+/g, ' ').slice(0, 200) : undefined,
-    picked: true,
-    session: s,
-  }));
+async function pickSessions(scope: string, candidates: Session[], poolerOwner: (session: Session) => PoolerOwner | undefined): Promise<Session[] | undefined> {
+  const items = candidates.map((s) => {
+    const owner = poolerOwner(s);
+    const state = `${s.state ?? ''} ${formatDuration(s.stateSeconds)}`.trim();
+    return {
+      label: sessionLabel(s),
+      // PgBouncer's server connections are its to manage (server_idle_timeout closes idle ones); the
+      // client that gets one meanwhile would see its transaction fail. Offered, but not ticked.
+      description: owner ? `${vscode.l10n.t('PgBouncer {0}', owner.pooler)} · ${state} · ${vscode.l10n.t('unticked: a server connection of the pooler')}` : state,
+      detail: s.query ? s.query.replace(/\s+/g, ' ').slice(0, 200) : undefined,
+      picked: owner === undefined,
+      session: s,
+    };
+  });
+  const pooled = items.filter((i) => !i.picked).length;
   const picked = await vscode.window.showQuickPick(items, {
-    title: vscode.l10n.t('Terminate Idle Sessions on {0} (3/3): {1} match — untick any to keep', scope, candidates.length),
+    title:
+      vscode.l10n.t('Terminate Idle Sessions on {0} (3/3): {1} match — untick any to keep', scope, candidates.length) +
+      (pooled > 0 ? vscode.l10n.t(' ({0} of PgBouncer left unticked)', String(pooled)) : ''),
     canPickMany: true,
     matchOnDetail: true,
   });

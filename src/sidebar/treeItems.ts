@@ -198,11 +198,20 @@ export interface SessionLeak {
   sentence: string;
 }
 
-export function sessionItem(node: SessionNode, settings: TreeSettings, leak?: SessionLeak): vscode.TreeItem {
+/** The configured PgBouncer that opened a backend (PoolerStore.ownerOf). */
+export interface PoolerOwner {
+  pooler: string;
+  database: string;
+  user: string;
+  state: string;
+}
+
+export function sessionItem(node: SessionNode, settings: TreeSettings, leak?: SessionLeak, owner?: PoolerOwner): vscode.TreeItem {
   const s = node.session;
   const item = new vscode.TreeItem(sessionLabel(s), vscode.TreeItemCollapsibleState.None);
   item.id = sessionId(node.database, s);
-  item.description = leak ? `${sessionDescription(s)} · ${vscode.l10n.t('leak? {0}', leak.place)}` : sessionDescription(s);
+  const described = owner ? `${vscode.l10n.t('PgBouncer {0}', owner.pooler)} · ${sessionDescription(s)}` : sessionDescription(s);
+  item.description = leak ? `${described} · ${vscode.l10n.t('leak? {0}', leak.place)}` : described;
   // The state rides along so the menu offers Cancel Query only where a query is running.
   item.contextValue = s.isMonitor ? 'pgHealth:monitorSession' : s.state === 'active' || s.state === 'fastpath function call' ? 'pgHealth:session:active' : 'pgHealth:session:notActive';
   const longIdleTx =
@@ -210,12 +219,29 @@ export function sessionItem(node: SessionNode, settings: TreeSettings, leak?: Se
     (s.stateSeconds ?? 0) >= settings.idleInTransactionWarningSeconds;
   item.iconPath = s.isMonitor
     ? new vscode.ThemeIcon('eye')
+    : owner && !longIdleTx
+      ? new vscode.ThemeIcon('server-process')
     : longIdleTx
       ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
       : leak
         ? new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('list.warningForeground'))
         : new vscode.ThemeIcon(s.state === 'active' ? 'pulse' : 'plug');
   item.tooltip = sessionTooltip(s, longIdleTx);
+  if (owner) {
+    item.tooltip.appendMarkdown(
+      '\n\n$(server-process) ' +
+        escapeMd(
+          vscode.l10n.t(
+            "A server connection of PgBouncer {0} (pool {1}/{2}, {3} there): PgBouncer hands it to its clients. Terminating it fails the transaction of the client using it; PgBouncer opens a new server connection.",
+            owner.pooler,
+            owner.database,
+            owner.user,
+            owner.state,
+          ),
+        ),
+    );
+    item.accessibilityInformation = { label: `${sessionLabel(s)}, ${vscode.l10n.t('server connection of PgBouncer {0}', owner.pooler)}, ${sessionDescription(s)}` };
+  }
   if (leak) {
     item.tooltip.appendMarkdown(`\n$(debug-disconnect) ${escapeMd(`${s.state ?? ''} ${formatDuration(s.stateSeconds)} — ${leak.sentence}`)}\n`);
     item.accessibilityInformation = { label: `${sessionLabel(s)}, ${s.state ?? ''} ${formatDuration(s.stateSeconds)}, ${leak.sentence}` };

@@ -1,5 +1,6 @@
 // The nodes of the Databases view: servers, databases, session groups, sessions and message rows.
 import { ConnectionConfig } from '../postgres/connectionConfig';
+import { PoolerConnection, PoolerPool, PoolHealth } from '../postgres/pgbouncer';
 import { Session } from '../postgres/snapshot';
 import { GroupBy, isIdleState } from './sessionGroups';
 
@@ -17,6 +18,50 @@ export class DatabaseNode {
   get name(): string {
     return this.config.name;
   }
+
+  /** An entry of kind "pgbouncer": PgBouncer's admin console, shown with its pools. */
+  get isPooler(): boolean {
+    return this.config.kind === 'pgbouncer';
+  }
+}
+
+/** One pool of a PgBouncer (a database/user pair of SHOW POOLS), its server connections and clients below. */
+/** Rows listed per pool at most; a pooler may hold thousands of clients. */
+export const MAX_POOL_ROWS = 200;
+
+export class PoolNode {
+  readonly kind = 'pool';
+  readonly children: Array<PoolerConnectionNode | MessageNode>;
+  constructor(
+    /** The pgbouncer entry's name. */
+    readonly pooler: string,
+    readonly pool: PoolerPool,
+    readonly health: PoolHealth | undefined,
+    readonly paused: boolean,
+    servers: readonly PoolerConnection[],
+    clients: readonly PoolerConnection[],
+  ) {
+    const rows = [...servers.map((c) => new PoolerConnectionNode(this, 'server', c)), ...clients.map((c) => new PoolerConnectionNode(this, 'client', c))];
+    this.children = rows.slice(0, MAX_POOL_ROWS);
+    /** Rows left out (the pool row says how many), shown as one message row. */
+    this.more = Math.max(0, rows.length - MAX_POOL_ROWS);
+  }
+
+  readonly more: number;
+
+  get key(): string {
+    return `${this.pool.database}/${this.pool.user}`;
+  }
+}
+
+/** A client of PgBouncer (SHOW CLIENTS) or one of its server connections to PostgreSQL (SHOW SERVERS). */
+export class PoolerConnectionNode {
+  readonly kind = 'poolerConnection';
+  constructor(
+    readonly pool: PoolNode,
+    readonly side: 'client' | 'server',
+    readonly connection: PoolerConnection,
+  ) {}
 }
 
 /** A server (host:port) with more than one configured database on it: capacity is the server's, shared by them. */
@@ -78,6 +123,6 @@ export class MessageNode {
   ) {}
 }
 
-export type TreeNode = ServerNode | DatabaseNode | GroupNode | SessionNode | MessageNode;
+export type TreeNode = ServerNode | DatabaseNode | GroupNode | SessionNode | MessageNode | PoolNode | PoolerConnectionNode;
 
 export type SortBy = 'name' | 'headroom';

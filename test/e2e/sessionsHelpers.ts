@@ -377,6 +377,7 @@ export async function typeIntoQuickInput(page: Page, text: string): Promise<void
 
 export interface ExtraConnection {
   name: string;
+  kind?: 'postgres' | 'pgbouncer';
   host: string;
   port: number;
   user: string;

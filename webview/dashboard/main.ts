@@ -10,6 +10,7 @@ import { createBudgetView } from './budgetView';
 import { h, replaceContent } from './dom';
 import { formatTime } from './format';
 import { historyChart } from './historyChart';
+import { createPoolersView } from './poolersView';
 import { createSessionsView } from './sessionsView';
 import { badge, button, registerToolkit } from './toolkit';
 import { createUsageView, stateLegend } from './usageView';
@@ -74,9 +75,10 @@ const restored = savedState();
 const sessions = createSessionsView({ tab: restored?.tab, onTabChange: (tab) => saveState({ tab }) });
 const advice = createAdviceView();
 const budget = createBudgetView();
+const poolers = createPoolersView();
 
 const app = document.getElementById('app') ?? document.body;
-const page = [header, h('div', { class: 'row' }, usage.element, history), sessions.element, budget.element, advice.element];
+const page = [header, h('div', { class: 'row' }, usage.element, history), poolers.element, sessions.element, budget.element, advice.element];
 replaceContent(app, page);
 
 let lastPayload: DashboardPayload | undefined;
@@ -134,6 +136,7 @@ function render(payload: DashboardPayload): void {
   historyCount.textContent = String(payload.history.pointCount);
   const minutes = String(Math.round((payload.history.to - payload.history.from) / 60_000));
   replaceContent(historyNote, fill(l10n.t('{count} samples over the last {minutes} min, kept while VS Code runs.'), { count: historyCount, minutes }));
+  poolers.update(payload);
   sessions.update(payload);
   budget.update(payload);
   advice.update(payload);
