@@ -47,7 +47,20 @@ export async function openDashboard(page: Page, name: string): Promise<FrameLoca
   // The Databases view being populated means the extension is active and its commands registered.
   const tree = await openDatabasesView(page);
   await treeRow(tree, name).waitFor({ timeout: 60_000 });
-  await runCommand(page, 'PostgreSQL Health: Open Dashboard', name);
+  await runCommand(page, 'PostgreSQL Health: Open Dashboard');
+  // With one PostgreSQL connection (PgBouncer entries are not databases) the command opens its
+  // dashboard at once; with several it asks which.
+  const option = page.locator('.quick-input-list .monaco-list-row', { hasText: new RegExp(`^${escapeRegex(name)}$`) }).first();
+  const shown = await eventually(
+    async () => ((await option.isVisible()) ? 'asks' : (await dashboardTab(page, name).count()) > 0 ? 'opened' : undefined),
+    (w) => w !== undefined,
+    30_000,
+    `Open Dashboard to ask which database or open ${name}'s`,
+  );
+  if (shown === 'asks') {
+    await page.locator('.quick-input-widget input').fill(name);
+    await option.click();
+  }
   const view = dashboardView(page);
   await view.locator('[data-testid=usage-used]').waitFor({ timeout: 60_000 });
   return view;

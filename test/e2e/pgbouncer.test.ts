@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import { Client } from 'pg';
 import { isPgBouncerAvailable, PgBouncer, startPgBouncer } from '../support/pgBouncer';
 import { screenshot } from '../support/vscodeServer';
-import { closeDashboard, openDashboard } from './dashboardHelpers';
+import { closeDashboard, dashboardTab, dashboardView } from './dashboardHelpers';
 import { environment } from './environment';
 import {
   acceptQuickInput,
@@ -139,7 +139,14 @@ describe('PgBouncer in the Databases view', function () {
 
     // The dashboard of the server behind it: waiting clients and maxwait over time, the server
     // connections against capacity, and sizing advice from the live numbers.
-    const view = await openDashboard(page, 'test-db');
+    // From the database row's inline action: a dashboard left open by another test takes the focus
+    // back from a quick pick, so the palette's "Which database?" could close as it opens.
+    const dbRow = treeRow(await openDatabasesView(page), 'test-db');
+    await dbRow.hover();
+    await dbRow.locator('.action-label[aria-label="Open Dashboard"]').click();
+    await dashboardTab(page, 'test-db').waitFor({ timeout: 30_000 });
+    const view = dashboardView(page);
+    await view.locator('[data-testid=usage-used]').waitFor({ timeout: 60_000 });
     const summary = await eventually(
       async () => (await view.locator('[data-testid=pooler-summary]').first().textContent({ timeout: 2_000 })) ?? '',
       (t) => t.startsWith('Critical: '),
