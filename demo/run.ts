@@ -58,7 +58,8 @@ function printWhatToTry(): void {
     'Expand "demo", then "idle": the invoice-job sessions, each showing the query it ran last. Right-click one → Terminate Backend: the count drops, then climbs back on the job\'s next run.',
     'Right-click an orders-api session under "active" (a pg_sleep query) → Cancel Query: that request fails, the API goes on.',
     'Right-click "idle in transaction" → Terminate Idle Sessions…: keep the state, accept the minimum age, and the preview lists the report-workers; terminated, they connect again after 10 s and open a new transaction.',
-    'Right-click "demo" → Open Dashboard: usage over time, the sessions, and advice for this server.',
+    'Right-click a leaked invoice-job session → Go to Code (Analyze Workspace first, when it asks): jobs/invoice-job.js opens at the query the session last ran, and the leaked rows read "leak? jobs/invoice-job.js:9".',
+    'Right-click "demo" → Open Dashboard: usage over time, the sessions, the pool budget of the workspace\'s four pools against capacity 15, and advice for this server.',
     'F1 → "PostgreSQL Health: Analyze Workspace": one leak per rule in JavaScript, TypeScript and Python (Problems panel, Ctrl+Shift+M).',
     'Open jobs/invoice-job.js, the code of the job you have been terminating: its early return never releases the client. Ctrl+. on the underlined acquire → "Wrap in try/finally", then save (Ctrl+S). From its next run the job gives its client back; terminate the leaked ones (step 2, or Terminate Idle Sessions… on "idle") and the count stays down.',
     ];
