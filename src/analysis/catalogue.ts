@@ -1,6 +1,6 @@
 // The driver catalogue: which calls hand out a pooled connection and which calls give it back. It is
 // data, extended by the `pgHealth.analysis.acquire` / `release` settings and by workspace summaries.
-import { FOREIGN_API, GENERIC_POOL_OF_POSTGRES, INSTANCE, isForeignReceiver, QUIET } from './drivers';
+import { FOREIGN_API, GENERIC_POOL_OF_POSTGRES, IMPORTS, INSTANCE, isForeignReceiver, QUIET } from './drivers';
 import { familyOf, isLanguageId, type LanguageFamily } from './languages';
 import type { Callee, CallOp, VarName } from './model';
 
@@ -125,6 +125,38 @@ const BUILTIN: readonly AcquireApi[] = [
     noun: 'reserved connection',
     releaseHint: 'reserved.release()',
     releaseTemplate: '{var}.release()',
+  },
+  {
+    // pg-promise's shared connection object: `const sco = await db.connect()` until `sco.done()`
+    // (`db.task(…)` / `db.tx(…)` release by themselves). `connect({ direct: true })` too.
+    id: 'pg-promise.connect',
+    family: 'js',
+    method: 'connect',
+    // The database object (`db`, `this.db`, `database`): not a TypeORM query runner's or a client's own `connect()`.
+    receiver: /db$|database/i,
+    valueForm: true,
+    onlyWithMarker: `${IMPORTS}pg-promise`,
+    callbackForm: false,
+    context: 'none',
+    releases: [{ kind: 'method', method: 'done' }],
+    noun: 'connection',
+    releaseHint: 'sco.done()',
+    releaseTemplate: '{var}.done()',
+  },
+  {
+    // TypeORM: `dataSource.createQueryRunner()` (or `connection.`, `manager.connection.`) holds a
+    // connection from `qr.connect()` on until `qr.release()`; `dataSource.transaction(cb)` releases.
+    id: 'typeorm.createQueryRunner',
+    family: 'js',
+    method: 'createQueryRunner',
+    valueForm: true,
+    onlyWithMarker: `${IMPORTS}typeorm`,
+    callbackForm: false,
+    context: 'none',
+    releases: [{ kind: 'method', method: 'release' }],
+    noun: 'query runner',
+    releaseHint: 'await queryRunner.release()',
+    releaseTemplate: 'await {var}.release()',
   },
   {
     id: 'generic-pool.acquire',
