@@ -119,4 +119,20 @@ export async function c(dataSource) {
       assert.match(fixed, /createQueryRunner\(\);\n {2}try \{\n {4}await queryRunner\.connect\(\);[\s\S]*\} finally \{\n {4}await queryRunner\.release\(\);\n {2}\}\n\}$/);
     });
   });
+
+  describe('@neondatabase/serverless', () => {
+    it("its Pool is node-postgres' Pool: pool.connect() until client.release()", async () => {
+      const text = `import { Pool } from '@neondatabase/serverless';
+const pool = new Pool({ connectionString: process.env.DATABASE_URL });
+export async function count() {
+  const client = await pool.connect();
+  const { rows } = await client.query('SELECT count(*) FROM users');
+  client.release();
+  return rows[0].count;
+}`;
+      const found = await analyzeText(text, 'typescript');
+      assert.deepEqual(lines(found), ['4 release-not-guaranteed']);
+      await fixedClean(text, 'typescript');
+    });
+  });
 });
