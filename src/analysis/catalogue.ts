@@ -64,6 +64,11 @@ export interface AcquireApi {
   releaseHint: string;
   /** For fixes: the release call with `{receiver}` (the acquire's receiver) and `{var}` to fill in. */
   releaseTemplate?: string;
+  /**
+   * Each release is also a decision: knex's and Sequelize's `trx.commit()` or `trx.rollback()`. Findings
+   * are reported without a fix (a fix would move a commit into a `finally`, or pick one of the two).
+   */
+  releaseDecides?: boolean;
   /** Set for APIs learned from workspace functions: the function that was summarised. */
   summaryOf?: string;
   /** The resource itself releases as a `with` item (SQLAlchemy's Connection closes on exit). */
@@ -157,6 +162,46 @@ const BUILTIN: readonly AcquireApi[] = [
     noun: 'query runner',
     releaseHint: 'await queryRunner.release()',
     releaseTemplate: 'await {var}.release()',
+  },
+  {
+    // knex's unmanaged transaction: `const trx = await knex.transaction()` (no handler) holds a pool
+    // connection until `trx.commit()` or `trx.rollback()`; either one gives it back. No fix: which of
+    // the two belongs in a `finally` is the program's decision.
+    id: 'knex.transaction',
+    family: 'js',
+    method: 'transaction',
+    valueForm: true,
+    valueFormTakesNoArguments: true,
+    onlyWithMarker: `${IMPORTS}knex`,
+    callbackForm: false,
+    context: 'none',
+    releases: [
+      { kind: 'method', method: 'commit' },
+      { kind: 'method', method: 'rollback' },
+    ],
+    releaseDecides: true,
+    noun: 'transaction',
+    releaseHint: 'trx.commit() or trx.rollback()',
+  },
+  {
+    // Sequelize's unmanaged transaction: `const t = await sequelize.transaction()` (no callback; options
+    // given) holds a pool connection until `t.commit()` or `t.rollback()`.
+    id: 'sequelize.transaction',
+    family: 'js',
+    method: 'transaction',
+    valueForm: true,
+    // `sequelize.transaction(async (t) => …)` is the managed form; options without a callback are not told apart from it.
+    valueFormTakesNoArguments: true,
+    onlyWithMarker: `${IMPORTS}sequelize`,
+    callbackForm: false,
+    context: 'none',
+    releases: [
+      { kind: 'method', method: 'commit' },
+      { kind: 'method', method: 'rollback' },
+    ],
+    releaseDecides: true,
+    noun: 'transaction',
+    releaseHint: 't.commit() or t.rollback()',
   },
   {
     id: 'generic-pool.acquire',

@@ -135,4 +135,79 @@ export async function count() {
       await fixedClean(text, 'typescript');
     });
   });
+
+  describe('knex and Sequelize unmanaged transactions', () => {
+    it('knex.transaction() without a handler must reach trx.commit() or trx.rollback() on every path; no fix is offered', async () => {
+      const text = `const knex = require('knex')({ client: 'pg' });
+async function a(id) {
+  const trx = await knex.transaction();
+  const row = await trx('accounts').where({ id }).first();
+  if (!row) return null;
+  await trx.commit();
+  return row;
+}
+async function b(id) {
+  const trx = await knex.transaction();
+  try {
+    await trx('accounts').where({ id }).del();
+    await trx.commit();
+  } catch (error) {
+    await trx.rollback();
+    throw error;
+  }
+}
+async function c(id) {
+  return knex.transaction(async (trx) => trx('accounts').where({ id }).del());
+}
+async function d() {
+  const trx = await knex.transaction();
+  return trx('accounts').select();
+}`;
+      const found = await analyzeText(text, 'javascript');
+      assert.deepEqual(lines(found), ['3 release-not-guaranteed', '23 unreleased-client']);
+      assert.match(found[0]?.message ?? '', /`trx` from `knex\.transaction\(\)` on line 3 is not released on every path: the `return` on line 5 skips the release on line 6/);
+      assert.match(found[1]?.message ?? '', /no path calls `trx\.commit\(\)` or `trx\.rollback\(\)`/);
+      assert.ok(found.every((f) => !f.fixable));
+    });
+
+    it('sequelize.transaction(): `{ transaction: t }` passed to a query lends it; a callback is the managed form', async () => {
+      const text = `const { Sequelize } = require('sequelize');
+const sequelize = new Sequelize('postgres://x');
+async function a(User, name) {
+  const t = await sequelize.transaction();
+  await User.create({ name }, { transaction: t });
+  await t.commit();
+}
+async function b(User, name) {
+  return sequelize.transaction(async (t) => User.create({ name }, { transaction: t }));
+}
+async function c(User, name) {
+  const transaction = await sequelize.transaction();
+  try {
+    await User.create({ name }, { transaction });
+    await transaction.commit();
+  } catch (error) {
+    await transaction.rollback();
+    throw error;
+  }
+}`;
+      const found = await analyzeText(text, 'javascript');
+      assert.deepEqual(lines(found), ['4 release-not-guaranteed']);
+      assert.match(found[0]?.message ?? '', /a throw from `User\.create` on line 5 skips the release on line 6/);
+    });
+
+    it('a transaction returned inside an object is handed over; transaction() counts only where knex or sequelize is imported', async () => {
+      const handedOver = `const knex = require('knex')({ client: 'pg' });
+async function begin() {
+  const trx = await knex.transaction();
+  return { transaction: trx };
+}`;
+      assert.deepEqual(lines(await analyzeText(handedOver, 'javascript')), []);
+      const noImport = `async function a(db) {
+  const trx = await db.transaction();
+  await trx.query('SELECT 1');
+}`;
+      assert.deepEqual(lines(await analyzeText(noImport, 'javascript')), []);
+    });
+  });
 });
