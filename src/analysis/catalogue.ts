@@ -1,6 +1,6 @@
 // The driver catalogue: which calls hand out a pooled connection and which calls give it back. It is
 // data, extended by the `pgHealth.analysis.acquire` / `release` settings and by workspace summaries.
-import { FOREIGN_API, GENERIC_POOL_OF_POSTGRES, INSTANCE, isForeignReceiver, QUIET } from './drivers';
+import { FOREIGN_API, GENERIC_POOL_OF_POSTGRES, IMPORTS, INSTANCE, isForeignReceiver, QUIET } from './drivers';
 import { familyOf, isLanguageId, type LanguageFamily } from './languages';
 import type { Callee, CallOp, VarName } from './model';
 
@@ -64,6 +64,11 @@ export interface AcquireApi {
   releaseHint: string;
   /** For fixes: the release call with `{receiver}` (the acquire's receiver) and `{var}` to fill in. */
   releaseTemplate?: string;
+  /**
+   * Each release is also a decision: knex's and Sequelize's `trx.commit()` or `trx.rollback()`. Findings
+   * are reported without a fix (a fix would move a commit into a `finally`, or pick one of the two).
+   */
+  releaseDecides?: boolean;
   /** Set for APIs learned from workspace functions: the function that was summarised. */
   summaryOf?: string;
   /** The resource itself releases as a `with` item (SQLAlchemy's Connection closes on exit). */
@@ -125,6 +130,78 @@ const BUILTIN: readonly AcquireApi[] = [
     noun: 'reserved connection',
     releaseHint: 'reserved.release()',
     releaseTemplate: '{var}.release()',
+  },
+  {
+    // pg-promise's shared connection object: `const sco = await db.connect()` until `sco.done()`
+    // (`db.task(…)` / `db.tx(…)` release by themselves). `connect({ direct: true })` too.
+    id: 'pg-promise.connect',
+    family: 'js',
+    method: 'connect',
+    // The database object (`db`, `this.db`, `database`): not a TypeORM query runner's or a client's own `connect()`.
+    receiver: /db$|database/i,
+    valueForm: true,
+    onlyWithMarker: `${IMPORTS}pg-promise`,
+    callbackForm: false,
+    context: 'none',
+    releases: [{ kind: 'method', method: 'done' }],
+    noun: 'connection',
+    releaseHint: 'sco.done()',
+    releaseTemplate: '{var}.done()',
+  },
+  {
+    // TypeORM: `dataSource.createQueryRunner()` (or `connection.`, `manager.connection.`) holds a
+    // connection from `qr.connect()` on until `qr.release()`; `dataSource.transaction(cb)` releases.
+    id: 'typeorm.createQueryRunner',
+    family: 'js',
+    method: 'createQueryRunner',
+    valueForm: true,
+    onlyWithMarker: `${IMPORTS}typeorm`,
+    callbackForm: false,
+    context: 'none',
+    releases: [{ kind: 'method', method: 'release' }],
+    noun: 'query runner',
+    releaseHint: 'await queryRunner.release()',
+    releaseTemplate: 'await {var}.release()',
+  },
+  {
+    // knex's unmanaged transaction: `const trx = await knex.transaction()` (no handler) holds a pool
+    // connection until `trx.commit()` or `trx.rollback()`; either one gives it back. No fix: which of
+    // the two belongs in a `finally` is the program's decision.
+    id: 'knex.transaction',
+    family: 'js',
+    method: 'transaction',
+    valueForm: true,
+    valueFormTakesNoArguments: true,
+    onlyWithMarker: `${IMPORTS}knex`,
+    callbackForm: false,
+    context: 'none',
+    releases: [
+      { kind: 'method', method: 'commit' },
+      { kind: 'method', method: 'rollback' },
+    ],
+    releaseDecides: true,
+    noun: 'transaction',
+    releaseHint: 'trx.commit() or trx.rollback()',
+  },
+  {
+    // Sequelize's unmanaged transaction: `const t = await sequelize.transaction()` (no callback; options
+    // given) holds a pool connection until `t.commit()` or `t.rollback()`.
+    id: 'sequelize.transaction',
+    family: 'js',
+    method: 'transaction',
+    valueForm: true,
+    // `sequelize.transaction(async (t) => …)` is the managed form; options without a callback are not told apart from it.
+    valueFormTakesNoArguments: true,
+    onlyWithMarker: `${IMPORTS}sequelize`,
+    callbackForm: false,
+    context: 'none',
+    releases: [
+      { kind: 'method', method: 'commit' },
+      { kind: 'method', method: 'rollback' },
+    ],
+    releaseDecides: true,
+    noun: 'transaction',
+    releaseHint: 't.commit() or t.rollback()',
   },
   {
     id: 'generic-pool.acquire',

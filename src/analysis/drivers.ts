@@ -24,6 +24,13 @@ export const QUIET = '~';
  * pool of something else (Slonik's, Sequelize's, knex's own pools, a test's mock).
  */
 export const GENERIC_POOL_OF_POSTGRES = '+generic-pool';
+/**
+ * In poolNames, before a module name: the file imports that library (`+imports:pg-promise`). Its
+ * acquire APIs count only there: pg-promise's `db.connect()`, TypeORM's `createQueryRunner()`, knex's
+ * and Sequelize's unmanaged `transaction()` are names other libraries have too.
+ */
+export const IMPORTS = '+imports:';
+const JS_MARKED = /^(pg-promise|typeorm|knex|sequelize|@sequelize\/core)(?:\/.*)?$/;
 /** In poolNames: the file imports another database driver and no PostgreSQL driver. */
 export const FOREIGN_FILE = `${FOREIGN}*`;
 /** In a file's poolNames: `${INSTANCE}db` when the file binds `db` to `new SomeClass(…)` (not a pool constructor). */
@@ -44,6 +51,8 @@ interface Imports {
   /** generic-pool or tarn (JavaScript). */
   genericPool: boolean;
   foreign: boolean;
+  /** Libraries of JS_MARKED the file imports (their acquire APIs count only in such a file). */
+  marked: Set<string>;
   /** Names bound to another driver's module or its members. */
   bindings: Set<string>;
 }
@@ -57,8 +66,10 @@ function splitNames(list: string): string[] {
 }
 
 function jsImports(text: string): Imports {
-  const out: Imports = { postgres: false, genericPool: false, foreign: false, bindings: new Set() };
+  const out: Imports = { postgres: false, genericPool: false, foreign: false, marked: new Set(), bindings: new Set() };
   const note = (module: string, names: string[]): void => {
+    const marked = JS_MARKED.exec(module)?.[1];
+    if (marked !== undefined) out.marked.add(marked === '@sequelize/core' ? 'sequelize' : marked);
     if (JS_POSTGRES.test(module)) out.postgres = true;
     else if (JS_GENERIC_POOL.test(module)) out.genericPool = true;
     else if (JS_FOREIGN.test(module)) {
@@ -77,7 +88,7 @@ function jsImports(text: string): Imports {
 }
 
 function pyImports(text: string): Imports {
-  const out: Imports = { postgres: false, genericPool: false, foreign: false, bindings: new Set() };
+  const out: Imports = { postgres: false, genericPool: false, foreign: false, marked: new Set(), bindings: new Set() };
   for (const m of text.matchAll(/^[ \t]*import[ \t]+([^\n#]+)/gm)) {
     for (const part of (m[1] ?? '').split(',')) {
       const [module = '', alias] = part.trim().split(/\s+as\s+/);
@@ -126,6 +137,7 @@ export function foreignPoolNames(text: string, family: LanguageFamily): string[]
   const out = [...names].map((n) => `${FOREIGN}${n}`);
   if ((imports.foreign || declaresTestDouble(text, family)) && !imports.postgres) out.push(FOREIGN_FILE);
   if (imports.genericPool && imports.postgres) out.push(GENERIC_POOL_OF_POSTGRES);
+  for (const module of imports.marked) out.push(`${IMPORTS}${module}`);
   return out.sort();
 }
 

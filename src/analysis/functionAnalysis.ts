@@ -310,6 +310,8 @@ export function learnedWrapper(fn: FunctionModel, keeps: NonNullable<FunctionRes
   delete driver.valueFormTakesNoArguments;
   delete driver.onlyWithMarker;
   delete driver.releaseTemplate;
+  // The wrapper's own releasing method is what gives it back, not a commit-or-rollback decision.
+  delete driver.releaseDecides;
   return {
     ...driver,
     id: `summary:${fn.methodOf}.${fn.name}/${keeps.releaser}`,

@@ -81,7 +81,12 @@ function releaseText(site: SiteDescription): string {
   const { op, api, variable } = site;
   const fill = (template: string): string =>
     template.replace(/^await\s+/, '').replace('{var}', variable ?? '').replace('{receiver}', op.callee.receiver ?? 'pool');
-  const own = `\`${variable !== undefined && api.releaseTemplate ? fill(api.releaseTemplate) : api.releaseHint}\``;
+  // Either of two methods ends it (knex's and Sequelize's `trx.commit()` or `trx.rollback()`).
+  const either = api.releases.length > 1 && api.releases.every((r) => r.kind === 'method') ? api.releases.map((r) => r.method) : undefined;
+  const own =
+    variable !== undefined && !api.releaseTemplate && either
+      ? either.map((method) => `\`${variable}.${method}()\``).join(' or ')
+      : `\`${variable !== undefined && api.releaseTemplate ? fill(api.releaseTemplate) : api.releaseHint}\``;
   const handle = op.callback && api.callbackForm ? op.callback.params[2] : undefined;
   return handle !== undefined ? `\`${handle}()\` or ${own}` : own;
 }
@@ -184,9 +189,12 @@ export function siteFindings(site: SiteDescription, events: SiteEvents, fn: Func
     ...releaseCall(site),
     ...(site.exit ? { releasedInExit: true } : {}),
   };
+  // No fix for a resource whose release is a decision (knex's and Sequelize's commit or rollback):
+  // moving one into a `finally` would commit what failed; without `resource`, no fix is offered.
+  const fixDetails = site.api.releaseDecides ? {} : { resource: details };
   if (events.leaks.length > 0) {
     const leak = leakFinding(site, events, fn.family);
-    findings.push({ ...leak, resource: details });
+    findings.push({ ...leak, ...fixDetails });
   }
   for (const d of events.doubleReleases) {
     const name = site.variable ? `\`${site.variable}\`` : `the ${site.api.noun}`;
@@ -196,7 +204,7 @@ export function siteFindings(site: SiteDescription, events: SiteEvents, fn: Func
         { range: site.op.range, message: 'acquired here' },
       ]),
       // Which release is a helper that also commits or rolls back: the fix must not remove that one.
-      resource: details,
+      ...fixDetails,
     });
   }
   for (const u of events.usesAfterRelease) {

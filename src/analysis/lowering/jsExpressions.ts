@@ -187,6 +187,9 @@ export abstract class JsExpressionLowering {
   }
 
   private container(node: SyntaxNode, out: Block): undefined {
+    // `{ transaction: t }` written as a call's argument: Sequelize's and knex's query options lend the
+    // transaction to that call (`User.create(values, { transaction: t })`); it stays the caller's to end.
+    const options = node.type === 'object' && node.parent?.type === 'arguments';
     for (const child of namedChildren(node)) {
       let valueNode: SyntaxNode | null = child;
       if (child.type === 'pair') valueNode = child.childForFieldName('value');
@@ -196,6 +199,8 @@ export abstract class JsExpressionLowering {
       }
       if (!valueNode) continue;
       const value = child.type === 'shorthand_property_identifier' ? child.text : this.expr(valueNode, out);
+      const key = child.type === 'pair' ? child.childForFieldName('key')?.text : child.text;
+      if (options && key === 'transaction') continue;
       if (value) out.push({ kind: 'escape', variable: value, how: 'container', range: rangeOf(child) });
     }
     return undefined;
