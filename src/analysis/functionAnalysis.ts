@@ -38,6 +38,9 @@ function isAcquisition(call: CallOp, api: AcquireApi): boolean {
     // the handler settles): nothing is handed out to leak.
     return call.callback.params.length >= 2;
   }
+  // An unmanaged transaction is one the code keeps in a variable (`const trx = await knex.transaction()`);
+  // a chained `db.transaction().execute(async (trx) => …)` (Kysely) is the managed form.
+  if (api.releaseDecides && (call.target === undefined || call.target.startsWith('$'))) return false;
   return api.valueForm && !(api.valueFormTakesNoArguments && call.args.length > 0);
 }
 

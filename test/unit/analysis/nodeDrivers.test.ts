@@ -137,6 +137,21 @@ export async function count() {
   });
 
   describe('knex and Sequelize unmanaged transactions', () => {
+    it("a transaction chained into a handler is managed: Kysely's db.transaction().execute(cb) in a file that imports knex (pg-boss' adapter tests)", async () => {
+      const text = `import knex from 'knex';
+import { Kysely } from 'kysely';
+export async function viaKysely(db: Kysely<any>) {
+  return db.transaction().execute(async (trx) => trx.selectFrom('job').selectAll().execute());
+}
+export async function unmanaged(k: any) {
+  const trx = await k.transaction();
+  await trx('job').insert({ name: 'a' });
+  await trx.commit();
+}
+`;
+      assert.deepEqual(lines(await analyzeText(text, 'typescript')), ['7 release-not-guaranteed'], 'only the transaction kept in a variable');
+    });
+
     it('knex.transaction() without a handler must reach trx.commit() or trx.rollback() on every path; no fix is offered', async () => {
       const text = `const knex = require('knex')({ client: 'pg' });
 async function a(id) {
