@@ -7,11 +7,11 @@ import { PasswordStore } from './connections/passwordStore';
 import { DashboardPanels } from './dashboard/dashboardPanels';
 import { DASHBOARD_VIEW_TYPE } from './dashboard/protocol';
 import { registerAnalysisFeature } from './editor/analysisFeature';
-import { GO_TO_CODE_COMMAND } from './editor/goToCode';
+import { GO_TO_CODE_COMMAND, placeOf } from './editor/goToCode';
 import { describeLink, linkPlace } from './editor/sessionCodeLinks';
 import { PoolBudgetDiagnostics } from './editor/poolBudgetDiagnostics';
-import { buildPoolBudget, poolsFor, sessionsByApplication, type Replicas } from './dashboard/poolBudget';
-import type { Session } from './postgres/snapshot';
+import { buildPoolBudget, poolsFor, sessionsByApplication, type KnownPool, type Replicas } from './dashboard/poolBudget';
+import { connectedDatabase, type Session } from './postgres/snapshot';
 import { Logger } from './log';
 import { MonitorManager } from './postgres/monitors';
 import { OverviewPoller } from './postgres/overview';
@@ -82,6 +82,15 @@ export function activate(context: vscode.ExtensionContext): void {
     return link ? { place: linkPlace(link), sentence: describeLink(link) } : undefined;
   }, analysis.codeLinks.onDidChange);
   const statusBar = new StatusBar(manager, store, poolerStore);
+  /** The workspace's pools that may connect to `name`'s database: the dashboard's budget rows, in order. */
+  const budgetPools = (name: string): (KnownPool & { uri: vscode.Uri })[] => {
+    const snapshot = store.get(name)?.snapshot;
+    const pools = analysis.pools().map(({ file, pool }) => {
+      const uri = vscode.Uri.parse(file);
+      return { uri, place: placeOf(uri, pool.range.startLine), pool };
+    });
+    return poolsFor(pools, snapshot ? connectedDatabase(snapshot) : undefined);
+  };
   const dashboards = new DashboardPanels({
     store,
     extensionUri: context.extensionUri,
@@ -97,17 +106,14 @@ export function activate(context: vscode.ExtensionContext): void {
     poolBudget: (name) => {
       const snapshot = store.get(name)?.snapshot;
       if (!snapshot) return undefined;
-      const database = snapshot.sessions.find((s) => s.isMonitor)?.database ?? undefined;
-      const pools = analysis.pools().map(({ file, pool }) => ({ place: `${vscode.workspace.asRelativePath(vscode.Uri.parse(file))}:${pool.range.startLine + 1}`, pool }));
-      return buildPoolBudget(pools, database, snapshot.capacity, poolReplicas(), sessionsByApplication(snapshot.sessions));
+      return buildPoolBudget(budgetPools(name), connectedDatabase(snapshot), snapshot.capacity, poolReplicas(), sessionsByApplication(snapshot.sessions));
     },
     openPool: async (name, index) => {
-      const snapshot = store.get(name)?.snapshot;
-      const database = snapshot?.sessions.find((s) => s.isMonitor)?.database ?? undefined;
-      const chosen = poolsFor(analysis.pools().map(({ file, pool }) => ({ place: file, pool })), database)[index];
+      // The same list, in the same order, as the rows poolBudget(name) gave the dashboard.
+      const chosen = budgetPools(name)[index];
       if (!chosen) return;
       const start = new vscode.Position(chosen.pool.range.startLine, chosen.pool.range.startColumn);
-      await vscode.window.showTextDocument(vscode.Uri.parse(chosen.place), { selection: new vscode.Range(start, start) });
+      await vscode.window.showTextDocument(chosen.uri, { selection: new vscode.Range(start, start) });
     },
     onDidChangeCode: analysis.onDidChangeCode,
     leakOf: (session) => {

@@ -21,7 +21,7 @@ export function replicasOf(replicas: Replicas, applicationName: string | undefin
 }
 
 /** The pools that may connect to `database`: those that name it, and those whose database the code does not say. */
-export function poolsFor(pools: readonly KnownPool[], database: string | undefined): KnownPool[] {
+export function poolsFor<T extends KnownPool>(pools: readonly T[], database: string | undefined): T[] {
   return pools.filter((p) => p.pool.database === undefined || database === undefined || p.pool.database === database);
 }
 

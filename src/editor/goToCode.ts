@@ -33,6 +33,11 @@ export function lookupText(session: Session): { query: string } | { reason: stri
   return { query };
 }
 
+/** `jobs/invoice-job.js:9`: a file of the workspace and a 0-based line, as the user reads them. */
+export function placeOf(uri: vscode.Uri, line: number): string {
+  return `${vscode.workspace.asRelativePath(uri)}:${line + 1}`;
+}
+
 export function isCutOff(query: string): boolean {
   return Buffer.byteLength(query, 'utf8') >= CUT_AT_BYTES;
 }
@@ -55,7 +60,7 @@ export async function codePlacesFor(session: Session, scanner: WorkspaceScanner)
 function sqlPlace(match: CodeMatch): CodePlace {
   const uri = vscode.Uri.parse(match.site.file);
   const r = match.site.range;
-  const where = `${vscode.workspace.asRelativePath(uri)}:${r.startLine + 1}`;
+  const where = placeOf(uri, r.startLine);
   const how =
     match.kind === 'exact'
       ? vscode.l10n.t('sends this statement')
@@ -75,7 +80,7 @@ function applicationPlace(uri: vscode.Uri, site: ApplicationNameSite): CodePlace
   return {
     uri,
     range: new vscode.Range(site.line, site.column, site.line, site.column + site.name.length),
-    label: `$(symbol-key) ${vscode.workspace.asRelativePath(uri)}:${site.line + 1}`,
+    label: `$(symbol-key) ${placeOf(uri, site.line)}`,
     description: vscode.l10n.t('sets application_name {0}', site.name),
     detail: '',
   };

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import type { PoolSite } from '../analysis/sql/pools';
 import { poolOverCapacity, replicasOf, type Replicas } from '../dashboard/poolBudget';
+import { connectedDatabase } from '../postgres/snapshot';
 import type { DatabaseState } from '../postgres/store';
 
 export const POOL_BUDGET_CODE = 'pool-budget';
@@ -31,7 +32,7 @@ export class PoolBudgetDiagnostics implements vscode.Disposable {
 
   update(): void {
     const capacities: Capacity[] = this.databases().flatMap((db) =>
-      db.snapshot ? [{ connection: db.name, database: db.snapshot.sessions.find((s) => s.isMonitor)?.database ?? undefined, capacity: db.snapshot.capacity }] : [],
+      db.snapshot ? [{ connection: db.name, database: connectedDatabase(db.snapshot), capacity: db.snapshot.capacity }] : [],
     );
     const replicas = this.replicas();
     const byFile = new Map<string, vscode.Diagnostic[]>();

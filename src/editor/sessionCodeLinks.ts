@@ -8,7 +8,7 @@ import type { Finding } from '../analysis/findings';
 import type { Session } from '../postgres/snapshot';
 import type { DatabaseState } from '../postgres/store';
 import type { AnalysisDiagnostics } from './analysisDiagnostics';
-import { isCutOff, lookupText } from './goToCode';
+import { isCutOff, lookupText, placeOf } from './goToCode';
 import type { WorkspaceScanner } from './workspaceScan';
 
 /** Distinct queries remembered between changes of the index; past this the memory starts over. */
@@ -58,7 +58,7 @@ export class SessionCodeLinks implements vscode.Disposable {
 
 /** `jobs/invoice-job.js:9`. */
 export function linkPlace(link: LeakLink): string {
-  return `${vscode.workspace.asRelativePath(vscode.Uri.parse(link.file))}:${link.line + 1}`;
+  return placeOf(vscode.Uri.parse(link.file), link.line);
 }
 
 /** What the finding means for a session, in a few words. */

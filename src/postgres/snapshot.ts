@@ -39,6 +39,11 @@ export interface Session {
   visible: boolean;
 }
 
+/** The database the monitor's own session is connected to (the connection's database as the server names it). */
+export function connectedDatabase(snapshot: Snapshot): string | undefined {
+  return snapshot.sessions.find((s) => s.isMonitor)?.database ?? undefined;
+}
+
 export interface ServerSettings {
   maxConnections: number;
   superuserReservedConnections: number;
