@@ -102,6 +102,28 @@ export interface ExtraRelease {
 
 const POOL = /pool/i;
 
+
+/** A library's unmanaged transaction, in files that import it: kept until `commit()` or `rollback()`, reported without a fix. */
+function unmanagedTransaction(id: string, library: string, releaseHint: string): AcquireApi {
+  return {
+    id,
+    family: 'js',
+    method: 'transaction',
+    valueForm: true,
+    valueFormTakesNoArguments: true,
+    onlyWithMarker: `${IMPORTS}${library}`,
+    callbackForm: false,
+    context: 'none',
+    releases: [
+      { kind: 'method', method: 'commit' },
+      { kind: 'method', method: 'rollback' },
+    ],
+    releaseDecides: true,
+    noun: 'transaction',
+    releaseHint,
+  };
+}
+
 const BUILTIN: readonly AcquireApi[] = [
   {
     id: 'pg.pool.connect',
@@ -163,46 +185,14 @@ const BUILTIN: readonly AcquireApi[] = [
     releaseHint: 'await queryRunner.release()',
     releaseTemplate: 'await {var}.release()',
   },
-  {
-    // knex's unmanaged transaction: `const trx = await knex.transaction()` (no handler) holds a pool
-    // connection until `trx.commit()` or `trx.rollback()`; either one gives it back. No fix: which of
-    // the two belongs in a `finally` is the program's decision.
-    id: 'knex.transaction',
-    family: 'js',
-    method: 'transaction',
-    valueForm: true,
-    valueFormTakesNoArguments: true,
-    onlyWithMarker: `${IMPORTS}knex`,
-    callbackForm: false,
-    context: 'none',
-    releases: [
-      { kind: 'method', method: 'commit' },
-      { kind: 'method', method: 'rollback' },
-    ],
-    releaseDecides: true,
-    noun: 'transaction',
-    releaseHint: 'trx.commit() or trx.rollback()',
-  },
-  {
-    // Sequelize's unmanaged transaction: `const t = await sequelize.transaction()` (no callback; options
-    // given) holds a pool connection until `t.commit()` or `t.rollback()`.
-    id: 'sequelize.transaction',
-    family: 'js',
-    method: 'transaction',
-    valueForm: true,
-    // `sequelize.transaction(async (t) => …)` is the managed form; options without a callback are not told apart from it.
-    valueFormTakesNoArguments: true,
-    onlyWithMarker: `${IMPORTS}sequelize`,
-    callbackForm: false,
-    context: 'none',
-    releases: [
-      { kind: 'method', method: 'commit' },
-      { kind: 'method', method: 'rollback' },
-    ],
-    releaseDecides: true,
-    noun: 'transaction',
-    releaseHint: 't.commit() or t.rollback()',
-  },
+  // knex's unmanaged transaction: `const trx = await knex.transaction()` (no handler) holds a pool
+  // connection until `trx.commit()` or `trx.rollback()`; either one gives it back. No fix: which of
+  // the two belongs in a `finally` is the program's decision.
+  unmanagedTransaction('knex.transaction', 'knex', 'trx.commit() or trx.rollback()'),
+  // Sequelize's unmanaged transaction: `const t = await sequelize.transaction()` (no callback; options
+  // given) holds a pool connection until `t.commit()` or `t.rollback()`. `sequelize.transaction(async
+  // (t) => …)` is the managed form; options without a callback are not told apart from it.
+  unmanagedTransaction('sequelize.transaction', 'sequelize', 't.commit() or t.rollback()'),
   {
     id: 'generic-pool.acquire',
     family: 'js',
