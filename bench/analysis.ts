@@ -10,9 +10,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyzeWorkspace, languageForPath, type SourceFile } from '../src/analysis/analyzer';
 import { Catalogue } from '../src/analysis/catalogue';
-import { familyOf } from '../src/analysis/languages';
+import { familyOf, LANGUAGE_FAMILIES, type LanguageFamily } from '../src/analysis/languages';
 import type { FileModel } from '../src/analysis/model';
 import { apiNames, focusNames, mayAcquire, mentionsAny, modelFile, modellerInTurn, TreeCache, type FileModeller } from '../src/analysis/workspace';
+import type { FocusNames } from '../src/analysis/lowering/focus';
 import { parseText } from '../src/analysis/treeSitter';
 import { fixturesDir, repoRoot } from '../test/support/paths';
 import { totals, type Corpus, type CorpusFile, type CorpusTotals } from './corpus';
@@ -240,7 +241,7 @@ async function profileSample(corpus: Corpus, count: number, app: string): Promis
   // Warm up: grammars loaded, JIT settled on a few files.
   for (const s of sources.slice(0, 5)) (await parseText(s.text, s.language))?.delete();
   await analyzeWorkspace(sources.slice(0, 5));
-  const names = { js: focusNames(new Catalogue('js')), py: focusNames(new Catalogue('py')) };
+  const names = Object.fromEntries(LANGUAGE_FAMILIES.map((family) => [family, focusNames(new Catalogue(family))])) as Record<LanguageFamily, FocusNames>;
   // The three passes over the sample, three times in rotating order, medians: the load of the shared
   // machine drifts over all of them alike.
   const passes: (() => Promise<unknown>)[] = [

@@ -1,8 +1,11 @@
 // The driver catalogue: which calls hand out a pooled connection and which calls give it back. It is
 // data, extended by the `pgHealth.analysis.acquire` / `release` settings and by workspace summaries.
 import { FOREIGN_API, GENERIC_POOL_OF_POSTGRES, IMPORTS, INSTANCE, isForeignReceiver, QUIET } from './drivers';
-import { familyOf, isLanguageId, type LanguageFamily } from './languages';
+import { familyOf, isLanguageId, LANGUAGE_FAMILIES, type LanguageFamily } from './languages';
 import type { Callee, CallOp, VarName } from './model';
+import { GO } from './apis/go';
+import { JAVA } from './apis/java';
+import { CSHARP } from './apis/csharp';
 
 /** How a resource goes back to its pool. */
 export type ReleaseSpec =
@@ -86,6 +89,20 @@ export interface AcquireApi {
   module?: string;
 }
 
+/** One language's rows of the catalogue (apis/go.ts, apis/java.ts, apis/csharp.ts). */
+export interface LanguageCatalogue {
+  apis: readonly AcquireApi[];
+  /** Callees (as chainText gives them) taken not to throw. */
+  nonThrowing: RegExp;
+  /** Callees that end the process: nothing stays checked out after them. */
+  endsProcess: RegExp;
+  /**
+   * What a file's imports say: a PostgreSQL driver, or only another database's (drivers.ts: the
+   * builtin acquires do not count in a file that imports another database's driver and no PostgreSQL one).
+   */
+  imports?: (text: string) => { postgres: boolean; foreign: boolean };
+}
+
 /** `pgHealth.analysis.acquire` entries, e.g. `{ "language": "typescript", "call": "db.checkout", "release": "release" }`. */
 export interface ExtraAcquire {
   language?: string;
@@ -125,6 +142,9 @@ function unmanagedTransaction(id: string, library: string, releaseHint: string):
 }
 
 const BUILTIN: readonly AcquireApi[] = [
+  ...GO.apis,
+  ...JAVA.apis,
+  ...CSHARP.apis,
   {
     id: 'pg.pool.connect',
     family: 'js',
@@ -292,11 +312,17 @@ const NON_THROWING: Record<LanguageFamily, RegExp> = {
   // Also psycopg2's `conn.cursor()` and `cur.close()` (client-side objects: no round trip to fail) and
   // exception constructors (`raise ValueError(…)`: the raise is the cause).
   py: /^(print|len|isinstance|issubclass|repr|str|bool|id|type|range|enumerate|zip|sorted|list|dict|tuple|set|(self\.)?(log|logger|logging|_log|_logger|LOG|LOGGER)\.\w+|logging\.(getLogger|\w+)|\w*(Error|Exception)|[\w.]*\.cursor|(cur|cursor|self\.cur|self\.cursor|c)\.close|time\.sleep|[\w.]*\.begin|traceback\.\w+)$/,
+  go: GO.nonThrowing,
+  java: JAVA.nonThrowing,
+  cs: CSHARP.nonThrowing,
 };
 
 const ENDS_PROCESS: Record<LanguageFamily, RegExp> = {
   js: /^process\.(exit|abort|reallyExit)$/,
   py: /^(sys\.exit|os\._exit|os\.abort|exit|quit)$/,
+  go: GO.endsProcess,
+  java: JAVA.endsProcess,
+  cs: CSHARP.endsProcess,
 };
 
 /** Method names that other objects have too: a quiet function of the same name does not vouch for them. */
@@ -339,13 +365,26 @@ function splitCall(call: string): { receiver?: RegExp; method: string } {
 }
 
 function familyOfSetting(language: string | undefined): LanguageFamily[] {
-  if (!language) return ['js', 'py'];
+  if (!language) return [...LANGUAGE_FAMILIES];
   if (isLanguageId(language)) return [familyOf(language)];
-  return /py/i.test(language) ? ['py'] : ['js'];
+  if (/py/i.test(language)) return ['py'];
+  if (/^(go|golang)$/i.test(language)) return ['go'];
+  if (/^java$/i.test(language)) return ['java'];
+  if (/^(cs|c#|csharp)$/i.test(language)) return ['cs'];
+  return ['js'];
 }
 
+/** What a setting's acquire gives back with when it names no release, and how messages call it. */
+const SETTING_DEFAULTS: Record<LanguageFamily, { release: string; noun: string; hint: string }> = {
+  js: { release: 'release', noun: 'client', hint: 'client.release()' },
+  py: { release: 'close', noun: 'connection', hint: 'conn.close()' },
+  go: { release: 'Close', noun: 'connection', hint: 'conn.Close()' },
+  java: { release: 'close', noun: 'connection', hint: 'conn.close()' },
+  cs: { release: 'Dispose', noun: 'connection', hint: 'conn.Dispose()' },
+};
+
 function releaseFromSetting(release: string | undefined, family: LanguageFamily): ReleaseSpec {
-  if (!release) return { kind: 'method', method: family === 'py' ? 'close' : 'release' };
+  if (!release) return { kind: 'method', method: SETTING_DEFAULTS[family].release };
   const { receiver, method } = splitCall(release);
   if (!release.includes('.')) return { kind: 'method', method };
   return receiver ? { kind: 'call', method, receiver, argument: 0 } : { kind: 'call', method, argument: 0 };
@@ -381,8 +420,8 @@ export class Catalogue {
         callbackForm: false,
         context: 'unsafe',
         releases: [release],
-        noun: family === 'py' ? 'connection' : 'client',
-        releaseHint: extra.release ?? (family === 'py' ? 'conn.close()' : 'client.release()'),
+        noun: SETTING_DEFAULTS[family].noun,
+        releaseHint: extra.release ?? SETTING_DEFAULTS[family].hint,
       });
     }
     this.acquires.push(...(learned.acquires ?? []).filter((api) => api.family === family));

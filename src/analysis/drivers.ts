@@ -13,6 +13,9 @@
 //   when its name says pool, because the analyser runs on workspaces that use PostgreSQL.
 // Only the built-in catalogue is filtered: APIs named in settings and helpers learned from the
 // workspace stand. The names travel in the file model's poolNames, prefixed with FOREIGN.
+import type { LanguageCatalogue } from './catalogue';
+import { CSHARP } from './apis/csharp';
+import { JAVA } from './apis/java';
 import type { LanguageFamily } from './languages';
 
 export const FOREIGN = '!';
@@ -114,16 +117,41 @@ function escape(name: string): string {
   return name.replace(/[$]/g, '\\$');
 }
 
+// Go: database/sql is every driver's front; the driver a file (or its package) imports says whose
+// connections `db.Conn(ctx)` and `db.Query(…)` hold.
+const GO_POSTGRES = /^github\.com\/(?:lib\/pq|jackc\/pgx)|^github\.com\/jackc\/pgconn/;
+const GO_FOREIGN = /^(?:github\.com\/(?:go-sql-driver\/mysql|mattn\/go-sqlite3|denisenkom\/go-mssqldb|microsoft\/go-mssqldb|sijms\/go-ora|godror\/godror|ClickHouse\/clickhouse-go|snowflakedb\/gosnowflake|go-redis\/redis|redis\/go-redis)|modernc\.org\/sqlite|go\.mongodb\.org)/;
+
+function goImports(text: string): Imports {
+  const out: Imports = { postgres: false, genericPool: false, foreign: false, marked: new Set(), bindings: new Set() };
+  if (!text.includes('import')) return out;
+  // `import "x"`, `import alias "x"`, and each line of `import ( … )`.
+  for (const m of text.matchAll(/^\s*(?:import\s+)?(?:[\w.]+\s+)?"([^"\n]+)"/gm)) {
+    const path = m[1] ?? '';
+    if (GO_POSTGRES.test(path)) out.postgres = true;
+    else if (GO_FOREIGN.test(path)) out.foreign = true;
+  }
+  return out;
+}
+
+/** A language whose catalogue reads only which database a file's imports name (apis/). */
+function importsBy(read: LanguageCatalogue['imports']): (text: string) => Imports {
+  return (text) => ({ postgres: false, genericPool: false, foreign: false, marked: new Set(), bindings: new Set(), ...read?.(text) });
+}
+
+/** What a file's imports say, per language. */
+const IMPORTS_OF: Record<LanguageFamily, (text: string) => Imports> = { js: jsImports, py: pyImports, go: goImports, java: importsBy(JAVA.imports), cs: importsBy(CSHARP.imports) };
+
 /** The FOREIGN-prefixed names and markers to add to a file's poolNames (empty for most files: cheap). */
 export function foreignPoolNames(text: string, family: LanguageFamily): string[] {
-  const imports = family === 'js' ? jsImports(text) : pyImports(text);
+  const imports = IMPORTS_OF[family](text);
   const names = new Set<string>(imports.bindings);
   if (family === 'py' && text.includes('create_')) for (const m of text.matchAll(PY_FOREIGN_ENGINE)) if (m[1]) names.add(m[1]);
   if (imports.bindings.size > 0) {
     // Variables and fields initialised from a foreign binding: `pool = new sql.ConnectionPool(…)`.
     const alternatives = [...imports.bindings].map(escape).join('|');
     const assigned =
-      family === 'js'
+      family !== 'py'
         ? new RegExp(`(?:\\bthis\\.|\\b)([\\w$]+)\\s*(?::[^=;\\n]+)?=\\s*(?:await\\s+)?(?:new\\s+)?(?:${alternatives})\\b`, 'g')
         : new RegExp(`(?:\\bself\\.|\\b)(\\w+)\\s*(?::[^=\\n]+)?=\\s*(?:await\\s+)?(?:${alternatives})\\b`, 'g');
     for (const m of text.matchAll(assigned)) if (m[1]) names.add(m[1]);
@@ -154,6 +182,7 @@ const JS_DOUBLE_METHOD = /^[ \t]*(?:async[ \t]+)?(?:connect|acquire|getConnectio
  */
 function declaresTestDouble(text: string, family: LanguageFamily): boolean {
   if (!/\bclass[ \t]+(?:Fake|Mock|Stub|Dummy)/.test(text)) return false;
+  if (family !== 'py' && family !== 'js') return false;
   const method = family === 'py' ? PY_DOUBLE_METHOD : JS_DOUBLE_METHOD;
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {

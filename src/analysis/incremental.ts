@@ -17,8 +17,7 @@ import { fixesForTree } from './fixes/fixes';
 import { acquireSites, analyzeFunction, exitMethodOf, type FunctionResult } from './functionAnalysis';
 import { familyOf, type LanguageFamily, type LanguageId } from './languages';
 import { LoweringContext, MAX_NESTING, NestingTooDeep } from './lowering/builder';
-import { lowerJavaScript, lowerJavaScriptFunction } from './lowering/javascript';
-import { lowerPython, lowerPythonFunction } from './lowering/python';
+import { LOWERINGS } from './lowering/lowerings';
 import type { FileModel, FunctionModel } from './model';
 import { parseText, type SyntaxNode, type SyntaxTree } from './treeSitter';
 import { callsAny, visitClosures } from './checker/functionContext';
@@ -265,7 +264,7 @@ export class IncrementalAnalysis {
     const ctx = new KeepingContext(this.family, this.kept, text, lines, this.counters);
     let model: FileModel;
     try {
-      model = this.family === 'py' ? lowerPython(root, undefined, ctx) : lowerJavaScript(root, undefined, ctx);
+      model = LOWERINGS[this.family].file(root, undefined, ctx);
     } catch (error) {
       if (error instanceof NestingTooDeep) return undefined;
       throw error;
@@ -299,7 +298,7 @@ export class IncrementalAnalysis {
     const node = root.namedDescendantForIndex(old.start, end);
     if (!node || node.type !== old.type || node.startIndex !== old.start || node.endIndex !== end) return undefined;
     const ctx = new KeepingContext(this.family, this.kept, text, lines, this.counters);
-    const model = this.family === 'py' ? lowerPythonFunction(node, ctx) : lowerJavaScriptFunction(node, ctx);
+    const model = LOWERINGS[this.family].function(node, ctx);
     const kept = ctx.topLevel[0];
     if (!kept || kept.kept.model !== model || kept.kept.depth > MAX_NESTING / 2) return undefined;
     // What the rest of the file sees of it must not change: its name (a top-level local, a summary's
@@ -648,6 +647,9 @@ function headOf(node: SyntaxNode, start: Point, end: Point, name: SyntaxNode | n
 const LOWERS_TO_NOTHING: Record<LanguageFamily, ReadonlySet<string>> = {
   js: new Set(['comment', 'import_statement', 'empty_statement', 'type_alias_declaration', 'interface_declaration', 'ambient_declaration', 'function_signature']),
   py: new Set(['comment', 'import_statement', 'import_from_statement', 'future_import_statement', 'pass_statement']),
+  go: new Set(['comment', 'package_clause', 'import_declaration', 'type_declaration']),
+  java: new Set(['line_comment', 'block_comment', 'package_declaration', 'import_declaration']),
+  cs: new Set(['comment', 'using_directive', 'file_scoped_namespace_declaration']),
 };
 
 /** The statement directly under the root that holds the span, if any. */

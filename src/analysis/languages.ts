@@ -1,9 +1,11 @@
 // The languages the analyser reads, named like VS Code's language ids.
 
-export type LanguageId = 'javascript' | 'javascriptreact' | 'typescript' | 'typescriptreact' | 'python';
+export type LanguageId = 'javascript' | 'javascriptreact' | 'typescript' | 'typescriptreact' | 'python' | 'go' | 'java' | 'csharp';
 
-/** The two lowerings: every JS dialect shares one, Python has its own. */
-export type LanguageFamily = 'js' | 'py';
+/** One lowering each: every JS dialect shares one; Python, Go, Java and C# have their own. */
+export type LanguageFamily = 'js' | 'py' | 'go' | 'java' | 'cs';
+
+export const LANGUAGE_FAMILIES: readonly LanguageFamily[] = ['js', 'py', 'go', 'java', 'cs'];
 
 const BY_EXTENSION: Record<string, LanguageId> = {
   '.js': 'javascript',
@@ -16,7 +18,16 @@ const BY_EXTENSION: Record<string, LanguageId> = {
   '.tsx': 'typescriptreact',
   '.py': 'python',
   '.pyw': 'python',
+  '.go': 'go',
+  '.java': 'java',
+  '.cs': 'csharp',
 };
+
+/** The languages files map to: what the editor analyses and the CLI reads. */
+export const ANALYSED_LANGUAGE_IDS: readonly LanguageId[] = [...new Set(Object.values(BY_EXTENSION))];
+
+/** The file name endings, without the dot (`js`, `py`), for globs. */
+export const SOURCE_EXTENSIONS: readonly string[] = Object.keys(BY_EXTENSION).map((e) => e.slice(1));
 
 export function languageForPath(path: string): LanguageId | undefined {
   if (/\.d\.[cm]?ts$/i.test(path)) return undefined; // declarations hold no code paths
@@ -25,8 +36,24 @@ export function languageForPath(path: string): LanguageId | undefined {
   return BY_EXTENSION[path.slice(dot).toLowerCase()];
 }
 
+const FAMILY: Record<LanguageId, LanguageFamily> = {
+  javascript: 'js',
+  javascriptreact: 'js',
+  typescript: 'js',
+  typescriptreact: 'js',
+  python: 'py',
+  go: 'go',
+  java: 'java',
+  csharp: 'cs',
+};
+
 export function familyOf(language: LanguageId): LanguageFamily {
-  return language === 'python' ? 'py' : 'js';
+  return FAMILY[language];
+}
+
+/** The families whose comments start with `//` (all but Python's `#`). */
+export function slashComments(family: LanguageFamily): boolean {
+  return family !== 'py';
 }
 
 export function isLanguageId(value: string): value is LanguageId {

@@ -1,5 +1,6 @@
 // In-source suppressions, as every linter has them:
-//   JavaScript/TypeScript  // pg-health-disable-next-line [rule, …]   (the next line)
+//   JavaScript/TypeScript, Go, Java, C#
+//                          // pg-health-disable-next-line [rule, …]   (the next line)
 //                          // pg-health-disable-line [rule, …]        (its own line; also in /* */)
 //   Python                 # pg-health: disable=rule[,rule]           (trailing: its own line;
 //                                                                      alone on a line: the next line)
@@ -8,7 +9,7 @@
 // still returned (SARIF reports it as suppressed), marked `suppressed`.
 import type { Finding, RuleId } from './findings';
 import { RULES } from './findings';
-import { familyOf, type LanguageFamily, type LanguageId } from './languages';
+import { familyOf, slashComments, type LanguageFamily, type LanguageId } from './languages';
 
 const KNOWN = new Set<string>(RULES.map((r) => r.id));
 
@@ -40,7 +41,7 @@ export function suppressionsIn(text: string, family: LanguageFamily): Suppressio
   const lines = text.split('\n');
   lines.forEach((line, index) => {
     if (!line.includes('pg-health')) return;
-    if (family === 'js') {
+    if (slashComments(family)) {
       const match = JS_DIRECTIVE.exec(line);
       if (match) add(map, match[1] === 'next-line' ? index + 1 : index, rulesOf(match[2]));
     } else {
@@ -65,5 +66,5 @@ export function markSuppressed(findings: Finding[], suppressions: Suppressions):
 
 /** The comment that silences `rule` on the line after it, for the "Disable … for this line" fix. */
 export function disableNextLineComment(language: LanguageId, rule: RuleId): string {
-  return familyOf(language) === 'js' ? `// pg-health-disable-next-line ${rule}` : `# pg-health: disable=${rule}`;
+  return slashComments(familyOf(language)) ? `// pg-health-disable-next-line ${rule}` : `# pg-health: disable=${rule}`;
 }

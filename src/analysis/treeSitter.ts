@@ -8,7 +8,7 @@ import type { LanguageId } from './languages';
 export type SyntaxNode = Node;
 export type SyntaxTree = Tree;
 
-type Grammar = 'javascript' | 'typescript' | 'tsx' | 'python';
+type Grammar = 'javascript' | 'typescript' | 'tsx' | 'python' | 'go' | 'java' | 'c-sharp';
 
 const GRAMMAR_FOR: Record<LanguageId, Grammar> = {
   javascript: 'javascript',
@@ -17,6 +17,9 @@ const GRAMMAR_FOR: Record<LanguageId, Grammar> = {
   typescript: 'typescript',
   typescriptreact: 'tsx',
   python: 'python',
+  go: 'go',
+  java: 'java',
+  csharp: 'c-sharp',
 };
 
 let wasmDirOverride: string | undefined;

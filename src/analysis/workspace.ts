@@ -7,9 +7,8 @@ import { acquireSites, analyzeFunction, exitMethodOf, learnedAcquire, learnedRel
 import { familyOf, MAX_FILE_CHARS, type LanguageFamily, type LanguageId } from './languages';
 import { NestingTooDeep } from './lowering/builder';
 import { FunctionFocus, type FocusNames } from './lowering/focus';
-import { lowerJavaScript, moduleName, POOL_CONSTRUCTOR_NAMES } from './lowering/javascript';
-import { POOL_FACTORY_NAMES } from './lowering/pyExpressions';
-import { lowerPython } from './lowering/python';
+import { moduleName } from './lowering/javascript';
+import { LOWERINGS } from './lowering/lowerings';
 import { quietFunctionNames } from './lowering/quiet';
 import { runOnceFunctionNames } from './lowering/runOnce';
 import { callsAny } from './checker/functionContext';
@@ -159,7 +158,7 @@ export async function modelFile(file: SourceFile, focusNames?: FocusNames, cache
   try {
     const family = familyOf(file.language);
     const focus = focusNames ? new FunctionFocus(tree.rootNode, file.text, focusNames, family) : undefined;
-    const model = family === 'py' ? lowerPython(tree.rootNode, focus) : lowerJavaScript(tree.rootNode, focus);
+    const model = LOWERINGS[family].file(tree.rootNode, focus);
     if (focusNames?.sql) {
       model.sql = sqlSitesOf(tree.rootNode, family);
       if (MAY_CONSTRUCT_POOL.test(file.text)) model.pools = poolSitesOf(tree.rootNode, family, file.text);
@@ -258,7 +257,7 @@ export function modellerInTurn(cache?: TreeCache): FileModeller {
 export function focusNames(catalogue: Catalogue, sql = false): FocusNames {
   const acquire = new Set(catalogue.acquires.map((api) => api.method).filter((n) => n !== ''));
   const other = apiNames(catalogue).filter((n) => !acquire.has(n));
-  return { acquire: [...acquire], other: [...other, ...(catalogue.family === 'py' ? POOL_FACTORY_NAMES : POOL_CONSTRUCTOR_NAMES)], ...(sql ? { sql } : {}) };
+  return { acquire: [...acquire], other: [...other, ...LOWERINGS[catalogue.family].poolConstructors], ...(sql ? { sql } : {}) };
 }
 
 /**

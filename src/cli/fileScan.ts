@@ -9,6 +9,7 @@ import { isIgnored, readIgnoreFile, type IgnoreFile } from './gitignore';
 const SKIPPED_DIRECTORIES = new Set([
   'node_modules',
   'bower_components',
+  'vendor',
   '.git',
   '.hg',
   '.svn',

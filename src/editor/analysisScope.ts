@@ -1,14 +1,14 @@
 // Which files the analyser looks at: the languages it reads, and the folders it leaves alone.
 import * as vscode from 'vscode';
-import type { LanguageId } from '../analysis/analyzer';
+import { ANALYSED_LANGUAGE_IDS, type LanguageId } from '../analysis/languages';
 
-const ANALYSED_LANGUAGES: ReadonlySet<string> = new Set<LanguageId>(['javascript', 'javascriptreact', 'typescript', 'typescriptreact', 'python']);
+const ANALYSED_LANGUAGES: ReadonlySet<string> = new Set<string>(ANALYSED_LANGUAGE_IDS);
 
 /** Diff views (git:), output channels and the like hold copies or logs, not the code being edited. */
 const ANALYSED_SCHEMES: ReadonlySet<string> = new Set(['file', 'untitled', 'vscode-remote']);
 
 /** Dependencies are never the user's code, open or not. */
-export const DEPENDENCY_EXCLUDES: readonly string[] = ['**/node_modules/**', '**/bower_components/**', '**/site-packages/**'];
+export const DEPENDENCY_EXCLUDES: readonly string[] = ['**/node_modules/**', '**/bower_components/**', '**/site-packages/**', '**/vendor/**'];
 
 /**
  * Build output, virtual environments and caches: scanning them would report the same defect again in

@@ -4,15 +4,14 @@ import * as vscode from 'vscode';
 import type { AnalyzerOptions, Finding, Fix, LanguageId, RuleId } from '../analysis/analyzer';
 import { loadAnalyzer } from './analyzerModule';
 import { analysedLanguage } from './analysisScope';
+import { ANALYSED_LANGUAGE_IDS } from '../analysis/languages';
 import { readAnalysisSettings } from './analysisSettings';
 import type { FeatureLog } from './featureLog';
 import { DIAGNOSTIC_SOURCE, toRange } from './findingDiagnostic';
 
 export const FIX_ALL_KIND = vscode.CodeActionKind.SourceFixAll.append('pgHealth');
 
-export const QUICK_FIX_SELECTOR: vscode.DocumentSelector = ['javascript', 'javascriptreact', 'typescript', 'typescriptreact', 'python'].map(
-  (language) => ({ language }),
-);
+export const QUICK_FIX_SELECTOR: vscode.DocumentSelector = ANALYSED_LANGUAGE_IDS.map((language) => ({ language }));
 
 interface VersionedFindings {
   version: number;

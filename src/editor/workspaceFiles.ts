@@ -1,14 +1,14 @@
-// Finds the files "Analyze Workspace" reads, folder by folder: every JS/TS/Python file except
+// Finds the files "Analyze Workspace" reads, folder by folder: every file of an analysed language except
 // dependencies, build output, files.exclude, the root .gitignore and the folder's own
 // `pgHealth.analysis.exclude`; none of a folder that turns analysis off.
 import * as vscode from 'vscode';
 import type { AnalysisSettingsSource } from './analysisSettings';
-import { languageForPath } from '../analysis/languages';
+import { languageForPath, SOURCE_EXTENSIONS } from '../analysis/languages';
 import { DEPENDENCY_EXCLUDES, GENERATED_EXCLUDES } from './analysisScope';
 import { excludeGroup, gitignoreGlobs } from './globPatterns';
 
 /** The files the scan lists (before its excludes); the closed-file watcher watches the same. */
-export const SOURCE_FILES_GLOB = '**/*.{js,jsx,mjs,cjs,ts,tsx,mts,cts,py}';
+export const SOURCE_FILES_GLOB = `**/*.{${SOURCE_EXTENSIONS.join(',')}}`;
 /** Beyond this many files per folder the scan stops listing; the log says so. */
 export const MAX_FILES_PER_FOLDER = 50_000;
 

@@ -11,18 +11,20 @@ import { lineIndexOf, type Fix } from './edits';
 import { declaredNames, nodeAt, statementOfCall, stringRows } from './syntax';
 import { coveredText, onlyCommentAfter } from './wrapInTryFinally';
 
-const METHOD = { py: 'function_definition', js: 'method_definition' } as const;
-const BODY = { py: 'block', js: 'statement_block' } as const;
+const METHOD: Partial<Record<LanguageFamily, string>> = { py: 'function_definition', js: 'method_definition' };
+const BODY: Partial<Record<LanguageFamily, string>> = { py: 'block', js: 'statement_block' };
 
 export function finallyInExit(root: SyntaxNode, finding: Finding, family: LanguageFamily, text: string): Fix | undefined {
   const resource = finding.resource;
   // One release, made by one statement directly in the method's body: anything else (a release in a
   // branch, two releases) has paths this fix would change.
   if (!resource?.releasedInExit || resource.releaseRanges.length !== 1) return undefined;
-  const exit = nodeAt(root, resource.functionRange, (n) => n.type === METHOD[family]);
+  const method = METHOD[family];
+  if (method === undefined) return undefined;
+  const exit = nodeAt(root, resource.functionRange, (n) => n.type === method);
   const body = exit?.childForFieldName('body');
   const release = statementOfCall(root, resource.releaseRanges[0] as Finding['range'], family);
-  if (!exit || body?.type !== BODY[family] || !release || !release.parent?.equals(body)) return undefined;
+  if (!exit || !body || body.type !== BODY[family] || !release || !release.parent?.equals(body)) return undefined;
   const statements = body.namedChildren.filter((n): n is SyntaxNode => n !== null && n.type !== 'comment');
   const at = statements.findIndex((n) => n.equals(release));
   // A docstring stays first, where Python reads it.

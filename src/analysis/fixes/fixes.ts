@@ -1,6 +1,6 @@
 // Which fix answers which finding. Parses the text once for all findings of a file.
 import type { Finding } from '../findings';
-import { familyOf, type LanguageId } from '../languages';
+import { familyOf, type LanguageFamily, type LanguageId } from '../languages';
 import { parseText, type SyntaxNode } from '../treeSitter';
 import type { Fix } from './edits';
 import { isCallbackForm, releaseInQueryCallback, releaseOnEarlyReturns, wrapCallbackBody } from './callbackFixes';
@@ -11,10 +11,21 @@ import { removeRedundantRelease, withInTryFinally } from './otherFixes';
 import { releaseOnClose } from './releaseOnClose';
 import { releaseInFinallyCallback } from './thenFinally';
 import { wrapInTryFinally } from './wrapInTryFinally';
+import { csharpFixes } from './csharp';
+import { goFixes } from './go';
+import { javaFixes } from './java';
+
+/** The fixes of the languages that have their own (Go's `defer`, Java's try-with-resources, C#'s `using`), best first. */
+const LANGUAGE_FIXES: Partial<Record<LanguageFamily, (root: SyntaxNode, finding: Finding, text: string) => (() => Fix | undefined)[]>> = {
+  go: goFixes,
+  java: javaFixes,
+  cs: csharpFixes,
+};
 
 /** The fixes for one finding, best first: the first is what fix-all applies. */
 function fixFor(root: SyntaxNode, finding: Finding, language: LanguageId, text: string): (() => Fix | undefined)[] {
   const family = familyOf(language);
+  if (family !== 'js' && family !== 'py') return LANGUAGE_FIXES[family]?.(root, finding, text) ?? [];
   switch (finding.rule) {
     case 'unreleased-client':
     case 'release-not-guaranteed':
@@ -85,6 +96,7 @@ export async function fixesFor(text: string, language: LanguageId, findings: rea
     const fixes = fixesForTree(tree.rootNode, text, language, findings);
     if (!options.tidy) return fixes;
     const family = familyOf(language);
+    if (family !== 'js' && family !== 'py') return fixes;
     for (const list of fixes) {
       for (const [i, fix] of list.entries()) {
         // One at a time: the cleanup parses the fixed text with the shared parser.

@@ -9,9 +9,16 @@
 import type { LanguageFamily } from '../languages';
 import type { SyntaxNode } from '../treeSitter';
 
-const PY_FUNCTIONS = new Set(['function_definition', 'lambda']);
 const JS_DECLARED = new Set(['function_declaration', 'generator_function_declaration', 'method_definition']);
 const JS_EXPRESSIONS = new Set(['arrow_function', 'function_expression', 'function', 'generator_function']);
+/** The node types that are functions (with a model of their own), per language. */
+const FUNCTIONS: Record<LanguageFamily, ReadonlySet<string>> = {
+  js: new Set([...JS_DECLARED, ...JS_EXPRESSIONS]),
+  py: new Set(['function_definition', 'lambda']),
+  go: new Set(['function_declaration', 'method_declaration', 'func_literal']),
+  java: new Set(['method_declaration', 'constructor_declaration', 'lambda_expression']),
+  cs: new Set(['method_declaration', 'constructor_declaration', 'local_function_statement', 'lambda_expression', 'anonymous_method_expression']),
+};
 /** Wrappers the JavaScript lowering strips before it looks at an argument (builder.ts `unwrap`). */
 const JS_WRAPPERS = new Set(['parenthesized_expression', 'as_expression', 'non_null_expression', 'satisfies_expression', 'type_assertion']);
 /** Nodes whose text is never code: a name inside them is not a call. */
@@ -72,13 +79,12 @@ export class FunctionFocus {
   }
 
   private isFunction(node: SyntaxNode): boolean {
-    const type = node.type;
-    return this.family === 'py' ? PY_FUNCTIONS.has(type) : JS_DECLARED.has(type) || JS_EXPRESSIONS.has(type);
+    return FUNCTIONS[this.family].has(node.type);
   }
 
   /** A JavaScript function expression (`path[i]`) passed as an argument may be lowered inline (iteration callbacks, node-style callbacks, promise handlers). */
   private mayRunInPlace(path: readonly SyntaxNode[], i: number): boolean {
-    if (this.family === 'py' || !JS_EXPRESSIONS.has((path[i] as SyntaxNode).type)) return false;
+    if (this.family !== 'js' || !JS_EXPRESSIONS.has((path[i] as SyntaxNode).type)) return false;
     let up = i - 1;
     while (up >= 0 && JS_WRAPPERS.has((path[up] as SyntaxNode).type)) up--;
     return path[up]?.type === 'arguments';

@@ -44,53 +44,44 @@ class JsLowering extends JsExpressionLowering {
   program(root: SyntaxNode): void {
     // Locals decide ops; where the ops go nowhere, the walk over the whole file for them is saved.
     this.scope = { locals: this.ctx.opsMatter() ? collectLocals(root) : new Set(), params: new Set(), inlineDepth: 0, isGenerator: false };
-    const body: Block = [];
-    this.ctx.inRoot(() => {
+    this.topLevel(root, 'js', (body) => {
       for (const statement of namedChildren(root)) this.stmt(statement, body);
     });
-    this.ctx.addFunction({ family: 'js', params: [], body, range: rangeOf(root), isGenerator: false, topLevel: true }, root);
   }
 
   protected override closure(node: SyntaxNode): FunctionModel {
-    const unlowered = this.ctx.unloweredFunction(node);
-    if (unlowered) return unlowered;
     const nameNode = node.childForFieldName('name') ?? nameFromParent(node);
     const methodOf = classOfMethod(node);
-    const kept = this.ctx.reuse(node, nameNode, methodOf !== undefined ? ` of ${methodOf}` : '');
-    if (kept) return kept;
-    const fields = methodOf !== undefined ? releasedFields(node) : undefined;
-    const outer = this.scope;
-    const outerStatement = this.statement;
-    const params = this.paramsOf(node);
-    const bodyNode = node.childForFieldName('body');
-    this.scope = {
-      locals: bodyNode && this.ctx.opsMatter(node) ? collectLocals(bodyNode) : new Set(),
-      params: new Set(params.filter((p): p is string => p !== undefined)),
-      inlineDepth: 0,
-      isGenerator: node.type.startsWith('generator') || node.children.some((c) => c?.type === '*'),
-      ...(fields && fields.size > 0 ? { fieldsAsVariables: fields } : {}),
-    };
-    for (const name of this.destructuredParams(node)) this.scope.locals.add(name);
-    const body: Block = [];
-    try {
-      this.ctx.inFunction(node, () => this.functionBody(node, body));
-    } finally {
-      this.scope = outer;
-      this.statement = outerStatement;
-    }
-    const model: FunctionModel = {
-      ...(nameNode ? { name: nameNode.text, nameRange: rangeOf(nameNode) } : {}),
+    let fields: Set<string> | undefined;
+    return this.functionModel(node, {
+      nameNode,
+      reuseContext: methodOf !== undefined ? ` of ${methodOf}` : '',
       family: 'js',
-      params,
-      body,
-      range: rangeOf(node),
-      isGenerator: this.scopeWasGenerator(node),
-      ...(methodOf !== undefined ? { methodOf } : {}),
-      ...(fields && fields.size > 0 ? { releasesFields: [...fields].sort() } : {}),
-      ...responseReleases(node),
-    };
-    this.ctx.addFunction(model, node);
-    return model;
+      params: () => this.paramsOf(node),
+      enter: () => {
+        fields = methodOf !== undefined ? releasedFields(node) : undefined;
+        const outer = this.scope;
+        const bodyNode = node.childForFieldName('body');
+        this.scope = {
+          locals: bodyNode && this.ctx.opsMatter(node) ? collectLocals(bodyNode) : new Set(),
+          params: new Set(this.paramsOf(node).filter((p): p is string => p !== undefined)),
+          inlineDepth: 0,
+          isGenerator: this.scopeWasGenerator(node),
+          ...(fields && fields.size > 0 ? { fieldsAsVariables: fields } : {}),
+        };
+        for (const name of this.destructuredParams(node)) this.scope.locals.add(name);
+        return () => {
+          this.scope = outer;
+        };
+      },
+      lowerBody: (body) => this.functionBody(node, body),
+      extras: () => ({
+        isGenerator: this.scopeWasGenerator(node),
+        ...(methodOf !== undefined ? { methodOf } : {}),
+        ...(fields && fields.size > 0 ? { releasesFields: [...fields].sort() } : {}),
+        ...responseReleases(node),
+      }),
+    });
   }
 
   private scopeWasGenerator(node: SyntaxNode): boolean {
@@ -124,10 +115,7 @@ class JsLowering extends JsExpressionLowering {
       return;
     }
     // Expression-bodied arrow: `(c) => c.query(...)` returns the expression.
-    const saved = this.statement;
-    this.statement = bodyNode;
-    const value = this.expr(bodyNode, out);
-    this.statement = saved;
+    const value = this.at(bodyNode, () => this.expr(bodyNode, out));
     if (value && this.scope.inlineDepth === 0) out.push({ kind: 'escape', variable: value, how: 'return', range: rangeOf(bodyNode) });
     else if (value && this.scope.returnInto) out.push({ kind: 'assign', target: this.scope.returnInto, from: value, range: rangeOf(bodyNode) });
     out.push({ kind: 'return', range: rangeOf(bodyNode) });
@@ -152,19 +140,6 @@ class JsLowering extends JsExpressionLowering {
     return namedChildren(list).flatMap((p) => (p.type === 'identifier' ? [] : patternNames(p)));
   }
 
-  private stmt(node: SyntaxNode, out: Block): void {
-    if (this.ctx.skippable(node)) return;
-    this.ctx.nested(() => {
-      const saved = this.statement;
-      this.statement = node;
-      try {
-        this.stmtInner(node, out);
-      } finally {
-        this.statement = saved;
-      }
-    });
-  }
-
   private block(node: SyntaxNode | null): Block {
     const out: Block = [];
     if (!node) return out;
@@ -173,7 +148,7 @@ class JsLowering extends JsExpressionLowering {
     return out;
   }
 
-  private stmtInner(node: SyntaxNode, out: Block): void {
+  protected stmtInner(node: SyntaxNode, out: Block): void {
     switch (node.type) {
       case 'statement_block':
         for (const s of namedChildren(node)) this.stmt(s, out);

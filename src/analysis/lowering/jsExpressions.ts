@@ -1,10 +1,11 @@
 // JavaScript/TypeScript expressions -> model ops, in evaluation order. An expression lowers to the
 // variable that holds its value when that value could be a client (an identifier or a temporary
 // bound to a call's result), so the checker can follow the client from the acquire to its release.
-import type { Block, Callee, CallOp, Condition, FunctionModel, InlineCallback, Op, VarName } from '../model';
+import type { Block, Callee, Condition, FunctionModel, InlineCallback, Op, VarName } from '../model';
 import type { SourceRange } from '../findings';
 import type { SyntaxNode } from '../treeSitter';
-import { lastSegment, LoweringContext, namedChildren, rangeOf, unwrap } from './builder';
+import { namedChildren, rangeOf, unwrap } from './builder';
+import { LoweringCore } from './core';
 
 const FUNCTION_TYPES = new Set(['arrow_function', 'function_expression', 'function', 'generator_function']);
 /** Calls whose callback runs later (an event, a timer), if ever: never in place. */
@@ -47,12 +48,16 @@ export function thisField(node: SyntaxNode): string | undefined {
   return object?.type === 'this' && property?.type === 'property_identifier' ? `this.${property.text}` : undefined;
 }
 
-export abstract class JsExpressionLowering {
+export abstract class JsExpressionLowering extends LoweringCore {
   protected scope: FunctionScope = { locals: new Set(), params: new Set(), inlineDepth: 0, isGenerator: false };
-  /** The statement being lowered, for `statementRange` of calls. */
-  protected statement: SyntaxNode | undefined;
 
-  constructor(protected readonly ctx: LoweringContext) {}
+  protected bare(node: SyntaxNode): SyntaxNode {
+    return unwrap(node);
+  }
+
+  protected isCall(node: SyntaxNode): boolean {
+    return node.type === 'call_expression';
+  }
 
   /** A nested function that is not run in place: analysed on its own. */
   protected abstract closure(node: SyntaxNode): FunctionModel;
@@ -330,42 +335,19 @@ export abstract class JsExpressionLowering {
       }
       args.push(this.expr(arg, out));
     });
-    const op: CallOp = {
-      kind: 'call',
-      id: this.ctx.id(),
-      callee: info,
-      args,
-      target: target ?? this.ctx.temp(),
+    const op = this.pushCall(node, callee, info, args, out, target ?? this.ctx.temp(), {
       isNew,
       ...(callback ? { callback } : {}),
       ...(awaitedCallee ? { awaited: true } : {}),
-      range: rangeOf(node),
-      calleeRange: rangeOf(callee),
-      statementRange: rangeOf(this.statement ?? node),
-    };
-    out.push(op);
+    });
     if (info.receiver === 'Promise' && RACES.has(info.name)) markRaced(out, argNodes[0], { range: op.range, by: info.text });
     return op.target;
   }
 
   private calleeInfo(callee: SyntaxNode, out: Block): Callee {
-    if (callee.type === 'member_expression') {
-      const object = callee.childForFieldName('object');
-      const name = callee.childForFieldName('property')?.text ?? '';
-      const receiverVar = object ? this.expr(object, out) : undefined;
-      const receiver = object ? unwrap(object).text : '';
-      const receiverName = object && unwrap(object).type !== 'call_expression' ? lastSegment(receiver) : undefined;
-      return {
-        text: `${receiver}.${name}`,
-        name,
-        receiver,
-        ...(receiverName !== undefined ? { receiverName } : {}),
-        ...(receiverVar !== undefined ? { receiverVar } : {}),
-      };
-    }
+    if (callee.type === 'member_expression') return this.memberCallee(callee.childForFieldName('object'), callee.childForFieldName('property')?.text ?? '', out);
     if (callee.type === 'identifier') return { text: callee.text, name: callee.text };
-    this.expr(callee, out);
-    return { text: callee.text.slice(0, 60), name: '' };
+    return this.otherCallee(callee, out);
   }
 
   /** `X.then(f, g)` runs like `try { v = await X } catch (e) { g(e) } else { f(v) }`. */

@@ -2,7 +2,8 @@
 // An expression lowers to the variable that holds its value when that value could be a connection.
 import type { Block, CallOp, Condition, FunctionModel, VarName } from '../model';
 import type { SyntaxNode } from '../treeSitter';
-import { lastSegment, LoweringContext, namedChildren, rangeOf } from './builder';
+import { namedChildren, rangeOf } from './builder';
+import { LoweringCore } from './core';
 import { negate } from './jsExpressions';
 
 /** Calls whose result an assignment binds as a pool name (a lowering focus keeps the functions that name them). */
@@ -28,12 +29,16 @@ export function ownField(node: SyntaxNode): string | undefined {
   return object?.type === 'identifier' && object.text === 'self' && attribute ? `self.${attribute.text}` : undefined;
 }
 
-export abstract class PyExpressionLowering {
+export abstract class PyExpressionLowering extends LoweringCore {
   protected scope: PyScope = { outer: new Set() };
-  /** The statement being lowered, for `statementRange` of calls. */
-  protected statement: SyntaxNode | undefined;
 
-  constructor(protected readonly ctx: LoweringContext) {}
+  protected bare(node: SyntaxNode): SyntaxNode {
+    return stripParens(node);
+  }
+
+  protected isCall(node: SyntaxNode): boolean {
+    return node.type === 'call';
+  }
 
   /** A nested function or lambda: analysed on its own. */
   protected abstract functionDef(node: SyntaxNode): FunctionModel;
@@ -181,23 +186,11 @@ export abstract class PyExpressionLowering {
     const calleeNode = stripParens(fnNode);
     let callee: CallOp['callee'];
     if (calleeNode.type === 'attribute') {
-      const object = calleeNode.childForFieldName('object');
-      const name = calleeNode.childForFieldName('attribute')?.text ?? '';
-      const receiverVar = object ? this.expr(object, out) : undefined;
-      const receiver = object?.text ?? '';
-      const receiverName = object && stripParens(object).type !== 'call' ? lastSegment(receiver) : undefined;
-      callee = {
-        text: `${receiver}.${name}`,
-        name,
-        receiver,
-        ...(receiverName !== undefined ? { receiverName } : {}),
-        ...(receiverVar !== undefined ? { receiverVar } : {}),
-      };
+      callee = this.memberCallee(calleeNode.childForFieldName('object'), calleeNode.childForFieldName('attribute')?.text ?? '', out);
     } else if (calleeNode.type === 'identifier') {
       callee = { text: calleeNode.text, name: calleeNode.text };
     } else {
-      this.expr(calleeNode, out);
-      callee = { text: calleeNode.text.slice(0, 60), name: '' };
+      callee = this.otherCallee(calleeNode, out);
     }
     const args: (VarName | undefined)[] = [];
     for (const arg of argsNode ? namedChildren(argsNode) : []) {
@@ -208,19 +201,7 @@ export abstract class PyExpressionLowering {
       }
       args.push(this.expr(arg, out));
     }
-    const op: CallOp = {
-      kind: 'call',
-      id: this.ctx.id(),
-      callee,
-      args,
-      target,
-      isNew: false,
-      range: rangeOf(node),
-      calleeRange: rangeOf(calleeNode),
-      statementRange: rangeOf(this.statement ?? node),
-    };
-    out.push(op);
-    return op;
+    return this.pushCall(node, calleeNode, callee, args, out, target);
   }
 }
 

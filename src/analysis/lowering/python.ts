@@ -42,52 +42,42 @@ class PyLowering extends PyExpressionLowering {
   }
 
   module(root: SyntaxNode): void {
-    const body: Block = [];
-    this.ctx.inRoot(() => {
+    this.topLevel(root, 'py', (body) => {
       for (const s of namedChildren(root)) this.stmt(s, body);
     });
-    this.ctx.addFunction({ family: 'py', params: [], body, range: rangeOf(root), isGenerator: false, topLevel: true }, root);
   }
 
   protected override functionDef(node: SyntaxNode): FunctionModel {
-    const unlowered = this.ctx.unloweredFunction(node);
-    if (unlowered) return unlowered;
     const contextManager = isContextManager(node);
     const methodOf = classOf(node);
-    const name = node.childForFieldName('name')?.text;
-    const kept = this.ctx.reuse(node, null, `${contextManager ? 'contextmanager' : ''}${methodOf !== undefined ? ` of ${methodOf}` : ''}`);
-    if (kept) return kept;
-    const saved = { scope: this.scope, statement: this.statement };
-    this.scope = { outer: new Set(), ...(methodOf !== undefined && EXIT_METHODS.has(name ?? '') ? { fieldsAsVariables: true } : {}) };
-    const params = paramsOf(node.childForFieldName('parameters'));
-    const body: Block = [];
+    const nameNode = node.childForFieldName('name');
     const bodyNode = node.childForFieldName('body');
-    try {
-      this.ctx.inFunction(node, () => {
+    return this.functionModel(node, {
+      nameNode,
+      reuseContext: `${contextManager ? 'contextmanager' : ''}${methodOf !== undefined ? ` of ${methodOf}` : ''}`,
+      family: 'py',
+      params: () => paramsOf(node.childForFieldName('parameters')),
+      enter: () => {
+        const outer = this.scope;
+        this.scope = { outer: new Set(), ...(methodOf !== undefined && EXIT_METHODS.has(nameNode?.text ?? '') ? { fieldsAsVariables: true } : {}) };
+        return () => {
+          this.scope = outer;
+        };
+      },
+      lowerBody: (body) => {
         if (node.type === 'lambda') {
           const value = bodyNode ? this.expr(bodyNode, body) : undefined;
           if (value) body.push({ kind: 'escape', variable: value, how: 'return', range: rangeOf(node) });
         } else if (bodyNode) {
           for (const s of namedChildren(bodyNode)) this.stmt(s, body);
         }
-      });
-    } finally {
-      this.scope = saved.scope;
-      this.statement = saved.statement;
-    }
-    const nameNode = node.childForFieldName('name');
-    const model: FunctionModel = {
-      ...(nameNode ? { name: nameNode.text, nameRange: rangeOf(nameNode) } : {}),
-      family: 'py',
-      params,
-      body,
-      range: rangeOf(node),
-      isGenerator: bodyNode ? containsYield(bodyNode) : false,
-      ...(contextManager ? { contextManager: true } : {}),
-      ...(methodOf !== undefined ? { methodOf } : {}),
-    };
-    this.ctx.addFunction(model, node);
-    return model;
+      },
+      extras: () => ({
+        isGenerator: bodyNode ? containsYield(bodyNode) : false,
+        ...(contextManager ? { contextManager: true } : {}),
+        ...(methodOf !== undefined ? { methodOf } : {}),
+      }),
+    });
   }
 
   private block(node: SyntaxNode | null): Block {
@@ -96,20 +86,7 @@ class PyLowering extends PyExpressionLowering {
     return out;
   }
 
-  private stmt(node: SyntaxNode, out: Block): void {
-    if (this.ctx.skippable(node)) return;
-    this.ctx.nested(() => {
-      const saved = this.statement;
-      this.statement = node;
-      try {
-        this.stmtInner(node, out);
-      } finally {
-        this.statement = saved;
-      }
-    });
-  }
-
-  private stmtInner(node: SyntaxNode, out: Block): void {
+  protected stmtInner(node: SyntaxNode, out: Block): void {
     switch (node.type) {
       case 'expression_statement':
         for (const e of namedChildren(node)) this.expr(e, out);
@@ -170,9 +147,7 @@ class PyLowering extends PyExpressionLowering {
           out.push({ kind: 'return', range: rangeOf(node) });
           return;
         }
-        const v = value ? this.expr(value, out) : undefined;
-        if (v) out.push({ kind: 'escape', variable: v, how: 'return', range: rangeOf(node) });
-        out.push({ kind: 'return', range: rangeOf(node) });
+        this.returnOps(value ? this.expr(value, out) : undefined, node, out);
         return;
       }
       case 'raise_statement':

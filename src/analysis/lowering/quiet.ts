@@ -61,6 +61,8 @@ function declarations(root: SyntaxNode): SyntaxNode[] {
  * `const f = (…) => …`. Read off the whole tree, since the lowering skips what names no API.
  */
 export function quietFunctionNames(root: SyntaxNode, family: LanguageFamily, memo?: QuietMemo): string[] {
+  // Go's calls never throw in the model (catalogue.ts); Java's and C#'s are not read for this yet.
+  if (family !== 'js' && family !== 'py') return [];
   const names = new Set<string>();
   const next = new Map<string, boolean>();
   for (const node of declarations(root)) {

@@ -47,7 +47,8 @@ const PY_DRIVER: Record<PoolKind, RegExp> = {
 export const MAY_CONSTRUCT_POOL = /\bnew\s+(?:[\w$]+\.)*Pool\s*\(|\b(?:SimpleConnectionPool|ThreadedConnectionPool|ConnectionPool|AsyncConnectionPool|create_pool|create_engine|create_async_engine)\s*\(/;
 
 export function poolSitesOf(root: SyntaxNode, family: LanguageFamily, text: string): PoolSite[] {
-  return family === 'js' ? jsPools(root, text) : pyPools(root, text);
+  if (family === 'js') return jsPools(root, text);
+  return family === 'py' ? pyPools(root, text) : [];
 }
 
 function jsPools(root: SyntaxNode, text: string): PoolSite[] {

@@ -27,6 +27,10 @@ export interface SqlSite {
 const STRINGS: Record<LanguageFamily, string[]> = {
   js: ['string', 'template_string'],
   py: ['string', 'concatenated_string'],
+  // Not read yet in these languages: Go to Code finds no statement there.
+  go: [],
+  java: [],
+  cs: [],
 };
 
 const FUNCTIONS = new Set([
@@ -155,6 +159,9 @@ function functionInfo(fn: SyntaxNode): Pick<SqlSite, 'functionName' | 'functionR
 const CALLS: Record<LanguageFamily, { call: string; args: string }> = {
   js: { call: 'call_expression', args: 'arguments' },
   py: { call: 'call', args: 'argument_list' },
+  go: { call: 'call_expression', args: 'argument_list' },
+  java: { call: 'method_invocation', args: 'argument_list' },
+  cs: { call: 'invocation_expression', args: 'argument_list' },
 };
 
 /** The call that sends the statement: it takes the expression (or the variable holding it) as an argument. */

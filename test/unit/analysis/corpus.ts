@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LanguageId, RuleId } from '../../../src/analysis/analyzer';
 import { languageForPath } from '../../../src/analysis/analyzer';
+import { familyOf, type LanguageFamily } from '../../../src/analysis/languages';
 import { fixturesDir } from '../../support/paths';
 
 export const corpusDir = path.join(fixturesDir, 'analysis');
@@ -44,6 +45,20 @@ const SAFE = /(?:\/\/|#)\s*safe\b/;
 const ORACLE = /(?:\/\/|#)\s*oracle:\s*(leak|no-leak)\b/;
 const JS_FUNCTION = /^(?:export\s+)?(async\s+)?function\*?\s+([A-Za-z_$][\w$]*)/;
 const PY_FUNCTION = /^(async\s+)?def\s+([A-Za-z_]\w*)/;
+/** `func name(` and `func (s *Store) name(`. */
+const GO_FUNCTION = /^func\s+(?:\([^)]*\)\s*)?()([A-Za-z_]\w*)\s*[([]/;
+/**
+ * A fixture function's header line, by language family. Group 1 is set for an async one, group 2 is
+ * its name. Brace languages end a function at the first later line that is its header's indent and `}`
+ * (Java's and C#'s methods are indented in their class).
+ */
+const FUNCTION_HEADER: Record<LanguageFamily, RegExp> = {
+  js: JS_FUNCTION,
+  py: PY_FUNCTION,
+  go: GO_FUNCTION,
+  java: /^$^/,
+  cs: /^$^/,
+};
 
 function listFiles(dir: string): string[] {
   const out: string[] = [];
@@ -55,10 +70,11 @@ function listFiles(dir: string): string[] {
   return out.sort();
 }
 
-function topLevelFunctions(lines: string[], python: boolean): Omit<FixtureFunction, 'expectations' | 'safe' | 'oracleOverride'>[] {
+function topLevelFunctions(lines: string[], family: LanguageFamily): Omit<FixtureFunction, 'expectations' | 'safe' | 'oracleOverride'>[] {
   const found: Omit<FixtureFunction, 'expectations' | 'safe' | 'oracleOverride'>[] = [];
+  const python = family === 'py';
   for (let i = 0; i < lines.length; i++) {
-    const match = (python ? PY_FUNCTION : JS_FUNCTION).exec(lines[i] as string);
+    const match = FUNCTION_HEADER[family].exec(lines[i] as string);
     if (!match) continue;
     let start = i;
     while (python && start > 0 && (lines[start - 1] as string).startsWith('@')) start--;
@@ -68,7 +84,8 @@ function topLevelFunctions(lines: string[], python: boolean): Omit<FixtureFuncti
       while (end - 1 > i && (lines[end - 1] as string).trim() === '') end--;
       end--; // last body line, 0-based
     } else {
-      while (end < lines.length && !/^}/.test(lines[end] as string)) end++;
+      const indent = /^\s*/.exec(lines[i] as string)?.[0] ?? '';
+      while (end < lines.length && !(lines[end] as string).startsWith(`${indent}}`)) end++;
     }
     found.push({ name: match[2] as string, startLine: start + 1, endLine: end + 1, isAsync: Boolean(match[1]) });
   }
@@ -92,8 +109,9 @@ export function fixtureFromText(absolute: string, relative: string, text: string
       if (!match) return;
       for (const rule of (match[1] as string).split(',')) expectations.push({ line: index + 1, rule: rule.trim() as RuleId });
     });
-    const functions = topLevelFunctions(lines, language === 'python').map((fn) => {
-      const header = lines.slice(fn.startLine - 1, fn.endLine).find((l) => PY_FUNCTION.test(l) || JS_FUNCTION.test(l)) ?? '';
+    const family = familyOf(language);
+    const functions = topLevelFunctions(lines, family).map((fn) => {
+      const header = lines.slice(fn.startLine - 1, fn.endLine).find((l) => FUNCTION_HEADER[family].test(l)) ?? '';
       const body = lines.slice(fn.startLine - 1, fn.endLine).join('\n');
       const oracle = ORACLE.exec(body)?.[1] as 'leak' | 'no-leak' | undefined;
       return {
