@@ -72,6 +72,15 @@ export interface AcquireApi {
    * are reported without a fix (a fix would move a commit into a `finally`, or pick one of the two).
    */
   releaseDecides?: boolean;
+  /**
+   * Go: the call counts only when its results are taken with an error (`rows, err := db.Query(…)`):
+   * Gin's `c.Query("id")` or a semaphore's `sem.Acquire(ctx, 1)` return no resource beside one.
+   */
+  errorResult?: boolean;
+  /** Releasing again is harmless (Go: `defer tx.Rollback(ctx)` after `tx.Commit(ctx)`, a second `rows.Close()`): no double-release. */
+  releaseIdempotent?: boolean;
+  /** Methods that are meant to be called after the release (Go: `rows.Err()` after the rows are closed). */
+  usableAfterRelease?: RegExp;
   /** Set for APIs learned from workspace functions: the function that was summarised. */
   summaryOf?: string;
   /** The resource itself releases as a `with` item (SQLAlchemy's Connection closes on exit). */

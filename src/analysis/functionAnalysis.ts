@@ -41,6 +41,7 @@ function isAcquisition(call: CallOp, api: AcquireApi): boolean {
   // An unmanaged transaction is one the code keeps in a variable (`const trx = await knex.transaction()`);
   // a chained `db.transaction().execute(async (trx) => …)` (Kysely) is the managed form.
   if (api.releaseDecides && (call.target === undefined || call.target.startsWith('$'))) return false;
+  if (api.errorResult && call.errorTarget === undefined) return false;
   return api.valueForm && !(api.valueFormTakesNoArguments && call.args.length > 0);
 }
 

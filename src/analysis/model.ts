@@ -38,8 +38,13 @@ export interface CallOp {
   callee: Callee;
   /** Argument i refers to this variable (identifier or temporary), if any. */
   args: (VarName | undefined)[];
-  /** The result is bound to this variable. */
+  /** The result is bound to this variable (Go: the first of its results). */
   target?: VarName;
+  /**
+   * Go: the call's last result is an error, bound to this variable (`_` when discarded): `conn, err :=
+   * pool.Acquire(ctx)`. When it is non-nil nothing was acquired, which `if err != nil` tells apart.
+   */
+  errorTarget?: VarName;
   isNew: boolean;
   /** Python `with X as y:` / `async with` (the result is the context manager's value). */
   context?: 'with' | 'async-with';

@@ -45,6 +45,7 @@ function mentions(op: Op, into: Set<string>): void {
       if (op.callee.receiver === undefined) into.add(op.callee.name);
       for (const a of op.args) if (a) into.add(a);
       if (op.target) into.add(op.target);
+      if (op.errorTarget) into.add(op.errorTarget);
       for (const p of op.callback?.params ?? []) if (p) into.add(p);
       break;
     case 'assign':

@@ -271,7 +271,7 @@ export class PathChecker {
     const releasedVar = match?.variable ?? (callee.receiver === undefined && w.handles.includes(callee.name) ? callee.name : undefined);
     if (releasedVar !== undefined) return [this.release(w, op, match?.spec.kind === 'call' ? match.spec.helper : undefined)];
 
-    if (callee.receiverVar !== undefined && isBound(callee.receiverVar) && w.status === 'released' && w.releasedAt) {
+    if (callee.receiverVar !== undefined && isBound(callee.receiverVar) && w.status === 'released' && w.releasedAt && !this.site.api.usableAfterRelease?.test(callee.name)) {
       this.events.usesAfterRelease.push({ range: op.range, text: callee.text, releasedAt: w.releasedAt });
     }
     const out: World[] = [];
@@ -317,9 +317,19 @@ export class PathChecker {
       if (op.callback && this.site.kind === 'acquire' && this.site.api.callbackForm) return [...out, ...this.acquireCallback(op, after, fresh)];
       const holder = this.site.api.onInstance ? op.callee.receiverVar : op.target;
       const bound = holder !== undefined ? this.rebind(fresh, holder, op.range, true) : fresh;
-      return [...out, bound];
+      if (op.errorTarget === undefined || op.errorTarget === '_') return [...out, bound];
+      // Go: on failure the error is set and nothing is held; on success the error is nil.
+      const error = op.errorTarget;
+      this.errorParams.set(error, { text: callee.text, range: op.range });
+      let failed = op.target !== undefined ? this.assign(after, op.target, undefined, false, op.range) : after;
+      failed = { ...failed, facts: { ...failed.facts, [error]: true } };
+      return [...out, failed, { ...bound, facts: { ...bound.facts, [error]: false } }];
     }
     if (op.target !== undefined) after = this.assign(after, op.target, wrappedArg, undefined, op.range);
+    if (op.errorTarget !== undefined && op.errorTarget !== '_') {
+      this.errorParams.set(op.errorTarget, { text: callee.text, range: op.range });
+      after = this.assign(after, op.errorTarget, undefined, undefined, op.range);
+    }
     if (op.callback) {
       let inCallback = after;
       for (const p of op.callback.params) if (p) inCallback = this.assign(inCallback, p, undefined, undefined, op.callback.range);
@@ -359,7 +369,7 @@ export class PathChecker {
       if (helper) this.events.helperReleases.push({ range: op.range, onlyReleases: helper.onlyReleases });
     }
     if (w.status === 'released') {
-      if (w.releasedAt) this.events.doubleReleases.push({ range: op.range, first: w.releasedAt });
+      if (w.releasedAt && !this.site.api.releaseIdempotent) this.events.doubleReleases.push({ range: op.range, first: w.releasedAt });
       return w;
     }
     if (w.status === 'none') return w;

@@ -18,6 +18,7 @@ function describe(cause: Cause, family: LanguageFamily): string {
     return `${describe(cause.rethrowOf, family)} (${family === 'py' ? 'raised again' : 'rethrown'} on line ${line(cause.range)})`;
   }
   if (cause.kind === 'throw' && family === 'py') return `the \`raise\` on line ${line(cause.range)}`;
+  if (cause.kind === 'throw' && family === 'go') return `the \`panic\` on line ${line(cause.range)}`;
   switch (cause.kind) {
     case 'call':
       return `a throw from \`${cause.text}\` on line ${line(cause.range)}`;
@@ -258,7 +259,7 @@ function leakFinding(site: SiteDescription, events: SiteEvents, family: Language
     path = caught ? `${describe(exit, family)}, after ${describe(caught, family)} was caught,${skipsText}` : `${describe(exit, family)}${skipsText}`;
   } else if (main.outcome?.failed) {
     const { text, range: at } = main.outcome;
-    path = `when \`${text}\` on line ${line(at)} passes an error to its callback, the path reaches the end of the function on line ${line(main.range)} without releasing it`;
+    path = `when \`${text}\` on line ${line(at)} ${family === 'go' ? 'returns an error' : 'passes an error to its callback'}, the path reaches the end of the function on line ${line(main.range)} without releasing it`;
   } else if (main.outcome) {
     const { text, range: at } = main.outcome;
     path = `when \`${text}\` on line ${line(at)} succeeds, it is never released (the path reaches the end of the function on line ${line(main.range)})`;

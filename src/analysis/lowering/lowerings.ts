@@ -5,6 +5,7 @@ import type { FileModel, FunctionModel } from '../model';
 import type { SyntaxNode } from '../treeSitter';
 import type { LoweringContext } from './builder';
 import type { FunctionFocus } from './focus';
+import { GO_POOL_CONSTRUCTORS, lowerGo, lowerGoFunction } from './go';
 import { lowerJavaScript, lowerJavaScriptFunction, POOL_CONSTRUCTOR_NAMES } from './javascript';
 import { POOL_FACTORY_NAMES } from './pyExpressions';
 import { lowerPython, lowerPythonFunction } from './python';
@@ -32,7 +33,7 @@ function notYet(family: LanguageFamily): Lowering {
 export const LOWERINGS: Record<LanguageFamily, Lowering> = {
   js: { file: lowerJavaScript, function: lowerJavaScriptFunction, poolConstructors: POOL_CONSTRUCTOR_NAMES },
   py: { file: lowerPython, function: lowerPythonFunction, poolConstructors: POOL_FACTORY_NAMES },
-  go: notYet('go'),
+  go: { file: lowerGo, function: lowerGoFunction, poolConstructors: GO_POOL_CONSTRUCTORS },
   java: notYet('java'),
   cs: notYet('cs'),
 };

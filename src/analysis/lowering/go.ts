@@ -1,0 +1,742 @@
+// Go syntax trees -> function models, on the shared core (core.ts). What Go adds:
+// - results with an error: `conn, err := pool.Acquire(ctx)` binds the call to `conn` and its error to
+//   `err` (CallOp.errorTarget), so `if err != nil { return err }` is the path where nothing was acquired;
+// - `defer`: the function's body becomes `try { body } finally { deferred calls, last first }`, each
+//   deferred call guarded by a flag set where its `defer` ran (a `defer` after an early return does not
+//   run on that return) and its receiver and arguments taken where the `defer` ran, as Go evaluates them;
+// - block scopes: a `:=` that declares a name again inside a block (`if _, err := tx.Exec(…); err != nil`)
+//   is another variable, renamed (`err#1`), so a deferred `if err != nil { tx.Rollback() }` reads the
+//   outer `err`, as Go does;
+// - calls do not throw (errors are results; the catalogue says so), `panic(…)` does.
+import type { Block, Callee, Condition, FileModel, FunctionModel, VarName } from '../model';
+import type { SyntaxNode } from '../treeSitter';
+import { LoweringContext, namedChildren, rangeOf } from './builder';
+import { LoweringCore } from './core';
+import type { FunctionFocus } from './focus';
+import { negate } from './jsExpressions';
+
+/** Calls whose result a declaration binds as a pool name (a lowering focus keeps the functions that name them). */
+export const GO_POOL_CONSTRUCTORS = ['Connect', 'ConnectConfig', 'New', 'NewWithConfig', 'Open', 'OpenDB'];
+const POOL_CONSTRUCTOR = /^(?:pgxpool|sql|sqlx|stdlib)\.(?:Connect|ConnectConfig|New|NewWithConfig|Open|OpenDB)\s*\(/;
+
+const LITERALS = new Set([
+  'interpreted_string_literal',
+  'raw_string_literal',
+  'rune_literal',
+  'int_literal',
+  'float_literal',
+  'imaginary_literal',
+  'true',
+  'false',
+  'nil',
+  'iota',
+  'comment',
+]);
+
+interface Deferred {
+  flag: VarName;
+  ops: Block;
+}
+
+interface GoScope {
+  /** Block scopes, innermost last: a declared name and the variable it is in the model. */
+  blocks: Map<string, VarName>[];
+  /** Every name declared in the function (to rename one declared again in an inner block). */
+  declared: Map<string, number>;
+  /** Named results (`(n int, err error)`): `return x, y` assigns them, and deferred code reads them. */
+  results: VarName[];
+  deferred: Deferred[];
+}
+
+/**
+ * With `focus`, functions that cannot matter for its names are left unlowered (focus.ts). `ctx` is the
+ * incremental analyser's when it lowers a document again (it keeps unchanged functions).
+ */
+export function lowerGo(root: SyntaxNode, focus?: FunctionFocus, ctx = new LoweringContext('go', focus)): FileModel {
+  new GoLowering(ctx).file(root);
+  return { family: 'go', functions: ctx.functions, poolNames: ctx.poolNames, ...(ctx.unloweredRanges() ? { unlowered: ctx.unloweredRanges() } : {}) };
+}
+
+/** One function on its own (the incremental analyser lowers again only the top-level function an edit was in). */
+export function lowerGoFunction(node: SyntaxNode, ctx: LoweringContext): FunctionModel {
+  return new GoLowering(ctx).function(node);
+}
+
+function emptyScope(): GoScope {
+  return { blocks: [new Map()], declared: new Map(), results: [], deferred: [] };
+}
+
+/** The statements of a block (`{ … }` holds a statement_list in this grammar; older ones list them directly). */
+function statementsOf(node: SyntaxNode | null): SyntaxNode[] {
+  if (!node) return [];
+  const out: SyntaxNode[] = [];
+  for (const child of namedChildren(node)) {
+    if (child.type === 'statement_list') out.push(...namedChildren(child));
+    else out.push(child);
+  }
+  return out;
+}
+
+class GoLowering extends LoweringCore {
+  private scope: GoScope = emptyScope();
+
+  protected bare(node: SyntaxNode): SyntaxNode {
+    let current = node;
+    for (let i = 0; i < 200 && current.type === 'parenthesized_expression'; i++) {
+      const inner = current.namedChild(0);
+      if (!inner) break;
+      current = inner;
+    }
+    return current;
+  }
+
+  protected isCall(node: SyntaxNode): boolean {
+    return node.type === 'call_expression';
+  }
+
+  file(root: SyntaxNode): void {
+    this.topLevel(root, 'go', (body) => {
+      for (const s of namedChildren(root)) this.stmt(s, body);
+    });
+  }
+
+  function(node: SyntaxNode): FunctionModel {
+    return this.functionDef(node);
+  }
+
+  // --- names and scopes ---------------------------------------------------------------------------
+
+  /** The variable a name refers to here (a renamed one when an inner block declared it again). */
+  private resolve(name: string): VarName {
+    for (let i = this.scope.blocks.length - 1; i >= 0; i--) {
+      const found = this.scope.blocks[i]?.get(name);
+      if (found !== undefined) return found;
+    }
+    return name;
+  }
+
+  private isDeclared(name: string): boolean {
+    return this.scope.blocks.some((b) => b.has(name));
+  }
+
+  /** Declares `name` in the innermost block: a name already declared in the function becomes another variable. */
+  private declare(name: string): VarName {
+    if (name === '_') return '_';
+    const innermost = this.scope.blocks[this.scope.blocks.length - 1] as Map<string, VarName>;
+    const existing = innermost.get(name);
+    if (existing !== undefined) return existing;
+    const count = this.scope.declared.get(name) ?? 0;
+    this.scope.declared.set(name, count + 1);
+    const variable = count === 0 ? name : `${name}#${count}`;
+    innermost.set(name, variable);
+    return variable;
+  }
+
+  private inBlock<T>(lower: () => T): T {
+    this.scope.blocks.push(new Map());
+    try {
+      return lower();
+    } finally {
+      this.scope.blocks.pop();
+    }
+  }
+
+  private block(node: SyntaxNode | null): Block {
+    const out: Block = [];
+    this.inBlock(() => {
+      for (const s of statementsOf(node)) this.stmt(s, out);
+    });
+    return out;
+  }
+
+  // --- functions ----------------------------------------------------------------------------------
+
+  private functionDef(node: SyntaxNode): FunctionModel {
+    const nameNode = node.type === 'func_literal' ? null : node.childForFieldName('name');
+    const methodOf = node.type === 'method_declaration' ? receiverType(node) : undefined;
+    return this.functionModel(node, {
+      nameNode,
+      reuseContext: methodOf !== undefined ? ` of ${methodOf}` : '',
+      family: 'go',
+      params: () => parameterNames(node.childForFieldName('parameters')),
+      enter: () => {
+        const outer = this.scope;
+        // A function literal sees the names around it (a closure captures variables, not values).
+        this.scope = node.type === 'func_literal' ? { ...emptyScope(), blocks: [...outer.blocks.map((b) => new Map(b)), new Map()], declared: new Map(outer.declared) } : emptyScope();
+        for (const name of parameterNames(node.childForFieldName('receiver'))) if (name) this.declare(name);
+        for (const name of parameterNames(node.childForFieldName('parameters'))) if (name) this.declare(name);
+        const result = node.childForFieldName('result');
+        if (result?.type === 'parameter_list') this.scope.results = parameterNames(result).map((n) => (n ? this.declare(n) : '_'));
+        return () => {
+          this.scope = outer;
+        };
+      },
+      lowerBody: (body) => this.functionBody(node, body),
+      extras: () => (methodOf !== undefined ? { methodOf } : {}),
+    });
+  }
+
+  /** The body, and around it the `finally` that runs what `defer` deferred, last first. */
+  private functionBody(node: SyntaxNode, out: Block): void {
+    const bodyNode = node.childForFieldName('body');
+    const body: Block = [];
+    for (const s of statementsOf(bodyNode)) this.stmt(s, body);
+    const deferred = this.scope.deferred;
+    if (deferred.length === 0) {
+      out.push(...body);
+      return;
+    }
+    const range = rangeOf(bodyNode ?? node);
+    for (const d of deferred) out.push({ kind: 'assign', target: d.flag, fact: false, range });
+    const finalizer: Block = [];
+    for (const d of [...deferred].reverse()) {
+      finalizer.push({ kind: 'if', condition: { kind: 'truthy', variable: d.flag, negated: false }, then: d.ops, else: [], range });
+    }
+    out.push({ kind: 'try', body, handlers: [], catchesAll: false, finalizer, range });
+  }
+
+  // --- statements ---------------------------------------------------------------------------------
+
+  protected stmtInner(node: SyntaxNode, out: Block): void {
+    switch (node.type) {
+      case 'block':
+        out.push(...this.block(node));
+        return;
+      case 'statement_list':
+        for (const s of namedChildren(node)) this.stmt(s, out);
+        return;
+      case 'expression_statement':
+        for (const e of namedChildren(node)) this.expr(e, out);
+        return;
+      case 'short_var_declaration':
+        return this.assignment(node, out, true);
+      case 'assignment_statement':
+        return this.assignment(node, out, false);
+      case 'var_declaration':
+        for (const spec of namedChildren(node)) {
+          if (spec.type === 'var_spec') this.varSpec(spec, out);
+          else if (spec.type === 'var_spec_list') for (const s of namedChildren(spec)) if (s.type === 'var_spec') this.varSpec(s, out);
+        }
+        return;
+      case 'inc_statement':
+      case 'dec_statement':
+        for (const e of namedChildren(node)) this.expr(e, out);
+        return;
+      case 'if_statement':
+        out.push(...this.inBlock(() => this.ifStatement(node)));
+        return;
+      case 'for_statement':
+        out.push(...this.inBlock(() => this.forStatement(node)));
+        return;
+      case 'expression_switch_statement':
+      case 'type_switch_statement':
+      case 'select_statement':
+        out.push(...this.inBlock(() => this.switchStatement(node)));
+        return;
+      case 'return_statement':
+        return this.returnStatement(node, out);
+      case 'defer_statement':
+        return this.deferStatement(node, out);
+      case 'go_statement':
+        return this.goStatement(node, out);
+      case 'break_statement':
+      case 'continue_statement': {
+        const label = namedChildren(node).find((c) => c.type === 'label_name')?.text;
+        out.push({ kind: 'jump', jump: node.type === 'break_statement' ? 'break' : 'continue', ...(label ? { label } : {}), range: rangeOf(node) });
+        return;
+      }
+      case 'labeled_statement': {
+        const label = node.childForFieldName('label')?.text ?? namedChildren(node)[0]?.text ?? '';
+        const inner: Block = [];
+        for (const s of namedChildren(node)) if (s.type !== 'label_name') this.stmt(s, inner);
+        const only = inner.length === 1 ? inner[0] : undefined;
+        if (only && (only.kind === 'loop' || only.kind === 'switch')) out.push({ ...only, label });
+        else out.push({ kind: 'labeled', label, body: inner });
+        return;
+      }
+      case 'send_statement': {
+        // `ch <- conn`: another goroutine takes it.
+        const value = node.childForFieldName('value');
+        const channel = node.childForFieldName('channel');
+        if (channel) this.expr(channel, out);
+        const v = value ? this.expr(value, out) : undefined;
+        if (v) out.push({ kind: 'escape', variable: v, how: 'container', range: rangeOf(node) });
+        return;
+      }
+      case 'function_declaration':
+      case 'method_declaration':
+        out.push({ kind: 'closure', fn: this.functionDef(node), range: rangeOf(node) });
+        return;
+      case 'package_clause':
+      case 'import_declaration':
+      case 'type_declaration':
+      case 'const_declaration':
+      case 'empty_statement':
+      case 'fallthrough_statement':
+      case 'goto_statement':
+      case 'comment':
+        return;
+      default:
+        for (const child of namedChildren(node)) this.expr(child, out);
+    }
+  }
+
+  private varSpec(spec: SyntaxNode, out: Block): void {
+    const names = namedChildren(spec).filter((c) => c.type === 'identifier');
+    const values = spec.childForFieldName('value');
+    this.bind(names, values ? namedChildren(values) : [], out, true, spec);
+  }
+
+  private assignment(node: SyntaxNode, out: Block, declares: boolean): void {
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    const operator = node.childForFieldName('operator')?.text ?? node.children.find((c) => c && !c.isNamed && /=$/.test(c.text))?.text ?? '=';
+    const targets = left ? (left.type === 'expression_list' ? namedChildren(left) : [left]) : [];
+    const values = right ? (right.type === 'expression_list' ? namedChildren(right) : [right]) : [];
+    if (operator !== '=' && operator !== ':=') {
+      // `n += f()`: the value is a number, never a connection.
+      for (const v of values) this.expr(v, out);
+      for (const t of targets) this.expr(t, out);
+      return;
+    }
+    this.bind(targets, values, out, declares, node);
+  }
+
+  /**
+   * `a, b := f()` binds the call's first result to `a` and, with two or more names, its last to the
+   * error (CallOp.errorTarget); `a, b := x, y` binds pairwise. A name declared here is new in this
+   * block; a field, an element or a name outside the function is a store.
+   */
+  private bind(targets: SyntaxNode[], values: SyntaxNode[], out: Block, declares: boolean, node: SyntaxNode): void {
+    const range = rangeOf(node);
+    const only = values.length === 1 ? this.bare(values[0] as SyntaxNode) : undefined;
+    if (targets.length >= 2 && only?.type === 'call_expression') {
+      const first = targets[0] as SyntaxNode;
+      const last = targets[targets.length - 1] as SyntaxNode;
+      // The call runs before any name is bound.
+      const firstName = first.type === 'identifier' ? first.text : undefined;
+      const target = firstName !== undefined && firstName !== '_' ? this.nameFor(firstName, declares) : this.ctx.temp();
+      const errorTarget = last.type === 'identifier' ? (last.text === '_' ? '_' : this.nameFor(last.text, declares)) : undefined;
+      this.call(only, out, target, errorTarget);
+      for (const t of targets.slice(1, -1)) this.assignTo(t, undefined, out, declares, range);
+      if (first.type !== 'identifier') this.assignTo(first, target, out, declares, range);
+      else if (firstName !== undefined && firstName !== '_' && !this.isLocalName(firstName)) out.push({ kind: 'escape', variable: target, how: 'store', range });
+      return;
+    }
+    targets.forEach((t, i) => {
+      const valueNode = values[i];
+      if (!valueNode) {
+        // `var conn *pgxpool.Conn`: the zero value.
+        if (t.type === 'identifier') out.push({ kind: 'assign', target: this.nameFor(t.text, declares), fact: false, range });
+        return;
+      }
+      const bareValue = this.bare(valueNode);
+      if (t.type === 'identifier' && POOL_CONSTRUCTOR.test(bareValue.text)) this.ctx.poolNames.add(t.text);
+      const direct = t.type === 'identifier' && t.text !== '_' && bareValue.type === 'call_expression' ? this.nameFor(t.text, declares) : undefined;
+      const value = this.expr(valueNode, out, direct);
+      if (direct !== undefined && value === direct) {
+        if (!this.isLocalName(t.text)) out.push({ kind: 'escape', variable: direct, how: 'store', range });
+        return;
+      }
+      this.assignTo(t, value, out, declares, range, bareValue);
+    });
+    for (const v of values.slice(targets.length)) this.expr(v, out);
+  }
+
+  /** The variable a name on the left of `=` / `:=` is: a new one for `:=` (unless this block has it). */
+  private nameFor(name: string, declares: boolean): VarName {
+    if (name === '_') return '_';
+    if (declares) {
+      const innermost = this.scope.blocks[this.scope.blocks.length - 1] as Map<string, VarName>;
+      return innermost.get(name) ?? this.declare(name);
+    }
+    return this.resolve(name);
+  }
+
+  /** Declared in this function (a parameter, a result, a local): not a package variable. */
+  private isLocalName(name: string): boolean {
+    return this.isDeclared(name);
+  }
+
+  private assignTo(target: SyntaxNode, value: VarName | undefined, out: Block, declares: boolean, range: ReturnType<typeof rangeOf>, valueNode?: SyntaxNode): void {
+    const bare = this.bare(target);
+    if (bare.type === 'identifier') {
+      if (bare.text === '_') return;
+      const local = declares || this.isLocalName(bare.text);
+      const variable = this.nameFor(bare.text, declares);
+      if (!local && value) out.push({ kind: 'escape', variable: value, how: 'store', range });
+      if (value !== variable) out.push({ kind: 'assign', target: variable, ...(value ? { from: value } : {}), ...literalFact(valueNode), range });
+      return;
+    }
+    // `s.conn = conn`, `conns[i] = conn`, `*p = conn`: stored where the function's caller can reach it.
+    for (const child of namedChildren(bare)) if (child.type !== 'field_identifier') this.expr(child, out);
+    if (value) out.push({ kind: 'escape', variable: value, how: 'store', range });
+  }
+
+  private ifStatement(node: SyntaxNode): Block {
+    const out: Block = [];
+    const initializer = node.childForFieldName('initializer');
+    if (initializer) this.stmt(initializer, out);
+    const test = node.childForFieldName('condition');
+    const condition = test ? this.condition(test, out) : ({ kind: 'unknown' } as const);
+    const then = this.block(node.childForFieldName('consequence'));
+    const alternative = node.childForFieldName('alternative');
+    let otherwise: Block = [];
+    if (alternative?.type === 'if_statement') otherwise = this.inBlock(() => this.ifStatement(alternative));
+    else if (alternative) otherwise = this.block(alternative);
+    out.push({ kind: 'if', condition, then, else: otherwise, range: rangeOf(node) });
+    return out;
+  }
+
+  private forStatement(node: SyntaxNode): Block {
+    const out: Block = [];
+    const clause = namedChildren(node).find((c) => c.type === 'for_clause' || c.type === 'range_clause');
+    const bodyNode = node.childForFieldName('body');
+    const head: Block = [];
+    let condition: Condition = { kind: 'constant', value: true };
+    const body: Block = [];
+    if (clause?.type === 'for_clause') {
+      const initializer = clause.childForFieldName('initializer');
+      if (initializer) this.stmt(initializer, out);
+      const test = clause.childForFieldName('condition');
+      if (test) condition = this.condition(test, head);
+      body.push(...this.block(bodyNode));
+      const update = clause.childForFieldName('update');
+      if (update) this.stmt(update, body);
+    } else if (clause?.type === 'range_clause') {
+      const right = clause.childForFieldName('right');
+      if (right) this.expr(right, out);
+      condition = { kind: 'unknown' };
+      const left = clause.childForFieldName('left');
+      const declares = clause.children.some((c) => c?.type === ':=');
+      for (const t of left ? (left.type === 'expression_list' ? namedChildren(left) : [left]) : []) {
+        if (t.type === 'identifier' && t.text !== '_') body.push({ kind: 'assign', target: this.nameFor(t.text, declares), range: rangeOf(t) });
+      }
+      body.push(...this.block(bodyNode));
+    } else {
+      // `for cond { … }` or `for { … }`.
+      const test = namedChildren(node).find((c) => c.type !== 'block' && !(bodyNode && c.equals(bodyNode)));
+      if (test) condition = this.condition(test, head);
+      body.push(...this.block(bodyNode));
+    }
+    out.push({ kind: 'loop', head, condition, body, bodyFirst: false, range: rangeOf(node) });
+    return out;
+  }
+
+  private switchStatement(node: SyntaxNode): Block {
+    const out: Block = [];
+    const initializer = node.childForFieldName('initializer');
+    if (initializer) this.stmt(initializer, out);
+    const value = node.childForFieldName('value');
+    if (value) this.expr(value, out);
+    const cases: Block[] = [];
+    let hasDefault = false;
+    for (const clause of namedChildren(node)) {
+      if (!/_case$/.test(clause.type)) continue;
+      if (clause.type === 'default_case') hasDefault = true;
+      const ops: Block = [];
+      this.inBlock(() => {
+        for (const part of namedChildren(clause)) {
+          if (part.type === 'statement_list') for (const s of namedChildren(part)) this.stmt(s, ops);
+          else if (clause.type === 'communication_case' && part.equals(namedChildren(clause)[0] as SyntaxNode)) this.stmt(part, ops);
+          else if (part.type === 'expression_list' && clause.type === 'expression_case') for (const e of namedChildren(part)) this.expr(e, ops);
+          else if (!/type|expression_list|identifier/.test(part.type)) this.stmt(part, ops);
+        }
+      });
+      cases.push(ops);
+    }
+    // `select {}` with no default waits; a switch without default may match nothing.
+    out.push({ kind: 'switch', cases, hasDefault: hasDefault || node.type === 'select_statement', range: rangeOf(node) });
+    return out;
+  }
+
+  private returnStatement(node: SyntaxNode, out: Block): void {
+    const list = namedChildren(node)[0];
+    const values = list ? (list.type === 'expression_list' ? namedChildren(list) : [list]) : [];
+    const range = rangeOf(node);
+    if (values.length === 1 && this.bare(values[0] as SyntaxNode).type === 'call_expression' && this.scope.results.length !== 1) {
+      // `return pool.Acquire(ctx)`: the call's results are the function's.
+      const v = this.expr(values[0] as SyntaxNode, out);
+      this.returnOps(v, node, out);
+      return;
+    }
+    values.forEach((valueNode, index) => {
+      const v = this.expr(valueNode, out);
+      const result = this.scope.results[index];
+      // Named results are what deferred code reads after the return.
+      if (result !== undefined && result !== '_' && v !== result) out.push({ kind: 'assign', target: result, ...(v ? { from: v } : {}), ...literalFact(this.bare(valueNode)), range });
+      // The first result is the value a caller binds (`conn, err := getConn()`); others go at their place.
+      if (v) out.push({ kind: 'escape', variable: v, how: 'return', ...(index > 0 ? { index } : {}), range });
+    });
+    out.push({ kind: 'return', range });
+  }
+
+  /**
+   * `defer x.Close()`: the receiver and arguments are taken now, the call runs when the function ends
+   * (its `finally`), only if this statement ran. `defer func() { … }()`: its body runs then, reading the
+   * variables as they are then.
+   */
+  private deferStatement(node: SyntaxNode, out: Block): void {
+    const call = namedChildren(node).find((c) => this.bare(c).type === 'call_expression');
+    if (!call) return;
+    const bareCall = this.bare(call);
+    const flag = `$defer${this.ctx.temp().slice(2)}`;
+    const ops: Block = [];
+    const fn = bareCall.childForFieldName('function');
+    const argsNode = bareCall.childForFieldName('arguments');
+    const argNodes = argsNode ? namedChildren(argsNode) : [];
+    if (fn && this.bare(fn).type === 'func_literal') {
+      // Its arguments are taken now; its body runs at the end.
+      for (const a of argNodes) this.expr(a, out);
+      this.inBlock(() => {
+        for (const s of statementsOf(this.bare(fn).childForFieldName('body'))) this.stmt(s, ops);
+      });
+      // A `return` in the deferred function ends only it.
+      this.scope.deferred.push({ flag, ops: [{ kind: 'inline', body: ops }] });
+      out.push({ kind: 'assign', target: flag, fact: true, range: rangeOf(node) });
+      return;
+    }
+    // Receiver and arguments now, into temporaries the deferred call reads.
+    const now: Block = [];
+    const calleeNode = fn ? this.bare(fn) : undefined;
+    let callee: Callee;
+    if (calleeNode?.type === 'selector_expression') {
+      const operand = calleeNode.childForFieldName('operand');
+      callee = this.memberCallee(operand, calleeNode.childForFieldName('field')?.text ?? '', now);
+      if (callee.receiverVar !== undefined) {
+        const captured = this.ctx.temp();
+        now.push({ kind: 'assign', target: captured, from: callee.receiverVar, range: rangeOf(node) });
+        callee = { ...callee, receiverVar: captured };
+      }
+    } else if (calleeNode?.type === 'identifier') {
+      callee = { text: calleeNode.text, name: calleeNode.text };
+    } else {
+      callee = calleeNode ? this.otherCallee(calleeNode, now) : { text: '', name: '' };
+    }
+    const args = argNodes.map((a) => {
+      const v = this.expr(a, now);
+      if (v === undefined) return undefined;
+      const captured = this.ctx.temp();
+      now.push({ kind: 'assign', target: captured, from: v, range: rangeOf(a) });
+      return captured;
+    });
+    out.push(...now);
+    this.at(node, () => this.pushCall(bareCall, calleeNode ?? bareCall, callee, args, ops, this.ctx.temp()));
+    this.scope.deferred.push({ flag, ops });
+    out.push({ kind: 'assign', target: flag, fact: true, range: rangeOf(node) });
+  }
+
+  /** `go f(x)`: runs concurrently; what it is given is its own from here. `go func() { … }()` is a closure. */
+  private goStatement(node: SyntaxNode, out: Block): void {
+    const call = namedChildren(node).find((c) => this.bare(c).type === 'call_expression');
+    if (!call) return;
+    const bareCall = this.bare(call);
+    const fn = bareCall.childForFieldName('function');
+    const argsNode = bareCall.childForFieldName('arguments');
+    for (const a of argsNode ? namedChildren(argsNode) : []) {
+      const v = this.expr(a, out);
+      if (v) out.push({ kind: 'escape', variable: v, how: 'argument', range: rangeOf(a) });
+    }
+    if (fn && this.bare(fn).type === 'func_literal') out.push({ kind: 'closure', fn: this.functionDef(this.bare(fn)), range: rangeOf(fn) });
+    else if (fn?.type === 'selector_expression') {
+      const operand = fn.childForFieldName('operand');
+      const v = operand ? this.expr(operand, out) : undefined;
+      if (v) out.push({ kind: 'escape', variable: v, how: 'argument', range: rangeOf(fn) });
+    }
+  }
+
+  // --- expressions --------------------------------------------------------------------------------
+
+  condition(node: SyntaxNode, out: Block): Condition {
+    const bare = this.bare(node);
+    if (bare.type !== 'identifier') this.expr(bare, out);
+    return this.conditionOf(bare);
+  }
+
+  private conditionOf(node: SyntaxNode): Condition {
+    const bare = this.bare(node);
+    switch (bare.type) {
+      case 'identifier':
+        return { kind: 'truthy', variable: this.resolve(bare.text), negated: false };
+      case 'true':
+        return { kind: 'constant', value: true };
+      case 'false':
+        return { kind: 'constant', value: false };
+      case 'unary_expression': {
+        const operand = bare.childForFieldName('operand');
+        const operator = bare.childForFieldName('operator')?.text ?? bare.children[0]?.text;
+        return operator === '!' && operand ? negate(this.conditionOf(operand)) : { kind: 'unknown' };
+      }
+      case 'binary_expression': {
+        const left = bare.childForFieldName('left');
+        const right = bare.childForFieldName('right');
+        const operator = bare.childForFieldName('operator')?.text ?? '';
+        if (!left || !right) return { kind: 'unknown' };
+        if (operator === '&&' || operator === '||') return { kind: operator === '&&' ? 'and' : 'or', left: this.conditionOf(left), right: this.conditionOf(right), negated: false };
+        if (operator !== '!=' && operator !== '==') return { kind: 'unknown' };
+        // `err != nil`, `nil == conn`.
+        const [name, other] = this.bare(right).type === 'nil' ? [this.bare(left), right] : [this.bare(right), left];
+        if (this.bare(other).type !== 'nil' || name.type !== 'identifier') return { kind: 'unknown' };
+        return { kind: 'truthy', variable: this.resolve(name.text), negated: operator === '==' };
+      }
+      default:
+        return { kind: 'unknown' };
+    }
+  }
+
+  expr(node: SyntaxNode, out: Block, target?: VarName): VarName | undefined {
+    return this.ctx.nested(() => this.exprInner(this.bare(node), out, target));
+  }
+
+  private exprInner(node: SyntaxNode, out: Block, target: VarName | undefined): VarName | undefined {
+    switch (node.type) {
+      case 'identifier':
+        return node.text === '_' ? undefined : this.resolve(node.text);
+      case 'call_expression':
+        return this.call(node, out, target ?? this.ctx.temp(), undefined);
+      case 'selector_expression': {
+        const operand = node.childForFieldName('operand');
+        if (operand) this.expr(operand, out);
+        return undefined;
+      }
+      case 'unary_expression': {
+        const operand = node.childForFieldName('operand');
+        const operator = node.childForFieldName('operator')?.text ?? node.children[0]?.text;
+        const v = operand ? this.expr(operand, out) : undefined;
+        // `&Store{…}`, `&conn`: the same value, by reference.
+        return operator === '&' || operator === '*' ? v : undefined;
+      }
+      case 'binary_expression': {
+        const left = node.childForFieldName('left');
+        const right = node.childForFieldName('right');
+        const operator = node.childForFieldName('operator')?.text ?? '';
+        if (!left || !right) return undefined;
+        if (operator === '&&' || operator === '||') {
+          const condition = this.condition(left, out);
+          const rightOps: Block = [];
+          this.expr(right, rightOps);
+          if (rightOps.length) out.push({ kind: 'if', condition, then: operator === '&&' ? rightOps : [], else: operator === '&&' ? [] : rightOps, range: rangeOf(node) });
+          return undefined;
+        }
+        this.expr(left, out);
+        this.expr(right, out);
+        return undefined;
+      }
+      case 'composite_literal': {
+        // `Store{conn: c}`, `[]*Conn{c}`: the values are kept in the new value.
+        const body = node.childForFieldName('body');
+        const stack = body ? [body] : [];
+        while (stack.length) {
+          const current = stack.pop() as SyntaxNode;
+          for (const child of namedChildren(current)) {
+            if (child.type === 'literal_value' || child.type === 'keyed_element' || child.type === 'literal_element') {
+              if (child.type === 'keyed_element') {
+                const parts = namedChildren(child);
+                const valueNode = parts[parts.length - 1];
+                const v = valueNode ? this.expr(valueNode.type === 'literal_element' ? (valueNode.namedChild(0) ?? valueNode) : valueNode, out) : undefined;
+                if (v) out.push({ kind: 'escape', variable: v, how: 'container', range: rangeOf(child) });
+              } else if (child.type === 'literal_element') {
+                const inner = child.namedChild(0);
+                const v = inner ? this.expr(inner, out) : undefined;
+                if (v) out.push({ kind: 'escape', variable: v, how: 'container', range: rangeOf(child) });
+              } else stack.push(child);
+            } else {
+              const v = this.expr(child, out);
+              if (v) out.push({ kind: 'escape', variable: v, how: 'container', range: rangeOf(child) });
+            }
+          }
+        }
+        return undefined;
+      }
+      case 'func_literal':
+        out.push({ kind: 'closure', fn: this.functionDef(node), range: rangeOf(node) });
+        return undefined;
+      case 'type_assertion_expression':
+      case 'type_conversion_expression': {
+        const operand = node.childForFieldName('operand');
+        return operand ? this.expr(operand, out, target) : undefined;
+      }
+      case 'literal_value':
+      case 'expression_list':
+        for (const child of namedChildren(node)) {
+          const v = this.expr(child, out);
+          if (v) out.push({ kind: 'escape', variable: v, how: 'container', range: rangeOf(child) });
+        }
+        return undefined;
+      default:
+        if (LITERALS.has(node.type) || /type|identifier$/.test(node.type)) return undefined;
+        for (const child of namedChildren(node)) this.expr(child, out);
+        return undefined;
+    }
+  }
+
+  private call(node: SyntaxNode, out: Block, target: VarName, errorTarget: VarName | undefined): VarName | undefined {
+    const fnNode = node.childForFieldName('function');
+    const argsNode = node.childForFieldName('arguments');
+    if (!fnNode) return undefined;
+    const calleeNode = this.bare(fnNode);
+    let callee: Callee;
+    if (calleeNode.type === 'func_literal') {
+      // `func() { … }()`: runs here.
+      for (const a of argsNode ? namedChildren(argsNode) : []) this.expr(a, out);
+      const body: Block = [];
+      this.inBlock(() => {
+        for (const s of statementsOf(calleeNode.childForFieldName('body'))) this.stmt(s, body);
+      });
+      out.push({ kind: 'inline', body });
+      return undefined;
+    }
+    if (calleeNode.type === 'selector_expression') {
+      callee = this.memberCallee(calleeNode.childForFieldName('operand'), calleeNode.childForFieldName('field')?.text ?? '', out);
+    } else if (calleeNode.type === 'identifier') {
+      callee = { text: calleeNode.text, name: calleeNode.text };
+    } else {
+      callee = this.otherCallee(calleeNode, out);
+    }
+    const args: (VarName | undefined)[] = [];
+    for (const arg of argsNode ? namedChildren(argsNode) : []) {
+      if (arg.type === 'type_arguments' || /_type$/.test(arg.type)) continue;
+      args.push(this.expr(arg, out));
+    }
+    if (callee.receiver === undefined && callee.name === 'panic') {
+      out.push({ kind: 'throw', range: rangeOf(node) });
+      return undefined;
+    }
+    this.pushCall(node, calleeNode, callee, args, out, target, {});
+    if (errorTarget !== undefined) {
+      const op = out[out.length - 1];
+      if (op?.kind === 'call') op.errorTarget = errorTarget;
+    }
+    return target;
+  }
+}
+
+function literalFact(node: SyntaxNode | undefined): { fact?: boolean } {
+  if (!node) return {};
+  if (node.type === 'true') return { fact: true };
+  if (node.type === 'false' || node.type === 'nil') return { fact: false };
+  return {};
+}
+
+/** `(ctx context.Context, id int)` -> ['ctx', 'id']; `(a, b int)` -> ['a', 'b']; an unnamed one is undefined. */
+function parameterNames(list: SyntaxNode | null): (VarName | undefined)[] {
+  if (!list || list.type !== 'parameter_list') return [];
+  const names: (VarName | undefined)[] = [];
+  for (const param of namedChildren(list)) {
+    if (param.type !== 'parameter_declaration' && param.type !== 'variadic_parameter_declaration') continue;
+    const ids = namedChildren(param).filter((c) => c.type === 'identifier');
+    if (ids.length === 0) names.push(undefined);
+    else for (const id of ids) names.push(id.text);
+  }
+  return names;
+}
+
+/** `func (s *Store) Get(…)`: `Store`. */
+function receiverType(node: SyntaxNode): string | undefined {
+  const receiver = node.childForFieldName('receiver');
+  const param = receiver ? namedChildren(receiver)[0] : undefined;
+  const type = param?.childForFieldName('type');
+  if (!type) return undefined;
+  const match = /(\w+)\s*(?:\[[^\]]*\])?\s*$/.exec(type.text);
+  return match?.[1];
+}
