@@ -118,6 +118,9 @@ export class FunctionContext {
         for (let i = children.length - 1; i >= 0; i--) stack.push({ op: children[i] as Op, floor: childFloor });
       }
     });
+    // A variable copied into one a condition tests (Go: `return err` into the named result a deferred
+    // function reads) keeps the way its own test went, so the copy knows it too.
+    for (const op of preorder) if (op.kind === 'assign' && op.from !== undefined && this.conditionVars.has(op.target) && this.conditionVars.has(op.from)) this.flagVars.add(op.from);
     for (let i = preorder.length - 1; i >= 0; i--) {
       const op = preorder[i] as Op;
       let end = this.position.get(op) ?? 0;

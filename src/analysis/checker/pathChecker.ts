@@ -391,7 +391,9 @@ export class PathChecker {
     if (aliases) vars = withVar(vars, target);
     if (w.status === 'held' && w.vars.length > 0 && vars.length === 0) this.events.leaks.push({ kind: 'overwrite', range });
     const facts = { ...w.facts };
-    if (fact !== undefined && this.conditionVars.has(target)) facts[target] = fact;
+    // `a = b` takes b's known truthiness (Go: `return err` sets the named result a deferred function tests).
+    const known = fact ?? (from !== undefined && !aliases ? w.facts[from] : undefined);
+    if (known !== undefined && this.conditionVars.has(target)) facts[target] = known;
     else delete facts[target];
     const handles = withoutVar(w.handles, target);
     if (aliases && w.handles.includes(from)) return { ...w, vars, handles: withVar(handles, target), facts };

@@ -7,6 +7,7 @@ import { analyzeWorkspace } from '../../../src/analysis/analyzer';
 import type { FunctionReport } from '../../oracle/faults';
 import { repoRoot } from '../../support/paths';
 import { LEAK_RULES, isFixture, type FixtureFile } from './corpus';
+import { runGoFixtures } from './goOracle';
 
 const run = promisify(execFile);
 const jsRunner = path.join(__dirname, '..', '..', 'oracle', 'jsRunner.js');
@@ -21,6 +22,7 @@ export function driverOf(file: string): string | undefined {
 
 /** Runs a fixture file's functions for real (see test/oracle) and returns what each run left behind. */
 export async function runFixtures(file: FixtureFile, connectionString: string): Promise<FunctionReport[]> {
+  if (file.language === 'go') return runGoFixtures(file.text, file.functions.filter(isFixture).map((f) => f.name), connectionString);
   const names = JSON.stringify(file.functions.filter(isFixture).map((f) => f.name));
   const options = { maxBuffer: 64 * 1024 * 1024, timeout: 240_000 };
   const { stdout } =
