@@ -16,7 +16,7 @@ const FUNCTIONS: Record<LanguageFamily, ReadonlySet<string>> = {
   js: new Set([...JS_DECLARED, ...JS_EXPRESSIONS]),
   py: new Set(['function_definition', 'lambda']),
   go: new Set(['function_declaration', 'method_declaration', 'func_literal']),
-  java: new Set(['method_declaration', 'constructor_declaration', 'lambda_expression']),
+  java: new Set(['method_declaration', 'constructor_declaration', 'compact_constructor_declaration', 'lambda_expression']),
   cs: new Set(['method_declaration', 'constructor_declaration', 'local_function_statement', 'lambda_expression', 'anonymous_method_expression']),
 };
 /** Wrappers the JavaScript lowering strips before it looks at an argument (builder.ts `unwrap`). */

@@ -5,7 +5,9 @@ import type { FileModel, FunctionModel } from '../model';
 import type { SyntaxNode } from '../treeSitter';
 import type { LoweringContext } from './builder';
 import type { FunctionFocus } from './focus';
+import { JAVA_POOL_CONSTRUCTORS } from '../apis/java';
 import { GO_POOL_CONSTRUCTORS, lowerGo, lowerGoFunction } from './go';
+import { lowerJava, lowerJavaFunction } from './java';
 import { lowerJavaScript, lowerJavaScriptFunction, POOL_CONSTRUCTOR_NAMES } from './javascript';
 import { POOL_FACTORY_NAMES } from './pyExpressions';
 import { lowerPython, lowerPythonFunction } from './python';
@@ -34,6 +36,6 @@ export const LOWERINGS: Record<LanguageFamily, Lowering> = {
   js: { file: lowerJavaScript, function: lowerJavaScriptFunction, poolConstructors: POOL_CONSTRUCTOR_NAMES },
   py: { file: lowerPython, function: lowerPythonFunction, poolConstructors: POOL_FACTORY_NAMES },
   go: { file: lowerGo, function: lowerGoFunction, poolConstructors: GO_POOL_CONSTRUCTORS },
-  java: notYet('java'),
+  java: { file: lowerJava, function: lowerJavaFunction, poolConstructors: JAVA_POOL_CONSTRUCTORS },
   cs: notYet('cs'),
 };

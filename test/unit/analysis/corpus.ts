@@ -50,13 +50,13 @@ const GO_FUNCTION = /^func\s+(?:\([^)]*\)\s*)?()([A-Za-z_]\w*)\s*[([]/;
 /**
  * A fixture function's header line, by language family. Group 1 is set for an async one, group 2 is
  * its name. Brace languages end a function at the first later line that is its header's indent and `}`
- * (Java's and C#'s methods are indented in their class).
+ * (Java's and C#'s methods are indented in their class: Java's fixture methods by four spaces).
  */
 const FUNCTION_HEADER: Record<LanguageFamily, RegExp> = {
   js: JS_FUNCTION,
   py: PY_FUNCTION,
   go: GO_FUNCTION,
-  java: /^$^/,
+  java: /^ {4}(?=[\w<@])(?!(?:return|throw|new|else|if|for|while|switch|try|catch|do)\b)(?:(?:public|protected|private|static|final|synchronized|abstract)\s+)*()(?:<[^>]*>\s+)?[\w<>[\],.? ]+?\s+(\w+)\s*\(/,
   cs: /^$^/,
 };
 

@@ -11,7 +11,7 @@ import { buildLargeTypeScript } from '../../../bench/incremental';
 import { parseText } from '../../../src/analysis/treeSitter';
 import { fixturesDir } from '../../support/paths';
 
-const LANGUAGE: Record<string, LanguageId> = { js: 'javascript', ts: 'typescript', py: 'python', go: 'go' };
+const LANGUAGE: Record<string, LanguageId> = { js: 'javascript', ts: 'typescript', py: 'python', go: 'go', java: 'java' };
 
 interface Fixture {
   name: string;

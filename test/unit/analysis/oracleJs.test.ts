@@ -3,8 +3,8 @@
 // the analyser reports a leak for that function.
 import * as assert from 'node:assert/strict';
 import type { FunctionReport } from '../../oracle/faults';
-import { startPostgres, type PgServer } from '../../support/postgresServer';
 import { familyOf } from '../../../src/analysis/languages';
+import { startPostgres, type PgServer } from '../../support/postgresServer';
 import { loadCorpus } from './corpus';
 import { analyserVerdicts, disagreements, runFixtures, SKIP_FILE } from './oracleSupport';
 
