@@ -4,7 +4,7 @@ import { Catalogue, releaseId, type AcquireApi, type CatalogueOptions, type Rele
 import type { Finding } from './findings';
 import { fixesFor } from './fixes/fixes';
 import { acquireSites, analyzeFunction, exitMethodOf, learnedAcquire, learnedRelease, learnedWrapper, type FunctionResult } from './functionAnalysis';
-import { familyOf, MAX_FILE_CHARS, type LanguageFamily, type LanguageId } from './languages';
+import { familyOf, LANGUAGE_FAMILIES, MAX_FILE_CHARS, type LanguageFamily, type LanguageId } from './languages';
 import { NestingTooDeep } from './lowering/builder';
 import { FunctionFocus, type FocusNames } from './lowering/focus';
 import { moduleName } from './lowering/javascript';
@@ -325,7 +325,7 @@ async function analyzeWith(files: readonly SourceFile[], given: AnalyzerOptions,
   const taught: (Learned | undefined)[] = new Array(files.length);
   // The families share nothing but the modeller: while one checks functions on this thread, the
   // other's files are parsed on the workers.
-  await Promise.all((['js', 'py'] as const).map((family) => analyzeFamily(family, files, options, modeller, models, resultsByFile, taught)));
+  await Promise.all(LANGUAGE_FAMILIES.map((family) => analyzeFamily(family, files, options, modeller, models, resultsByFile, taught)));
   // The statements of files the analysis had no need to read: parsed once, nothing lowered.
   if (options.sqlSites) {
     const unread = files.flatMap((file, index) => (models[index] === undefined && (MAY_HOLD_SQL.test(file.text) || MAY_CONSTRUCT_POOL.test(file.text)) ? [index] : []));

@@ -5,6 +5,7 @@ import type { FileModel, FunctionModel } from '../model';
 import type { SyntaxNode } from '../treeSitter';
 import type { LoweringContext } from './builder';
 import type { FunctionFocus } from './focus';
+import { CS_POOL_CONSTRUCTORS, lowerCSharp, lowerCSharpFunction } from './csharp';
 import { lowerJavaScript, lowerJavaScriptFunction, POOL_CONSTRUCTOR_NAMES } from './javascript';
 import { POOL_FACTORY_NAMES } from './pyExpressions';
 import { lowerPython, lowerPythonFunction } from './python';
@@ -34,5 +35,5 @@ export const LOWERINGS: Record<LanguageFamily, Lowering> = {
   py: { file: lowerPython, function: lowerPythonFunction, poolConstructors: POOL_FACTORY_NAMES },
   go: notYet('go'),
   java: notYet('java'),
-  cs: notYet('cs'),
+  cs: { file: lowerCSharp, function: lowerCSharpFunction, poolConstructors: CS_POOL_CONSTRUCTORS },
 };
