@@ -16,6 +16,7 @@ const WASM_FILES = [
   'tree-sitter-typescript.wasm',
   'tree-sitter-tsx.wasm',
   'tree-sitter-python.wasm',
+  'tree-sitter-c-sharp.wasm',
 ];
 
 async function copyAssets() {
