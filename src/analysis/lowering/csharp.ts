@@ -358,7 +358,7 @@ class CsLowering extends LoweringCore {
         if (local) out.push({ kind: 'assign', target: name.text, fact: false, range: rangeOf(node) });
         continue;
       }
-      this.markValue(name.text, value, type);
+      this.markValue(name.text, value, type, local);
       const v = this.expr(value, out, local ? name.text : undefined);
       if (!local) {
         if (v) out.push({ kind: 'escape', variable: v, how: 'store', range: rangeOf(node) });
@@ -371,14 +371,16 @@ class CsLowering extends LoweringCore {
   /**
    * What `name = value` says of `name`: a data source (`NpgsqlDataSource.Create(…)`) is a pool name;
    * a connection not yet open (`new NpgsqlConnection(cs)`, `dataSource.CreateConnection()`) is an
-   * instance whose `Open()` takes a pooled connection (catalogue onInstance rows).
+   * instance whose `Open()` takes a pooled connection (catalogue onInstance rows), when `name` is a
+   * local: one kept in a field lives with its object (opening it is like storing an open one there).
    */
-  private markValue(name: string, value: SyntaxNode, type: SyntaxNode | null): void {
+  private markValue(name: string, value: SyntaxNode, type: SyntaxNode | null, local: boolean): void {
     const bare = csBare(value);
     if (POOL_CONSTRUCTOR.test(bare.text) || (type && DATA_SOURCE_TYPE.test(type.text))) {
       this.ctx.poolNames.add(name);
       return;
     }
+    if (!local) return;
     let created: string | undefined;
     if (bare.type === 'object_creation_expression') created = lastName(bare.childForFieldName('type')?.text ?? '');
     else if (bare.type === 'implicit_object_creation_expression' && type) created = lastName(type.text);
@@ -615,7 +617,7 @@ class CsLowering extends LoweringCore {
       return undefined;
     }
     if (bare.type === 'identifier' && this.locals.has(bare.text)) {
-      this.markValue(bare.text, right, null);
+      this.markValue(bare.text, right, null, true);
       const ops: Block = operator === '??=' ? [] : out;
       const value = this.expr(right, ops, bare.text);
       if (value !== bare.text) ops.push({ kind: 'assign', target: bare.text, ...(value ? { from: value } : {}), ...literalFact(right), range: rangeOf(node) });
@@ -623,7 +625,7 @@ class CsLowering extends LoweringCore {
       return value;
     }
     // A field, a property, an element, a captured variable: the value is stored beyond this call.
-    if (bare.type === 'identifier') this.markValue(bare.text, right, null);
+    if (bare.type === 'identifier') this.markValue(bare.text, right, null, false);
     if (bare.type === 'member_access_expression') {
       const object = bare.childForFieldName('expression');
       if (object) this.expr(object, out);

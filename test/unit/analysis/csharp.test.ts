@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeText, applyEdits, fixesFor, fixText } from '../../../src/analysis/analyzer';
+import { IncrementalAnalysis } from '../../../src/analysis/incremental';
 import { parseText } from '../../../src/analysis/treeSitter';
 import { corpusDir, LEAK_RULES } from './corpus';
 
@@ -467,5 +468,55 @@ describe('C# lowering and imports', () => {
       '}',
     );
     assert.deepEqual(await summary(text), ['8 unreleased-client']);
+  });
+});
+
+describe('C# incremental analysis', function () {
+  this.timeout(600_000);
+  // The shared incremental suite reads JS, TS and Python fixtures; the same check for C#: after random
+  // typing, deleting, duplicated and pasted methods, the incremental findings equal analyzeText's.
+  it('after each of 120 random edits of the C# fixtures the findings equal analyzeText\'s', async () => {
+    let seed = 20261203;
+    const random = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+    for (const file of fixtureFiles) {
+      const methods = file.text.split(/\n(?=    (?:static|public|private|async) )/).slice(1).map((m) => m.split('\n    }\n')[0] + '\n    }');
+      const incremental = new IncrementalAnalysis('csharp');
+      let withFindings = 0;
+      try {
+        for (let run = 0; run < 3; run++) {
+          let text = file.text;
+          assert.deepEqual(await incremental.update(text), await analyzeText(text, 'csharp'));
+          for (let step = 0; step < 40; step++) {
+            const at = Math.floor(random() * (text.length + 1));
+            const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+            const lineEnd = text.indexOf('\n', at) === -1 ? text.length : text.indexOf('\n', at);
+            const edit = pick([
+              () => [at, 0, pick('abcxyz_ ;.(){}'.split(''))],
+              () => [at, Math.min(1 + Math.floor(random() * 4), text.length - at), ''],
+              () => [lineStart, Math.min(lineEnd + 1, text.length) - lineStart, ''],
+              () => [lineStart, 0, `${text.slice(lineStart, lineEnd)}\n`],
+              () => [lineStart, 0, `${pick(methods)}\n`],
+              () => [at, 0, pick(['using ', 'await ', 'conn.Dispose();', 'finally { }', 'return;', '\n'])],
+            ] as (() => [number, number, string])[])();
+            const before = text;
+            text = text.slice(0, edit[0]) + edit[2] + text.slice(edit[0] + edit[1]);
+            const full = await analyzeText(text, 'csharp');
+            assert.deepEqual(await incremental.update(text), full, `run ${run} step ${step}: -${edit[1]} +${JSON.stringify(edit[2].slice(0, 40))} at ${edit[0]}`);
+            if (full.length > 0) withFindings++;
+            if (edit[1] === 0 && edit[2].length === 1 && '{}()'.includes(edit[2]) && random() < 0.5) {
+              text = before;
+              assert.deepEqual(await incremental.update(text), await analyzeText(text, 'csharp'));
+            }
+          }
+        }
+      } finally {
+        incremental.dispose();
+      }
+      assert.ok(withFindings > 30, `only ${withFindings} edited texts had findings`);
+    }
   });
 });
