@@ -154,7 +154,9 @@ class CsLowering extends LoweringCore {
       params: () => this.paramsOf(node, paramsNode),
       enter: () => {
         const outer = this.locals;
-        this.locals = new Set(this.paramsOf(node, paramsNode).filter((p): p is string => p !== undefined));
+        // A `ref` / `out` parameter is the caller's variable: what is assigned to it goes to the caller.
+        const byRef = new Set(paramsNode ? namedChildren(paramsNode).filter((p) => p.children.some((c) => c?.type === 'modifier' && /^(ref|out)$/.test(c.text))).map((p) => p.childForFieldName('name')?.text) : []);
+        this.locals = new Set(this.paramsOf(node, paramsNode).filter((p): p is string => p !== undefined && !byRef.has(p)));
         return () => {
           this.locals = outer;
         };
@@ -184,7 +186,8 @@ class CsLowering extends LoweringCore {
       return p?.type === 'identifier' ? [p.text] : [];
     }
     if (!list) return [];
-    return namedChildren(list).map((param) => {
+    // `params T[] rest` is not wrapped in a parameter node: its type is no parameter of its own.
+    return namedChildren(list).filter((param) => param.type === 'parameter' || param.type === 'identifier').map((param) => {
       const name = param.childForFieldName('name') ?? (param.type === 'identifier' ? param : null);
       const type = param.childForFieldName('type');
       if (name && type && DATA_SOURCE_TYPE.test(type.text)) this.ctx.poolNames.add(name.text);
