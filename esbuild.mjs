@@ -16,6 +16,9 @@ const WASM_FILES = [
   'tree-sitter-typescript.wasm',
   'tree-sitter-tsx.wasm',
   'tree-sitter-python.wasm',
+  'tree-sitter-go.wasm',
+  'tree-sitter-java.wasm',
+  'tree-sitter-c-sharp.wasm',
 ];
 
 async function copyAssets() {

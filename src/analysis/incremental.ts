@@ -649,7 +649,7 @@ const LOWERS_TO_NOTHING: Record<LanguageFamily, ReadonlySet<string>> = {
   py: new Set(['comment', 'import_statement', 'import_from_statement', 'future_import_statement', 'pass_statement']),
   go: new Set(['comment', 'package_clause', 'import_declaration', 'type_declaration']),
   java: new Set(['line_comment', 'block_comment', 'package_declaration', 'import_declaration']),
-  cs: new Set(['comment', 'using_directive', 'file_scoped_namespace_declaration']),
+  cs: new Set(['comment', 'using_directive', 'file_scoped_namespace_declaration', 'extern_alias_directive', 'global_attribute', 'enum_declaration', 'delegate_declaration']),
 };
 
 /** The statement directly under the root that holds the span, if any. */

@@ -50,6 +50,12 @@ export interface CallOp {
   context?: 'with' | 'async-with';
   /** A function passed as the last argument that runs as the call's continuation (node-style callbacks). */
   callback?: InlineCallback;
+  /**
+   * A release the language adds, not one the code writes: the `Dispose()` ending C#'s `using` (Java's
+   * try-with-resources' `close()`). Disposing what the code already closed is no error, so it is never
+   * reported as a second release.
+   */
+  implicit?: boolean;
   /** JavaScript: the call is the operand of `await` (its promise's rejection is thrown here). */
   awaited?: boolean;
   /**

@@ -369,7 +369,7 @@ export class PathChecker {
       if (helper) this.events.helperReleases.push({ range: op.range, onlyReleases: helper.onlyReleases });
     }
     if (w.status === 'released') {
-      if (w.releasedAt && !this.site.api.releaseIdempotent) this.events.doubleReleases.push({ range: op.range, first: w.releasedAt });
+      if (w.releasedAt && !this.site.api.releaseIdempotent && !op.implicit) this.events.doubleReleases.push({ range: op.range, first: w.releasedAt });
       return w;
     }
     if (w.status === 'none') return w;

@@ -6,6 +6,7 @@ import type { SyntaxNode } from '../treeSitter';
 import type { LoweringContext } from './builder';
 import type { FunctionFocus } from './focus';
 import { JAVA_POOL_CONSTRUCTORS } from '../apis/java';
+import { CS_POOL_CONSTRUCTORS, lowerCSharp, lowerCSharpFunction } from './csharp';
 import { GO_POOL_CONSTRUCTORS, lowerGo, lowerGoFunction } from './go';
 import { lowerJava, lowerJavaFunction } from './java';
 import { lowerJavaScript, lowerJavaScriptFunction, POOL_CONSTRUCTOR_NAMES } from './javascript';
@@ -21,21 +22,10 @@ export interface Lowering {
   poolConstructors: readonly string[];
 }
 
-/** Families whose lowering has not landed yet: no file maps to them (languages.ts), so nothing reaches this. */
-function notYet(family: LanguageFamily): Lowering {
-  return {
-    file: () => ({ family, functions: [], poolNames: new Set() }),
-    function: () => {
-      throw new Error(`no lowering for ${family} yet`);
-    },
-    poolConstructors: [],
-  };
-}
-
 export const LOWERINGS: Record<LanguageFamily, Lowering> = {
   js: { file: lowerJavaScript, function: lowerJavaScriptFunction, poolConstructors: POOL_CONSTRUCTOR_NAMES },
   py: { file: lowerPython, function: lowerPythonFunction, poolConstructors: POOL_FACTORY_NAMES },
   go: { file: lowerGo, function: lowerGoFunction, poolConstructors: GO_POOL_CONSTRUCTORS },
   java: { file: lowerJava, function: lowerJavaFunction, poolConstructors: JAVA_POOL_CONSTRUCTORS },
-  cs: notYet('cs'),
+  cs: { file: lowerCSharp, function: lowerCSharpFunction, poolConstructors: CS_POOL_CONSTRUCTORS },
 };

@@ -47,6 +47,8 @@ const JS_FUNCTION = /^(?:export\s+)?(async\s+)?function\*?\s+([A-Za-z_$][\w$]*)/
 const PY_FUNCTION = /^(async\s+)?def\s+([A-Za-z_]\w*)/;
 /** `func name(` and `func (s *Store) name(`. */
 const GO_FUNCTION = /^func\s+(?:\([^)]*\)\s*)?()([A-Za-z_]\w*)\s*[([]/;
+/** A method or constructor of a fixture class (indented four spaces): `    static async Task Name(`, `    public NpgsqlConnection Name(`, `    public Fixtures(`. */
+const CS_FUNCTION = /^ {4}(?:(?:public|private|protected|internal|static|virtual|override|sealed|unsafe)\s+)*(async\s+)?(?:[\w.]+(?:<[\w.<>, ]*>)?\??\s+)?([A-Za-z_]\w*)\s*\(/;
 /**
  * A fixture function's header line, by language family. Group 1 is set for an async one, group 2 is
  * its name. Brace languages end a function at the first later line that is its header's indent and `}`
@@ -57,7 +59,7 @@ const FUNCTION_HEADER: Record<LanguageFamily, RegExp> = {
   py: PY_FUNCTION,
   go: GO_FUNCTION,
   java: /^ {4}(?=[\w<@])(?!(?:return|throw|new|else|if|for|while|switch|try|catch|do)\b)(?:(?:public|protected|private|static|final|synchronized|abstract)\s+)*()(?:<[^>]*>\s+)?[\w<>[\],.? ]+?\s+(\w+)\s*\(/,
-  cs: /^$^/,
+  cs: CS_FUNCTION,
 };
 
 function listFiles(dir: string): string[] {

@@ -8,6 +8,7 @@ import { startPostgres, type PgServer } from '../../support/postgresServer';
 import { loadCorpus } from './corpus';
 import { analyserVerdicts, disagreements, runFixtures, SKIP_FILE } from './oracleSupport';
 
+// The JS/TS fixtures only (Python has its own oracle; Go, Java and C# fixtures are not run on Node).
 const files = loadCorpus().filter((f) => familyOf(f.language) === 'js');
 
 describe('dynamic oracle: JS/TS fixtures against PostgreSQL with a pg Pool', function () {
