@@ -379,6 +379,9 @@ class GoLowering extends LoweringCore {
     if (initializer) this.stmt(initializer, out);
     const test = node.childForFieldName('condition');
     const condition = test ? this.condition(test, out) : ({ kind: 'unknown' } as const);
+    // `if !rows.Next() { … }` / `if rows.Next() { … }`: a false Next() has closed the rows.
+    const next = test ? this.nextCall(test) : undefined;
+    if (test && next) out.push({ kind: 'if', condition: next.negated ? condition : negate(condition), then: [this.closedByNext(next.rows, test)], else: [], range: rangeOf(test) });
     const then = this.block(node.childForFieldName('consequence'));
     const alternative = node.childForFieldName('alternative');
     let otherwise: Block = [];
@@ -416,8 +419,18 @@ class GoLowering extends LoweringCore {
     } else {
       // `for cond { … }` or `for { … }`.
       const test = namedChildren(node).find((c) => c.type !== 'block' && !(bodyNode && c.equals(bodyNode)));
-      if (test) condition = this.condition(test, head);
-      body.push(...this.block(bodyNode));
+      const next = test ? this.nextCall(test) : undefined;
+      if (test && next) {
+        // `for rows.Next() { … }`: when Next() returns false the rows close themselves (database/sql and
+        // pgx alike); a `break` or `return` out of the body leaves them open.
+        const ops: Block = [];
+        const more = this.condition(test, ops);
+        body.push(...ops, { kind: 'if', condition: negate(more), then: [...(next.negated ? [] : [this.closedByNext(next.rows, test)]), { kind: 'jump', jump: 'break', range: rangeOf(test) }], else: [], range: rangeOf(test) });
+        body.push(...this.block(bodyNode));
+      } else {
+        if (test) condition = this.condition(test, head);
+        body.push(...this.block(bodyNode));
+      }
     }
     out.push({ kind: 'loop', head, condition, body, bodyFirst: false, range: rangeOf(node) });
     return out;
@@ -545,10 +558,50 @@ class GoLowering extends LoweringCore {
     }
   }
 
+  /** `rows.Next()` (or `!rows.Next()`) as a whole condition: the rows' variable, and whether it is negated. */
+  private nextCall(test: SyntaxNode): { rows: VarName; negated: boolean } | undefined {
+    let bare = this.bare(test);
+    let negated = false;
+    if (bare.type === 'unary_expression' && (bare.childForFieldName('operator')?.text ?? bare.children[0]?.text) === '!') {
+      bare = this.bare(bare.childForFieldName('operand') ?? bare);
+      negated = true;
+    }
+    if (bare.type !== 'call_expression' || (bare.childForFieldName('arguments')?.namedChildCount ?? 0) > 0) return undefined;
+    const fn = bare.childForFieldName('function');
+    if (fn?.type !== 'selector_expression' || fn.childForFieldName('field')?.text !== 'Next') return undefined;
+    const operand = fn.childForFieldName('operand');
+    return operand?.type === 'identifier' ? { rows: this.resolve(operand.text), negated } : undefined;
+  }
+
+  /** The close a false `Next()` makes, as an implicit call (never a double release). */
+  private closedByNext(rows: VarName, test: SyntaxNode): Block[number] {
+    const range = rangeOf(test);
+    return {
+      kind: 'call',
+      id: this.ctx.id(),
+      callee: { text: `${rows}.Close`, name: 'Close', receiver: rows, receiverName: rows, receiverVar: rows },
+      args: [],
+      target: this.ctx.temp(),
+      isNew: false,
+      implicit: true,
+      range,
+      calleeRange: range,
+      statementRange: rangeOf(this.statement ?? test),
+    };
+  }
+
   // --- expressions --------------------------------------------------------------------------------
 
   condition(node: SyntaxNode, out: Block): Condition {
     const bare = this.bare(node);
+    const operator = bare.type === 'unary_expression' ? (bare.childForFieldName('operator')?.text ?? bare.children[0]?.text) : undefined;
+    const operand = bare.childForFieldName('operand');
+    if (operator === '!' && operand) return negate(this.condition(operand, out));
+    if (bare.type === 'call_expression') {
+      // `rows.Next()`, `ok()`: the call's result is what is tested.
+      const value = this.expr(bare, out);
+      return value ? { kind: 'truthy', variable: value, negated: false } : { kind: 'unknown' };
+    }
     if (bare.type !== 'identifier') this.expr(bare, out);
     return this.conditionOf(bare);
   }
