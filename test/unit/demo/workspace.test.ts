@@ -14,7 +14,7 @@ interface Finding {
 }
 
 const cli = path.join(repoRoot, 'out', 'src', 'cli', 'main.js');
-const LANGUAGES: Record<string, string> = { '.js': 'JavaScript', '.ts': 'TypeScript', '.py': 'Python' };
+const LANGUAGES: Record<string, string> = { '.js': 'JavaScript', '.ts': 'TypeScript', '.py': 'Python', '.go': 'Go', '.java': 'Java', '.cs': 'C#' };
 
 function check(): Promise<{ code: number; findings: Finding[] }> {
   return new Promise((resolve, reject) => {
@@ -31,12 +31,20 @@ function check(): Promise<{ code: number; findings: Finding[] }> {
 describe('demo workspace', function () {
   this.timeout(60_000);
 
-  it('has a leak for every rule in JavaScript, TypeScript and Python (with-does-not-release is Python only)', async () => {
+  it('has a leak for every rule in JavaScript, TypeScript, Python and Java, and one file each in Go and C# (with-does-not-release is Python only; Go releases are idempotent)', async () => {
     const { code, findings } = await check();
     assert.equal(code, 1);
     const seen = new Set(findings.map((f) => `${LANGUAGES[path.extname(f.file)] ?? f.file} ${f.rule}`));
     const rules = ['unreleased-client', 'release-not-guaranteed', 'double-release', 'use-after-release'];
-    const expected = [...Object.values(LANGUAGES).flatMap((language) => rules.map((rule) => `${language} ${rule}`)), 'Python with-does-not-release'];
+    const expected = [
+      ...['JavaScript', 'TypeScript', 'Python', 'Java'].flatMap((language) => rules.map((rule) => `${language} ${rule}`)),
+      'Python with-does-not-release',
+      'Go unreleased-client',
+      'Go release-not-guaranteed',
+      'Go use-after-release',
+      'C# unreleased-client',
+      'C# release-not-guaranteed',
+    ];
     assert.deepEqual([...seen].sort(), expected.sort());
   });
 
@@ -53,6 +61,9 @@ describe('demo workspace', function () {
       ['demo/workspace/src/orders.ts', 'export async function placeOrder('],
       ['demo/workspace/jobs/billing.py', 'def overdue('],
       ['demo/workspace/jobs/exports.py', 'async def unpaid_total('],
+      ['demo/workspace/services/stock.go', 'func Quantity('],
+      ['demo/workspace/services/Invoices.java', '    public String customer('],
+      ['demo/workspace/services/Payments.cs', '    public async Task<decimal> Total('],
     ];
     for (const [file, start] of safe) {
       const from = fs.readFileSync(path.join(repoRoot, file), 'utf8').split('\n').findIndex((line) => line.startsWith(start)) + 1;
