@@ -5,6 +5,7 @@ import type { FleetResults } from './fleet';
 import type { IncrementalResults } from './incremental';
 import type { MonitoringResults, QueryCost } from './monitoring';
 import type { SqlMatchResults } from './sqlMatch';
+import type { LanguagesResults } from './languages';
 import { formatBytes, median, round, type LoadSample, type MachineDescription } from './stats';
 
 export interface BenchResults {
@@ -21,6 +22,7 @@ export interface BenchResults {
   extension?: ExtensionResults;
   fleet?: FleetResults;
   sqlmatch?: SqlMatchResults;
+  languages?: LanguagesResults;
   errors?: Record<string, string>;
   durationSeconds?: number;
 }
@@ -138,6 +140,24 @@ function fleetSection(f: FleetResults): string {
         ? [['one held per server / peer', ratio(f.perServer.heldAtRest, f.allHeld.heldAtRest), '', ratio(f.perServer.cycleMs, f.allHeld.cycleMs), ratio(f.perServer.cpuMs, f.allHeld.cpuMs), ratio(f.perServer.heapMB, f.allHeld.heapMB)]]
         : []),
     ]),
+  ].join('\n');
+}
+
+function languagesSection(l: LanguagesResults): string {
+  return [
+    '## 7. Go, Java and C#: analysis against the parse floor',
+    '',
+    `Real code of each language (Go: Debian's /usr/share/gocode, the pgx and lib/pq sources the Go oracle builds with; every language: the ` +
+      `repositories of bench/wild/repos-*.tsv at their pinned commits, from the search tool's fetch), at most 4,000 files a language, copied into one ` +
+      `folder. Ours: \`pg-health check DIR\`; floor: tree-sitter parsing the same files on ${l.threads} threads (bench/floorScan.ts). ` +
+      `${l.repetitions} alternating runs each, medians (all runs in brackets).`,
+    '',
+    table(
+      ['language', 'files', 'lines', 'ours, ms (runs)', 'floor, ms (runs)', 'ours / floor', 'findings'],
+      l.rows.map((r) => [r.language, r.files, r.lines.toLocaleString('en'), `${r.oursMs} (${r.oursRunsMs.join(', ')})`, `${r.floorMs} (${r.floorRunsMs.join(', ')})`, `${r.oursOverFloor} ×`, r.findings]),
+    ),
+    '',
+    `Sources: ${l.rows.map((r) => `${r.language}: ${r.sources.join(', ')}`).join('; ')}.${l.missing.length ? ` No files for ${l.missing.join(', ')} on this machine (fetch the repositories of bench/wild first).` : ''}`,
   ].join('\n');
 }
 
@@ -316,6 +336,7 @@ function targets(r: BenchResults): string {
       verdict(s.serverRatio <= 1 && s.ours.roundTrips === 1),
     ]),
     ['activation ≤ 50 ms (code load + activate call, median)', activation !== undefined ? `${activation} ms` : 'n/a', verdict(activation !== undefined ? activation <= 50 : undefined)],
+    ...(r.languages?.rows ?? []).map((l) => [`${l.language} analysis ≤ 1.5 × its grammar's parse floor`, `${l.oursOverFloor} × (${l.files} files)`, verdict(l.oursOverFloor <= 1.5)]),
     ['.vsix ≤ 5 MB', e ? formatBytes(e.package.vsixBytes) : 'n/a', verdict(e ? e.package.vsixBytes <= 5 * 1024 * 1024 : undefined)],
     [
       'matching 3,000 sessions against 10,000 statements < 10 % of one refresh interval',
@@ -348,6 +369,7 @@ export function renderMarkdown(r: BenchResults): string {
   if (r.extension) parts.push('', extensionSection(r.extension));
   if (r.fleet) parts.push('', fleetSection(r.fleet));
   if (r.sqlmatch) parts.push('', sqlMatchSection(r.sqlmatch));
+  if (r.languages) parts.push('', languagesSection(r.languages));
   if (r.errors) parts.push('', '## Errors', '', ...Object.entries(r.errors).map(([k, v]) => `- ${k}: ${v}`));
   parts.push('', notes(r));
   return `${parts.join('\n')}\n`;
@@ -457,7 +479,7 @@ function notes(r: BenchResults): string {
     '## Method',
     '',
     '- Reproduce: `npm run bench` (7–15 minutes on 2 busy cores; `npm run bench -- --size small` for a quick pass written to bench/tmp/,',
-    '  `--only analysis,incremental,monitoring,extension,fleet,sqlmatch` to run some sections; with `--merge` the others are kept from bench/results.json).',
+    '  `--only analysis,incremental,monitoring,extension,fleet,sqlmatch,languages` to run some sections; with `--merge` the others are kept from bench/results.json).',
     '  The corpus is copied to the system temp dir once and reused.',
     '- Fairness: all three analysis tools read the same copied files (no node_modules or dist folder names, so nothing is skipped by default',
     "  ignores), on the same number of threads, each as a fresh process. Files over the analyser's 2,000,000-character limit",

@@ -1,7 +1,7 @@
 // `npm run bench` (scripts/bench.mjs builds, then runs this): every section in one run, the table on
 // standard output, the raw numbers and the table in bench/results.json and bench/results.md.
 // `--size small` runs everything small (a few hundred files, 100 sessions) and writes to bench/tmp/
-// instead; `--only analysis,incremental,monitoring,extension,fleet,sqlmatch` picks sections, and `--merge` keeps the
+// instead; `--only analysis,incremental,monitoring,extension,fleet,sqlmatch,languages` picks sections, and `--merge` keeps the
 // other sections from the results already written; `--render` only rewrites results.md from results.json.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -14,11 +14,12 @@ import { runFleetBench } from './fleet';
 import { runIncrementalBench } from './incremental';
 import { runMonitoringBench } from './monitoring';
 import { runSqlMatchBench } from './sqlMatch';
+import { runLanguagesBench } from './languages';
 import { renderMarkdown, type BenchResults } from './report';
 import { busiestProcesses, describeMachine, loadSample } from './stats';
 
-type Section = 'analysis' | 'incremental' | 'monitoring' | 'extension' | 'fleet' | 'sqlmatch';
-const SECTIONS: Section[] = ['analysis', 'incremental', 'monitoring', 'extension', 'fleet', 'sqlmatch'];
+type Section = 'analysis' | 'incremental' | 'monitoring' | 'extension' | 'fleet' | 'sqlmatch' | 'languages';
+const SECTIONS: Section[] = ['analysis', 'incremental', 'monitoring', 'extension', 'fleet', 'sqlmatch', 'languages'];
 
 interface Plan {
   size: 'full' | 'small';
@@ -116,6 +117,7 @@ async function main(): Promise<void> {
 
   results.fleet = await guard('fleet', () => runFleetBench({ ...plan.fleet, log }));
   results.sqlmatch = await guard('sqlmatch', async () => runSqlMatchBench({ ...plan.sqlMatch, log }));
+  results.languages = await guard('languages', () => runLanguagesBench({ repetitions: Math.max(3, plan.repetitions), threads: os.availableParallelism(), log }));
 
   results.load.after = loadSample();
   results.busiestAfter = busiestProcesses();

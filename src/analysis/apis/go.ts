@@ -27,17 +27,17 @@ const ROWS_AFTER_CLOSE = /^(Err|Close|CommandTag)$/;
 export const GO: LanguageCatalogue = {
   apis: [
     // pgxpool: a connection out of the pool until Release(); Hijack() takes it out of the pool for good.
-    goApi('go.pgxpool.acquire', 'Acquire', ['Release', 'Hijack'], 'connection', 'defer conn.Release()', { releaseTemplate: '{var}.Release()' }),
+    goApi('go.pgxpool.acquire', 'Acquire', ['Release', 'Hijack'], 'connection', 'conn.Release()', { releaseTemplate: '{var}.Release()' }),
     // database/sql: a dedicated connection until Close().
-    goApi('go.sql.conn', 'Conn', ['Close'], 'connection', 'defer conn.Close()', { releaseTemplate: '{var}.Close()' }),
+    goApi('go.sql.conn', 'Conn', ['Close'], 'connection', 'conn.Close()', { releaseTemplate: '{var}.Close()' }),
     // Rows hold their connection until Close() (or until Next() returns false, which an early return skips).
-    goApi('go.rows.query', 'Query', ['Close'], 'rows', 'defer rows.Close()', { releaseTemplate: '{var}.Close()', usableAfterRelease: ROWS_AFTER_CLOSE }),
-    goApi('go.rows.querycontext', 'QueryContext', ['Close'], 'rows', 'defer rows.Close()', { releaseTemplate: '{var}.Close()', usableAfterRelease: ROWS_AFTER_CLOSE }),
+    goApi('go.rows.query', 'Query', ['Close'], 'rows', 'rows.Close()', { releaseTemplate: '{var}.Close()', usableAfterRelease: ROWS_AFTER_CLOSE }),
+    goApi('go.rows.querycontext', 'QueryContext', ['Close'], 'rows', 'rows.Close()', { releaseTemplate: '{var}.Close()', usableAfterRelease: ROWS_AFTER_CLOSE }),
     // A transaction holds its connection until Commit() or Rollback().
-    goApi('go.tx.begin', 'Begin', ['Commit', 'Rollback'], 'transaction', 'defer tx.Rollback(ctx)'),
-    goApi('go.tx.begintx', 'BeginTx', ['Commit', 'Rollback'], 'transaction', 'defer tx.Rollback(ctx)'),
+    goApi('go.tx.begin', 'Begin', ['Commit', 'Rollback'], 'transaction', 'tx.Rollback(ctx)'),
+    goApi('go.tx.begintx', 'BeginTx', ['Commit', 'Rollback'], 'transaction', 'tx.Rollback(ctx)'),
     // pgx batches: the connection is busy until the results are closed; SendBatch returns no error.
-    goApi('go.pgx.sendbatch', 'SendBatch', ['Close'], 'batch', 'defer br.Close()', { releaseTemplate: '{var}.Close()', errorResult: false }),
+    goApi('go.pgx.sendbatch', 'SendBatch', ['Close'], 'batch', 'br.Close()', { releaseTemplate: '{var}.Close()', errorResult: false }),
   ],
   // Go reports failure in an error result, not by unwinding: a call ends the function early only
   // through `panic` (lowered as a throw), so every call is taken not to throw.

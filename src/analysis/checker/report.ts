@@ -69,7 +69,8 @@ export interface SiteDescription {
 export function describeSite(op: CallOp, api: AcquireApi): SiteDescription {
   // A wrapper's instance holds the client itself (`await db.connect()`): the instance is the variable.
   const target = api.onInstance ? op.callee.receiverVar : op.callback && api.callbackForm ? op.callback.params[1] : op.target;
-  return { op, api, variable: target !== undefined && !target.startsWith('$') ? target : undefined };
+  // Go's lowering names a variable declared again in an inner block `err#1`: the code calls it `err`.
+  return { op, api, variable: target !== undefined && !target.startsWith('$') ? target.replace(/#\d+$/, '') : undefined };
 }
 
 function subject(site: SiteDescription): string {

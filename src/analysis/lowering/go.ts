@@ -33,6 +33,8 @@ const LITERALS = new Set([
   'comment',
 ]);
 
+const FUNCTION_NODES = new Set(['function_declaration', 'method_declaration', 'func_literal']);
+
 interface Deferred {
   flag: VarName;
   ops: Block;
@@ -570,7 +572,12 @@ class GoLowering extends LoweringCore {
     const fn = bare.childForFieldName('function');
     if (fn?.type !== 'selector_expression' || fn.childForFieldName('field')?.text !== 'Next') return undefined;
     const operand = fn.childForFieldName('operand');
-    return operand?.type === 'identifier' ? { rows: this.resolve(operand.text), negated } : undefined;
+    if (operand?.type !== 'identifier') return undefined;
+    // Rows with several result sets stay open when Next() ends one (NextResultSet() moves to the next).
+    let owner: SyntaxNode | null = test;
+    while (owner && !FUNCTION_NODES.has(owner.type)) owner = owner.parent;
+    if (owner?.text.includes(`${operand.text}.NextResultSet(`)) return undefined;
+    return { rows: this.resolve(operand.text), negated };
   }
 
   /** The close a false `Next()` makes, as an implicit call (never a double release). */
@@ -729,6 +736,11 @@ class GoLowering extends LoweringCore {
     if (!fnNode) return undefined;
     const calleeNode = this.bare(fnNode);
     let callee: Callee;
+    const argNodes = argsNode ? namedChildren(argsNode) : [];
+    if (fnNode.type === 'parenthesized_expression' && /^\(\s*[*[]/.test(fnNode.text) && argNodes.length === 1) {
+      // `(*connRow)(rows)`: a conversion, the same value under another type.
+      return this.expr(argNodes[0] as SyntaxNode, out, target);
+    }
     if (calleeNode.type === 'func_literal') {
       // `func() { … }()`: runs here.
       for (const a of argsNode ? namedChildren(argsNode) : []) this.expr(a, out);

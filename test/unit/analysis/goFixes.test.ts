@@ -117,3 +117,56 @@ describe('Go fixes', () => {
     assert.equal(handedFindings[0]?.fixable, false);
   });
 });
+
+describe('Go shapes from real code (pgx, lib/pq sources)', () => {
+  it('a conversion `(*connRow)(rows.(*connRows))` hands the rows over like `rows` itself', async () => {
+    const source = `${header}func (br *batch) QueryRow() Row {
+\trows, _ := br.Query()
+\treturn (*connRow)(rows.(*connRows))
+}
+`;
+    assert.deepEqual(await analyzeText(source, 'go'), []);
+  });
+
+  it('rows with several result sets stay open when Next() ends one', async () => {
+    const source = `${header}func f(db *sql.DB) error {
+\trows, err := db.Query("select 1; select 2")
+\tif err != nil {
+\t\treturn err
+\t}
+\tdefer rows.Close()
+\tfor rows.Next() {
+\t}
+\tif !rows.NextResultSet() {
+\t\treturn rows.Err()
+\t}
+\tfor rows.Next() {
+\t}
+\treturn nil
+}
+`;
+    assert.deepEqual(await analyzeText(source, 'go'), []);
+  });
+
+  it('names a variable declared again in an inner block as the code does', async () => {
+    const source = `${header}func f(ctx context.Context, db *sql.DB) error {
+\tconn, err := db.Conn(ctx)
+\tif err != nil {
+\t\treturn err
+\t}
+\tdefer conn.Close()
+\tif true {
+\t\tconn, err := db.Conn(ctx)
+\t\tif err != nil {
+\t\t\treturn err
+\t\t}
+\t\t_ = conn
+\t}
+\treturn nil
+}
+`;
+    const findings = await analyzeText(source, 'go');
+    assert.equal(findings.length, 1);
+    assert.match(findings[0]?.message ?? '', /^`conn` from `db\.Conn\(\)` on line 17 is never released: no path calls `conn\.Close\(\)`/);
+  });
+});
