@@ -23,6 +23,9 @@ const COPIES: Record<string, string> = {
   'fix-all.js': 'quickfix-many.js',
   'on-save.js': 'quickfix-many.js',
   'disable.js': 'quickfix-demo.js',
+  'wrap.go': 'quickfix_demo.go',
+  'Wrap.java': 'QuickfixDemo.java',
+  'Wrap.cs': 'QuickfixDemo.cs',
 };
 
 function workspaceFile(name: string): vscode.Uri {
@@ -114,6 +117,26 @@ describe('quick fixes for pg-health diagnostics', () => {
     );
     await waitFor('the diagnostic to disappear after the fix', () => pgDiagnostics(document.uri).length === 0);
   });
+
+  for (const [name, language, fixed, title] of [
+    ['wrap.go', 'go', 'quickfix_demo.fixed.go', 'Add `defer conn.Release()` after the error check'],
+    ['Wrap.java', 'java', 'QuickfixDemo.fixed.java', 'Use try-with-resources for `conn`'],
+    ['Wrap.cs', 'csharp', 'QuickfixDemo.fixed.cs', 'Declare `conn` with `await using`'],
+  ] as const) {
+    it(`a ${language} leak is underlined as VS Code opens the file, and "${title}" fixes it`, async () => {
+      const document = await openInEditor(name);
+      assert.equal(document.languageId, language, 'VS Code gives the file its language');
+      const [diagnostic] = await waitFor(`the pg-health diagnostic on ${name}`, () => pgDiagnostics(document.uri).length === 1 && pgDiagnostics(document.uri));
+      assert.ok(diagnostic);
+      const actions = await codeActions(document.uri, diagnostic.range);
+      const action = actions.find((a) => a.title === title);
+      assert.ok(action?.edit, `"${title}", got: ${actions.map((a) => a.title).join(' | ')}`);
+      assert.equal(action.isPreferred, true);
+      assert.ok(await vscode.workspace.applyEdit(action.edit), 'the edit applies');
+      assert.equal(document.getText(), fs.readFileSync(path.join(fixturesDir, 'quickfix', fixed), 'utf8'));
+      await waitFor('the diagnostic to disappear after the fix', () => pgDiagnostics(document.uri).length === 0);
+    });
+  }
 
   it('the lightbulb does not compute fix-all; it is a source action, asked for by kind', async () => {
     const document = await openInEditor('lightbulb.js');

@@ -140,10 +140,22 @@ def psycopg_pool_driver():
             return None if empty() else row
 
     class FaultPool(psycopg_pool.ConnectionPool):
+        # Connections the code holds: handed out by getconn and not yet given back with putconn
+        # (pool.connection() goes through both). Counted here rather than from get_stats(), whose
+        # pool_size - pool_available also counts a connection the pool's worker is still opening or
+        # resetting in the background, which on a loaded machine outlasts the run.
+        outstanding = 0
+
         def getconn(self, timeout=None):
             if connect_fails():
                 raise psycopg_pool.PoolTimeout(f"injected fault: getconn {STATE['connects']} failed")
-            return super().getconn(timeout)
+            conn = super().getconn(timeout)
+            self.outstanding += 1
+            return conn
+
+        def putconn(self, conn):
+            self.outstanding -= 1
+            super().putconn(conn)
 
     class Driver:
         is_async = False
@@ -152,8 +164,7 @@ def psycopg_pool_driver():
             return FaultPool(dsn, min_size=0, max_size=4, kwargs={"cursor_factory": FaultCursor}, open=True, timeout=2)
 
         def checked_out(self, pool):
-            stats = pool.get_stats()
-            return stats["pool_size"] - stats["pool_available"]
+            return pool.outstanding
 
         def is_connection(self, value):
             return isinstance(value, psycopg.Connection)
