@@ -31,17 +31,6 @@ public class Invoices {
         }
     }
 
-    // Closed twice: on the error path and again after it.
-    public void archive(int id) throws SQLException {
-        Connection conn = dataSource.getConnection();
-        try {
-            conn.prepareStatement("DELETE FROM invoices WHERE id = " + id).executeUpdate();
-        } catch (SQLException e) {
-            conn.close();
-        }
-        conn.close();
-    }
-
     // Closed, then used.
     public void touch(int id) throws SQLException {
         Connection conn = dataSource.getConnection();

@@ -27,6 +27,8 @@ function row(id: string, method: string, more: Partial<AcquireApi>): AcquireApi 
     callbackForm: false,
     context: 'none',
     releases: RELEASES,
+    // IDisposable: Dispose may be called any number of times; Npgsql's Close on a closed connection does nothing.
+    releaseIdempotent: true,
     noun: 'connection',
     releaseHint: 'conn.Dispose()',
     releaseTemplate: '{var}.Dispose()',

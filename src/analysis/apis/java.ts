@@ -21,6 +21,8 @@ function jdbc(id: string, receiver: RegExp, releaseHint: string): AcquireApi {
     callbackForm: false,
     context: 'none',
     releases: [{ kind: 'method', method: 'close' }],
+    // JDBC: "Calling the method close on a Connection object that is already closed is a no-op".
+    releaseIdempotent: true,
     noun: 'connection',
     releaseHint,
     releaseTemplate: '{var}.close()',

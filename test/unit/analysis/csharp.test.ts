@@ -398,7 +398,7 @@ describe('C# lowering and imports', () => {
     assert.deepEqual(await summary(text('catch')), []);
   });
 
-  it('Close() before the end of a using block is no double release; Close() twice is', async () => {
+  it('Close() before the end of a using block is no double release, nor is Close() twice (ADO.NET: Close may be called more than once)', async () => {
     const text = (second: string): string =>
       lines(
         'using Npgsql;',
@@ -414,7 +414,7 @@ describe('C# lowering and imports', () => {
         '}',
       );
     assert.deepEqual(await summary(text('')), []);
-    assert.deepEqual(await summary(text('conn.Close();')), ['9 double-release']);
+    assert.deepEqual(await summary(text('conn.Close();')), []);
   });
 
   it('an NpgsqlConnection never opened holds nothing; a wrapper constructed around one takes it over', async () => {
