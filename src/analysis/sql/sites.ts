@@ -27,15 +27,16 @@ export interface SqlSite {
 const STRINGS: Record<LanguageFamily, string[]> = {
   js: ['string', 'template_string'],
   py: ['string', 'concatenated_string'],
-  // Not read yet in these languages: Go to Code finds no statement there.
-  go: [],
-  java: [],
-  cs: [],
+  go: ['interpreted_string_literal', 'raw_string_literal'],
+  java: ['string_literal', 'text_block'],
+  cs: ['string_literal', 'verbatim_string_literal', 'raw_string_literal', 'interpolated_string_expression'],
 };
 
 const FUNCTIONS = new Set([
   'function_declaration', 'function_expression', 'function', 'arrow_function', 'method_definition',
   'generator_function_declaration', 'generator_function', 'function_definition',
+  // Go, Java, C#
+  'method_declaration', 'func_literal', 'constructor_declaration', 'lambda_expression', 'local_function_statement',
 ]);
 
 const MAX_TEXT = 400;
@@ -79,7 +80,7 @@ function expressionRoot(node: SyntaxNode, family: LanguageFamily): SyntaxNode {
     const parent = current.parent;
     if (!parent) return current;
     if (parent.type === 'parenthesized_expression') current = parent;
-    else if (family === 'js' && parent.type === 'binary_expression' && operatorOf(parent) === '+') current = parent;
+    else if (family !== 'py' && parent.type === 'binary_expression' && operatorOf(parent) === '+') current = parent;
     else if (family === 'py' && parent.type === 'concatenated_string') current = parent;
     else if (family === 'py' && parent.type === 'binary_operator' && operatorOf(parent) === '+') current = parent;
     else return current;
@@ -105,6 +106,28 @@ function textOf(node: SyntaxNode, family: LanguageFamily, tagged: boolean): stri
     }
     case 'string':
       return family === 'js' ? unescapeJs(node.text.slice(1, -1)) : pythonStringText(node);
+    // Go: "…" with escapes, `…` raw; Java: "…" and """…""" text blocks; C#: "…", @"…" verbatim, """…""" raw.
+    case 'interpreted_string_literal':
+      return unescapeJs(node.text.slice(1, -1));
+    case 'raw_string_literal': {
+      const quotes = /^("+|`)/.exec(node.text)?.[1] ?? '`';
+      return node.text.slice(quotes.length, node.text.length - quotes.length);
+    }
+    case 'string_literal':
+    case 'text_block':
+      return node.text.startsWith('"""') ? node.text.slice(3, -3) : unescapeJs(node.text.slice(1, -1));
+    case 'verbatim_string_literal':
+      return node.text.slice(2, -1).replaceAll('""', '"');
+    case 'interpolated_string_expression': {
+      let out = '';
+      for (const child of node.namedChildren) {
+        if (!child) continue;
+        if (child.type === 'interpolation') out += WILDCARD;
+        else if (child.type === 'string_content' || child.type === 'string_literal_content') out += child.text;
+        else if (child.type === 'escape_sequence') out += unescapeJs(child.text);
+      }
+      return out;
+    }
     case 'template_string': {
       let out = '';
       for (const child of node.children) {
@@ -172,18 +195,23 @@ function sendingCall(expression: SyntaxNode, family: LanguageFamily, scope: Synt
   if (family === 'js' && value.parent?.type === 'pair' && value.parent.childForFieldName('key')?.text === 'text' && value.parent.parent?.type === 'object') {
     value = value.parent.parent;
   }
-  const parent = value.parent;
+  // C# wraps each argument in `argument`.
+  const parent = family === 'cs' && value.parent?.type === 'argument' ? value.parent.parent : value.parent;
   if (parent?.type === call && family === 'js' && value.type === 'template_string') return parent; // tagged template
   if (parent?.type === args && parent.parent?.type === call) return parent.parent;
+  // C#: `new NpgsqlCommand("…", conn)` sends it when the command runs.
+  if (family === 'cs' && parent?.type === args && parent.parent?.type === 'object_creation_expression') return parent.parent;
   if (family === 'py' && parent?.type === 'keyword_argument' && parent.parent?.type === args && parent.parent.parent?.type === call) return parent.parent.parent;
   // const sql = '…'; … client.query(sql)  /  sql = "…"; cur.execute(sql)
   const name = assignedName(value, family);
   if (!name) return undefined;
-  for (const candidate of scope.descendantsOfType(call)) {
+  for (const candidate of scope.descendantsOfType(family === 'cs' ? [call, 'object_creation_expression'] : [call])) {
     if (!candidate || candidate.startIndex < value.endIndex) continue;
     const list = candidate.childForFieldName('arguments');
-    const first = list?.namedChildren.find((c) => c !== null && c.type !== 'comment');
-    if (first && passes(first, name, family) && enclosingFunction(candidate)?.id === enclosingFunction(value)?.id) return candidate;
+    const given = (list?.namedChildren ?? []).filter((c): c is SyntaxNode => c !== null && c.type !== 'comment').map((c) => (c.type === 'argument' ? (c.namedChild(0) ?? c) : c));
+    // Go, Java and C# APIs often take a context or a connection first (`db.QueryContext(ctx, q)`): any argument counts there.
+    const considered = family === 'js' || family === 'py' ? given.slice(0, 1) : given;
+    if (considered.some((a) => passes(a, name, family)) && enclosingFunction(candidate)?.id === enclosingFunction(value)?.id) return candidate;
   }
   return undefined;
 }
@@ -202,8 +230,19 @@ function passes(argument: SyntaxNode, name: string, family: LanguageFamily): boo
 function assignedName(value: SyntaxNode, family: LanguageFamily): string | undefined {
   const parent = value.parent;
   if (!parent) return undefined;
-  if (family === 'js' && parent.type === 'variable_declarator' && parent.childForFieldName('value')?.id === value.id) {
+  if ((family === 'js' || family === 'java') && parent.type === 'variable_declarator' && parent.childForFieldName('value')?.id === value.id) {
     const name = parent.childForFieldName('name');
+    return name?.type === 'identifier' ? name.text : undefined;
+  }
+  // C#: `var sql = "…";` (the value is the declarator's last child).
+  if (family === 'cs' && parent.type === 'variable_declarator' && parent.lastNamedChild?.id === value.id) return parent.childForFieldName('name')?.text;
+  // Go: `q := "…"`, `var q = "…"`, `const q = "…"`: the name at the value's place.
+  if (family === 'go' && parent.type === 'expression_list') {
+    const owner = parent.parent;
+    const index = parent.namedChildren.findIndex((c) => c?.id === value.id);
+    const left = owner?.type === 'short_var_declaration' || owner?.type === 'assignment_statement' ? owner.childForFieldName('left') : undefined;
+    const names = left ? left.namedChildren : owner && /^(var|const)_spec$/.test(owner.type) ? owner.namedChildren.filter((c) => c?.type === 'identifier') : [];
+    const name = names[index];
     return name?.type === 'identifier' ? name.text : undefined;
   }
   if ((parent.type === 'assignment' || parent.type === 'assignment_expression') && parent.childForFieldName('right')?.id === value.id) {
@@ -214,6 +253,13 @@ function assignedName(value: SyntaxNode, family: LanguageFamily): string | undef
 }
 
 function calleeText(call: SyntaxNode, family: LanguageFamily): string | undefined {
+  if (call.type === 'object_creation_expression') return `new ${call.childForFieldName('type')?.text ?? ''}`.slice(0, 80);
+  if (call.type === 'method_invocation') {
+    // Java: object.name(…)
+    const object = call.childForFieldName('object');
+    const name = call.childForFieldName('name')?.text ?? '';
+    return (object ? `${object.text}.${name}` : name).replace(/\s+/g, '').slice(0, 80);
+  }
   const fn = call.childForFieldName('function');
   if (!fn) return undefined;
   const text = fn.text.replace(/\s+/g, '');

@@ -131,3 +131,80 @@ describe("SQL sites from the analyser's parse", () => {
     assert.equal(top('Select a database'), 'none');
   });
 });
+
+describe('SQL sites in Go, Java and C#', () => {
+  const GO = `package shop
+
+import "context"
+
+func Stock(ctx context.Context, sku string) (int, error) {
+	q := "SELECT quantity FROM stock WHERE sku = $1"
+	var n int
+	err := pool.QueryRow(ctx, q, sku).Scan(&n)
+	return n, err
+}
+
+func Restock(ctx context.Context, sku string) error {
+	_, err := db.ExecContext(ctx, \`UPDATE stock
+SET quantity = quantity + 10 \` + "WHERE sku = $1", sku)
+	return err
+}
+`;
+  const JAVA = `class Invoices {
+    int open(java.sql.Connection conn) throws Exception {
+        String sql = "SELECT count(*) FROM invoices WHERE paid = ?";
+        var ps = conn.prepareStatement(sql);
+        return 0;
+    }
+    void archive(java.sql.Connection conn) throws Exception {
+        conn.prepareStatement("""
+            DELETE FROM invoices WHERE id = ?
+            """).executeUpdate();
+    }
+}
+`;
+  const CS = `using Npgsql;
+class Payments {
+    async Task Record(NpgsqlDataSource ds, int id) {
+        await using var conn = await ds.OpenConnectionAsync();
+        await using var cmd = new NpgsqlCommand("INSERT INTO payments (invoice_id) VALUES ($1)", conn);
+        await cmd.ExecuteNonQueryAsync();
+    }
+    void Total(NpgsqlConnection conn, int id) {
+        var sql = $"SELECT sum(amount) FROM payments WHERE invoice_id = {id}";
+        using var cmd = new NpgsqlCommand(sql, conn);
+    }
+}
+`;
+  let index: SqlIndex;
+  before(async () => {
+    const files: SourceFile[] = [
+      { path: 'shop/stock.go', text: GO, language: 'go' },
+      { path: 'src/Invoices.java', text: JAVA, language: 'java' },
+      { path: 'src/Payments.cs', text: CS, language: 'csharp' },
+    ];
+    const results = await analyzeWorkspace(files, { sqlSites: true });
+    index = new SqlIndex();
+    for (const r of results) index.setFile(r.path, r.sql ?? []);
+  });
+
+  const top = (query: string): string => {
+    const [best] = index.match(query, { truncated: false });
+    return best ? `${best.site.file}:${best.site.range.startLine + 1} ${best.kind} ${best.site.functionName ?? ''} ${best.site.api ?? ''}`.trim() : 'none';
+  };
+
+  it('Go: a variable passed after the context, and a raw string concatenated with an interpreted one', () => {
+    assert.equal(top('SELECT quantity FROM stock WHERE sku = $1'), 'shop/stock.go:8 exact Stock pool.QueryRow');
+    assert.equal(top('UPDATE stock SET quantity = quantity + 10 WHERE sku = $1'), 'shop/stock.go:13 exact Restock db.ExecContext');
+  });
+
+  it('Java: a local String at prepareStatement, and a text block', () => {
+    assert.equal(top('SELECT count(*) FROM invoices WHERE paid = $1'), 'src/Invoices.java:4 exact open conn.prepareStatement');
+    assert.equal(top('DELETE FROM invoices WHERE id = $1'), 'src/Invoices.java:8 exact archive conn.prepareStatement');
+  });
+
+  it("C#: a literal in new NpgsqlCommand(…), and an interpolated string's holes as text the program fills in", () => {
+    assert.equal(top('INSERT INTO payments (invoice_id) VALUES ($1)'), 'src/Payments.cs:5 exact Record new NpgsqlCommand');
+    assert.equal(top('SELECT sum(amount) FROM payments WHERE invoice_id = 42'), 'src/Payments.cs:10 pattern Total new NpgsqlCommand');
+  });
+});
