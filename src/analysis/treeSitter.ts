@@ -79,6 +79,11 @@ async function parserFor(grammar: Grammar): Promise<Parser> {
   return parser;
 }
 
+/** The grammars loaded so far in this process (each is read on the first file of its language). */
+export function loadedGrammars(): string[] {
+  return [...languages.keys()].sort();
+}
+
 /**
  * Parses `text`; undefined when tree-sitter gives up. The caller must `delete()` the tree. With
  * `previous` (the last tree of the same document, already `edit()`ed to match `text`) tree-sitter
