@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { createRequire } from 'node:module';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -42,9 +43,22 @@ function check(dir) {
   return JSON.parse(run.stdout).findings;
 }
 
+// Java and C#: the analyser's own tree-sitter grammars (out/, built by `npx tsc -p tsconfig.tests.json`).
+const treeSitter = fs.existsSync(path.join(root, 'out', 'src', 'analysis', 'treeSitter.js')) ? createRequire(import.meta.url)(path.join(root, 'out', 'src', 'analysis', 'treeSitter.js')) : undefined;
+
 /** Syntax errors only (no types): what a fix could break. */
-function parses(file) {
+async function parses(file) {
   const text = fs.readFileSync(file, 'utf8');
+  const grammar = file.endsWith('.java') ? 'java' : file.endsWith('.cs') ? 'csharp' : undefined;
+  if (grammar) {
+    if (!treeSitter) throw new Error('out/ is missing: run `npx tsc -p tsconfig.tests.json` to check Java and C# fixes');
+    const tree = await treeSitter.parseText(text, grammar);
+    try {
+      return tree !== undefined && !tree.rootNode.hasError;
+    } finally {
+      tree?.delete();
+    }
+  }
   if (file.endsWith('.py')) return spawnSync('python3', ['-c', 'import ast,sys; ast.parse(open(sys.argv[1]).read())', file]).status === 0;
   const out = ts.transpileModule(text, { fileName: file, reportDiagnostics: true, compilerOptions: { allowJs: true, jsx: ts.JsxEmit.Preserve } });
   return (out.diagnostics ?? []).length === 0;
@@ -76,7 +90,7 @@ for (const r of repos()) {
       const original = path.join(src, file);
       if (fs.readFileSync(fixed, 'utf8') === fs.readFileSync(original, 'utf8')) continue;
       totals.files++;
-      if (parses(original) && !parses(fixed)) {
+      if ((await parses(original)) && !(await parses(fixed))) {
         broken++;
         problems.push(`${r.repo} ${file}: the fixed text does not parse`);
       }

@@ -50,9 +50,12 @@ export const CSHARP: LanguageCatalogue = {
     row('npgsql.connection.open-async', 'OpenAsync', { onInstance: true, className: 'NpgsqlConnection' }),
   ],
   // Loggers, console output, string building.
-  // Also filling in a command's parameters (client-side: no round trip to fail). Not `new NpgsqlCommand(sql, conn)`:
-  // that would hide a use of the connection after its release.
-  nonThrowing: /^((this\.)?(_?log|_?logger|Log|Logger)\.\w+|Console\.(Write|WriteLine)|[sS]tring\.(Format|Join|Concat)|Math\.\w+|\w*Exception|nameof|[\w.]*\.Parameters\.(Add|AddWithValue|Clear))$/,
+  // Also filling in a command's parameters (client-side: no round trip to fail), and constructing a
+  // command, batch, adapter or parameter (they keep their arguments; the round trip is their Execute or
+  // Fill), or an empty DataTable / DataSet. A command's constructor is still a use of the connection it
+  // is given: the lowering names that connection as its receiver (lowering/csharp.ts newObject).
+  nonThrowing:
+    /^((this\.)?(_?log|_?logger|Log|Logger)\.\w+|Console\.(Write|WriteLine)|[sS]tring\.(Format|Join|Concat)|Math\.\w+|\w*Exception|nameof|[\w.]*\.Parameters\.(Add|AddWithValue|Clear)|(Npgsql\.)?Npgsql(Command|Batch|BatchCommand|DataAdapter|CommandBuilder|Parameter)|(System\.Data\.)?(DataTable|DataSet))$/,
   endsProcess: /^(Environment\.(Exit|FailFast))$/,
   // `using Npgsql;` (or a fully qualified `Npgsql.` name) is PostgreSQL's; a file that only uses
   // another database's ADO.NET client is not.

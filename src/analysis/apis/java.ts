@@ -4,9 +4,9 @@ import type { AcquireApi, LanguageCatalogue } from '../catalogue';
 /**
  * A receiver that is a JDBC DataSource by its name: `ds`, `dataSource`, `this.hikariDataSource`, a
  * `pool`, HikariCP's `hikari`, or a `db` (a name the lowering binds to `new HikariDataSource(…)` counts
- * too: poolNames).
+ * too: poolNames); also a getter's value, `config.getDataSource().getConnection()`.
  */
-const DATA_SOURCE = /datasource$|^ds$|^db$|pool|^hikari/i;
+const DATA_SOURCE = /datasource(\(\))?$|^ds$|^db$|pool|^hikari/i;
 
 /** Constructors of DataSources that pool (or open) PostgreSQL connections: a name bound to one is a DataSource. */
 export const JAVA_POOL_CONSTRUCTORS = ['HikariDataSource', 'PGSimpleDataSource', 'PGPoolingDataSource', 'PGConnectionPoolDataSource', 'ComboPooledDataSource', 'BasicDataSource'];

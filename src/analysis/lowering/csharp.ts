@@ -112,6 +112,7 @@ class CsLowering extends LoweringCore {
   private member(node: SyntaxNode, out: Block): void {
     if (TYPE_DECLARATIONS.has(node.type)) {
       const body = node.childForFieldName('body') ?? namedChildren(node).find((c) => c.type === 'declaration_list');
+      if (body) this.markOpenedPerMethod(body);
       if (body) this.members(namedChildren(body), out);
       else if (node.type === 'file_scoped_namespace_declaration') this.members(namedChildren(node).filter((c) => c.type !== 'identifier' && c.type !== 'qualified_name'), out);
       return;
@@ -175,7 +176,8 @@ class CsLowering extends LoweringCore {
           if (value) body.push({ kind: 'escape', variable: value, how: 'return', range: rangeOf(expression) });
         });
       },
-      extras: () => ({ isGenerator: bodyNode?.type === 'block' && /\byield\b/.test(bodyNode.text) }),
+      // The program's entry point runs once per process, like top-level statements (FunctionModel.topLevel).
+      extras: () => ({ isGenerator: bodyNode?.type === 'block' && /\byield\b/.test(bodyNode.text), ...(isEntryPoint(node) ? { topLevel: true } : {}) }),
     });
   }
 
@@ -210,7 +212,7 @@ class CsLowering extends LoweringCore {
       const declaration = namedChildren(node).find((c) => c.type === 'variable_declaration');
       const finalizer: Block = [];
       // Disposed in reverse order of declaration.
-      for (const d of declaration ? declarators(declaration).reverse() : []) finalizer.push(this.disposeOp(d.name.text, d.node, node, using));
+      for (const d of declaration ? declarators(declaration).reverse() : []) if (!borrowsConnection(d.value)) finalizer.push(this.disposeOp(d.name.text, d.node, node, using));
       out.push({ kind: 'try', body: rest, handlers: [], catchesAll: false, finalizer, range: rangeOf(node) });
       return;
     }
@@ -394,6 +396,33 @@ class CsLowering extends LoweringCore {
     if (created === CONNECTION_CLASS) this.ctx.poolNames.add(`${INSTANCE}${name}=${CONNECTION_CLASS}`);
   }
 
+  /**
+   * A field created as `new NpgsqlConnection(cs)` that each method opening it also closes or disposes
+   * itself (a form's `con`: `con.Open(); … con.Close();` per button): those methods hold a pooled
+   * connection from `Open()` to `Close()`, as with a local. A field some method opens and leaves open
+   * (a connection kept for the object's life, closed by another method) is not marked.
+   */
+  private markOpenedPerMethod(body: SyntaxNode): void {
+    const fields: string[] = [];
+    for (const member of namedChildren(body)) {
+      if (member.type !== 'field_declaration') continue;
+      const declaration = namedChildren(member).find((c) => c.type === 'variable_declaration');
+      if (!declaration) continue;
+      for (const { name, value } of declarators(declaration)) {
+        const bare = value ? csBare(value) : undefined;
+        if (bare?.type === 'object_creation_expression' && lastName(bare.childForFieldName('type')?.text ?? '') === CONNECTION_CLASS) fields.push(name.text);
+      }
+    }
+    if (fields.length === 0) return;
+    const methods = namedChildren(body).filter((m) => m.type === 'method_declaration');
+    for (const field of fields) {
+      const opens = new RegExp(`(?<![\\w.])${field}\\s*\\.\\s*Open(Async)?\\s*\\(`);
+      const closes = new RegExp(`(?<![\\w.])${field}\\s*\\.\\s*(Close|Dispose)(Async)?\\s*\\(`);
+      const opening = methods.filter((m) => opens.test(m.text));
+      if (opening.length > 0 && opening.every((m) => closes.test(m.text))) this.ctx.poolNames.add(`${INSTANCE}${field}=${CONNECTION_CLASS}`);
+    }
+  }
+
   /** Whether the file only uses another database's client (its `CreateConnection()` is not Npgsql's). */
   private isForeignFile(node: SyntaxNode): boolean {
     if (this.foreignFile === undefined) {
@@ -411,7 +440,7 @@ class CsLowering extends LoweringCore {
       if (body && c.id === body.id) continue;
       if (c.type === 'variable_declaration') {
         this.declaration(c, out, true);
-        for (const d of declarators(c).reverse()) finalizer.unshift(this.disposeOp(d.name.text, d.node, node, using));
+        for (const d of declarators(c).reverse()) if (!borrowsConnection(d.value)) finalizer.unshift(this.disposeOp(d.name.text, d.node, node, using));
       } else {
         // `using (expression)`: what it evaluates to is disposed.
         const target = this.ctx.temp();
@@ -671,7 +700,14 @@ class CsLowering extends LoweringCore {
     if (initializer) this.expr(initializer, out);
     // A constructor keeps what it is given (a wrapper takes the connection over), except a command's:
     // `new NpgsqlCommand(sql, conn)` only borrows the connection, which its owner still disposes.
-    return this.pushCall(node, type ?? node, { text: type?.text ?? 'new', name }, args, out, target, { isNew: !BORROWS_CONNECTION.test(name) });
+    if (BORROWS_CONNECTION.test(name)) {
+      // It cannot fail (the catalogue's nonThrowing: it only keeps its arguments), but it is a use of the
+      // connection it is given (`new NpgsqlCommand(sql, conn)`, `new NpgsqlBatch(conn)`): after a release, one.
+      const connection = args.length >= 2 ? args[1] : args[0];
+      const callee: Callee = { text: type?.text ?? 'new', name, ...(connection !== undefined ? { receiverVar: connection } : {}) };
+      return this.pushCall(node, type ?? node, callee, args, out, target, { isNew: false });
+    }
+    return this.pushCall(node, type ?? node, { text: type?.text ?? 'new', name }, args, out, target, { isNew: true });
   }
 
   private arguments(list: SyntaxNode | null, out: Block): (VarName | undefined)[] {
@@ -682,6 +718,22 @@ class CsLowering extends LoweringCore {
     }
     return args;
   }
+}
+
+/**
+ * `new NpgsqlCommand(sql, conn)` (a command, batch or adapter, BORROWS_CONNECTION): disposing it at the
+ * end of its `using` releases no connection and does not fail (it frees client-side state), so that
+ * Dispose is left out of the model rather than named as a call that can skip the connection's release.
+ */
+function borrowsConnection(value: SyntaxNode | undefined): boolean {
+  const bare = value ? csBare(value) : undefined;
+  return bare?.type === 'object_creation_expression' && BORROWS_CONNECTION.test(lastName(bare.childForFieldName('type')?.text ?? ''));
+}
+
+/** `static void Main(…)` / `static async Task<int> Main(…)`: the runtime calls it once per process. */
+function isEntryPoint(node: SyntaxNode): boolean {
+  if (node.type !== 'method_declaration' || node.childForFieldName('name')?.text !== 'Main') return false;
+  return namedChildren(node).some((c) => c.type === 'modifier' && c.text === 'static');
 }
 
 function simpleName(node: SyntaxNode | null): string {

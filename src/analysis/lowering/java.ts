@@ -100,7 +100,8 @@ class JavaLowering extends LoweringCore {
         }
         for (const s of namedChildren(bodyNode)) this.stmt(s, body);
       },
-      extras: () => (methodOf !== undefined ? { methodOf } : {}),
+      // The program's entry point runs once per process, like a script's own code (FunctionModel.topLevel).
+      extras: () => ({ ...(methodOf !== undefined ? { methodOf } : {}), ...(isEntryPoint(node) ? { topLevel: true } : {}) }),
     });
   }
 
@@ -552,6 +553,12 @@ class JavaLowering extends LoweringCore {
     let callee: Callee = object ? this.memberCallee(object, name, out) : { text: name, name };
     const argNodes = argsNode ? namedChildren(argsNode) : [];
     const args = argNodes.map((a) => this.expr(a, out));
+    const getter = object ? this.bare(object) : undefined;
+    if (name === 'getConnection' && getter?.type === 'method_invocation' && callee.receiverName === undefined) {
+      // `config.getDataSource().getConnection()`: a getter's DataSource, named by the getter (`getDataSource()`).
+      const getterName = getter.childForFieldName('name')?.text ?? '';
+      if (!getter.childForFieldName('arguments')?.namedChildCount) callee = { ...callee, receiverName: `${getterName}()` };
+    }
     if (name === 'getConnection' && argNodes[0]?.type === 'string_literal' && FOREIGN_JDBC_URL.test(argNodes[0].text)) {
       // Another database's JDBC URL: no receiver name, so no PostgreSQL row matches it.
       callee = { ...callee };
@@ -587,6 +594,20 @@ function catchesEverything(types: string[]): boolean {
   const simple = types.map((t) => t.replace(/^.*\./, ''));
   if (types.some((t) => JAVA_CATCH_ALL.test(t))) return true;
   return simple.includes('RuntimeException') && simple.includes('SQLException');
+}
+
+/**
+ * `public static void main(String[] args)` (or `String... args`): the JVM calls it once per process. A
+ * connection it leaks is held until the program ends, which it does when main returns or throws.
+ */
+function isEntryPoint(node: SyntaxNode): boolean {
+  if (node.type !== 'method_declaration' || node.childForFieldName('name')?.text !== 'main') return false;
+  if (node.childForFieldName('type')?.type !== 'void_type') return false;
+  const modifiers = namedChildren(node).find((c) => c.type === 'modifiers');
+  if (!modifiers || !/\bstatic\b/.test(modifiers.text)) return false;
+  const params = node.childForFieldName('parameters');
+  const list = params ? namedChildren(params).filter((p) => p.type === 'formal_parameter' || p.type === 'spread_parameter') : [];
+  return list.length === 1 && /^String\s*(\[\s*\]|\.\.\.)/.test(list[0]?.text ?? '');
 }
 
 function classNameOf(node: SyntaxNode): string | undefined {
