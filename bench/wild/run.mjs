@@ -63,6 +63,8 @@ function tables(prefix) {
 
 // What the analyser reads (and .gitignore, which the CLI honours); other files are not extracted.
 const WANTED = /(\.(js|jsx|mjs|cjs|ts|tsx|mts|cts|py)|(^|\/)\.gitignore)$/;
+// Go sources only for the Go tables' repositories, so JS/Python repositories read what they always read.
+const WANTED_GO = /(\.go|(^|\/)\.gitignore)$/;
 
 function gitDirOf(repo) {
   const base = path.join(mirror, repo.replace('/', '+'), 'repo');
@@ -74,7 +76,8 @@ function gitDirOf(repo) {
  * The repository's source files at `commit`, written under the work folder once. Blob by blob through
  * `git cat-file --batch`: snapshots lack files of 4 MiB and more, which would fail `git archive`.
  */
-function checkout(repo, commit) {
+function checkout(repo, commit, language) {
+  const wanted = language === 'go' ? WANTED_GO : WANTED;
   const gitDir = gitDirOf(repo);
   if (!gitDir) return { error: `not fetched (fetch github:${repo})` };
   const dir = path.join(work, `${repo.replace('/', '+')}@${commit.slice(0, 12)}`);
@@ -92,7 +95,7 @@ function checkout(repo, commit) {
         const [mode, type, oid] = line.slice(0, tab).split(' ');
         return { mode, type, oid, file: line.slice(tab + 1) };
       })
-      .filter((e) => e.type === 'blob' && e.mode !== '120000' && WANTED.test(e.file));
+      .filter((e) => e.type === 'blob' && e.mode !== '120000' && wanted.test(e.file));
   } catch (error) {
     return { error: `cannot list ${commit}: ${String(error.message ?? error).split('\n')[0]}` };
   }
@@ -147,7 +150,7 @@ function main() {
   const byRepo = new Map();
   const problems = [];
   for (const r of repos) {
-    const out = checkout(r.repo, r.commit);
+    const out = checkout(r.repo, r.commit, r.language);
     if (out.error) {
       problems.push(`${r.repo}: ${out.error}`);
       continue;
