@@ -1,7 +1,7 @@
 // Go shapes taken from public repositories (bench/wild/*-go.tsv), reduced to a few lines each: what the
 // analyser got wrong on code we did not write, and what it must keep finding.
 import * as assert from 'node:assert/strict';
-import { analyzeText } from '../../../src/analysis/analyzer';
+import { analyzeText, fixesFor } from '../../../src/analysis/analyzer';
 
 const header = (imports = '"context"\n\t"database/sql"\n\n\t"github.com/jackc/pgx/v5"\n\t"github.com/jackc/pgx/v5/pgxpool"'): string => `package store\n\nimport (\n\t${imports}\n)\n\n`;
 
@@ -226,5 +226,42 @@ func set(db *sql.DB, v int) error {
 `;
     assert.deepEqual(await findings(source), []);
     assert.deepEqual(await findings(source.replace('"clickhouse"', '"postgres"')), ['10 release-not-guaranteed']);
+  });
+
+  it('no fix where the error is not checked next: a deferred Close on the nil value of a failed acquire would panic', async () => {
+    const source = `${header()}func probe(ctx context.Context, pool *pgxpool.Pool) {
+\tconn, err := pool.Acquire(ctx)
+\tlog(err)
+\t_ = conn
+}
+`;
+    const found = await analyzeText(source, 'go');
+    assert.deepEqual(found.map((f) => f.rule), ['unreleased-client']);
+    const fixes = await fixesFor(source, 'go', found);
+    assert.deepEqual(fixes.flat(), []);
+  });
+
+  it('the fix mirrors Commit(context.Background()) and is not put off by `f(tx, x); err != nil`', async () => {
+    const source = `${header()}func write(pool *pgxpool.Pool, items []int) error {
+\ttx, err := pool.Begin(context.Background())
+\tif err != nil {
+\t\treturn err
+\t}
+\tif _, err = tx.Exec(context.Background(), "truncate t"); err != nil {
+\t\treturn err
+\t}
+\tdefer func() { _ = tx.Rollback(context.Background()) }()
+\tfor _, i := range items {
+\t\tif err = insert(tx, i); err != nil {
+\t\t\treturn err
+\t\t}
+\t}
+\treturn tx.Commit(context.Background())
+}
+`;
+    const found = await analyzeText(source, 'go');
+    assert.deepEqual(found.map((f) => `${f.range.startLine + 1} ${f.rule}`), ['12 release-not-guaranteed']);
+    const fix = (await fixesFor(source, 'go', found))[0]?.[0];
+    assert.equal(fix?.title, 'Add `defer tx.Rollback(context.Background())` after the error check');
   });
 });
