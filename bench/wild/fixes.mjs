@@ -60,6 +60,8 @@ async function parses(file) {
     }
   }
   if (file.endsWith('.py')) return spawnSync('python3', ['-c', 'import ast,sys; ast.parse(open(sys.argv[1]).read())', file]).status === 0;
+  // gofmt -e reports every syntax error and exits non-zero (Debian's golang-go; `gofmt` on the PATH).
+  if (file.endsWith('.go')) return spawnSync('gofmt', ['-e', '-l', file]).status === 0;
   const out = ts.transpileModule(text, { fileName: file, reportDiagnostics: true, compilerOptions: { allowJs: true, jsx: ts.JsxEmit.Preserve } });
   return (out.diagnostics ?? []).length === 0;
 }

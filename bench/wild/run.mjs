@@ -65,7 +65,8 @@ function tables(prefix) {
 const WANTED = /(\.(js|jsx|mjs|cjs|ts|tsx|mts|cts|py)|(^|\/)\.gitignore)$/;
 // Java and C# repositories (repos-jvmnet.tsv) are checked on their own language's files only, so the
 // JS/Python repositories' extracted trees and numbers stay as they were.
-const WANTED_BY_LANGUAGE = { java: /(\.java|(^|\/)\.gitignore)$/, csharp: /(\.cs|(^|\/)\.gitignore)$/ };
+// Go sources only for the Go tables' repositories.
+const WANTED_BY_LANGUAGE = { go: /(\.go|(^|\/)\.gitignore)$/, java: /(\.java|(^|\/)\.gitignore)$/, csharp: /(\.cs|(^|\/)\.gitignore)$/ };
 
 function gitDirOf(repo) {
   const base = path.join(mirror, repo.replace('/', '+'), 'repo');

@@ -120,7 +120,10 @@ function escape(name: string): string {
 // Go: database/sql is every driver's front; the driver a file (or its package) imports says whose
 // connections `db.Conn(ctx)` and `db.Query(…)` hold.
 const GO_POSTGRES = /^github\.com\/(?:lib\/pq|jackc\/pgx)|^github\.com\/jackc\/pgconn/;
-const GO_FOREIGN = /^(?:github\.com\/(?:go-sql-driver\/mysql|mattn\/go-sqlite3|denisenkom\/go-mssqldb|microsoft\/go-mssqldb|sijms\/go-ora|godror\/godror|ClickHouse\/clickhouse-go|snowflakedb\/gosnowflake|go-redis\/redis|redis\/go-redis)|modernc\.org\/sqlite|go\.mongodb\.org)/;
+const GO_FOREIGN = /^(?:github\.com\/(?:go-sql-driver\/mysql|mattn\/go-sqlite3|denisenkom\/go-mssqldb|microsoft\/go-mssqldb|sijms\/go-ora|godror\/godror|ClickHouse\/clickhouse-go|snowflakedb\/gosnowflake|go-redis\/redis|redis\/go-redis|mutecomm\/go-sqlcipher)|modernc\.org\/(?:sqlite|ql)|go\.mongodb\.org)/;
+// `sql.Open("clickhouse", dsn)`: the driver a file opens by name, when it imports none (registered elsewhere).
+const GO_OPEN = /\b(?:sql|sqlx)\.(?:Open|Connect|MustConnect)\(\s*"([\w/.-]+)"/g;
+const GO_POSTGRES_DRIVER = /^(?:postgres|postgresql|pgx|pgx\/v[45]|cloudsqlpostgres|nrpostgres)$/;
 
 function goImports(text: string): Imports {
   const out: Imports = { postgres: false, genericPool: false, foreign: false, marked: new Set(), bindings: new Set() };
@@ -130,6 +133,10 @@ function goImports(text: string): Imports {
     const path = m[1] ?? '';
     if (GO_POSTGRES.test(path)) out.postgres = true;
     else if (GO_FOREIGN.test(path)) out.foreign = true;
+  }
+  for (const m of text.matchAll(GO_OPEN)) {
+    if (GO_POSTGRES_DRIVER.test(m[1] ?? '')) out.postgres = true;
+    else out.foreign = true;
   }
   return out;
 }

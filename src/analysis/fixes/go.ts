@@ -32,7 +32,8 @@ function deferredCall(api: string, variable: string, fn: SyntaxNode, acquire: Sy
     case 'go.tx.begin':
     case 'go.tx.begintx': {
       // `tx.Commit(ctx)` in the code says Rollback takes the context too (pgx); `tx.Commit()` says not (database/sql).
-      const own = new RegExp(`\\b${variable}\\.(?:Commit|Rollback)\\(([^()]*)\\)`).exec(fn.text);
+      // Its arguments may hold one level of calls: `tx.Commit(context.Background())`.
+      const own = new RegExp(`\\b${variable}\\.(?:Commit|Rollback)\\(((?:[^()]|\\([^()]*\\))*)\\)`).exec(fn.text);
       if (own) return `${variable}.Rollback(${own[1]})`;
       const pgx = /"github\.com\/jackc\/pgx/.test(text);
       const sql = /"database\/sql"/.test(text);
@@ -63,13 +64,17 @@ function deferRelease(root: SyntaxNode, finding: Finding, text: string): Fix | u
   if (!call) return undefined;
   // Bound once: `conn` assigned again would leave the deferred call with the other value.
   const rest = fn.text.slice(statement.endIndex - fn.startIndex);
-  if (new RegExp(`(^|[^\\w.])${variable}\\s*(,[^=\\n]*)?(:=|=[^=])`, 'm').test(rest)) return undefined;
+  // (A list of names before it, not any text: `r.update(tx, md); err != nil` assigns nothing.)
+  if (new RegExp(`(^|[^\\w.])${variable}(\\s*,\\s*[\\w.]+)*\\s*(:=|=[^=])`, 'm').test(rest)) return undefined;
   // After the error check when one follows (`if err != nil { … }` on the acquire's error), else right after the acquire.
   const siblings = list.namedChildren.filter((n): n is SyntaxNode => n !== null && n.type !== 'comment');
   const at = siblings.findIndex((n) => n.equals(statement));
   const errorName = errorNameOf(statement);
   const next = siblings[at + 1];
   const check = errorName && next?.type === 'if_statement' && !next.childForFieldName('initializer') && testsError(next, errorName) ? next : undefined;
+  // An error result nobody checks next: when the acquire failed the value is nil (pgxpool's conn,
+  // database/sql's rows), and a deferred `Release()`/`Close()` on it would panic. No fix.
+  if (!check && errorResultOf(statement)) return undefined;
   const after = check ?? statement;
   const index = lineIndexOf(text);
   const indent = index.indentationAt(statement.startIndex);
@@ -101,6 +106,12 @@ function errorNameOf(statement: SyntaxNode): string | undefined {
   const names = left.type === 'expression_list' ? left.namedChildren.filter((n): n is SyntaxNode => n !== null) : [left];
   const last = names[names.length - 1];
   return names.length >= 2 && last?.type === 'identifier' && last.text !== '_' ? last.text : undefined;
+}
+
+/** `x, err := …` or `x, _ := …`: the call reports failure in a result. */
+function errorResultOf(statement: SyntaxNode): boolean {
+  const left = statement.childForFieldName('left');
+  return left?.type === 'expression_list' && left.namedChildCount >= 2;
 }
 
 /** `if err != nil { … }` (or `err == nil`, on its own). */

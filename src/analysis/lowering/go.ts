@@ -14,10 +14,19 @@ import { LoweringContext, namedChildren, rangeOf } from './builder';
 import { LoweringCore } from './core';
 import type { FunctionFocus } from './focus';
 import { negate } from './jsExpressions';
+import { GO_RESOURCE_METHODS } from '../apis/go';
 
 /** Calls whose result a declaration binds as a pool name (a lowering focus keeps the functions that name them). */
 export const GO_POOL_CONSTRUCTORS = ['Connect', 'ConnectConfig', 'New', 'NewWithConfig', 'Open', 'OpenDB'];
 const POOL_CONSTRUCTOR = /^(?:pgxpool|sql|sqlx|stdlib)\.(?:Connect|ConnectConfig|New|NewWithConfig|Open|OpenDB)\s*\(/;
+
+/** A call on a test double: `mockPool.Begin`, `s.fakeDB.Query` (a receiver part named mock…, fake…, stub…). */
+const TEST_DOUBLE = /(?:^|\.)(?:mock|fake|stub)\w*\.\w+$/i;
+
+/** Go's constructors by name: `New`, `NewStore`, `WithConnection`, `WrapConn`, `FromConn`. */
+const CONSTRUCTOR = /^(?:New|With|Wrap|From)(?:[A-Z]\w*)?$/;
+const MOCK_IMPORT = /"github\.com\/(?:pashagolub\/pgxmock|DATA-DOG\/go-sqlmock)/;
+const REAL_OPEN = /\b(?:pgxpool\.(?:New|NewWithConfig|Connect|ConnectConfig)|pgx\.(?:Connect|ConnectConfig)|sqlx?\.(?:Open|OpenDB|Connect))\s*\(/;
 
 const LITERALS = new Set([
   'interpreted_string_literal',
@@ -48,6 +57,11 @@ interface GoScope {
   /** Named results (`(n int, err error)`): `return x, y` assigns them, and deferred code reads them. */
   results: VarName[];
   deferred: Deferred[];
+  /** The last result is an `error`: a return hands the others over only when it is nil. */
+  errorLast: boolean;
+  /** The function's text without comments and literals, and what it says of names (notTheResource). */
+  text: string;
+  data: Map<string, boolean>;
 }
 
 /**
@@ -65,7 +79,7 @@ export function lowerGoFunction(node: SyntaxNode, ctx: LoweringContext): Functio
 }
 
 function emptyScope(): GoScope {
-  return { blocks: [new Map()], declared: new Map(), results: [], deferred: [] };
+  return { blocks: [new Map()], declared: new Map(), results: [], deferred: [], errorLast: false, text: '', data: new Map() };
 }
 
 /** The statements of a block (`{ … }` holds a statement_list in this grammar; older ones list them directly). */
@@ -165,10 +179,13 @@ class GoLowering extends LoweringCore {
         const outer = this.scope;
         // A function literal sees the names around it (a closure captures variables, not values).
         this.scope = node.type === 'func_literal' ? { ...emptyScope(), blocks: [...outer.blocks.map((b) => new Map(b)), new Map()], declared: new Map(outer.declared) } : emptyScope();
+        this.scope.text = codeOnly(node.childForFieldName('body')?.text ?? '');
         for (const name of parameterNames(node.childForFieldName('receiver'))) if (name) this.declare(name);
         for (const name of parameterNames(node.childForFieldName('parameters'))) if (name) this.declare(name);
         const result = node.childForFieldName('result');
         if (result?.type === 'parameter_list') this.scope.results = parameterNames(result).map((n) => (n ? this.declare(n) : '_'));
+        const lastResult = result?.type === 'parameter_list' ? namedChildren(result).at(-1) : undefined;
+        this.scope.errorLast = (lastResult?.childForFieldName('type')?.text ?? '') === 'error' && namedChildren(result as SyntaxNode).length >= 2;
         return () => {
           this.scope = outer;
         };
@@ -319,7 +336,25 @@ class GoLowering extends LoweringCore {
       const firstName = first.type === 'identifier' ? first.text : undefined;
       const target = firstName !== undefined && firstName !== '_' ? this.nameFor(firstName, declares) : this.ctx.temp();
       const errorTarget = last.type === 'identifier' ? (last.text === '_' ? '_' : this.nameFor(last.text, declares)) : undefined;
-      this.call(only, out, target, errorTarget);
+      const calleeText = this.bare(only.childForFieldName('function') ?? only).text;
+      const method = /(\w+)$/.exec(calleeText)?.[1] ?? '';
+      if ((firstName !== undefined && this.notTheResource(firstName, method)) || TEST_DOUBLE.test(calleeText) || this.mockOnly(only)) {
+        // `res, err := client.Query(q)` whose `res.Rows` or `range res` is read: a struct or a slice
+        // (the workspace's own `Query`), not rows, a transaction or a connection: no acquire. Nor
+        // one from a test double (`mockPool.Begin(ctx)`; any in a file whose database is pgxmock's or
+        // sqlmock's and that opens no pool of its own), which holds no connection.
+        this.call(only, out, target, undefined);
+        if (errorTarget !== undefined && errorTarget !== '_') out.push({ kind: 'assign', target: errorTarget, range });
+      } else {
+        this.call(only, out, target, errorTarget);
+        const op = out[out.length - 1];
+        if (op?.kind === 'call' && errorTarget !== undefined && errorTarget !== '_' && CONSTRUCTOR.test(op.callee.name)) {
+          // `px, err := WithConnection(ctx, conn, cfg)`: a constructor keeps what it is given when it
+          // succeeds (Go's `New…`/`With…` functions); when it fails, the caller still has it.
+          const kept: Block = op.args.filter((a): a is VarName => a !== undefined).map((a) => ({ kind: 'escape', variable: a, how: 'container', range }));
+          if (kept.length > 0) out.push({ kind: 'if', condition: { kind: 'truthy', variable: errorTarget, negated: false }, then: [], else: kept, range });
+        }
+      }
       for (const t of targets.slice(1, -1)) this.assignTo(t, undefined, out, declares, range);
       if (first.type !== 'identifier') this.assignTo(first, target, out, declares, range);
       else if (firstName !== undefined && firstName !== '_' && !this.isLocalName(firstName)) out.push({ kind: 'escape', variable: target, how: 'store', range });
@@ -343,6 +378,43 @@ class GoLowering extends LoweringCore {
       this.assignTo(t, value, out, declares, range, bareValue);
     });
     for (const v of values.slice(targets.length)) this.expr(v, out);
+  }
+
+  /**
+   * Whether the function uses `name` as something other than what the library's `method` returns: a
+   * struct or a slice (a field read without a call, `res.Rows`; `range res`, `len(res)`, `res[0]`:
+   * pgx's and database/sql's rows, transactions and connections have no fields and are neither ranged
+   * over nor indexed), or a value with a method the library's type lacks (`t.DeleteRevision(ctx)`,
+   * `result.CSV()`: the workspace's own type; apis/go.ts GO_RESOURCE_METHODS).
+   */
+  private mockFile: boolean | undefined;
+
+  /** The file imports pgxmock or go-sqlmock and opens no real pool or connection itself. */
+  private mockOnly(node: SyntaxNode): boolean {
+    if (this.mockFile === undefined) {
+      const text = node.tree.rootNode.text;
+      this.mockFile = MOCK_IMPORT.test(text) && !REAL_OPEN.test(text);
+    }
+    return this.mockFile;
+  }
+
+  private notTheResource(name: string, method: string): boolean {
+    const key = `${name}\u0000${method}`;
+    const known = this.scope.data.get(key);
+    if (known !== undefined) return known;
+    const n = name.replace(/[^\w]/g, '');
+    const text = this.scope.text;
+    const methods = GO_RESOURCE_METHODS[method];
+    const data =
+      methods !== undefined &&
+      n !== '' &&
+      (new RegExp(`(?<![\\w.])${n}\\.[A-Za-z_]\\w*(?![\\w(]|\\s*\\()`).test(text) ||
+        new RegExp(`\\brange\\s+${n}\\b(?!\\s*[.(\\[])`).test(text) ||
+        new RegExp(`\\b(?:len|cap)\\(\\s*${n}\\s*\\)`).test(text) ||
+        new RegExp(`(?<![\\w.])${n}\\[`).test(text) ||
+        ([...text.matchAll(new RegExp(`(?<![\\w.])${n}\\.([A-Za-z_]\\w*)\\s*\\(`, 'g'))].some((m) => !methods.test(m[1] ?? ''))));
+    this.scope.data.set(key, data);
+    return data;
   }
 
   /** The variable a name on the left of `=` / `:=` is: a new one for `:=` (unless this block has it). */
@@ -475,14 +547,35 @@ class GoLowering extends LoweringCore {
       this.returnOps(v, node, out);
       return;
     }
+    const escapes: Block = [];
+    let error: VarName | undefined;
+    let errorKnownNil = false;
+    if (values.length === 0) {
+      // A bare `return` returns the named results as they are.
+      this.scope.results.forEach((result, index) => {
+        if (result !== '_') escapes.push({ kind: 'escape', variable: result, how: 'return', ...(index > 0 ? { index } : {}), range });
+      });
+      if (this.scope.errorLast) error = this.scope.results[this.scope.results.length - 1];
+    }
     values.forEach((valueNode, index) => {
       const v = this.expr(valueNode, out);
       const result = this.scope.results[index];
       // Named results are what deferred code reads after the return.
       if (result !== undefined && result !== '_' && v !== result) out.push({ kind: 'assign', target: result, ...(v ? { from: v } : {}), ...literalFact(this.bare(valueNode)), range });
       // The first result is the value a caller binds (`conn, err := getConn()`); others go at their place.
-      if (v) out.push({ kind: 'escape', variable: v, how: 'return', ...(index > 0 ? { index } : {}), range });
+      if (v) escapes.push({ kind: 'escape', variable: v, how: 'return', ...(index > 0 ? { index } : {}), range });
+      if (this.scope.errorLast && index === values.length - 1 && values.length === this.scope.results.length) {
+        error = v;
+        errorKnownNil = this.bare(valueNode).type === 'nil';
+      }
     });
+    const errorIndex = this.scope.results.length - 1;
+    if (error !== undefined && error !== '_' && !errorKnownNil && escapes.some((e) => e.kind === 'escape' && (e.index ?? 0) !== errorIndex)) {
+      // `return tx, err`: with a non-nil error the caller drops the other results (Go's convention), so
+      // what they hold is handed over only when the error is nil.
+      const own = escapes.filter((e) => e.kind === 'escape' && (e.index ?? 0) === errorIndex);
+      out.push({ kind: 'if', condition: { kind: 'truthy', variable: error, negated: false }, then: own, else: escapes, range });
+    } else out.push(...escapes);
     out.push({ kind: 'return', range });
   }
 
@@ -734,7 +827,18 @@ class GoLowering extends LoweringCore {
     const fnNode = node.childForFieldName('function');
     const argsNode = node.childForFieldName('arguments');
     if (!fnNode) return undefined;
-    const calleeNode = this.bare(fnNode);
+    let calleeNode = this.bare(fnNode);
+    // `pgx.CollectRows[Source](rows, …)`: a generic function with its type arguments (parsed as an index).
+    const typeArgument = calleeNode.type === 'index_expression' ? calleeNode.childForFieldName('index') : null;
+    const operand = calleeNode.type === 'index_expression' ? calleeNode.childForFieldName('operand') : null;
+    const typeLike =
+      typeArgument !== null &&
+      (/_type$/.test(typeArgument.type) ||
+        /^(?:[A-Z]|(?:any|bool|byte|rune|string|error|u?int\d*|float\d+)$)/.test(typeArgument.text) ||
+        // `pgx.CollectRows[item]`: a package's function indexed by a name is instantiated, not looked up.
+        (operand?.type === 'selector_expression' && operand.childForFieldName('operand')?.type === 'identifier' && /^(?:type_)?identifier$/.test(typeArgument.type)));
+    if (operand && typeLike) calleeNode = this.bare(operand);
+    else if (calleeNode.type === 'generic_type') calleeNode = this.bare(calleeNode.childForFieldName('type') ?? calleeNode);
     let callee: Callee;
     const argNodes = argsNode ? namedChildren(argsNode) : [];
     if (fnNode.type === 'parenthesized_expression' && /^\(\s*[*[]/.test(fnNode.text) && argNodes.length === 1) {
@@ -774,6 +878,11 @@ class GoLowering extends LoweringCore {
     }
     return target;
   }
+}
+
+/** Go text with its comments and string, rune and raw string literals blanked out. */
+function codeOnly(text: string): string {
+  return text.replace(/\/\/[^\n]*|\/\*[\s\S]*?\*\/|"(?:[^"\\\n]|\\.)*"|`[^`]*`|'(?:[^'\\\n]|\\.)*'/g, (m) => m.replace(/[^\n]/g, ' '));
 }
 
 function literalFact(node: SyntaxNode | undefined): { fact?: boolean } {
