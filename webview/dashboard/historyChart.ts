@@ -67,7 +67,8 @@ export function historyChart(view: HistoryView, peak: number, width: number = DE
   }
 
   // Stacked areas, bottom to top in the legend's order, one shape per stretch without a gap.
-  for (const segment of segments(samples)) {
+  const parts = segments(samples);
+  for (const segment of parts) {
     const base = segment.map(() => 0);
     for (const bucket of STATE_BUCKETS) {
       const lower = [...base];
@@ -81,14 +82,19 @@ export function historyChart(view: HistoryView, peak: number, width: number = DE
     }
   }
 
-  const first = samples[0] as HistorySample;
   const last = samples[samples.length - 1] as HistorySample;
-  // The limits are settings, not samples: drawn across the whole plot, also where a young history has no points yet.
-  const limitLine = (value: (s: HistorySample) => number): string =>
-    `${MARGIN.left},${yOf(value(first)).toFixed(1)} ${polylinePoints(samples, x, (s) => yOf(value(s)))} ${MARGIN.left + plotW},${yOf(value(last)).toFixed(1)}`;
-  chart.appendChild(svg('polyline', { points: limitLine((s) => s.capacity), class: 'capacity-line' }));
+  // The limits are settings, not samples: drawn out to the plot's edges (also where a young history
+  // has no points yet), but not across a gap, where nobody saw what they were.
+  const limitLines = (value: (s: HistorySample) => number, cls: string): void => {
+    parts.forEach((segment, i) => {
+      const start = i === 0 ? `${MARGIN.left},${yOf(value(segment[0] as HistorySample)).toFixed(1)} ` : '';
+      const end = i === parts.length - 1 ? ` ${MARGIN.left + plotW},${yOf(value(last)).toFixed(1)}` : '';
+      chart.appendChild(svg('polyline', { points: `${start}${polylinePoints(segment, x, (s) => yOf(value(s)))}${end}`, class: cls }));
+    });
+  };
+  limitLines((s) => s.capacity, 'capacity-line');
   chart.appendChild(svg('text', { x: MARGIN.left + plotW + 4, y: yOf(last.capacity) + 4, class: 'line-label' }, l10n.t('capacity {0}', last.capacity)));
-  chart.appendChild(svg('polyline', { points: limitLine((s) => s.maxConnections), class: 'max-line' }));
+  limitLines((s) => s.maxConnections, 'max-line');
   // Keep the two labels apart when capacity and max_connections are close.
   const maxLabelY = Math.min(yOf(last.maxConnections) + 4, yOf(last.capacity) - 10);
   chart.appendChild(svg('text', { x: MARGIN.left + plotW + 4, y: maxLabelY, class: 'line-label' }, `max_connections ${last.maxConnections}`));

@@ -88,8 +88,11 @@ function drawRangePicker(): void {
     }),
   );
 }
+/** A range picked whose payload has not arrived yet: until it does, the picker shows the pick. */
+let pendingRange: HistoryRange | undefined;
 function pickRange(range: HistoryRange): void {
   historyRange = range;
+  pendingRange = range;
   saveState({ historyRange: range });
   drawRangePicker();
   post({ type: 'historyRange', range });
@@ -166,6 +169,11 @@ function render(payload: DashboardPayload): void {
   lastPayload = payload;
   drawHistory();
   replaceContent(historyLegend, [stateLegendWithoutCounts()]);
+  if (pendingRange === payload.history.range) pendingRange = undefined;
+  if (pendingRange === undefined && payload.history.range !== historyRange) {
+    historyRange = payload.history.range;
+    drawRangePicker();
+  }
   historyCount.textContent = String(payload.history.pointCount);
   const span = durationLabel(payload.history.to - payload.history.from);
   const kept =
