@@ -34,6 +34,8 @@ interface FileState {
   /** Every operation on the file runs after the previous one: appends never interleave with a rewrite. */
   chain: Promise<void>;
   lastCompaction: number;
+  /** The file's size as this window last left it: another size means another window wrote too. */
+  expectedSize: number | undefined;
 }
 
 /** The file of a connection: named by a hash of its name, so no name (or anything else) shows in the folder. */
@@ -96,7 +98,7 @@ export class DiskHistory implements HistorySink {
     let state = this.files.get(name);
     if (!state) {
       // Compact at the first sample after opening: the file then holds what memory holds, bounded.
-      state = { name, file: this.fileOf(name), pending: [], flushQueued: false, compactionQueued: false, chain: Promise.resolve(), lastCompaction: -Infinity };
+      state = { name, file: this.fileOf(name), pending: [], flushQueued: false, compactionQueued: false, chain: Promise.resolve(), lastCompaction: -Infinity, expectedSize: undefined };
       this.files.set(name, state);
       const created = state;
       this.enqueue(state, () => this.load(name, created));
@@ -117,26 +119,30 @@ export class DiskHistory implements HistorySink {
   }
 
   private async load(name: string, state: FileState): Promise<void> {
-    const points = await this.read(name, state.file);
+    const { points, keptBytes } = await this.read(name, state.file);
+    state.expectedSize = keptBytes;
     if (points.length > 0) this.options.restore(name, points);
   }
 
-  /** The file's points; a foreign or damaged file is renamed aside (its readable points are kept). */
-  private async read(name: string, file: string): Promise<HistoryPoint[]> {
+  /** The file's points (and its size, unless it was moved); a foreign or damaged file is renamed aside, its readable points kept. */
+  private async read(name: string, file: string): Promise<{ points: HistoryPoint[]; keptBytes: number | undefined }> {
     let text: string;
     try {
       text = await fs.readFile(file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { points: [], keptBytes: undefined };
       throw err;
     }
     const parsed = parseHistoryFile(text, name);
     if (parsed.kind === 'foreign') {
       await this.setAside(file, `${parsed.reason}`);
-      return [];
+      return { points: [], keptBytes: undefined };
     }
-    if (parsed.badLines > 0) await this.setAside(file, `${parsed.badLines} damaged line(s); its ${parsed.points.length} readable points are kept`);
-    return parsed.points;
+    if (parsed.badLines > 0) {
+      await this.setAside(file, `${parsed.badLines} damaged line(s); its ${parsed.points.length} readable points are kept`);
+      return { points: parsed.points, keptBytes: undefined };
+    }
+    return { points: parsed.points, keptBytes: Buffer.byteLength(text) };
   }
 
   private async setAside(file: string, reason: string): Promise<void> {
@@ -156,7 +162,9 @@ export class DiskHistory implements HistorySink {
     const handle = await fs.open(state.file, 'a');
     try {
       const { size } = await handle.stat();
-      await handle.appendFile(size === 0 ? fileText(state.name, []) + lines : lines, 'utf8');
+      const text = size === 0 ? fileText(state.name, []) + lines : lines;
+      await handle.appendFile(text, 'utf8');
+      state.expectedSize = state.expectedSize === size ? size + Buffer.byteLength(text) : undefined;
     } finally {
       await handle.close();
     }
@@ -172,11 +180,15 @@ export class DiskHistory implements HistorySink {
     // Everything still pending is in memory already: the rewrite holds it.
     state.pending = [];
     const memory = [...(this.options.historyOf(name) ?? [])];
-    const onDisk = await this.read(name, state.file);
+    // Only a file someone else changed since this window last wrote it has anything memory lacks.
+    const size = await fs.stat(state.file).then((st) => st.size, () => undefined);
+    const onDisk = size !== undefined && size !== state.expectedSize ? (await this.read(name, state.file)).points : [];
     const points = onDisk.length > 0 ? mergeHistories(onDisk, memory, this.now(), this.options.bounds()) : memory;
     await this.ensureDirectory();
     const temporary = `${state.file}.${process.pid}.tmp`;
-    await fs.writeFile(temporary, fileText(name, points), 'utf8');
+    const text = fileText(name, points);
+    await fs.writeFile(temporary, text, 'utf8');
     await fs.rename(temporary, state.file);
+    state.expectedSize = Buffer.byteLength(text);
   }
 }

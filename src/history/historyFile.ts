@@ -32,9 +32,10 @@ function stateColumns(byState: Readonly<Record<string, number>>): number[] {
 }
 
 export function pointLine(p: HistoryPoint): string {
-  const numbers = [p.at, p.used, p.capacity, p.maxConnections, ...stateColumns(p.byState)];
-  if (p.bucket) numbers.push(p.bucket.minUsed, p.bucket.lastUsed, p.bucket.samples);
-  return `${JSON.stringify(numbers)}\n`;
+  const [a, i, t, ab, o] = stateColumns(p.byState);
+  const bucket = p.bucket ? `,${p.bucket.minUsed},${p.bucket.lastUsed},${p.bucket.samples}` : '';
+  // What JSON.stringify of the array gives, built directly: a week's rewrite makes 12,000 of these.
+  return `[${p.at},${p.used},${p.capacity},${p.maxConnections},${a},${i},${t},${ab},${o}${bucket}]\n`;
 }
 
 export function fileText(name: string, points: readonly HistoryPoint[]): string {
