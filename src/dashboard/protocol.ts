@@ -251,7 +251,7 @@ export interface DashboardPayload {
   live: LiveView | undefined;
   history: HistoryView;
   forecast: ForecastView;
-  /** Highest `used` since the store started tracking this database. */
+  /** Highest `used` since the store started tracking this database, or in the history read back from disk. */
   peak: number;
   application: ApplicationAdvice;
   /** The pools of the workspace against capacity; undefined before Analyze Workspace found any. */

@@ -61,7 +61,7 @@ export interface DatabaseState {
   /** The at-a-glance number while the database is not held (undefined until the first overview). */
   overview: Overview | undefined;
   history: readonly HistoryPoint[];
-  /** Highest `used` seen since the store started tracking this database. */
+  /** Highest `used` seen since the store started tracking this database, or in the history it read back from disk. */
   peak: number;
 }
 
