@@ -71,7 +71,7 @@ export class DiskHistory implements HistorySink {
     }
   }
 
-  /** Rewrites `name`'s file from memory now (tests, and before the extension stops). */
+  /** Rewrites `name`'s file from memory now (the tests and the benchmark). */
   compactNow(name: string): Promise<void> {
     const state = this.state(name);
     state.lastCompaction = this.now();
