@@ -36,6 +36,8 @@ interface FileState {
   lastCompaction: number;
   /** The file's size as this window last left it: another size means another window wrote too. */
   expectedSize: number | undefined;
+  /** The last operation failed (and was reported). */
+  failing: boolean;
 }
 
 /** The file of a connection: named by a hash of its name, so no name (or anything else) shows in the folder. */
@@ -98,7 +100,7 @@ export class DiskHistory implements HistorySink {
     let state = this.files.get(name);
     if (!state) {
       // Compact at the first sample after opening: the file then holds what memory holds, bounded.
-      state = { name, file: this.fileOf(name), pending: [], flushQueued: false, compactionQueued: false, chain: Promise.resolve(), lastCompaction: -Infinity, expectedSize: undefined };
+      state = { name, file: this.fileOf(name), pending: [], flushQueued: false, compactionQueued: false, chain: Promise.resolve(), lastCompaction: -Infinity, expectedSize: undefined, failing: false };
       this.files.set(name, state);
       const created = state;
       this.enqueue(state, () => this.load(name, created));
@@ -107,9 +109,16 @@ export class DiskHistory implements HistorySink {
   }
 
   private enqueue(state: FileState, op: () => Promise<void>): Promise<void> {
-    state.chain = state.chain.then(op).catch((err: unknown) => {
-      this.options.log.warn(`History file ${path.basename(state.file)}: ${err instanceof Error ? err.message : String(err)}`);
-    });
+    state.chain = state.chain.then(op).then(
+      () => {
+        state.failing = false;
+      },
+      (err: unknown) => {
+        // A full disk fails every refresh: say so once, and again only after it worked in between.
+        if (!state.failing) this.options.log.warn(`History file ${path.basename(state.file)}: ${err instanceof Error ? err.message : String(err)}`);
+        state.failing = true;
+      },
+    );
     return state.chain;
   }
 

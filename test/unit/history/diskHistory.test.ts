@@ -158,6 +158,20 @@ describe('on-disk history', function () {
     assert.ok(after.kind === 'ok' && after.badLines === 0 && !after.tornTail && after.points.length === 5, JSON.stringify(after));
   });
 
+  it('keeps the history in memory and says once when the folder cannot be written', async () => {
+    // A file where the folder should be: every read and write fails, as on a full or read-only disk.
+    const blocked = path.join(dir, 'not-a-folder');
+    fs.writeFileSync(blocked, '');
+    const w = openWindow(blocked);
+    for (let i = 0; i < 20; i++) {
+      poll(w, NAME, T0 + i * 2_000, T0 + i * 2_000 + 1, 2_000, () => 6);
+      await w.disk.idle();
+    }
+    assert.equal(history(w).length, 20);
+    assert.equal(w.warnings.length, 1, w.warnings.join('\n'));
+    assert.match(w.warnings[0] as string, /ENOTDIR|EEXIST/);
+  });
+
   it('keeps every sample when two windows append to the same file at once', async () => {
     const a = openWindow(dir, 7, { now: T0 }, 7 * DAY);
     const b = openWindow(dir, 7, { now: T0 }, 7 * DAY);
