@@ -84,6 +84,7 @@ export function activate(context: vscode.ExtensionContext): void {
       });
       diskHistory = disk;
       store.setHistorySink(disk);
+      void disk.pruneExpired();
       for (const name of manager.names()) void disk.open(name);
     } else if (days === 0 && diskHistory) {
       store.setHistorySink(undefined);

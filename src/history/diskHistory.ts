@@ -87,6 +87,35 @@ export class DiskHistory implements HistorySink {
     return this.enqueue(state, () => this.compact(state));
   }
 
+  /**
+   * Deletes the files nothing was written to within the retention (connections removed from the
+   * settings, files set aside long ago): whatever they hold has expired. Returns how many went.
+   */
+  async pruneExpired(): Promise<number> {
+    const oldest = this.now() - this.options.bounds().retentionMs;
+    let entries: string[];
+    try {
+      entries = await fs.readdir(this.options.directory);
+    } catch {
+      return 0;
+    }
+    let removed = 0;
+    for (const entry of entries) {
+      if (!/^[0-9a-f]{32}\.jsonl(\.set-aside-.*)?$/.test(entry)) continue;
+      const file = path.join(this.options.directory, entry);
+      try {
+        if ((await fs.stat(file)).mtimeMs < oldest) {
+          await fs.unlink(file);
+          removed++;
+        }
+      } catch {
+        // Gone already, or another window is at it.
+      }
+    }
+    if (removed > 0) this.options.log.info(`History: removed ${removed} file(s) older than the retention.`);
+    return removed;
+  }
+
   /** Waits for every queued write. */
   async idle(): Promise<void> {
     await Promise.all([...this.files.values()].map((s) => s.chain));

@@ -172,6 +172,22 @@ describe('on-disk history', function () {
     assert.match(w.warnings[0] as string, /ENOTDIR|EEXIST/);
   });
 
+  it('deletes only the files nothing was written to within the retention', async () => {
+    const w = openWindow(dir, 7, { now: T0 });
+    const at = (file: string, ms: number): void => fs.utimesSync(path.join(dir, file), new Date(ms), new Date(ms));
+    const expired = historyFileName('removed-long-ago');
+    const asideExpired = `${historyFileName('shop-prod')}.set-aside-1700000000000-abcdef`;
+    const recent = historyFileName('still-here');
+    const notOurs = 'notes.txt';
+    for (const f of [expired, asideExpired, recent, notOurs]) fs.writeFileSync(path.join(dir, f), 'x');
+    at(expired, T0 - 8 * DAY);
+    at(asideExpired, T0 - 30 * DAY);
+    at(recent, T0 - 6 * DAY);
+    at(notOurs, T0 - 300 * DAY);
+    assert.equal(await w.disk.pruneExpired(), 2);
+    assert.deepEqual(fs.readdirSync(dir).sort(), [notOurs, recent].sort());
+  });
+
   it('keeps every sample when two windows append to the same file at once', async () => {
     const a = openWindow(dir, 7, { now: T0 }, 7 * DAY);
     const b = openWindow(dir, 7, { now: T0 }, 7 * DAY);
