@@ -12,9 +12,9 @@ export default tseslint.config(
   {
     // The analyser and the PostgreSQL layer are used by the CLI, the unit tests and the benchmarks:
     // they must run without VS Code.
-    files: ['src/analysis/**/*.ts', 'src/postgres/**/*.ts', 'src/cli/**/*.ts'],
+    files: ['src/analysis/**/*.ts', 'src/postgres/**/*.ts', 'src/cli/**/*.ts', 'src/history/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/analysis, src/postgres and src/cli must not depend on VS Code.' }] }],
+      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/analysis, src/postgres, src/history and src/cli must not depend on VS Code.' }] }],
     },
   },
 );

@@ -1,6 +1,8 @@
 // Composition root: builds the features and wires them together. No logic of its own.
 import * as l10n from '@vscode/l10n';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { DiskHistory } from './history/diskHistory';
 import { ConnectionCommands } from './connections/connectionCommands';
 import { noConnectionsMessage, readConnections, workspaceConnectionsIgnored } from './connections/connectionSettings';
 import { PasswordStore } from './connections/passwordStore';
@@ -27,6 +29,9 @@ import { copyMonitoringRoleSql, enableFixOnSave, openWalkthrough } from './walkt
 let monitors: MonitorManager | undefined;
 let overview: OverviewPoller | undefined;
 let pgbouncers: PgBouncerMonitors | undefined;
+let diskHistory: DiskHistory | undefined;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export function activate(context: vscode.ExtensionContext): void {
   // The modules that run without VS Code (src/dashboard's advice, src/postgres's messages…) translate
@@ -65,6 +70,29 @@ export function activate(context: vscode.ExtensionContext): void {
     log: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
   });
   const poolers = pgbouncers;
+  // The usage history on disk (pgHealth.history.retentionDays; 0: memory only), read back at startup.
+  const applyRetention = (): void => {
+    const days = Math.max(0, settings().get<number>('history.retentionDays', 7));
+    store.setRetention(days * DAY_MS);
+    if (days > 0 && !diskHistory && context.globalStorageUri.scheme === 'file') {
+      const disk = new DiskHistory({
+        directory: path.join(context.globalStorageUri.fsPath, 'history'),
+        historyOf: (name) => store.get(name)?.history,
+        restore: (name, points) => store.restoreHistory(name, points),
+        bounds: () => store.bounds(),
+        log,
+      });
+      diskHistory = disk;
+      store.setHistorySink(disk);
+      void disk.pruneExpired();
+      for (const name of manager.names()) void disk.open(name);
+    } else if (days === 0 && diskHistory) {
+      store.setHistorySink(undefined);
+      void diskHistory.idle();
+      diskHistory = undefined;
+    }
+  };
+  applyRetention();
   const actions = new SessionActions(manager, store, log, (session) => poolerStore.ownerOf(session));
   const connectionCommands = new ConnectionCommands(passwords, log);
 
@@ -171,6 +199,7 @@ export function activate(context: vscode.ExtensionContext): void {
     // PostgreSQL entries get a monitor and an overview; PgBouncer entries their admin console monitor.
     const databases = connections.filter((c) => c.kind !== 'pgbouncer');
     manager.configure(databases);
+    for (const c of databases) void diskHistory?.open(c.name);
     glances.configure(databases);
     poolers.configure(connections);
     tree.setConnections(connections, problems);
@@ -273,6 +302,7 @@ export function activate(context: vscode.ExtensionContext): void {
         poolers.intervalMs = settings().get<number>('refreshInterval', 2) * 1000;
       }
       if (e.affectsConfiguration('pgHealth.overviewRefreshInterval')) glances.intervalMs = settings().get<number>('overviewRefreshInterval', 15) * 1000;
+      if (e.affectsConfiguration('pgHealth.history.retentionDays')) applyRetention();
       if (e.affectsConfiguration('pgHealth.historyMinutes')) {
         store.setHistoryLimit(settings().get<number>('historyMinutes', 60) * 60_000);
         poolerStore.setHistoryLimit(settings().get<number>('historyMinutes', 60) * 60_000);
@@ -397,6 +427,9 @@ export function activate(context: vscode.ExtensionContext): void {
 
 export async function deactivate(): Promise<void> {
   await Promise.all([monitors?.dispose(), overview?.dispose(), pgbouncers?.dispose()]);
+  // The last samples' lines are queued: let them reach the disk.
+  await diskHistory?.idle();
+  diskHistory = undefined;
   monitors = undefined;
   overview = undefined;
   pgbouncers = undefined;

@@ -3,6 +3,7 @@
 import * as l10n from '@vscode/l10n';
 import { poolerAdvice } from '../postgres/pooler';
 import { Session, Snapshot } from '../postgres/snapshot';
+import { pointEnd } from '../history/downsample';
 import { DatabaseState, HistoryPoint } from '../postgres/store';
 import { DEFAULT_IDLE_THRESHOLDS, IdleThresholds, idleAdvice, maxConnectionsAdvice, pgBouncerAdvice } from './advice';
 import { forecastCapacity } from './forecast';
@@ -10,6 +11,8 @@ import {
   DashboardPayload,
   GroupDimension,
   GroupRow,
+  HistoryRange,
+  historyRangeMs,
   HistorySample,
   HistoryView,
   IdleInTransactionRow,
@@ -28,8 +31,12 @@ export interface DashboardOptions {
   /** Shares of capacity (pgHealth.warningThreshold / criticalThreshold). */
   warningRatio?: number;
   criticalRatio?: number;
-  /** How far back the history chart reaches. */
+  /** How far back the history chart reaches (default: the range's span). */
   historyWindowMs?: number;
+  /** The range picked in the dashboard; default 1 h. */
+  historyRange?: HistoryRange;
+  /** pgHealth.history.retentionDays, for the chart's note. */
+  retentionDays?: number;
   /** Cap on the samples sent to the webview: the chart is a few hundred pixels wide. */
   maxHistorySamples?: number;
   /** Rows per top table and of the idle-in-transaction list. */
@@ -39,8 +46,6 @@ export interface DashboardOptions {
   /** The workspace's pools against this database's capacity (poolBudget.ts). */
   budget?: PoolBudgetView;
 }
-
-const HOUR_MS = 60 * 60 * 1000;
 
 export function stateBucket(state: string | null): StateBucket {
   switch (state) {
@@ -151,27 +156,71 @@ function toSample(point: HistoryPoint): HistorySample {
   };
 }
 
-/** The last `windowMs` of history (or less, when younger, but at least a minute wide), thinned to at most `maxSamples` by keeping each stretch's busiest sample. */
-export function historyView(history: readonly HistoryPoint[], windowMs: number, maxSamples: number, now?: number): HistoryView {
+export interface HistoryViewOptions {
+  range?: HistoryRange;
+  retentionDays?: number;
+  /** A pause between samples longer than this is a gap; default three times the usual spacing, at least 15 s. */
+  gapMs?: number;
+}
+
+/** The middle spacing of consecutive samples (not buckets): what "on time" means for this history. */
+function usualSpacing(points: readonly HistoryPoint[]): number {
+  const spacings: number[] = [];
+  for (let i = 1; i < points.length; i++) {
+    const a = points[i - 1] as HistoryPoint;
+    const b = points[i] as HistoryPoint;
+    if (!a.bucket && !b.bucket) spacings.push(b.at - a.at);
+  }
+  if (spacings.length === 0) return 0;
+  spacings.sort((x, y) => x - y);
+  return spacings[Math.floor(spacings.length / 2)] as number;
+}
+
+/**
+ * The last `windowMs` of history (or less, when younger, but at least a minute wide), thinned to at
+ * most `maxSamples` by keeping the busiest point of each equal stretch of time, with the stretches
+ * that have no data as gaps (only those longer than one drawn stretch: narrower ones are not visible).
+ */
+export function historyView(history: readonly HistoryPoint[], windowMs: number, maxSamples: number, now?: number, options: HistoryViewOptions = {}): HistoryView {
   const to = now ?? history[history.length - 1]?.at ?? 0;
-  const inWindow = history.filter((p) => p.at >= to - windowMs && p.at <= to);
+  const inWindow = history.filter((p) => pointEnd(p) >= to - windowMs && p.at <= to);
   // A young history fills the chart instead of hugging its right edge.
   const from = Math.min(to - 60_000, Math.max(to - windowMs, inWindow[0]?.at ?? to));
-  let samples: HistorySample[];
+  const slotMs = Math.max(1, (to - from) / maxSamples);
+  const gapMs = Math.max(options.gapMs ?? Math.max(15_000, 3 * usualSpacing(inWindow)), inWindow.length > maxSamples ? slotMs : 0);
+  const gaps: Array<{ from: number; to: number }> = [];
+  for (let i = 1; i < inWindow.length; i++) {
+    const end = pointEnd(inWindow[i - 1] as HistoryPoint);
+    const next = (inWindow[i] as HistoryPoint).at;
+    if (next - end > gapMs) gaps.push({ from: Math.max(from, end), to: next });
+  }
+  let chosen: HistoryPoint[];
   if (inWindow.length <= maxSamples) {
-    samples = inWindow.map(toSample);
+    chosen = inWindow;
   } else {
     // Keeping the highest point of each stretch means a short spike to capacity is never thinned away.
-    samples = [];
-    const stretch = inWindow.length / maxSamples;
-    for (let i = 0; i < maxSamples; i++) {
-      const part = inWindow.slice(Math.floor(i * stretch), Math.floor((i + 1) * stretch));
-      let best = part[0];
-      for (const p of part) if (best === undefined || p.used > best.used) best = p;
-      if (best) samples.push(toSample(best));
+    const slots = new Map<number, HistoryPoint>();
+    for (const p of inWindow) {
+      const slot = Math.min(maxSamples - 1, Math.max(0, Math.floor((p.at - from) / slotMs)));
+      const best = slots.get(slot);
+      if (best === undefined || p.used > best.used) slots.set(slot, p);
     }
+    chosen = [...slots.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p);
   }
-  return { from, to, pointCount: inWindow.length, samples };
+  let gapIndex = 0;
+  const samples = chosen.map((p, i) => {
+    const sample = toSample(p);
+    const previous = chosen[i - 1];
+    // A gap that ends after the previous drawn point and by this one lies between them.
+    let gapBefore = false;
+    while (gapIndex < gaps.length && (gaps[gapIndex] as { to: number }).to <= p.at) {
+      if (previous !== undefined && (gaps[gapIndex] as { to: number }).to > previous.at) gapBefore = true;
+      gapIndex++;
+    }
+    if (gapBefore) sample.gapBefore = true;
+    return sample;
+  });
+  return { from, to, range: options.range ?? '1h', retentionDays: options.retentionDays ?? 0, pointCount: inWindow.length, samples, gaps };
 }
 
 /** Highest number of sessions holding a transaction at once: what a transaction pooler must serve. */
@@ -242,7 +291,11 @@ function liveView(state: DatabaseState, snapshot: Snapshot, options: DashboardOp
 }
 
 export function buildDashboardPayload(state: DatabaseState, options: DashboardOptions = {}): DashboardPayload {
-  const history = historyView(state.history, options.historyWindowMs ?? HOUR_MS, options.maxHistorySamples ?? 360);
+  const range = options.historyRange ?? '1h';
+  const history = historyView(state.history, options.historyWindowMs ?? historyRangeMs(range), options.maxHistorySamples ?? 360, undefined, {
+    range,
+    retentionDays: options.retentionDays ?? 0,
+  });
   return {
     name: state.name,
     status: state.status,

@@ -7,7 +7,7 @@ import { DEFAULT_IDLE_THRESHOLDS } from './advice';
 import { buildDashboardPayload, DashboardOptions } from './dashboardModel';
 import { createNonce, dashboardHtml } from './dashboardHtml';
 import { exportFileName, sessionsToCsv, snapshotToJson } from './exportSnapshot';
-import { dashboardTitle, ExportFormat, HostToWebview, parseWebviewMessage, WebviewToHost } from './protocol';
+import { dashboardTitle, ExportFormat, HistoryRange, HostToWebview, parseWebviewMessage, WebviewToHost } from './protocol';
 import { DashboardHost } from './dashboardHost';
 
 /** Store changes arrive every poll (2 s by default) and in bursts after actions: coalesce them. */
@@ -27,6 +27,8 @@ export class DashboardPanel implements vscode.Disposable {
   private lastPush = 0;
   private seenInStore = false;
   private disposed = false;
+  /** The chart's range; the webview tells it on load (from its saved state) and on every pick. */
+  private historyRange: HistoryRange = '1h';
 
   constructor(
     readonly name: string,
@@ -140,7 +142,8 @@ export class DashboardPanel implements vscode.Disposable {
       },
       warningRatio: config.get<number>('warningThreshold', 0.8),
       criticalRatio: config.get<number>('criticalThreshold', 0.95),
-      historyWindowMs: config.get<number>('historyMinutes', 60) * 60_000,
+      historyRange: this.historyRange,
+      retentionDays: config.get<number>('history.retentionDays', 7),
     };
   }
 
@@ -148,6 +151,11 @@ export class DashboardPanel implements vscode.Disposable {
     try {
       switch (message.type) {
         case 'ready':
+          this.lastPush = 0;
+          this.schedulePush();
+          return;
+        case 'historyRange':
+          this.historyRange = message.range;
           this.lastPush = 0;
           this.schedulePush();
           return;

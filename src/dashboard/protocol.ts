@@ -19,6 +19,8 @@ export interface DashboardWebviewState {
   tab?: string;
   /** How far the page was scrolled, so hiding and showing the panel (or a reload) lands in the same place. */
   scrollY?: number;
+  /** The chart's range last picked. */
+  historyRange?: HistoryRange;
 }
 
 /** The states the dashboard draws; every pg_stat_activity state lands in exactly one bucket. */
@@ -94,16 +96,37 @@ export interface HistorySample {
   capacity: number;
   maxConnections: number;
   byState: StateCounts;
+  /** No data between the previous sample and this one (VS Code closed, polling paused, the database unreachable): the chart breaks here. */
+  gapBefore?: boolean;
+}
+
+/** The chart's time ranges, picked in the dashboard. */
+export type HistoryRange = '1h' | '24h' | '7d';
+
+export const HISTORY_RANGES: readonly HistoryRange[] = ['1h', '24h', '7d'];
+
+export function historyRangeMs(range: HistoryRange): number {
+  return range === '7d' ? 7 * 24 * 3_600_000 : range === '24h' ? 24 * 3_600_000 : 3_600_000;
+}
+
+export function isHistoryRange(value: unknown): value is HistoryRange {
+  return typeof value === 'string' && (HISTORY_RANGES as readonly string[]).includes(value);
 }
 
 export interface HistoryView {
   /** Window drawn, epoch ms. */
   from: number;
   to: number;
-  /** Samples the store holds inside the window (before thinning for drawing). */
+  /** The range picked (the window may be shorter when the history is younger). */
+  range: HistoryRange;
+  /** Days the history is kept on disk; 0: only in memory, while VS Code runs. */
+  retentionDays: number;
+  /** Points the store holds inside the window (samples and minute buckets, before thinning for drawing). */
   pointCount: number;
   /** At most a few hundred samples; each keeps the highest `used` of the stretch it stands for. */
   samples: HistorySample[];
+  /** Stretches without data inside the window, wide enough to see. */
+  gaps: Array<{ from: number; to: number }>;
 }
 
 export type ForecastKind = 'insufficient' | 'full' | 'rising' | 'stable' | 'falling';
@@ -228,7 +251,7 @@ export interface DashboardPayload {
   live: LiveView | undefined;
   history: HistoryView;
   forecast: ForecastView;
-  /** Highest `used` since the store started tracking this database. */
+  /** Highest `used` since the store started tracking this database, or in the history read back from disk. */
   peak: number;
   application: ApplicationAdvice;
   /** The pools of the workspace against capacity; undefined before Analyze Workspace found any. */
@@ -255,7 +278,9 @@ export type WebviewToHost =
   | { type: 'copy'; text: string }
   | { type: 'export'; format: ExportFormat }
   | { type: 'runAnalyzeWorkspace' }
-  | { type: 'openProblems' };
+  | { type: 'openProblems' }
+  /** The chart's range picker. */
+  | { type: 'historyRange'; range: HistoryRange };
 
 /** Longest text the webview may ask the host to copy (the snippets are a few KB). */
 export const MAX_COPY_LENGTH = 100_000;
@@ -287,6 +312,10 @@ export function parseWebviewMessage(value: unknown): WebviewToHost | undefined {
       const text = message['text'];
       if (typeof text !== 'string' || text.length > MAX_COPY_LENGTH) return undefined;
       return { type: 'copy', text };
+    }
+    case 'historyRange': {
+      const range = message['range'];
+      return isHistoryRange(range) ? { type: 'historyRange', range } : undefined;
     }
     case 'export': {
       const format = message['format'];

@@ -1,17 +1,29 @@
 // Keeps the latest snapshot, the connection status and a bounded history per database.
 // One poll feeds it; the tree, the dashboard and the status bar render from it and never query
 // PostgreSQL themselves.
+import { Bounds, enforceBounds, mergeHistories } from '../history/downsample';
 import type { PoolerInfo } from './pooler';
 import { MonitorStatus, Snapshot } from './snapshot';
 
-/** One point of the usage history (small: an hour at 2 s is 1,800 of these per database). */
+/**
+ * One point of the usage history: a sample, or (older than the full-resolution window) a minute's
+ * bucket. An hour at 2 s is 1,800 samples; a week is 10,080 buckets more.
+ */
 export interface HistoryPoint {
-  /** Epoch milliseconds (local clock, when the snapshot arrived). */
+  /** Epoch milliseconds (local clock, when the snapshot arrived); a bucket's minute start. */
   at: number;
+  /** A bucket's highest `used`, and `byState` is that busiest sample's. */
   used: number;
   capacity: number;
   maxConnections: number;
   byState: Record<string, number>;
+  /** Set on a minute's bucket. */
+  bucket?: { minUsed: number; lastUsed: number; samples: number };
+}
+
+/** Receives every new sample (the on-disk history). */
+export interface HistorySink {
+  append(name: string, point: HistoryPoint): void;
 }
 
 /**
@@ -49,7 +61,7 @@ export interface DatabaseState {
   /** The at-a-glance number while the database is not held (undefined until the first overview). */
   overview: Overview | undefined;
   history: readonly HistoryPoint[];
-  /** Highest `used` seen since the store started tracking this database. */
+  /** Highest `used` seen since the store started tracking this database, or in the history it read back from disk. */
   peak: number;
 }
 
@@ -62,12 +74,39 @@ export type StoreListener = (name: string) => void;
 export class SnapshotStore {
   private readonly states = new Map<string, DatabaseState & { history: HistoryPoint[] }>();
   private readonly listeners = new Set<StoreListener>();
+  private sink: HistorySink | undefined;
+  private retentionMs = 0;
 
-  /** @param historyLimitMs how far back history is kept */
+  /**
+   * @param historyLimitMs how far back every sample is kept; before that, with a retention set, one
+   * point per minute up to the retention
+   */
   constructor(private historyLimitMs: number = 60 * 60 * 1000) {}
 
   setHistoryLimit(ms: number): void {
     this.historyLimitMs = ms;
+  }
+
+  /** How far back minute buckets are kept (0: no buckets, only the full-resolution window). */
+  setRetention(ms: number): void {
+    this.retentionMs = ms;
+  }
+
+  bounds(): Bounds {
+    return { fullResolutionMs: this.historyLimitMs, retentionMs: Math.max(this.historyLimitMs, this.retentionMs) };
+  }
+
+  setHistorySink(sink: HistorySink | undefined): void {
+    this.sink = sink;
+  }
+
+  /** History read back from disk: merged with what arrived meanwhile, and the peak raised to it. */
+  restoreHistory(name: string, points: readonly HistoryPoint[], now: number = Date.now()): void {
+    if (points.length === 0) return;
+    const state = this.ensure(name);
+    state.history = mergeHistories(points, state.history, now, this.bounds());
+    for (const p of state.history) state.peak = Math.max(state.peak, p.used);
+    this.emit(name);
   }
 
   get(name: string): DatabaseState | undefined {
@@ -100,17 +139,16 @@ export class SnapshotStore {
     state.snapshot = snapshot;
     state.status = { kind: 'live' };
     state.peak = Math.max(state.peak, snapshot.used);
-    state.history.push({
+    const point: HistoryPoint = {
       at,
       used: snapshot.used,
       capacity: snapshot.capacity,
       maxConnections: snapshot.settings.maxConnections,
       byState: { ...snapshot.byState },
-    });
-    const cutoff = at - this.historyLimitMs;
-    let drop = 0;
-    while (drop < state.history.length && (state.history[drop]?.at ?? at) < cutoff) drop++;
-    if (drop > 0) state.history.splice(0, drop);
+    };
+    state.history.push(point);
+    enforceBounds(state.history, at, this.bounds());
+    this.sink?.append(name, point);
     this.emit(name);
   }
 

@@ -1,11 +1,15 @@
 // The dashboard in real VS Code (code-server in chromium) against embedded PostgreSQL: what it shows
 // is what pg_stat_activity says, its advice follows the observed peak, Terminate goes through VS
 // Code's modal confirmation, client-supplied text stays text, it reads in light, dark and high
-// contrast, and it comes back after a reload.
+// contrast, and it comes back after a reload with the history from before it.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Client } from 'pg';
 import { ConsoleMessage, FrameLocator } from 'playwright-core';
 import { pgBouncerSizing } from '../../src/dashboard/advice';
+import { historyFileName } from '../../src/history/diskHistory';
+import { pointLine } from '../../src/history/historyFile';
 import { connectAs, FixtureSessions, openSessionsInEveryState, waitFor } from '../support/pgSessions';
 import { screenshot } from '../support/vscodeServer';
 import {
@@ -264,8 +268,17 @@ describe('Dashboard', function () {
     await dashboardAgreesWithServer(view, probe);
   });
 
-  it('comes back after a reload with its numbers', async () => {
-    const { page } = await environment();
+  it('comes back after a reload with its numbers and the history from before it', async () => {
+    const { page, vscode } = await environment();
+    const pointsBefore = numberOf(await readDashboard(view), 'history-point-count');
+    assert.ok(pointsBefore >= 10, `${pointsBefore} history points before the reload`);
+    // The extension's history file in the global storage, named by a hash of the connection's name.
+    const file = path.join(vscode.userDataDir, 'User', 'globalStorage', 'pg-health.pg-connection-health', 'history', historyFileName(DATABASE));
+    await eventually(async () => fs.existsSync(file), (exists) => exists, 30_000, `the history file ${file}`);
+    // A sample from 50 minutes ago that only the file has: after the reload the chart must reach back to
+    // it, with the time between as a gap — which only a history read back from disk can show.
+    const used = numberOf(await readDashboard(view), 'usage-used');
+    fs.appendFileSync(file, pointLine({ at: Date.now() - 50 * 60_000, used, capacity: 37, maxConnections: 40, byState: { idle: used } }));
     await page.reload();
     await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
     view = dashboardView(page);
@@ -283,6 +296,12 @@ describe('Dashboard', function () {
     const { dashboard } = await dashboardAgreesWithServer(view, probe, 90_000);
     assert.equal(dashboard.maxConnections, 40);
     assert.equal((await readDashboard(view))['status'], 'live');
+    // The new extension host read the samples of the one before back from the global storage.
+    const pointsAfter = numberOf(await readDashboard(view), 'history-point-count');
+    const gaps = await view.locator('[data-testid=history-gap]').count();
+    console.log(`      history points: ${pointsBefore} before the reload, ${pointsAfter} after; ${gaps} gap(s) drawn`);
+    assert.ok(pointsAfter > pointsBefore, `${pointsAfter} points after the reload, ${pointsBefore} before`);
+    assert.ok(gaps >= 1, 'the 50 minutes between the sample only the file had and the others are a gap');
   });
 
   it('reads in light, dark and high-contrast themes (screenshots under test-results/)', async () => {

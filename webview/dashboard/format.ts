@@ -15,13 +15,16 @@ export function formatDuration(seconds: number | null): string {
   return hours % 24 === 0 ? l10n.t('{0} d', days) : l10n.t('{0} d {1} h', days, hours % 24);
 }
 
-/** How long a stretch of the x axis is: "30 s", "1 min", "1 h 30 min". */
+/** How long a stretch of the x axis is: "30 s", "1 min", "1 h 30 min", "3 d 12 h". */
 export function durationLabel(ms: number): string {
   const seconds = Math.round(ms / 1000);
   if (seconds < 60) return l10n.t('{0} s', seconds);
   const minutes = Math.round(seconds / 60);
   if (minutes < 60) return l10n.t('{0} min', minutes);
-  return minutes % 60 === 0 ? l10n.t('{0} h', minutes / 60) : l10n.t('{0} h {1} min', Math.floor(minutes / 60), minutes % 60);
+  if (minutes < 48 * 60) return minutes % 60 === 0 ? l10n.t('{0} h', minutes / 60) : l10n.t('{0} h {1} min', Math.floor(minutes / 60), minutes % 60);
+  // Days: the 7-day chart's axis reads "−3 d 12 h", not "−84 h".
+  const hours = Math.round(minutes / 60);
+  return hours % 24 === 0 ? l10n.t('{0} d', hours / 24) : l10n.t('{0} d {1} h', Math.floor(hours / 24), hours % 24);
 }
 
 /** How long ago a point of the x axis is: "now", "−30 s", "−1 min", "−1 h 30 min". */

@@ -1,5 +1,5 @@
-// Connections by state over the last hour as stacked areas, with the capacity and max_connections
-// lines. Plain SVG coloured by CSS classes, so the theme's chart colours apply and nothing needs an
+// Connections by state over the picked range (1 h, 24 h, 7 d) as stacked areas, broken where there
+// is no data, with the capacity and max_connections lines. Plain SVG coloured by CSS classes, so the theme's chart colours apply and nothing needs an
 // inline style (which the CSP forbids).
 import * as l10n from '@vscode/l10n';
 import { HistorySample, HistoryView, STATE_BUCKETS, stateLabel } from '../../src/dashboard/protocol';
@@ -57,27 +57,44 @@ export function historyChart(view: HistoryView, peak: number, width: number = DE
   ];
   for (const [lx, label] of xLabels) chart.appendChild(svg('text', { x: lx, y: HEIGHT - 6, class: 'tick', 'text-anchor': 'middle' }, label));
 
-  // Stacked areas, bottom to top in the legend's order.
-  const base = samples.map(() => 0);
-  for (const bucket of STATE_BUCKETS) {
-    const lower = [...base];
-    samples.forEach((s, i) => (base[i] = (base[i] ?? 0) + s.byState[bucket]));
-    if (samples.every((s) => s.byState[bucket] === 0)) continue;
-    const upperPath = samples.map((s, i) => `${x(s).toFixed(1)},${yOf(base[i] ?? 0).toFixed(1)}`);
-    const lowerPath = samples.map((s, i) => `${x(s).toFixed(1)},${yOf(lower[i] ?? 0).toFixed(1)}`).reverse();
-    // A single sample has no width: draw it as a thin column.
-    const d = samples.length === 1 ? columnPath(x(samples[0] as HistorySample), yOf(base[0] ?? 0), yOf(0)) : `M${upperPath.join('L')}L${lowerPath.join('L')}Z`;
-    chart.appendChild(svg('path', { d, class: `series area s-${bucket}` }, svg('title', {}, stateLabel(bucket))));
+  // Where there is no data the chart shows nothing but a shaded band: a line across it would invent numbers.
+  for (const gap of view.gaps) {
+    const gx = MARGIN.left + ((Math.max(gap.from, view.from) - view.from) / span) * plotW;
+    const gw = Math.max(1, ((Math.min(gap.to, view.to) - Math.max(gap.from, view.from)) / span) * plotW);
+    chart.appendChild(
+      svg('rect', { x: gx.toFixed(1), y: MARGIN.top, width: gw.toFixed(1), height: plotH, class: 'history-gap', 'data-testid': 'history-gap' }, svg('title', {}, gapTitle(gap.to - gap.from))),
+    );
   }
 
-  const first = samples[0] as HistorySample;
+  // Stacked areas, bottom to top in the legend's order, one shape per stretch without a gap.
+  const parts = segments(samples);
+  for (const segment of parts) {
+    const base = segment.map(() => 0);
+    for (const bucket of STATE_BUCKETS) {
+      const lower = [...base];
+      segment.forEach((s, i) => (base[i] = (base[i] ?? 0) + s.byState[bucket]));
+      if (segment.every((s) => s.byState[bucket] === 0)) continue;
+      const upperPath = segment.map((s, i) => `${x(s).toFixed(1)},${yOf(base[i] ?? 0).toFixed(1)}`);
+      const lowerPath = segment.map((s, i) => `${x(s).toFixed(1)},${yOf(lower[i] ?? 0).toFixed(1)}`).reverse();
+      // A single sample has no width: draw it as a thin column.
+      const d = segment.length === 1 ? columnPath(x(segment[0] as HistorySample), yOf(base[0] ?? 0), yOf(0)) : `M${upperPath.join('L')}L${lowerPath.join('L')}Z`;
+      chart.appendChild(svg('path', { d, class: `series area s-${bucket}` }, svg('title', {}, stateLabel(bucket))));
+    }
+  }
+
   const last = samples[samples.length - 1] as HistorySample;
-  // The limits are settings, not samples: drawn across the whole plot, also where a young history has no points yet.
-  const limitLine = (value: (s: HistorySample) => number): string =>
-    `${MARGIN.left},${yOf(value(first)).toFixed(1)} ${polylinePoints(samples, x, (s) => yOf(value(s)))} ${MARGIN.left + plotW},${yOf(value(last)).toFixed(1)}`;
-  chart.appendChild(svg('polyline', { points: limitLine((s) => s.capacity), class: 'capacity-line' }));
+  // The limits are settings, not samples: drawn out to the plot's edges (also where a young history
+  // has no points yet), but not across a gap, where nobody saw what they were.
+  const limitLines = (value: (s: HistorySample) => number, cls: string): void => {
+    parts.forEach((segment, i) => {
+      const start = i === 0 ? `${MARGIN.left},${yOf(value(segment[0] as HistorySample)).toFixed(1)} ` : '';
+      const end = i === parts.length - 1 ? ` ${MARGIN.left + plotW},${yOf(value(last)).toFixed(1)}` : '';
+      chart.appendChild(svg('polyline', { points: `${start}${polylinePoints(segment, x, (s) => yOf(value(s)))}${end}`, class: cls }));
+    });
+  };
+  limitLines((s) => s.capacity, 'capacity-line');
   chart.appendChild(svg('text', { x: MARGIN.left + plotW + 4, y: yOf(last.capacity) + 4, class: 'line-label' }, l10n.t('capacity {0}', last.capacity)));
-  chart.appendChild(svg('polyline', { points: limitLine((s) => s.maxConnections), class: 'max-line' }));
+  limitLines((s) => s.maxConnections, 'max-line');
   // Keep the two labels apart when capacity and max_connections are close.
   const maxLabelY = Math.min(yOf(last.maxConnections) + 4, yOf(last.capacity) - 10);
   chart.appendChild(svg('text', { x: MARGIN.left + plotW + 4, y: maxLabelY, class: 'line-label' }, `max_connections ${last.maxConnections}`));
@@ -95,6 +112,21 @@ export function chartSummary(samples: readonly HistorySample[], span: number): s
   const now = states.length > 0 ? l10n.t('now {0} of {1} ({2})', last.used, last.capacity, states.join(', ')) : l10n.t('now {0} of {1}', last.used, last.capacity);
   const peak = when > 0 ? l10n.t('highest {0} {1} ago', highest.used, durationLabel(when)) : l10n.t('highest {0}, now', highest.used);
   return `${over}: ${now}; ${peak}; ${l10n.t('capacity {0}, max_connections {1}', last.capacity, last.maxConnections)}`;
+}
+
+/** The samples split where a gap lies before one. */
+function segments(samples: readonly HistorySample[]): HistorySample[][] {
+  const result: HistorySample[][] = [];
+  for (const s of samples) {
+    const current = result[result.length - 1];
+    if (current === undefined || s.gapBefore) result.push([s]);
+    else current.push(s);
+  }
+  return result;
+}
+
+function gapTitle(ms: number): string {
+  return l10n.t({ message: 'No data for {0}: VS Code was closed, polling was paused, or the database could not be reached', args: [durationLabel(ms)], comment: ['{0} is a duration: "2 h 10 min"'] });
 }
 
 function columnPath(cx: number, yTop: number, yBottom: number): string {

@@ -3,12 +3,12 @@
 // First: configures @vscode/l10n with the page's bundle before any module below draws a word.
 import { fill } from './l10n';
 import * as l10n from '@vscode/l10n';
-import { DashboardPayload, dashboardTitle, HostToWebview } from '../../src/dashboard/protocol';
+import { DashboardPayload, dashboardTitle, HISTORY_RANGES, HistoryRange, HostToWebview } from '../../src/dashboard/protocol';
 import { MonitorStatus } from '../../src/postgres/snapshot';
 import { createAdviceView } from './adviceView';
 import { createBudgetView } from './budgetView';
 import { h, replaceContent } from './dom';
-import { formatTime } from './format';
+import { durationLabel, formatTime } from './format';
 import { historyChart } from './historyChart';
 import { createPoolersView } from './poolersView';
 import { createSessionsView } from './sessionsView';
@@ -69,9 +69,45 @@ const historyCount = h('span', { 'data-testid': 'history-point-count' }, '0');
 const historyNote = h('p', { class: 'muted' }, historyCount);
 const historyBody = h('div', { class: 'history-body' });
 const historyLegend = h('div', {});
-const history = h('section', { class: 'card history', 'aria-labelledby': 'history-title' }, h('h2', { id: 'history-title' }, l10n.t('Over time')), forecast, historyBody, historyLegend, historyNote);
 // Where the user left the panel: a hidden panel's page is discarded and rebuilt when shown again.
 const restored = savedState();
+let historyRange: HistoryRange = restored?.historyRange ?? '1h';
+const rangeLabels: Record<HistoryRange, string> = {
+  '1h': l10n.t({ message: '1 h', comment: ["The history chart's range: the last hour"] }),
+  '24h': l10n.t({ message: '24 h', comment: ["The history chart's range: the last 24 hours"] }),
+  '7d': l10n.t({ message: '7 d', comment: ["The history chart's range: the last 7 days"] }),
+};
+const historyRanges = h('div', { class: 'history-ranges', role: 'group', 'aria-label': l10n.t('Time range') });
+function drawRangePicker(): void {
+  replaceContent(
+    historyRanges,
+    HISTORY_RANGES.map((range) => {
+      const b = button(rangeLabels[range], () => pickRange(range), { appearance: range === historyRange ? 'primary' : 'secondary', testId: `history-range-${range}` });
+      b.setAttribute('aria-pressed', String(range === historyRange));
+      return b;
+    }),
+  );
+}
+/** A range picked whose payload has not arrived yet: until it does, the picker shows the pick. */
+let pendingRange: HistoryRange | undefined;
+function pickRange(range: HistoryRange): void {
+  historyRange = range;
+  pendingRange = range;
+  saveState({ historyRange: range });
+  drawRangePicker();
+  post({ type: 'historyRange', range });
+}
+drawRangePicker();
+const history = h(
+  'section',
+  { class: 'card history', 'aria-labelledby': 'history-title' },
+  h('h2', { id: 'history-title' }, l10n.t('Over time')),
+  forecast,
+  historyRanges,
+  historyBody,
+  historyLegend,
+  historyNote,
+);
 const sessions = createSessionsView({ tab: restored?.tab, onTabChange: (tab) => saveState({ tab }) });
 const advice = createAdviceView();
 const budget = createBudgetView();
@@ -133,9 +169,23 @@ function render(payload: DashboardPayload): void {
   lastPayload = payload;
   drawHistory();
   replaceContent(historyLegend, [stateLegendWithoutCounts()]);
+  if (pendingRange === payload.history.range) pendingRange = undefined;
+  if (pendingRange === undefined && payload.history.range !== historyRange) {
+    historyRange = payload.history.range;
+    drawRangePicker();
+  }
   historyCount.textContent = String(payload.history.pointCount);
-  const minutes = String(Math.round((payload.history.to - payload.history.from) / 60_000));
-  replaceContent(historyNote, fill(l10n.t('{count} samples over the last {minutes} min, kept while VS Code runs.'), { count: historyCount, minutes }));
+  const span = durationLabel(payload.history.to - payload.history.from);
+  const kept =
+    payload.history.retentionDays > 0
+      ? fill(l10n.t({ message: '{count} points over the last {span}, kept on disk for {days} days (recent samples all, older ones one per minute).', comment: ['{span} is a duration: "1 h", "3 d 12 h"'] }), {
+          count: historyCount,
+          span,
+          days: String(payload.history.retentionDays),
+        })
+      : fill(l10n.t({ message: '{count} samples over the last {span}, kept while VS Code runs.', comment: ['{span} is a duration: "1 h", "30 min"'] }), { count: historyCount, span });
+  const gaps = payload.history.gaps.length > 0 ? [' ', l10n.t('Shaded: no data (VS Code closed, polling paused or the database unreachable).')] : [];
+  replaceContent(historyNote, [...kept, ...gaps]);
   poolers.update(payload);
   sessions.update(payload);
   budget.update(payload);
@@ -166,4 +216,6 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
 });
 
 if (restored !== undefined) title.textContent = dashboardTitle(restored.connection);
+// The host draws the range the page had before it was hidden or reloaded.
+if (historyRange !== '1h') post({ type: 'historyRange', range: historyRange });
 post({ type: 'ready' });

@@ -95,7 +95,8 @@ export function createUsageView(): { element: HTMLElement; update(payload: Dashb
             reserved: number(u.reserved, 'usage-reserved'),
           }),
           ' · ',
-          ...fill(l10n.t('peak since opening {peak}'), { peak: number(payload.peak, 'usage-peak') }),
+          // With the history on disk the peak is the highest point of what was read back, not only of this session.
+          ...fill(payload.history.retentionDays > 0 ? l10n.t('peak in the kept history {peak}') : l10n.t('peak since opening {peak}'), { peak: number(payload.peak, 'usage-peak') }),
           u.hidden > 0 ? ` · ${l10n.t('{0} hidden from this role', u.hidden)}` : '',
         ),
         usageBar(u, live.states),
