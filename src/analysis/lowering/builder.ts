@@ -1,7 +1,7 @@
 // Shared plumbing for the lowerings: ids, temporaries, ranges and the recursion limit.
 import type { SourceRange } from '../findings';
 import type { LanguageFamily } from '../languages';
-import type { FunctionModel, VarName } from '../model';
+import type { FileModel, FunctionModel, VarName } from '../model';
 import type { SyntaxNode } from '../treeSitter';
 import type { FunctionFocus } from './focus';
 
@@ -108,6 +108,12 @@ export class LoweringContext {
     } finally {
       if (reads) this.readers--;
     }
+  }
+
+  /** The file's model once its lowering is done: its functions, pool names and what was left unlowered. */
+  fileModel(): FileModel {
+    const unlowered = this.unloweredRanges();
+    return { family: this.family, functions: this.functions, poolNames: this.poolNames, ...(unlowered ? { unlowered } : {}) };
   }
 
   /** What FileModel.unlowered says. */

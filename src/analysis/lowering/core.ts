@@ -4,7 +4,7 @@
 // function's model (left unlowered, kept from the last lowering, its own scope, added to the file).
 // A language is a subclass: its grammar's node types, and its own constructs (Python's `with`, Go's
 // `defer`, Java's try-with-resources, C#'s `using`), each lowered to the same model (model.ts).
-import type { Block, Callee, CallOp, FunctionModel, VarName } from '../model';
+import type { Block, Callee, CallOp, Condition, FunctionModel, VarName } from '../model';
 import type { SyntaxNode } from '../treeSitter';
 import { lastSegment, LoweringContext, rangeOf } from './builder';
 
@@ -15,7 +15,22 @@ export abstract class LoweringCore {
   constructor(protected readonly ctx: LoweringContext) {}
 
   /** Lowers an expression's calls into `out`; the variable holding its value when that could be a connection. */
-  abstract expr(node: SyntaxNode, out: Block, target?: VarName): VarName | undefined;
+  expr(node: SyntaxNode, out: Block, target?: VarName): VarName | undefined {
+    return this.ctx.nested(() => this.exprInner(this.bare(node), out, target));
+  }
+
+  /** One expression of the language, already bare (called through `expr`, which counts the nesting). */
+  protected abstract exprInner(node: SyntaxNode, out: Block, target: VarName | undefined): VarName | undefined;
+
+  /** Lowers a condition's calls into `out` and says what it tests, when that is simple. */
+  condition(node: SyntaxNode, out: Block): Condition {
+    const bare = this.bare(node);
+    if (bare.type !== 'identifier') this.expr(bare, out);
+    return this.conditionOf(bare);
+  }
+
+  /** What a (bare) condition tests, in the language's own syntax. */
+  protected abstract conditionOf(node: SyntaxNode): Condition;
 
   /** One statement of the language (called through `stmt`, which does what every statement needs). */
   protected abstract stmtInner(node: SyntaxNode, out: Block): void;

@@ -32,7 +32,7 @@ const TYPE_DECLARATIONS = new Set([
 
 export function lowerCSharp(root: SyntaxNode, focus?: FunctionFocus, ctx = new LoweringContext('cs', focus)): FileModel {
   new CsLowering(ctx).file(root);
-  return { family: 'cs', functions: ctx.functions, poolNames: ctx.poolNames, ...(ctx.unloweredRanges() ? { unlowered: ctx.unloweredRanges() } : {}) };
+  return ctx.fileModel();
 }
 
 /** One function on its own (the incremental analyser lowers again only the one an edit was in). */
@@ -513,17 +513,11 @@ class CsLowering extends LoweringCore {
     out.push({ kind: 'switch', cases, hasDefault, range: rangeOf(node) });
   }
 
-  protected condition(node: SyntaxNode, out: Block): Condition {
-    const bare = csBare(node);
-    if (bare.type !== 'identifier') this.expr(bare, out);
-    return conditionOf(bare);
+  protected conditionOf(node: SyntaxNode): Condition {
+    return conditionOf(node);
   }
 
-  expr(node: SyntaxNode, out: Block, target?: VarName): VarName | undefined {
-    return this.ctx.nested(() => this.exprInner(csBare(node), out, target));
-  }
-
-  private exprInner(node: SyntaxNode, out: Block, target: VarName | undefined): VarName | undefined {
+  protected exprInner(node: SyntaxNode, out: Block, target: VarName | undefined): VarName | undefined {
     switch (node.type) {
       case 'identifier':
         return node.text;

@@ -70,7 +70,7 @@ interface GoScope {
  */
 export function lowerGo(root: SyntaxNode, focus?: FunctionFocus, ctx = new LoweringContext('go', focus)): FileModel {
   new GoLowering(ctx).file(root);
-  return { family: 'go', functions: ctx.functions, poolNames: ctx.poolNames, ...(ctx.unloweredRanges() ? { unlowered: ctx.unloweredRanges() } : {}) };
+  return ctx.fileModel();
 }
 
 /** One function on its own (the incremental analyser lowers again only the top-level function an edit was in). */
@@ -131,6 +131,7 @@ class GoLowering extends LoweringCore {
     return name;
   }
 
+  /** Declared in this function (a parameter, a result, a local): not a package variable. */
   private isDeclared(name: string): boolean {
     return this.scope.blocks.some((b) => b.has(name));
   }
@@ -357,7 +358,7 @@ class GoLowering extends LoweringCore {
       }
       for (const t of targets.slice(1, -1)) this.assignTo(t, undefined, out, declares, range);
       if (first.type !== 'identifier') this.assignTo(first, target, out, declares, range);
-      else if (firstName !== undefined && firstName !== '_' && !this.isLocalName(firstName)) out.push({ kind: 'escape', variable: target, how: 'store', range });
+      else if (firstName !== undefined && firstName !== '_' && !this.isDeclared(firstName)) out.push({ kind: 'escape', variable: target, how: 'store', range });
       return;
     }
     targets.forEach((t, i) => {
@@ -372,7 +373,7 @@ class GoLowering extends LoweringCore {
       const direct = t.type === 'identifier' && t.text !== '_' && bareValue.type === 'call_expression' ? this.nameFor(t.text, declares) : undefined;
       const value = this.expr(valueNode, out, direct);
       if (direct !== undefined && value === direct) {
-        if (!this.isLocalName(t.text)) out.push({ kind: 'escape', variable: direct, how: 'store', range });
+        if (!this.isDeclared(t.text)) out.push({ kind: 'escape', variable: direct, how: 'store', range });
         return;
       }
       this.assignTo(t, value, out, declares, range, bareValue);
@@ -427,16 +428,11 @@ class GoLowering extends LoweringCore {
     return this.resolve(name);
   }
 
-  /** Declared in this function (a parameter, a result, a local): not a package variable. */
-  private isLocalName(name: string): boolean {
-    return this.isDeclared(name);
-  }
-
   private assignTo(target: SyntaxNode, value: VarName | undefined, out: Block, declares: boolean, range: ReturnType<typeof rangeOf>, valueNode?: SyntaxNode): void {
     const bare = this.bare(target);
     if (bare.type === 'identifier') {
       if (bare.text === '_') return;
-      const local = declares || this.isLocalName(bare.text);
+      const local = declares || this.isDeclared(bare.text);
       const variable = this.nameFor(bare.text, declares);
       if (!local && value) out.push({ kind: 'escape', variable: value, how: 'store', range });
       if (value !== variable) out.push({ kind: 'assign', target: variable, ...(value ? { from: value } : {}), ...literalFact(valueNode), range });
@@ -692,7 +688,7 @@ class GoLowering extends LoweringCore {
 
   // --- expressions --------------------------------------------------------------------------------
 
-  condition(node: SyntaxNode, out: Block): Condition {
+  override condition(node: SyntaxNode, out: Block): Condition {
     const bare = this.bare(node);
     const operator = bare.type === 'unary_expression' ? (bare.childForFieldName('operator')?.text ?? bare.children[0]?.text) : undefined;
     const operand = bare.childForFieldName('operand');
@@ -702,11 +698,10 @@ class GoLowering extends LoweringCore {
       const value = this.expr(bare, out);
       return value ? { kind: 'truthy', variable: value, negated: false } : { kind: 'unknown' };
     }
-    if (bare.type !== 'identifier') this.expr(bare, out);
-    return this.conditionOf(bare);
+    return super.condition(bare, out);
   }
 
-  private conditionOf(node: SyntaxNode): Condition {
+  protected conditionOf(node: SyntaxNode): Condition {
     const bare = this.bare(node);
     switch (bare.type) {
       case 'identifier':
@@ -737,11 +732,7 @@ class GoLowering extends LoweringCore {
     }
   }
 
-  expr(node: SyntaxNode, out: Block, target?: VarName): VarName | undefined {
-    return this.ctx.nested(() => this.exprInner(this.bare(node), out, target));
-  }
-
-  private exprInner(node: SyntaxNode, out: Block, target: VarName | undefined): VarName | undefined {
+  protected exprInner(node: SyntaxNode, out: Block, target: VarName | undefined): VarName | undefined {
     switch (node.type) {
       case 'identifier':
         return node.text === '_' ? undefined : this.resolve(node.text);

@@ -25,7 +25,7 @@ const FOREIGN_JDBC_URL = /^"jdbc:(?!postgresql:|pgsql:|p6spy:|tc:postgresql:)[a-
 /** With `focus`, functions that cannot matter are left unlowered (focus.ts); `ctx` is the incremental analyser's. */
 export function lowerJava(root: SyntaxNode, focus?: FunctionFocus, ctx = new LoweringContext('java', focus)): FileModel {
   new JavaLowering(ctx).program(root);
-  return { family: 'java', functions: ctx.functions, poolNames: ctx.poolNames, ...(ctx.unloweredRanges() ? { unlowered: ctx.unloweredRanges() } : {}) };
+  return ctx.fileModel();
 }
 
 /** One method on its own (the incremental analyser lowers again only the function an edit was in). */
@@ -409,17 +409,11 @@ class JavaLowering extends LoweringCore {
     return ops;
   }
 
-  protected condition(node: SyntaxNode, out: Block): Condition {
-    const bare = stripJava(node);
-    if (bare.type !== 'identifier') this.expr(bare, out);
-    return conditionOf(bare);
+  protected conditionOf(node: SyntaxNode): Condition {
+    return conditionOf(node);
   }
 
-  expr(node: SyntaxNode, out: Block, target?: VarName): VarName | undefined {
-    return this.ctx.nested(() => this.exprInner(stripJava(node), out, target));
-  }
-
-  private exprInner(node: SyntaxNode, out: Block, target: VarName | undefined): VarName | undefined {
+  protected exprInner(node: SyntaxNode, out: Block, target: VarName | undefined): VarName | undefined {
     switch (node.type) {
       case 'identifier':
         return node.text;

@@ -28,7 +28,7 @@ const NESTED_SCOPE = new Set([
  */
 export function lowerJavaScript(root: SyntaxNode, focus?: FunctionFocus, ctx = new LoweringContext('js', focus)): FileModel {
   new JsLowering(ctx).program(root);
-  return { family: 'js', functions: ctx.functions, poolNames: ctx.poolNames, ...(ctx.unloweredRanges() ? { unlowered: ctx.unloweredRanges() } : {}) };
+  return ctx.fileModel();
 }
 
 /** One function on its own (the incremental analyser lowers again only the top-level function an edit was in). */

@@ -91,11 +91,7 @@ export abstract class JsExpressionLowering extends LoweringCore {
     this.expr(node, out);
   }
 
-  expr(node: SyntaxNode, out: Block, target?: VarName): VarName | undefined {
-    return this.ctx.nested(() => this.exprInner(unwrap(node), out, target));
-  }
-
-  private exprInner(node: SyntaxNode, out: Block, target: VarName | undefined): VarName | undefined {
+  protected exprInner(node: SyntaxNode, out: Block, target: VarName | undefined): VarName | undefined {
     switch (node.type) {
       case 'identifier':
         return node.text === 'undefined' ? undefined : node.text;
@@ -279,11 +275,8 @@ export abstract class JsExpressionLowering extends LoweringCore {
     return undefined;
   }
 
-  /** Lowers the condition's calls into `out` and describes what it tests, when that is simple. */
-  condition(node: SyntaxNode, out: Block): Condition {
-    const bare = unwrap(node);
-    if (bare.type !== 'identifier') this.expr(bare, out);
-    return conditionOf(bare);
+  protected conditionOf(node: SyntaxNode): Condition {
+    return conditionOf(node);
   }
 
   private call(node: SyntaxNode, out: Block, target: VarName | undefined, isNew: boolean): VarName | undefined {

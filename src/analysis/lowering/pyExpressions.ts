@@ -43,17 +43,11 @@ export abstract class PyExpressionLowering extends LoweringCore {
   /** A nested function or lambda: analysed on its own. */
   protected abstract functionDef(node: SyntaxNode): FunctionModel;
 
-  protected condition(node: SyntaxNode, out: Block): Condition {
-    const bare = stripParens(node);
-    if (bare.type !== 'identifier') this.expr(bare, out);
-    return conditionOf(bare);
+  protected conditionOf(node: SyntaxNode): Condition {
+    return conditionOf(node);
   }
 
-  expr(node: SyntaxNode, out: Block, target?: VarName): VarName | undefined {
-    return this.ctx.nested(() => this.exprInner(stripParens(node), out, target));
-  }
-
-  private exprInner(node: SyntaxNode, out: Block, target: VarName | undefined): VarName | undefined {
+  protected exprInner(node: SyntaxNode, out: Block, target: VarName | undefined): VarName | undefined {
     switch (node.type) {
       case 'identifier':
         return node.text;

@@ -28,7 +28,7 @@ const NESTED_SCOPE = new Set(['function_definition', 'class_definition', 'lambda
  */
 export function lowerPython(root: SyntaxNode, focus?: FunctionFocus, ctx = new LoweringContext('py', focus)): FileModel {
   new PyLowering(ctx).module(root);
-  return { family: 'py', functions: ctx.functions, poolNames: ctx.poolNames, ...(ctx.unloweredRanges() ? { unlowered: ctx.unloweredRanges() } : {}) };
+  return ctx.fileModel();
 }
 
 /** One function on its own (the incremental analyser lowers again only the top-level function an edit was in). */
