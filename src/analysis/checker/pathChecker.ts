@@ -309,6 +309,9 @@ export class PathChecker {
       }
     }
 
+    // Go: `x, err := call()` — `if err != nil` after it is this call's failure or success.
+    const error = op.errorTarget !== undefined && op.errorTarget !== '_' ? op.errorTarget : undefined;
+    if (error !== undefined) this.errorParams.set(error, { text: callee.text, range: op.range });
     const tracked = this.site.kind === 'acquire' && this.site.op.id === op.id;
     if (tracked) {
       if (after.status === 'held') this.events.leaks.push({ kind: 'reacquire', range: op.range, ...(after.via ? { via: after.via } : {}) });
@@ -317,19 +320,14 @@ export class PathChecker {
       if (op.callback && this.site.kind === 'acquire' && this.site.api.callbackForm) return [...out, ...this.acquireCallback(op, after, fresh)];
       const holder = this.site.api.onInstance ? op.callee.receiverVar : op.target;
       const bound = holder !== undefined ? this.rebind(fresh, holder, op.range, true) : fresh;
-      if (op.errorTarget === undefined || op.errorTarget === '_') return [...out, bound];
+      if (error === undefined) return [...out, bound];
       // Go: on failure the error is set and nothing is held; on success the error is nil.
-      const error = op.errorTarget;
-      this.errorParams.set(error, { text: callee.text, range: op.range });
       let failed = op.target !== undefined ? this.assign(after, op.target, undefined, false, op.range) : after;
       failed = { ...failed, facts: { ...failed.facts, [error]: true } };
       return [...out, failed, { ...bound, facts: { ...bound.facts, [error]: false } }];
     }
     if (op.target !== undefined) after = this.assign(after, op.target, wrappedArg, undefined, op.range);
-    if (op.errorTarget !== undefined && op.errorTarget !== '_') {
-      this.errorParams.set(op.errorTarget, { text: callee.text, range: op.range });
-      after = this.assign(after, op.errorTarget, undefined, undefined, op.range);
-    }
+    if (error !== undefined) after = this.assign(after, error, undefined, undefined, op.range);
     if (op.callback) {
       let inCallback = after;
       for (const p of op.callback.params) if (p) inCallback = this.assign(inCallback, p, undefined, undefined, op.callback.range);
