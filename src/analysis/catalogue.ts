@@ -1,5 +1,6 @@
 // The driver catalogue: which calls hand out a pooled connection and which calls give it back. It is
 // data, extended by the `pgHealth.analysis.acquire` / `release` settings and by workspace summaries.
+import { GO_OWN } from './apis/goTypes';
 import { FOREIGN_API, GENERIC_POOL_OF_POSTGRES, IMPORTS, INSTANCE, isForeignReceiver, QUIET } from './drivers';
 import { familyOf, isLanguageId, LANGUAGE_FAMILIES, type LanguageFamily } from './languages';
 import type { Callee, CallOp, VarName } from './model';
@@ -445,6 +446,8 @@ export class Catalogue {
   }
 
   matchAcquire(callee: Callee, poolNames: ReadonlySet<string>): AcquireApi | undefined {
+    // Go: a method of the workspace's own type that returns no driver value (apis/goTypes.ts).
+    if (callee.receiverType !== undefined && poolNames.has(`${GO_OWN}${callee.receiverType}.${callee.name}`)) return undefined;
     // An instance of the workspace's own wrapper class: its method, not a driver's of the same name.
     const held = callee.receiver === callee.receiverName ? callee.receiverName : undefined;
     if (held !== undefined) {

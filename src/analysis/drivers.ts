@@ -13,6 +13,7 @@
 //   when its name says pool, because the analyser runs on workspaces that use PostgreSQL.
 // Only the built-in catalogue is filtered: APIs named in settings and helpers learned from the
 // workspace stand. The names travel in the file model's poolNames, prefixed with FOREIGN.
+import { goTypeFacts } from './apis/goTypes';
 import type { LanguageCatalogue } from './catalogue';
 import { CSHARP } from './apis/csharp';
 import { JAVA } from './apis/java';
@@ -249,8 +250,10 @@ const FACT_PATTERNS: [fact: string, word: string, pattern: RegExp][] = [
   ['other-url', '://', /['"`](?:sqlite|mysql|mariadb|mssql|oracle)(?:\+\w+)?:\/\//],
 ];
 
-/** The facts `text` states of itself (Python only; other files state none). */
+/** The facts `text` states of itself (Python: its pool library and URLs; Go: its types; other files state none). */
 export function fileFacts(text: string, family: LanguageFamily): string[] {
+  // Go: the types the file declares, their fields and acquire-named methods (apis/goTypes.ts).
+  if (family === 'go') return goTypeFacts(text);
   if (family !== 'py') return [];
   const facts = new Set<string>();
   for (const [fact, word, pattern] of FACT_PATTERNS) if (!facts.has(fact) && text.includes(word) && pattern.test(text)) facts.add(fact);

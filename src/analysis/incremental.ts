@@ -22,6 +22,7 @@ import type { FileModel, FunctionModel } from './model';
 import { parseText, type SyntaxNode, type SyntaxTree } from './treeSitter';
 import { callsAny, visitClosures } from './checker/functionContext';
 import { fileFacts, foreignPoolNames, workspaceMarkers } from './drivers';
+import { GoTypes, ownTypeMarkers } from './apis/goTypes';
 import { quietFunctionNames, type QuietMemo } from './lowering/quiet';
 import { runOnceFunctionNames } from './lowering/runOnce';
 import { markSuppressed, suppressionsIn } from './suppressions';
@@ -211,12 +212,26 @@ export class IncrementalAnalysis {
       ...(this.family === 'py' ? runOnceFunctionNames(tree.rootNode, text) : []),
       // What the workspace's pools are, from the other files' facts and this one's (drivers.ts).
       ...workspaceMarkers(new Set([...(this.options.summaries?.[this.family]?.facts ?? []), ...fileFacts(text, this.family)])),
+      // Go: the calls on the workspace's own types that are not acquires (apis/goTypes.ts).
+      ...(this.family === 'go' ? ownTypeMarkers(model, this.goTypes(text)) : []),
     ];
     const findings = this.check({ ...model, poolNames: new Set([...model.poolNames, ...extra]) });
     lap('check');
     const out = markSuppressed(this.withFixable(findings, tree.rootNode, text), suppressionsIn(text, this.family));
     lap('fixes');
     return out;
+  }
+
+  private goTypesFor: { facts: string[]; types: GoTypes } | undefined;
+
+  /** The workspace's Go types with this file's own (which change as it is edited). */
+  private goTypes(text: string): GoTypes {
+    const own = fileFacts(text, 'go');
+    const known = this.goTypesFor;
+    if (known && known.facts.length === own.length && known.facts.every((f, i) => f === own[i])) return known.types;
+    const types = new GoTypes([...(this.options.summaries?.go?.facts ?? []), ...own]);
+    this.goTypesFor = { facts: own, types };
+    return types;
   }
 
   private async parse(text: string, lines: number[], edits: readonly TreeEdit[] | undefined): Promise<SyntaxTree | undefined> {

@@ -22,6 +22,12 @@ export interface Callee {
   receiverName?: string;
   /** The receiver as a variable, when it is a plain identifier or a temporary. */
   receiverVar?: VarName;
+  /**
+   * Go: the receiver's type as far as the function tells it (apis/goTypes.ts): `T:pgxpool.Pool` from a
+   * declaration, `v:db` for a package variable, `r:NewStore` for a function's result, `>field` for
+   * each field read off it. The workspace's facts finish it.
+   */
+  receiverType?: string;
 }
 
 export interface InlineCallback {

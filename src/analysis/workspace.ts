@@ -14,6 +14,7 @@ import { runOnceFunctionNames } from './lowering/runOnce';
 import { callsAny } from './checker/functionContext';
 import type { FileModel, FunctionModel } from './model';
 import { fileFacts, foreignPoolNames, workspaceMarkers } from './drivers';
+import { goTypesOf, ownTypeMarkers } from './apis/goTypes';
 import { markSuppressed, suppressionsIn } from './suppressions';
 import { sqlSitesOf, type SqlSite } from './sql/sites';
 import { MAY_CONSTRUCT_POOL, poolSitesOf, type PoolSite } from './sql/pools';
@@ -317,8 +318,14 @@ export async function analyzeWorkspace(files: readonly SourceFile[], options: An
 async function analyzeWith(files: readonly SourceFile[], given: AnalyzerOptions, modeller: FileModeller): Promise<FileResult[]> {
   // What the workspace's pools are: from the facts the other files stated and these files' own.
   const ownFacts = files.map((file) => fileFacts(file.text, familyOf(file.language)));
-  const facts = [...new Set([...(given.summaries?.py?.facts ?? []), ...ownFacts.flat()])].sort();
-  const options: AnalyzerOptions = { ...given, summaries: { ...given.summaries, py: { acquires: [], releases: [], ...given.summaries?.py, facts } } };
+  const summaries: Partial<Record<LanguageFamily, Learned>> = { ...given.summaries };
+  for (const family of FACT_FAMILIES) {
+    const own = files.flatMap((file, index) => (familyOf(file.language) === family ? (ownFacts[index] ?? []) : []));
+    if (own.length === 0 && family !== 'py') continue;
+    const facts = [...new Set([...(given.summaries?.[family]?.facts ?? []), ...own])].sort();
+    summaries[family] = { acquires: [], releases: [], ...given.summaries?.[family], facts };
+  }
+  const options: AnalyzerOptions = { ...given, summaries };
   // undefined: not parsed, because the text names no API of the catalogue (no findings, nothing to learn).
   const models: (FileModel | SkipReason | undefined)[] = files.map(quickSkip);
   const resultsByFile: (FunctionResult[] | undefined)[] = new Array(files.length);
@@ -367,6 +374,8 @@ async function analyzeFamily(
 ): Promise<void> {
   let unparsed = files.flatMap((file, index) => (models[index] === undefined && familyOf(file.language) === family ? [index] : []));
   const markers = workspaceMarkers(new Set(options.summaries?.[family]?.facts));
+  const goFacts = family === 'go' ? options.summaries?.go?.facts : undefined;
+  const goTypes = goFacts && goFacts.length > 0 ? goTypesOf(goFacts) : undefined;
   const { learned, known } = givenSummaries(family, options);
   // Lowered for the names in force when they are read; a file whose unlowered functions may name an
   // API learned later is lowered again (below), so every function that can matter is in its model.
@@ -384,6 +393,7 @@ async function analyzeFamily(
       // Which of its pools are another driver's comes from the file's imports and the workspace's facts (drivers.ts).
       for (const name of foreignPoolNames((files[fileIndex] as SourceFile).text, family)) model.poolNames.add(name);
       for (const name of markers) model.poolNames.add(name);
+      if (goTypes) for (const name of ownTypeMarkers(model, goTypes)) model.poolNames.add(name);
     });
   };
   const unparsedWhere = (wanted: (text: string) => boolean): number[] => {
@@ -444,11 +454,18 @@ async function analyzeFamily(
   }
 }
 
-/** The facts `files` state of themselves (drivers.ts fileFacts), with those given from other files. */
-export function factsOf(files: readonly SourceFile[], given: readonly string[] = []): string[] {
-  const facts = new Set(given);
-  for (const file of files) for (const fact of fileFacts(file.text, familyOf(file.language))) facts.add(fact);
-  return [...facts].sort();
+/** The families whose files state facts of themselves (drivers.ts fileFacts). */
+export const FACT_FAMILIES: readonly LanguageFamily[] = ['py', 'go'];
+
+/** The facts `files` state of themselves (drivers.ts fileFacts), by family. */
+export function factsOf(files: readonly SourceFile[]): Partial<Record<LanguageFamily, string[]>> {
+  const out: Partial<Record<LanguageFamily, string[]>> = {};
+  for (const family of FACT_FAMILIES) {
+    const facts = new Set<string>();
+    for (const file of files) if (familyOf(file.language) === family) for (const fact of fileFacts(file.text, family)) facts.add(fact);
+    if (facts.size > 0) out[family] = [...facts].sort();
+  }
+  return out;
 }
 
 /** One finding per rule and range, in source order (a site reached from two functions reports once). */

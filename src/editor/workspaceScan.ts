@@ -232,8 +232,9 @@ export class WorkspaceScanner implements vscode.Disposable {
     // Each chunk is analysed alone; what every file states of itself (which pool library, which
     // database URLs) decides for all of them what the workspace's pools are.
     const facts = (await loadAnalyzer()).factsOf(files);
-    const withFacts = (folder: AnalysisSettings): AnalyzerOptions =>
-      facts.length > 0 ? { ...folder.options, summaries: { py: { acquires: [], releases: [], facts } } } : folder.options;
+    const summaries: AnalyzerOptions['summaries'] = {};
+    for (const [family, list] of Object.entries(facts) as [LanguageFamily, string[]][]) summaries[family] = { acquires: [], releases: [], facts: list };
+    const withFacts = (folder: AnalysisSettings): AnalyzerOptions => (Object.keys(summaries).length > 0 ? { ...folder.options, summaries } : folder.options);
     for await (const { members, results } of this.groupResults(files, settings, withFacts, token)) {
       progress.report({ message: vscode.l10n.t('{0}/{1} files', analysed, files.length) });
       if (!results) {

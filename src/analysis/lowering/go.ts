@@ -15,6 +15,7 @@ import { LoweringCore } from './core';
 import type { FunctionFocus } from './focus';
 import { negate } from './jsExpressions';
 import { GO_RESOURCE_METHODS } from '../apis/go';
+import { GO_ACQUIRE_METHODS, GO_LIBRARY_PACKAGES, namedType } from '../apis/goTypes';
 
 /** Calls whose result a declaration binds as a pool name (a lowering focus keeps the functions that name them). */
 export const GO_POOL_CONSTRUCTORS = ['Connect', 'ConnectConfig', 'New', 'NewWithConfig', 'Open', 'OpenDB'];
@@ -62,6 +63,8 @@ interface GoScope {
   /** The function's text without comments and literals, and what it says of names (notTheResource). */
   text: string;
   data: Map<string, boolean>;
+  /** What each variable's type is, as far as the function tells it (a type reference: apis/goTypes.ts). */
+  types: Map<VarName, string>;
 }
 
 /**
@@ -79,7 +82,7 @@ export function lowerGoFunction(node: SyntaxNode, ctx: LoweringContext): Functio
 }
 
 function emptyScope(): GoScope {
-  return { blocks: [new Map()], declared: new Map(), results: [], deferred: [], errorLast: false, text: '', data: new Map() };
+  return { blocks: [new Map()], declared: new Map(), results: [], deferred: [], errorLast: false, text: '', data: new Map(), types: new Map() };
 }
 
 /** The statements of a block (`{ … }` holds a statement_list in this grammar; older ones list them directly). */
@@ -179,10 +182,14 @@ class GoLowering extends LoweringCore {
       enter: () => {
         const outer = this.scope;
         // A function literal sees the names around it (a closure captures variables, not values).
-        this.scope = node.type === 'func_literal' ? { ...emptyScope(), blocks: [...outer.blocks.map((b) => new Map(b)), new Map()], declared: new Map(outer.declared) } : emptyScope();
+        this.scope = node.type === 'func_literal' ? { ...emptyScope(), blocks: [...outer.blocks.map((b) => new Map(b)), new Map()], declared: new Map(outer.declared), types: new Map(outer.types) } : emptyScope();
         this.scope.text = codeOnly(node.childForFieldName('body')?.text ?? '');
-        for (const name of parameterNames(node.childForFieldName('receiver'))) if (name) this.declare(name);
-        for (const name of parameterNames(node.childForFieldName('parameters'))) if (name) this.declare(name);
+        for (const list of [node.childForFieldName('receiver'), node.childForFieldName('parameters')]) {
+          for (const [name, type] of typedParameters(list)) {
+            const variable = this.declare(name);
+            if (type !== undefined) this.scope.types.set(variable, `T:${type}`);
+          }
+        }
         const result = node.childForFieldName('result');
         if (result?.type === 'parameter_list') this.scope.results = parameterNames(result).map((n) => (n ? this.declare(n) : '_'));
         const lastResult = result?.type === 'parameter_list' ? namedChildren(result).at(-1) : undefined;
@@ -305,6 +312,111 @@ class GoLowering extends LoweringCore {
     const names = namedChildren(spec).filter((c) => c.type === 'identifier');
     const values = spec.childForFieldName('value');
     this.bind(names, values ? namedChildren(values) : [], out, true, spec);
+    // `var db *sql.DB`: the declared type, whatever the value.
+    const type = spec.childForFieldName('type');
+    const named = type ? namedType(type.text) : undefined;
+    if (named !== undefined) for (const n of names) if (n.text !== '_') this.scope.types.set(this.resolve(n.text), `T:${named}`);
+  }
+
+  // --- types --------------------------------------------------------------------------------------
+
+  private importNames: Set<string> | undefined;
+
+  /** The names the file's imports bind (`pgxpool`, `sql`, an alias): a call on one is a package's function. */
+  private imports(node: SyntaxNode): Set<string> {
+    if (this.importNames) return this.importNames;
+    const names = new Set<string>();
+    for (const m of node.tree.rootNode.text.matchAll(/^\s*(?:import\s+)?(?:([\w.]+)\s+)?"([^"\n]+)"/gm)) {
+      const alias = m[1];
+      if (alias !== undefined && alias !== '_' && alias !== '.' && alias !== 'import') {
+        names.add(alias);
+        continue;
+      }
+      const segments = (m[2] ?? '').split('/');
+      let last = segments.pop() ?? '';
+      // `github.com/jackc/pgx/v5` is package pgx.
+      if (/^v\d+$/.test(last)) last = segments.pop() ?? last;
+      names.add(last.replace(/^go-/, '').replace(/[.-]go$/, '').replace(/\W/g, ''));
+    }
+    this.importNames = names;
+    return names;
+  }
+
+  /** The type reference of an expression used as a receiver (`s.db`, `testClient`, `DB(c)`), when the code tells it. */
+  private typeRef(node: SyntaxNode): string | undefined {
+    const bare = this.bare(node);
+    switch (bare.type) {
+      case 'identifier': {
+        const name = bare.text;
+        if (this.isDeclared(name)) return this.scope.types.get(this.resolve(name));
+        return this.imports(bare).has(name) ? undefined : `v:${name}`;
+      }
+      case 'selector_expression': {
+        const operand = bare.childForFieldName('operand');
+        const field = bare.childForFieldName('field')?.text;
+        const base = operand ? this.typeRef(operand) : undefined;
+        return base !== undefined && field ? `${base}>${field}` : undefined;
+      }
+      case 'unary_expression': {
+        const operand = bare.childForFieldName('operand');
+        return operand ? this.typeRef(operand) : undefined;
+      }
+      default:
+        return this.valueType(bare);
+    }
+  }
+
+  /** The type reference of a value assigned to a name: a literal's type, a function's result, another name's. */
+  private valueType(node: SyntaxNode): string | undefined {
+    const bare = this.bare(node);
+    switch (bare.type) {
+      case 'composite_literal': {
+        const named = namedType(bare.childForFieldName('type')?.text ?? '');
+        return named !== undefined ? `T:${named}` : undefined;
+      }
+      case 'unary_expression': {
+        const operand = bare.childForFieldName('operand');
+        return operand && bare.text.startsWith('&') ? this.valueType(operand) : undefined;
+      }
+      case 'type_assertion_expression': {
+        const named = namedType(bare.childForFieldName('type')?.text ?? '');
+        return named !== undefined ? `T:${named}` : undefined;
+      }
+      case 'call_expression': {
+        const fn = this.bare(bare.childForFieldName('function') ?? bare);
+        if (fn.type === 'identifier') {
+          if (fn.text === 'new') {
+            const arg = bare.childForFieldName('arguments')?.namedChild(0);
+            const named = arg ? namedType(arg.text) : undefined;
+            return named !== undefined ? `T:${named}` : undefined;
+          }
+          return `r:${fn.text}`;
+        }
+        if (fn.type !== 'selector_expression') return undefined;
+        const operand = fn.childForFieldName('operand');
+        const name = fn.childForFieldName('field')?.text;
+        // `client.NewFromUrl(…)`: another package's function (a driver's constructor is the driver's type).
+        if (operand?.type !== 'identifier' || !name || this.isDeclared(operand.text) || !this.imports(operand).has(operand.text)) return undefined;
+        return GO_LIBRARY_PACKAGES.has(operand.text) ? undefined : `r:${name}`;
+      }
+      case 'identifier':
+      case 'selector_expression':
+        return this.typeRef(bare);
+      default:
+        return undefined;
+    }
+  }
+
+  private typed(variable: VarName, type: string | undefined): void {
+    if (variable === '_') return;
+    if (type === undefined) this.scope.types.delete(variable);
+    else this.scope.types.set(variable, type);
+  }
+
+  /** After `name = value` / `name := value` is bound: the variable it is now has the value's type. */
+  private typedAfter(name: string, declares: boolean, type: string | undefined): void {
+    if (!declares && !this.isDeclared(name)) return;
+    this.typed(this.resolve(name), type);
   }
 
   private assignment(node: SyntaxNode, out: Block, declares: boolean): void {
@@ -338,6 +450,7 @@ class GoLowering extends LoweringCore {
       const target = firstName !== undefined && firstName !== '_' ? this.nameFor(firstName, declares) : this.ctx.temp();
       const errorTarget = last.type === 'identifier' ? (last.text === '_' ? '_' : this.nameFor(last.text, declares)) : undefined;
       const calleeText = this.bare(only.childForFieldName('function') ?? only).text;
+      if (firstName !== undefined && firstName !== '_') this.typed(target, this.valueType(only));
       const method = /(\w+)$/.exec(calleeText)?.[1] ?? '';
       if ((firstName !== undefined && this.notTheResource(firstName, method)) || TEST_DOUBLE.test(calleeText) || this.mockOnly(only)) {
         // `res, err := client.Query(q)` whose `res.Rows` or `range res` is read: a struct or a slice
@@ -361,8 +474,10 @@ class GoLowering extends LoweringCore {
       else if (firstName !== undefined && firstName !== '_' && !this.isDeclared(firstName)) out.push({ kind: 'escape', variable: target, how: 'store', range });
       return;
     }
+    const valueTypes = values.map((v) => this.valueType(v));
     targets.forEach((t, i) => {
       const valueNode = values[i];
+      if (t.type === 'identifier' && t.text !== '_' && valueNode) this.typedAfter(t.text, declares, valueTypes[i]);
       if (!valueNode) {
         // `var conn *pgxpool.Conn`: the zero value.
         if (t.type === 'identifier') out.push({ kind: 'assign', target: this.nameFor(t.text, declares), fact: false, range });
@@ -847,7 +962,10 @@ class GoLowering extends LoweringCore {
       return undefined;
     }
     if (calleeNode.type === 'selector_expression') {
-      callee = this.memberCallee(calleeNode.childForFieldName('operand'), calleeNode.childForFieldName('field')?.text ?? '', out);
+      const operand = calleeNode.childForFieldName('operand');
+      callee = this.memberCallee(operand, calleeNode.childForFieldName('field')?.text ?? '', out);
+      const receiverType = operand && GO_ACQUIRE_METHODS.has(callee.name) ? this.typeRef(operand) : undefined;
+      if (receiverType !== undefined) callee.receiverType = receiverType;
     } else if (calleeNode.type === 'identifier') {
       callee = { text: calleeNode.text, name: calleeNode.text };
     } else {
@@ -894,6 +1012,18 @@ function parameterNames(list: SyntaxNode | null): (VarName | undefined)[] {
     else for (const id of ids) names.push(id.text);
   }
   return names;
+}
+
+/** `(ctx context.Context, db *sql.DB)` -> [['ctx', 'context.Context'], ['db', 'sql.DB']] (the type a name, if it is one). */
+function typedParameters(list: SyntaxNode | null): [VarName, string | undefined][] {
+  if (!list || list.type !== 'parameter_list') return [];
+  const out: [VarName, string | undefined][] = [];
+  for (const param of namedChildren(list)) {
+    if (param.type !== 'parameter_declaration' && param.type !== 'variadic_parameter_declaration') continue;
+    const type = param.type === 'parameter_declaration' ? namedType(param.childForFieldName('type')?.text ?? '') : undefined;
+    for (const id of namedChildren(param)) if (id.type === 'identifier') out.push([id.text, type]);
+  }
+  return out;
 }
 
 /** `func (s *Store) Get(…)`: `Store`. */
