@@ -144,5 +144,24 @@ describe('Java', function () {
       const text = 'import java.sql.*;\nimport javax.sql.DataSource;\nclass T {\n    Connection conn;\n    void open(DataSource ds) throws SQLException {\n        conn = ds.getConnection();\n    }\n}\n';
       assert.deepEqual(await analyzeText(text, 'java'), []);
     });
+
+    it("closing a statement or a result set in the finally before the connection cannot fail on its own (pgjdbc queues it); another close can", async () => {
+      const closes = (first: string): string => `        Connection conn = null;
+        PreparedStatement stmt = null;
+        ResultSet rs = null;
+        java.io.Reader reader = null;
+        try {
+            conn = ds.getConnection();
+            stmt = conn.prepareStatement(sql);
+            rs = stmt.executeQuery();
+            reader = new java.io.FileReader("x");
+            return rs.next() ? 1 : 0;
+        } finally {
+            ${first}
+            if (conn != null) conn.close();
+        }`;
+      assert.deepEqual(await rules(closes('if (rs != null) rs.close(); if (stmt != null) stmt.close();')), []);
+      assert.deepEqual(await rules(closes('if (reader != null) reader.close();')), ['5:release-not-guaranteed']);
+    });
   });
 });
