@@ -374,8 +374,7 @@ async function analyzeFamily(
 ): Promise<void> {
   let unparsed = files.flatMap((file, index) => (models[index] === undefined && familyOf(file.language) === family ? [index] : []));
   const markers = workspaceMarkers(new Set(options.summaries?.[family]?.facts));
-  const goFacts = family === 'go' ? options.summaries?.go?.facts : undefined;
-  const goTypes = goFacts && goFacts.length > 0 ? goTypesOf(goFacts) : undefined;
+  const goTypes = family === 'go' ? goTypesOf(options.summaries?.go?.facts ?? NO_FACTS) : undefined;
   const { learned, known } = givenSummaries(family, options);
   // Lowered for the names in force when they are read; a file whose unlowered functions may name an
   // API learned later is lowered again (below), so every function that can matter is in its model.
@@ -453,6 +452,8 @@ async function analyzeFamily(
     await modelFiles([...unparsedWhere(mentioned), ...relowered].sort((a, b) => a - b));
   }
 }
+
+const NO_FACTS: readonly string[] = [];
 
 /** The families whose files state facts of themselves (drivers.ts fileFacts). */
 export const FACT_FAMILIES: readonly LanguageFamily[] = ['py', 'go'];

@@ -11,14 +11,18 @@
 //
 // Facts (types without `*` and type arguments; `T` a type's name, `M` a method's):
 //   go:m:T.M:R    T (a struct's method or an interface's) has acquire-named M whose first result is R
-//   go:nil:T.M    every `return` of that method gives `nil` first (a test double)
+//                 (`-`: none, a builtin such as `error`, a slice or a map; `?`: unread)
+//   go:mr:T.M:R   any method M of T whose first result is the named type R
+//   go:nil:T.M    every `return` of that method gives first `nil` (a test double) or a field of its
+//                 receiver (a getter: `return l.conn, nil` lends what the owner holds and releases)
 //   go:c:T        T has Close, Release, Commit or Rollback: it holds something (a wrapper)
 //   go:f:T.f:F    field f of struct T has type F
 //   go:e:T:E      T embeds E (its methods are T's), or is an alias of E
 //   go:v:x:X      package variable x has type X (`=F` for the result of function F)
 //   go:r:F:R      function F's first result is R
 // A type reference (Callee.receiverType) is a base, `T:<type>`, `v:<package variable>` or
-// `r:<function>`, then `>field` for each field read off it: `v:server>db>pool`.
+// `r:<function>`, then `>field` for each field read off it and `>Method()` for each method called on
+// it: `v:server>db>pool`, `v:qr>RemoteReadQuerier()`.
 import type { FileModel } from '../model';
 import { visitCalls } from '../checker/functionContext';
 
@@ -73,9 +77,16 @@ function closing(code: string, open: number): number {
   return -1;
 }
 
-/** The first result type of a signature's results text (`(pgx.Rows, error)`, `*Result`, ``). */
+/** A first result that is no type of the workspace's or a driver's: nothing, a builtin (`error`), a slice, a map, a channel or a function. */
+export const NO_TYPE = '-';
+
+/**
+ * The first result type of a signature's results text (`(pgx.Rows, error)`, `*Result`): a named type,
+ * NO_TYPE (`(err error)`, `([]User, error)`, none), or undefined when it cannot be read.
+ */
 function firstResult(results: string): string | undefined {
   let r = results.trim();
+  if (r === '') return NO_TYPE;
   if (r.startsWith('(')) {
     r = r.slice(1, r.endsWith(')') ? -1 : undefined);
     // `(rows pgx.Rows, err error)`: named results.
@@ -83,6 +94,7 @@ function firstResult(results: string): string | undefined {
     const parts = first.split(/\s+/);
     r = parts.length >= 2 && /^\w+$/.test(parts[0] as string) ? parts.slice(1).join(' ') : first;
   }
+  if (/^(?:\[|map\[|chan\b|<-|func\b)/.test(r) || BUILTIN.test(r)) return NO_TYPE;
   return namedType(r);
 }
 
@@ -103,10 +115,14 @@ function splitTopLevel(text: string): string[] {
   return out;
 }
 
-/** Every `return` in `body` gives `nil` first (and there is one). */
-function returnsNilOnly(body: string): boolean {
+/**
+ * Every `return` in `body` gives first `nil` or what the receiver already holds (`return l.conn, nil`):
+ * a test double, or a getter that lends its owner's connection (the owner releases it). There is one.
+ */
+function lendsOnly(body: string, receiver: string | undefined): boolean {
   const returns = [...body.matchAll(/\breturn\b([^\n;}]*)/g)];
-  return returns.length > 0 && returns.every((m) => /^\s*nil\s*(?:,|$)/.test(m[1] ?? ''));
+  const held = receiver !== undefined && receiver !== '_' ? new RegExp(`^\\s*${receiver}(?:\\.\\w+)+\\s*(?:,|$)`) : undefined;
+  return returns.length > 0 && returns.every((m) => /^\s*nil\s*(?:,|$)/.test(m[1] ?? '') || (held?.test(m[1] ?? '') ?? false));
 }
 
 /** The `go:` facts of one Go file (see the top of this file). */
@@ -169,11 +185,10 @@ function typeSpec(code: string, at: number, facts: Set<string>): void {
       if (method) {
         const methodName = method[1] as string;
         if (CLOSER_METHODS.has(methodName)) facts.add(`go:c:${name}`);
-        if (GO_ACQUIRE_METHODS.has(methodName)) {
-          const paramsEnd = closing(t, t.indexOf('('));
-          const result = paramsEnd > 0 ? firstResult(t.slice(paramsEnd + 1)) : undefined;
-          facts.add(`go:m:${name}.${methodName}:${result ?? '?'}`);
-        }
+        const paramsEnd = closing(t, t.indexOf('('));
+        const result = paramsEnd > 0 ? firstResult(t.slice(paramsEnd + 1)) : undefined;
+        if (result !== undefined && result !== NO_TYPE) facts.add(`go:mr:${name}.${methodName}:${result}`);
+        if (GO_ACQUIRE_METHODS.has(methodName)) facts.add(`go:m:${name}.${methodName}:${result ?? '?'}`);
         continue;
       }
       const embedded = /^(\*?[\w.]+)$/.exec(t);
@@ -196,12 +211,14 @@ function typeSpec(code: string, at: number, facts: Set<string>): void {
 function funcDeclaration(code: string, at: number, facts: Set<string>): void {
   let i = at;
   let receiver: string | undefined;
+  let receiverName: string | undefined;
   if (code[i] === '(') {
     const end = closing(code, i);
     if (end < 0) return;
     const param = code.slice(i + 1, end).trim();
     const type = /(\w+)\s*(?:\[[^\]]*\])?\s*$/.exec(param);
     receiver = type?.[1];
+    receiverName = /^(\w+)\s+\S/.exec(param)?.[1];
     i = end + 1;
   }
   const head = /^\s*(\w+)\s*(?:\[[^\]\n]*\]\s*)?\(/.exec(code.slice(i, i + 300));
@@ -214,14 +231,15 @@ function funcDeclaration(code: string, at: number, facts: Set<string>): void {
   const results = code.slice(paramsEnd + 1, bodyOpen < 0 ? paramsEnd + 200 : bodyOpen);
   const result = firstResult(results);
   if (receiver === undefined) {
-    if (result) facts.add(`go:r:${name}:${result}`);
+    if (result !== undefined && result !== NO_TYPE) facts.add(`go:r:${name}:${result}`);
     return;
   }
   if (CLOSER_METHODS.has(name)) facts.add(`go:c:${receiver}`);
+  if (result !== undefined && result !== NO_TYPE) facts.add(`go:mr:${receiver}.${name}:${result}`);
   if (!GO_ACQUIRE_METHODS.has(name)) return;
   facts.add(`go:m:${receiver}.${name}:${result ?? '?'}`);
   const bodyEnd = bodyOpen < 0 ? -1 : closing(code, bodyOpen);
-  if (bodyEnd > 0 && returnsNilOnly(code.slice(bodyOpen + 1, bodyEnd))) facts.add(`go:nil:${receiver}.${name}`);
+  if (bodyEnd > 0 && lendsOnly(code.slice(bodyOpen + 1, bodyEnd), receiverName)) facts.add(`go:nil:${receiver}.${name}`);
 }
 
 /** Where a function's body opens: the first `{` after the results at bracket depth 0 (`interface{}` results skipped). */
@@ -320,11 +338,25 @@ export class GoTypes {
       const value = this.one(`v:${base.slice(2)}`);
       type = value?.startsWith('=') ? this.one(`r:${value.slice(1)}`) : value;
     } else if (base.startsWith('r:')) type = this.one(`r:${base.slice(2)}`);
-    for (const field of fields) {
+    for (const step of fields) {
       if (type === undefined) return undefined;
-      type = this.fieldOf(type, field, 0);
+      type = step.endsWith('()') ? this.resultOf(type, step.slice(0, -2), 0) : this.fieldOf(type, step, 0);
     }
     return type;
+  }
+
+  /** The first result of `type`'s method `method` (its own or an embedded type's). */
+  private resultOf(type: string, method: string, depth: number): string | undefined {
+    const pkg = qualifier(type);
+    if (pkg !== undefined && GO_LIBRARY_PACKAGES.has(pkg)) return method === 'SendBatch' ? 'pgx.BatchResults' : undefined;
+    const name = bareName(type);
+    const direct = this.one(`mr:${name}.${method}`);
+    if (direct !== undefined || depth > 2) return direct;
+    for (const embedded of this.index.get(`e:${name}`) ?? []) {
+      const found = this.resultOf(embedded, method, depth + 1);
+      if (found !== undefined) return found;
+    }
+    return undefined;
   }
 
   private fieldOf(type: string, field: string, depth: number): string | undefined {
@@ -351,6 +383,8 @@ export class GoTypes {
   }
 
   private typeAcquires(type: string, method: string, depth: number): 'yes' | 'no' | undefined {
+    // Rows of a batch: the batch holds the connection, and its Close() reads what is left and gives it back.
+    if (type === 'pgx.BatchResults' && method === 'Query') return 'no';
     const pkg = qualifier(type);
     if (pkg !== undefined && GO_LIBRARY_PACKAGES.has(pkg)) return 'yes';
     const name = bareName(type);
@@ -375,6 +409,7 @@ export class GoTypes {
 
   /** Whether a value of `type` holds a connection: a driver's type, or one of the workspace's with a Close/Release/Commit/Rollback. */
   private holds(type: string, depth: number): boolean {
+    if (type === NO_TYPE) return false;
     const pkg = qualifier(type);
     if (pkg !== undefined && GO_LIBRARY_PACKAGES.has(pkg)) return true;
     const name = bareName(type);

@@ -26,6 +26,10 @@ const TEST_DOUBLE = /(?:^|\.)(?:mock|fake|stub)\w*\.\w+$/i;
 
 /** Go's constructors by name: `New`, `NewStore`, `WithConnection`, `WrapConn`, `FromConn`. */
 const CONSTRUCTOR = /^(?:New|With|Wrap|From)(?:[A-Z]\w*)?$/;
+/** A release passed as a method value (`tx.Rollback`, not called): whoever is given it calls it. */
+const RELEASE_VALUE = /^(?:Close|Release|Rollback)$/;
+/** The same without an error result, exported or not (`newRowsWithDuration`, `wrapTx`): never fails. */
+const WRAPPER = /^(?:[Nn]ew|[Ww]ith|[Ww]rap|[Ff]rom)[A-Z]\w*$/;
 const MOCK_IMPORT = /"github\.com\/(?:pashagolub\/pgxmock|DATA-DOG\/go-sqlmock)/;
 const REAL_OPEN = /\b(?:pgxpool\.(?:New|NewWithConfig|Connect|ConnectConfig)|pgx\.(?:Connect|ConnectConfig)|sqlx?\.(?:Open|OpenDB|Connect))\s*\(/;
 
@@ -53,6 +57,8 @@ interface Deferred {
 interface GoScope {
   /** Block scopes, innermost last: a declared name and the variable it is in the model. */
   blocks: Map<string, VarName>[];
+  /** The first of `blocks` that is the function's own: a function literal's enclosing blocks come before it. */
+  ownFrom: number;
   /** Every name declared in the function (to rename one declared again in an inner block). */
   declared: Map<string, number>;
   /** Named results (`(n int, err error)`): `return x, y` assigns them, and deferred code reads them. */
@@ -82,7 +88,7 @@ export function lowerGoFunction(node: SyntaxNode, ctx: LoweringContext): Functio
 }
 
 function emptyScope(): GoScope {
-  return { blocks: [new Map()], declared: new Map(), results: [], deferred: [], errorLast: false, text: '', data: new Map(), types: new Map() };
+  return { blocks: [new Map()], declared: new Map(), results: [], deferred: [], errorLast: false, text: '', data: new Map(), types: new Map(), ownFrom: 0 };
 }
 
 /** The statements of a block (`{ … }` holds a statement_list in this grammar; older ones list them directly). */
@@ -135,6 +141,15 @@ class GoLowering extends LoweringCore {
   }
 
   /** Declared in this function (a parameter, a result, a local): not a package variable. */
+  /**
+   * Declared in this function itself, not captured from around a function literal: assigning a captured
+   * variable (`conn, err = db.Conn(ctx)` in a retry closure) stores into the enclosing function's.
+   */
+  private isOwn(name: string): boolean {
+    for (let i = this.scope.blocks.length - 1; i >= 0; i--) if (this.scope.blocks[i]?.has(name)) return i >= this.scope.ownFrom;
+    return false;
+  }
+
   private isDeclared(name: string): boolean {
     return this.scope.blocks.some((b) => b.has(name));
   }
@@ -182,7 +197,7 @@ class GoLowering extends LoweringCore {
       enter: () => {
         const outer = this.scope;
         // A function literal sees the names around it (a closure captures variables, not values).
-        this.scope = node.type === 'func_literal' ? { ...emptyScope(), blocks: [...outer.blocks.map((b) => new Map(b)), new Map()], declared: new Map(outer.declared), types: new Map(outer.types) } : emptyScope();
+        this.scope = node.type === 'func_literal' ? { ...emptyScope(), blocks: [...outer.blocks.map((b) => new Map(b)), new Map()], declared: new Map(outer.declared), types: new Map(outer.types), ownFrom: outer.blocks.length } : emptyScope();
         this.scope.text = codeOnly(node.childForFieldName('body')?.text ?? '');
         for (const list of [node.childForFieldName('receiver'), node.childForFieldName('parameters')]) {
           for (const [name, type] of typedParameters(list)) {
@@ -395,6 +410,13 @@ class GoLowering extends LoweringCore {
         if (fn.type !== 'selector_expression') return undefined;
         const operand = fn.childForFieldName('operand');
         const name = fn.childForFieldName('field')?.text;
+        // `qr.RemoteReadQuerier(ctx)`: the result of a method of a typed value.
+        if (operand && name && !(operand.type === 'identifier' && !this.isDeclared(operand.text) && this.imports(operand).has(operand.text))) {
+          const base = this.typeRef(operand);
+          if (base !== undefined) return `${base}>${name}()`;
+          // `br := conn.SendBatch(ctx, b)` on a value the code does not type: pgx's batch results.
+          return name === 'SendBatch' ? 'T:pgx.BatchResults' : undefined;
+        }
         // `client.NewFromUrl(…)`: another package's function (a driver's constructor is the driver's type).
         if (operand?.type !== 'identifier' || !name || this.isDeclared(operand.text) || !this.imports(operand).has(operand.text)) return undefined;
         return GO_LIBRARY_PACKAGES.has(operand.text) ? undefined : `r:${name}`;
@@ -471,7 +493,7 @@ class GoLowering extends LoweringCore {
       }
       for (const t of targets.slice(1, -1)) this.assignTo(t, undefined, out, declares, range);
       if (first.type !== 'identifier') this.assignTo(first, target, out, declares, range);
-      else if (firstName !== undefined && firstName !== '_' && !this.isDeclared(firstName)) out.push({ kind: 'escape', variable: target, how: 'store', range });
+      else if (firstName !== undefined && firstName !== '_' && !declares && !this.isOwn(firstName)) out.push({ kind: 'escape', variable: target, how: 'store', range });
       return;
     }
     const valueTypes = values.map((v) => this.valueType(v));
@@ -488,7 +510,7 @@ class GoLowering extends LoweringCore {
       const direct = t.type === 'identifier' && t.text !== '_' && bareValue.type === 'call_expression' ? this.nameFor(t.text, declares) : undefined;
       const value = this.expr(valueNode, out, direct);
       if (direct !== undefined && value === direct) {
-        if (!this.isDeclared(t.text)) out.push({ kind: 'escape', variable: direct, how: 'store', range });
+        if (!declares && !this.isOwn(t.text)) out.push({ kind: 'escape', variable: direct, how: 'store', range });
         return;
       }
       this.assignTo(t, value, out, declares, range, bareValue);
@@ -547,7 +569,7 @@ class GoLowering extends LoweringCore {
     const bare = this.bare(target);
     if (bare.type === 'identifier') {
       if (bare.text === '_') return;
-      const local = declares || this.isDeclared(bare.text);
+      const local = declares || this.isOwn(bare.text);
       const variable = this.nameFor(bare.text, declares);
       if (!local && value) out.push({ kind: 'escape', variable: value, how: 'store', range });
       if (value !== variable) out.push({ kind: 'assign', target: variable, ...(value ? { from: value } : {}), ...literalFact(valueNode), range });
@@ -972,9 +994,17 @@ class GoLowering extends LoweringCore {
       callee = this.otherCallee(calleeNode, out);
     }
     const args: (VarName | undefined)[] = [];
+    const released: SyntaxNode[] = [];
     for (const arg of argsNode ? namedChildren(argsNode) : []) {
       if (arg.type === 'type_arguments' || /_type$/.test(arg.type)) continue;
+      if (arg.type === 'selector_expression' && RELEASE_VALUE.test(arg.childForFieldName('field')?.text ?? '')) released.push(arg);
       args.push(this.expr(arg, out));
+    }
+    // `WithTimeout(ctx, d, "rollback", tx.Rollback)`, `DeferRollback(ctx, l, tx.Rollback)`: the release
+    // itself is handed to the function, which calls it (a timeout wrapper, a deferral, a retry).
+    for (const value of released) {
+      const operand = value.childForFieldName('operand');
+      this.pushCall(value, value, this.memberCallee(operand, value.childForFieldName('field')?.text ?? '', out), [], out, this.ctx.temp(), {});
     }
     if (callee.receiver === undefined && callee.name === 'panic') {
       out.push({ kind: 'throw', range: rangeOf(node) });
@@ -984,6 +1014,11 @@ class GoLowering extends LoweringCore {
     if (errorTarget !== undefined) {
       const op = out[out.length - 1];
       if (op?.kind === 'call') op.errorTarget = errorTarget;
+    } else if (WRAPPER.test(callee.name) && (callee.receiver === undefined || this.imports(node).has(callee.receiver))) {
+      // `return newRowsWithDuration(rows, start), nil`: a constructor without an error result wraps
+      // what it is given; the new value holds it from here.
+      const range = rangeOf(node);
+      for (const a of args) if (a !== undefined) out.push({ kind: 'escape', variable: a, how: 'container', range });
     }
     return target;
   }

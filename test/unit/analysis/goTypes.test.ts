@@ -122,6 +122,8 @@ func (s *Store) Begin(ctx context.Context) (tx *Tx, err error) {
       'go:f:Store.log:Logger',
       'go:m:Querier.Query:pgx.Rows',
       'go:m:Store.Begin:Tx',
+      'go:mr:Querier.Query:pgx.Rows',
+      'go:mr:Store.Begin:Tx',
       'go:r:Open:Store',
       'go:v:defaultStore:Store',
       'go:v:fromCall:=Open',

@@ -264,4 +264,166 @@ func set(db *sql.DB, v int) error {
     const fix = (await fixesFor(source, 'go', found))[0]?.[0];
     assert.equal(fix?.title, 'Add `defer tx.Rollback(context.Background())` after the error check');
   });
+
+  describe('the second set (bench/wild/*-go2.tsv: river, pgroll, ardanlabs/service, promscale, hatchet …)', () => {
+    it("the workspace's own methods typed through a method's result and an `(err error)` result: no acquire (promscale, ardanlabs)", async () => {
+      const source = `${header()}type TimeSeries struct{ Labels []string }
+
+type RemoteReadQuerier interface {
+\tQuery(q string) ([]*TimeSeries, error)
+}
+
+type Querier interface {
+\tRemoteReadQuerier(ctx context.Context) RemoteReadQuerier
+}
+
+type tagBatch struct{ b batcher }
+
+type batcher struct{}
+
+func (b batcher) SendBatch(ctx context.Context, conn *pgxpool.Pool) (err error) {
+\tbr := conn.SendBatch(ctx, &pgx.Batch{})
+\treturn br.Close()
+}
+
+func (t tagBatch) SendBatch(ctx context.Context, conn *pgxpool.Pool) (err error) {
+\treturn t.b.SendBatch(ctx, conn)
+}
+
+func read(ctx context.Context, qr Querier) int {
+\tresult, err := qr.RemoteReadQuerier(ctx).Query("up")
+\tif err != nil {
+\t\treturn 0
+\t}
+\treturn len(result)
+}
+
+func write(ctx context.Context, pool *pgxpool.Pool, batch tagBatch) error {
+\terr := batch.SendBatch(ctx, pool)
+\treturn err
+}
+`;
+      assert.deepEqual(await findings(source), []);
+    });
+
+    it('a getter that lends the connection its owner holds is no acquire; a method that opens one is (promscale)', async () => {
+      const source = `${header()}type Lock struct{ conn *pgx.Conn }
+
+func (l *Lock) Conn() (*pgx.Conn, error) {
+\tif l.conn == nil {
+\t\treturn nil, errNoConn
+\t}
+\treturn l.conn, nil
+}
+
+func (l *Lock) Close() error { return l.conn.Close(context.Background()) }
+
+type Opener struct{ url string }
+
+func (o *Opener) Conn(ctx context.Context) (*pgx.Conn, error) { return pgx.Connect(ctx, o.url) }
+
+func (o *Opener) Close() error { return nil }
+
+func migrate(lock *Lock) error {
+\tconn, err := lock.Conn()
+\tif err != nil {
+\t\treturn err
+\t}
+\t_ = conn
+\treturn nil
+}
+
+func leak(ctx context.Context, o *Opener) error {
+\tconn, err := o.Conn(ctx)
+\tif err != nil {
+\t\treturn err
+\t}
+\t_ = conn
+\treturn nil
+}
+`;
+      assert.deepEqual(await findings(source), ['38 unreleased-client']);
+    });
+
+    it("rows of a batch are the batch's: its deferred Close reads them and gives the connection back (promscale)", async () => {
+      const source = `${header()}func exemplars(ctx context.Context, pool *pgxpool.Pool, b *pgx.Batch) error {
+\tbatchResults := pool.SendBatch(ctx, b)
+\tdefer batchResults.Close()
+\tfor i := 0; i < b.Len(); i++ {
+\t\trows, err := batchResults.Query()
+\t\tif err != nil {
+\t\t\treturn err
+\t\t}
+\t\tif err := scan(rows); err != nil {
+\t\t\treturn err
+\t\t}
+\t\trows.Close()
+\t}
+\treturn nil
+}
+`;
+      assert.deepEqual(await findings(source), []);
+    });
+
+    it('rows wrapped by a constructor and returned are handed over; a release handed on as a method value is a release (promscale, river)', async () => {
+      const source = `${header()}type timedRows struct{ pgx.Rows }
+
+func newTimedRows(rows pgx.Rows) *timedRows { return &timedRows{rows} }
+
+func query(ctx context.Context, pool *pgxpool.Pool) (*timedRows, error) {
+\trows, err := pool.Query(ctx, "select 1")
+\tif err != nil {
+\t\treturn nil, err
+\t}
+\treturn newTimedRows(rows), nil
+}
+
+func rollbackWithoutCancel(ctx context.Context, tx pgx.Tx) error {
+\treturn withTimeout(context.WithoutCancel(ctx), "rollback", tx.Rollback)
+}
+
+func withTx(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error {
+\ttx, err := pool.Begin(ctx)
+\tif err != nil {
+\t\treturn err
+\t}
+\tdefer withTimeout(ctx, "rollback", tx.Rollback)
+\tif err := fn(tx); err != nil {
+\t\treturn err
+\t}
+\treturn tx.Commit(ctx)
+}
+`;
+      assert.deepEqual(await findings(source), []);
+    });
+
+    it('a connection a retry closure stores in the enclosing function is that function\'s to close (hatchet); kept in the closure, it leaks', async () => {
+      const source = `${header()}func run(ctx context.Context, db *sql.DB) error {
+\tvar conn *sql.Conn
+\terr := retryDo(ctx, func(ctx context.Context) error {
+\t\tvar err error
+\t\tconn, err = db.Conn(ctx)
+\t\treturn err
+\t})
+\tif err != nil {
+\t\treturn err
+\t}
+\tdefer conn.Close()
+\treturn nil
+}
+
+func lost(ctx context.Context, db *sql.DB) error {
+\treturn retryDo(ctx, func(ctx context.Context) error {
+\t\tconn, err := db.Conn(ctx)
+\t\tif err != nil {
+\t\t\treturn err
+\t\t}
+\t\t_ = conn
+\t\treturn nil
+\t})
+}
+`;
+      assert.deepEqual(await findings(source), ['27 unreleased-client']);
+    });
+  });
 });
