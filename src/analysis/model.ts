@@ -86,7 +86,8 @@ export type Op =
   | CallOp
   /** `target = from` (alias) or `target = <something else>`; `fact` when a literal's truthiness is known. */
   /** `index`: `target` is element `index` of `from` (`conn, cur = get_conn()`). */
-  | { kind: 'assign'; target: VarName; from?: VarName; index?: number; fact?: boolean; range: SourceRange }
+  /** `holds`: `target` keeps what it had and now also holds `from` (Go: `px := &Store{conn: conn}`). */
+  | { kind: 'assign'; target: VarName; from?: VarName; index?: number; fact?: boolean; holds?: boolean; range: SourceRange }
   /** The value of `variable` leaves the function's hands: returned, stored in a field, put in a container. `index`: as element `index` of a returned tuple. */
   /** `field`: stored in a field of the method's own object (`self.conn = …`), which its class's `__exit__` may release. */
   | { kind: 'escape'; variable: VarName; how: EscapeHow; index?: number; field?: string; range: SourceRange }

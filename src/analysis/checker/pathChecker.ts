@@ -178,6 +178,8 @@ export class PathChecker {
       case 'assign': {
         // `conn, cur = get_conn()`: only the element the acquire API names is the resource.
         const element = op.index === undefined || (this.site.kind === 'acquire' && this.site.api.resultIndex === op.index);
+        // A local struct that now holds the resource: dropping it drops the resource, returning it hands it over.
+        if (op.holds) return worlds.map((w) => (op.from !== undefined && w.vars.includes(op.from) ? { ...w, vars: withVar(w.vars, op.target) } : w));
         return worlds.map((w) => this.assign(w, op.target, element ? op.from : undefined, op.fact, op.range));
       }
       case 'escape':

