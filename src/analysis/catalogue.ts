@@ -84,6 +84,10 @@ export interface AcquireApi {
   usableAfterRelease?: RegExp;
   /** Set for APIs learned from workspace functions: the function that was summarised. */
   summaryOf?: string;
+  /** Java/C#: learned from a method of this class; a call on another class by name (a static call) is another method. */
+  staticOf?: string;
+  /** An instance method (javax.sql.DataSource's getConnection): a call on a class by its name (`PostgreDataSource.getConnection()`, static) is the workspace's own. */
+  instanceOnly?: boolean;
   /** The resource itself releases as a `with` item (SQLAlchemy's Connection closes on exit). */
   resourceIsContextManager?: boolean;
   /** The call returns a tuple whose element `resultIndex` is the resource (`return conn, cur`). */
@@ -465,6 +469,8 @@ export class Catalogue {
       // Another database driver's pool (drivers.ts); settings and learned helpers stand.
       if (BUILTIN_IDS.has(api.id) && (isForeignReceiver(callee.receiver, poolNames) || poolNames.has(`${FOREIGN_API}${api.id}`))) continue;
       if (api.onlyWithMarker !== undefined && !poolNames.has(api.onlyWithMarker)) continue;
+      if (api.instanceOnly && callee.receiver !== undefined && callee.receiver === callee.receiverName && /^[A-Z][a-z]/.test(callee.receiver)) continue;
+      if (api.staticOf !== undefined && callee.receiver !== undefined && callee.receiver === callee.receiverName && /^[A-Z]/.test(callee.receiver) && callee.receiver !== api.staticOf) continue;
       if (!api.receiver) return api;
       if (callee.receiverName === undefined) continue;
       if (api.receiver.test(callee.receiverName) || poolNames.has(callee.receiverName)) return api;

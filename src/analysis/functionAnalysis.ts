@@ -290,9 +290,14 @@ export function learnedAcquire(fn: FunctionModel, underlying: AcquireApi): Acqui
   const driver: AcquireApi = { ...underlying };
   delete driver.valueFormTakesNoArguments;
   delete driver.onlyWithMarker;
+  delete driver.instanceOnly;
+  // Java and C# name a static method's class where it is called (`DataSource.getConnection()`): another
+  // class's method of the same name (`Database.getConnection()`, a cached singleton) is not this one.
+  const staticOf = (fn.family === 'java' || fn.family === 'cs') && fn.methodOf !== undefined ? fn.methodOf : undefined;
   return {
     ...driver,
-    id: `summary:${fn.name}`,
+    id: staticOf !== undefined ? `summary:${staticOf}.${fn.name}` : `summary:${fn.name}`,
+    ...(staticOf !== undefined ? { staticOf } : {}),
     method: fn.name,
     receiver: undefined,
     valueForm: true,
@@ -313,6 +318,7 @@ export function learnedWrapper(fn: FunctionModel, keeps: NonNullable<FunctionRes
   const driver: AcquireApi = { ...keeps.api };
   delete driver.valueFormTakesNoArguments;
   delete driver.onlyWithMarker;
+  delete driver.instanceOnly;
   delete driver.releaseTemplate;
   // The wrapper's own releasing method is what gives it back, not a commit-or-rollback decision.
   delete driver.releaseDecides;

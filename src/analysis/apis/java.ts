@@ -34,14 +34,16 @@ const FOREIGN_IMPORT = /^[ \t]*import[ \t]+(?:static[ \t]+)?(?:com\.mysql|org\.h
 
 export const JAVA: LanguageCatalogue = {
   apis: [
-    jdbc('jdbc.datasource.getConnection', DATA_SOURCE, 'conn.close()'),
+    // DataSource.getConnection() is an instance method: `PostgreDataSource.getConnection()` is a static
+    // method of the workspace's class (a wrapper is learned from its body; a cached singleton is not one).
+    { ...jdbc('jdbc.datasource.getConnection', DATA_SOURCE, 'conn.close()'), instanceOnly: true },
     jdbc('jdbc.drivermanager.getConnection', /^DriverManager$/, 'conn.close()'),
   ],
-  // Loggers, printing, string building; and closing a statement or a result set (`stmt.close()`,
+  // Loggers, printing, string building, new empty collections; and closing a statement or a result set (`stmt.close()`,
   // `rs.close()` in a finally before `conn.close()`): pgjdbc queues the server-side close of a
   // statement for the connection's next round trip and HikariCP's proxies only forward it, so it sends
   // nothing and does not fail on its own.
-  nonThrowing: /^((this\.)?(log|logger|LOG|LOGGER|logger_|_log|_logger)\.\w+|System\.(out|err)\.print\w*|String\.(format|valueOf|join)|Objects\.(equals|hash|hashCode|toString)|Math\.\w+|\w*(Exception|Error)|(this\.)?\w*(stmt|Stmt|statement|Statement|rs|Rs|resultSet|ResultSet|ps|Ps|pst|pstmt|Pstmt|cs|cstmt)\d*\.close)$/,
+  nonThrowing: /^((this\.)?(log|logger|LOG|LOGGER|logger_|_log|_logger)\.\w+|System\.(out|err)\.print\w*|String\.(format|valueOf|join)|Objects\.(equals|hash|hashCode|toString)|Math\.\w+|\w*(Exception|Error)|(this\.)?\w*(stmt|Stmt|statement|Statement|rs|Rs|resultSet|ResultSet|ps|Ps|pst|pstmt|Pstmt|cs|cstmt)\d*\.close|(java\.util\.)?(ArrayList|LinkedList|HashMap|LinkedHashMap|TreeMap|HashSet|LinkedHashSet|TreeSet|ArrayDeque|StringBuilder|StringBuffer|Object))$/,
   endsProcess: /^(System\.exit|Runtime\.getRuntime\(\)\.(exit|halt))$/,
   // org.postgresql and HikariCP are PostgreSQL's (HikariCP's pools are most often PostgreSQL's in a
   // workspace the extension runs on); a file importing only another database's driver classes is not.

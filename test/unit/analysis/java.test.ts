@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { analyzeText, fixText } from '../../../src/analysis/analyzer';
+import { analyzeText, analyzeWorkspace, fixText } from '../../../src/analysis/analyzer';
 import { parseText } from '../../../src/analysis/treeSitter';
 import { LEAK_RULES, loadCorpus } from './corpus';
 
@@ -162,6 +162,38 @@ describe('Java', function () {
         }`;
       assert.deepEqual(await rules(closes('if (rs != null) rs.close(); if (stmt != null) stmt.close();')), []);
       assert.deepEqual(await rules(closes('if (reader != null) reader.close();')), ['5:release-not-guaranteed']);
+    });
+
+    it("a class's static getConnection() is that class's: a wrapper that opens one is learned, a cached singleton is no acquire (liviuq/JAVA, Dudinskiy/modul_2)", async () => {
+      const wrapper = 'import java.sql.*;\nimport com.zaxxer.hikari.HikariDataSource;\npublic class DataSource {\n    private static HikariDataSource ds = new HikariDataSource();\n    public static Connection getConnection() throws SQLException {\n        return ds.getConnection();\n    }\n}\n';
+      const singleton = (name: string): string =>
+        `import java.sql.*;\npublic class ${name} {\n    private static Connection connection = null;\n    public static Connection getConnection() throws SQLException {\n        if (connection == null) connection = DriverManager.getConnection("jdbc:postgresql://127.0.0.1/db");\n        return connection;\n    }\n}\n`;
+      const dao =
+        'import java.sql.*;\nclass Dao {\n    int a() throws SQLException {\n        Connection c = DataSource.getConnection();\n        return c.createStatement().executeUpdate("x");\n    }\n' +
+        '    int b() throws SQLException {\n        Connection c = Database.getConnection();\n        return c.createStatement().executeUpdate("x");\n    }\n' +
+        '    int c() throws SQLException {\n        Connection c = PostgreDataSource.getConnection();\n        return c.createStatement().executeUpdate("x");\n    }\n}\n';
+      const results = await analyzeWorkspace([
+        { path: 'DataSource.java', text: wrapper, language: 'java' },
+        { path: 'Database.java', text: singleton('Database'), language: 'java' },
+        { path: 'PostgreDataSource.java', text: singleton('PostgreDataSource'), language: 'java' },
+        { path: 'Dao.java', text: dao, language: 'java' },
+      ]);
+      assert.deepEqual(
+        results.flatMap((r) => r.findings.map((f) => `${r.path}:${f.range.startLine + 1} ${f.rule}`)),
+        ['Dao.java:4 unreleased-client'],
+      );
+    });
+
+    it('a new empty collection before the try cannot realistically throw (LuigiSousaa/teste)', async () => {
+      const body = `        Connection con = ds.getConnection();
+        java.util.List<String> names = new java.util.ArrayList<>();
+        StringBuilder sb = new StringBuilder();
+        try {
+            return con.createStatement().executeUpdate(sql + names + sb);
+        } finally {
+            con.close();
+        }`;
+      assert.deepEqual(await rules(body), []);
     });
   });
 });
