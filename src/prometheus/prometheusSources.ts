@@ -4,7 +4,7 @@
 // metrics; the series are joined here by their labels.
 import * as l10n from '@vscode/l10n';
 import { PrometheusClient, RangeSeries } from './prometheusClient';
-import { Selector, withSelector } from './selector';
+import { matchesLabels, Selector, withSelector } from './selector';
 
 /** Points asked of Prometheus per range query (the step is the range divided by this). */
 export const POINTS_PER_RANGE = 360;
@@ -70,7 +70,10 @@ export async function connectionSeries(client: PrometheusClient, selector: Selec
     range(`max by (job, instance) (${withSelector('pg_settings_reserved_connections', selector)})`),
     range('max by (job, instance) (pg_up)'),
   ]);
-  const instances = [...new Set([...activity, ...maxConn].map((s) => instanceKey(s.labels)))].sort();
+  // pg_up carries only job and instance: it is this connection's when the selector says so (an
+  // instance matcher), or when its exporter's other series matched earlier in the range.
+  const upMatched = up.filter((s) => matchesLabels(selector, s.labels));
+  const instances = [...new Set([...activity, ...maxConn, ...upMatched].map((s) => instanceKey(s.labels)))].sort();
   const maxBy = byTime(maxConn, () => 'all');
   const suBy = byTime(suReserved, () => 'all');
   const resBy = byTime(reserved, () => 'all');

@@ -1,5 +1,5 @@
 // Debian's Prometheus and postgres_exporter on loopback, for the tests and the benchmark: one
-// exporter per PostgreSQL server, one Prometheus scraping them every second. Stopped by stop().
+// exporter per PostgreSQL server, one Prometheus scraping them every 2 s (an exporter whose server is down takes 1 s to answer). Stopped by stop().
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -64,7 +64,8 @@ export async function startExporter(connectionString: string): Promise<Exporter>
   const log = collect(proc);
   const kill = (): void => void proc.kill('SIGKILL');
   process.once('exit', kill);
-  await waitForHttp(`http://${address}/metrics`, proc, log, 15_000);
+  // The landing page: /metrics of an exporter whose server is down takes a second (it retries once).
+  await waitForHttp(`http://${address}/`, proc, log, 15_000);
   return {
     address,
     port,
@@ -87,14 +88,16 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pg-health-prom-'));
   const dataDir = options.dataDir ?? path.join(dir, 'data');
-  const interval = `${options.scrapeIntervalSeconds ?? 1}s`;
+  const seconds = options.scrapeIntervalSeconds ?? 2;
+  const interval = `${seconds}s`;
   const config = [
     'global:',
     `  scrape_interval: ${interval}`,
     `  evaluation_interval: ${interval}`,
     'scrape_configs:',
     '  - job_name: postgres',
-    `    scrape_timeout: ${interval}`,
+    // An exporter whose server is down answers after a second: give it most of the interval.
+    `    scrape_timeout: ${Math.max(1000, seconds * 1000 - 200)}ms`,
     '    static_configs:',
     `      - targets: [${options.targets.map((t) => JSON.stringify(t)).join(', ')}]`,
     '',
