@@ -66,7 +66,7 @@ export function forecastDailyPeaks(samples: readonly UsagePoint[]): LongForecast
   const peaks = dailyPeaks(samples).filter((d) => d.hours >= MIN_HOURS_PER_DAY);
   const base = { days: null, low: null, high: null, perDay: null, dailyPeaks: peaks.length };
   if (!last || peaks.length < MIN_DAYS) {
-    return { ...base, kind: 'insufficient', text: l10n.t('A trend over days needs the daily peaks of at least {0} days (each with {1} hours of samples); the history has {2}.', MIN_DAYS, MIN_HOURS_PER_DAY, peaks.length) };
+    return { ...base, kind: 'insufficient', text: l10n.t('A trend over days needs the daily peaks of at least {0} days, each with {1} hours of samples; the history has {2} such days.', MIN_DAYS, MIN_HOURS_PER_DAY, peaks.length) };
   }
   const capacity = last.capacity;
   const newest = peaks[peaks.length - 1] as DailyPeak;

@@ -76,7 +76,7 @@ describe('Time to exhaustion over days (daily peaks)', () => {
   it('two days of history are too short, and say how many days are needed', () => {
     const f = forecastDailyPeaks(week((d, h) => daily(h, 40 + 10 * (2 - d)), 2));
     assert.equal(f.kind, 'insufficient');
-    assert.match(f.text, /needs the daily peaks of at least 3 days .* the history has 2\./);
+    assert.equal(f.text, 'A trend over days needs the daily peaks of at least 3 days, each with 4 hours of samples; the history has 2 such days.');
   });
 
   it('gaps: days with a few minutes of samples do not count as days', () => {

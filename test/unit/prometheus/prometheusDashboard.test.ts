@@ -18,8 +18,8 @@ import { databaseState, point, sessions, snapshot } from '../dashboard/snapshotF
 // dashboard that still renders. One Prometheus for the whole suite.
 
 const MAX_CONNECTIONS = 30; // capacity 27: 3 slots reserved for superusers
-/** Workload levels (extra idle clients), each held this long. */
-const LEVELS = [2, 9, 15, 5, 12];
+/** Workload levels (extra idle clients), each held this long; the two highest together outlast a 10 s step, so some point of the chart lands on them. */
+const LEVELS = [2, 9, 15, 12, 5];
 const LEVEL_MS = 7_000;
 
 interface Observation {
@@ -132,18 +132,20 @@ describe('Prometheus as the dashboard\'s history and fleet (real Prometheus 2.42
     const payload = await dashboard(new PrometheusFeed(() => undefined), client, connections[0]!.selector, '1h', connections, reach);
     const fleet = payload.fleet;
     assert.ok(fleet && fleet.error === null, fleet?.error ?? 'no fleet');
+    // Least headroom first: the other server (17 slots, about 1 session) before ours (27 slots, 5 held and more), the exporter without a number last.
     assert.deepEqual(
       fleet.rows.map((r) => r.label),
-      [`127.0.0.1:${pg.port}`, `127.0.0.1:${other.port}`, deadExporter.address],
+      [`127.0.0.1:${other.port}`, `127.0.0.1:${pg.port}`, deadExporter.address],
+      JSON.stringify(fleet.rows.map((r) => [r.label, r.headroom])),
     );
-    const [orders, otherRow, dead] = fleet.rows as [typeof fleet.rows[0], typeof fleet.rows[0], typeof fleet.rows[0]];
+    const [otherRow, orders, dead] = fleet.rows as [typeof fleet.rows[0], typeof fleet.rows[0], typeof fleet.rows[0]];
     assert.equal(orders.connection, 'orders');
     assert.equal(orders.canAdd, false);
     assert.equal(orders.capacity, 27);
     // Held still since the workload ended: the current number is the server's.
     assert.equal(orders.used, (rows[0] as { n: number }).n);
     assert.equal(orders.headroom, 27 - (rows[0] as { n: number }).n);
-    // The peak of the points a step apart: never above what the server counted, and above the level it ended at.
+    // The peak of the points a step apart: never above what the server counted, and above the level it ended at (15 and 12 were held 14 s).
     const maxObserved = Math.max(...observations.filter((o) => o.at <= workloadEnd).map((o) => o.count));
     assert.ok(orders.peak !== null && orders.used !== null && orders.peak <= maxObserved && orders.peak > orders.used, `peak ${orders.peak}, max ${maxObserved}, now ${orders.used}`);
     assert.equal(otherRow.connection, null);
@@ -153,6 +155,18 @@ describe('Prometheus as the dashboard\'s history and fleet (real Prometheus 2.42
     assert.equal(dead.used, null);
     assert.equal(dead.level, 'unknown');
     assert.equal(dead.canAdd, false);
+  });
+
+  it('a bearer token goes to Prometheus and nowhere into what the dashboard shows', async function () {
+    this.timeout(30_000);
+    const token = 'tok-' + 'x'.repeat(12) + '-secret';
+    const withToken = new PrometheusClient({ url: parsePrometheusUrl(prom.url) as URL, token, timeoutMs: 5_000 });
+    const payload = await dashboard(new PrometheusFeed(() => undefined), withToken, defaultSelector('127.0.0.1', pg.port), '1h', [{ name: 'orders', selector: defaultSelector('127.0.0.1', pg.port) }]);
+    // Prometheus without auth ignores the header: the answer is the same, and the token is in no field of the payload.
+    assert.equal(payload.prometheus?.kind, 'ok', payload.prometheus?.text);
+    assert.ok((payload.fleet?.rows.length ?? 0) >= 2);
+    assert.ok(!JSON.stringify(payload).includes(token));
+    assert.ok(parsePrometheusUrl('http://user:pw@127.0.0.1:9090') instanceof PrometheusError, 'credentials in the URL are refused');
   });
 
   it('Prometheus down: the status says it cannot be reached and the chart shows the editor\'s own samples', async function () {
