@@ -188,7 +188,7 @@ export class DashboardPanel implements vscode.Disposable {
       this.host.openDashboard?.(row.connection);
       return;
     }
-    const address = serverAddress(row.instance === row.label ? null : row.label);
+    const address = serverAddress(row.address);
     if (!address || !row.canAdd) return;
     await this.host.addConnection?.({ name: row.label, host: address.host, port: address.port });
   }

@@ -25,6 +25,8 @@ export interface FeedView {
   fleet?: FleetSeries | PrometheusError;
 }
 
+type Slot = 'chart' | 'week' | 'fleet';
+
 interface Entry<T> {
   key: string;
   at: number;
@@ -47,9 +49,8 @@ function asError(err: unknown): PrometheusError {
 }
 
 export class PrometheusFeed {
-  private chart: Entry<ConnectionSeries> | undefined;
-  private week: Entry<ConnectionSeries> | undefined;
-  private fleet: Entry<FleetSeries> | undefined;
+  /** The latest answer of each kind of read, kept while a newer one loads. */
+  private readonly entries = new Map<Slot, Entry<unknown>>();
   private readonly inFlight = new Set<string>();
   private disposed = false;
 
@@ -115,8 +116,8 @@ export class PrometheusFeed {
   }
 
   /** The entry for `key` (kept while a newer one loads); starts a fetch when it is missing, stale or for another key. */
-  private refresh<T>(slot: 'chart' | 'week' | 'fleet', key: string, maxAgeMs: number, now: number, load: () => Promise<T>): T | PrometheusError | undefined {
-    const entry = this[slot] as Entry<T> | undefined;
+  private refresh<T>(slot: Slot, key: string, maxAgeMs: number, now: number, load: () => Promise<T>): T | PrometheusError | undefined {
+    const entry = this.entries.get(slot) as Entry<T> | undefined;
     const due = !entry || entry.key !== key || now - entry.at >= maxAgeMs;
     if (due && !this.inFlight.has(slot)) {
       this.inFlight.add(slot);
@@ -128,7 +129,7 @@ export class PrometheusFeed {
         .then((next) => {
           this.inFlight.delete(slot);
           if (this.disposed) return;
-          (this as unknown as Record<string, Entry<T>>)[slot] = next;
+          this.entries.set(slot, next);
           this.onUpdate();
         });
     }

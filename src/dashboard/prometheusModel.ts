@@ -46,6 +46,7 @@ export function fleetView(fleet: FleetSeries, options: FleetOptions): FleetView 
       label: i.server ?? i.instance,
       instance: i.instance,
       job: i.job,
+      address: address ? `${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}` : null,
       used: i.used,
       capacity: i.capacity,
       maxConnections: i.maxConnections,

@@ -150,6 +150,8 @@ export interface FleetRow {
   /** The exporter (Prometheus's instance label) and its job. */
   instance: string;
   job: string;
+  /** host:port of the server, when the exporter's `server` label is one. */
+  address: string | null;
   used: number | null;
   capacity: number | null;
   maxConnections: number | null;
