@@ -50,7 +50,7 @@ export function parsePrometheusUrl(text: string): URL | PrometheusError {
     return new PrometheusError('badUrl', l10n.t('pgHealth.prometheus.url must start with http:// or https:// (got {0}).', url.protocol));
   }
   if (url.username || url.password) {
-    return new PrometheusError('badUrl', l10n.t('pgHealth.prometheus.url must not hold a user or password: set a bearer token with "PostgreSQL Health: Set Prometheus Token" instead.'));
+    return new PrometheusError('badUrl', l10n.t('pgHealth.prometheus.url must not hold a user or password: set a bearer token with "PostgreSQL Health: Set Prometheus Token…" instead.'));
   }
   if (!url.pathname.endsWith('/')) url.pathname += '/';
   url.search = '';
@@ -147,8 +147,8 @@ export class PrometheusClient {
       throw new PrometheusError(
         'unauthorized',
         this.options.token
-          ? l10n.t('Prometheus at {0} refused the token (HTTP {1}): set another with "PostgreSQL Health: Set Prometheus Token".', where, response.status)
-          : l10n.t('Prometheus at {0} wants a token (HTTP {1}): set one with "PostgreSQL Health: Set Prometheus Token".', where, response.status),
+          ? l10n.t('Prometheus at {0} refused the token (HTTP {1}): set another with "PostgreSQL Health: Set Prometheus Token…".', where, response.status)
+          : l10n.t('Prometheus at {0} wants a token (HTTP {1}): set one with "PostgreSQL Health: Set Prometheus Token…".', where, response.status),
       );
     }
     let body: ApiAnswer | undefined;

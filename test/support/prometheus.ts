@@ -27,12 +27,12 @@ export interface PrometheusServer {
   stop(): Promise<void>;
 }
 
-async function waitForHttp(url: string, proc: ChildProcess, log: string[], timeoutMs: number): Promise<void> {
+async function waitForHttp(url: string, proc: ChildProcess, log: string[], timeoutMs: number, headers: Record<string, string> = {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`${path.basename(String(proc.spawnfile))} exited with ${proc.exitCode}:\n${log.slice(-20).join('\n')}`);
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000), headers });
       if (res.ok) return;
     } catch {
       // not listening yet
@@ -82,6 +82,8 @@ export interface PrometheusOptions {
   scrapeIntervalSeconds?: number;
   /** An existing TSDB (e.g. backfilled blocks) instead of a fresh folder. */
   dataDir?: string;
+  /** Basic auth on the HTTP API (web.config.file): the user, its password and that password's bcrypt hash. */
+  basicAuth?: { user: string; password: string; bcrypt: string };
 }
 
 export async function startPrometheus(options: PrometheusOptions): Promise<PrometheusServer> {
@@ -104,16 +106,20 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   ].join('\n');
   const configFile = path.join(dir, 'prometheus.yml');
   fs.writeFileSync(configFile, config);
-  const proc = spawn(
-    PROMETHEUS_BIN,
-    [`--config.file=${configFile}`, `--storage.tsdb.path=${dataDir}`, `--web.listen-address=127.0.0.1:${port}`, '--storage.tsdb.retention.time=30d', '--log.level=warn'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const args = [`--config.file=${configFile}`, `--storage.tsdb.path=${dataDir}`, `--web.listen-address=127.0.0.1:${port}`, '--storage.tsdb.retention.time=30d', '--log.level=warn'];
+  const headers: Record<string, string> = {};
+  if (options.basicAuth) {
+    const webConfig = path.join(dir, 'web.yml');
+    fs.writeFileSync(webConfig, `basic_auth_users:\n  ${options.basicAuth.user}: ${options.basicAuth.bcrypt}\n`);
+    args.push(`--web.config.file=${webConfig}`);
+    headers['Authorization'] = `Basic ${Buffer.from(`${options.basicAuth.user}:${options.basicAuth.password}`).toString('base64')}`;
+  }
+  const proc = spawn(PROMETHEUS_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const log = collect(proc);
   const kill = (): void => void proc.kill('SIGKILL');
   process.once('exit', kill);
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/-/ready`, proc, log, 30_000);
+  await waitForHttp(`${url}/-/ready`, proc, log, 30_000, headers);
   return {
     url,
     port,

@@ -21,6 +21,8 @@ const MAX_CONNECTIONS = 30; // capacity 27: 3 slots reserved for superusers
 /** Workload levels (extra idle clients), each held this long; the two highest together outlast a 10 s step, so some point of the chart lands on them. */
 const LEVELS = [2, 9, 15, 12, 5];
 const LEVEL_MS = 7_000;
+/** bcrypt of "pw" (Python's crypt with METHOD_BLOWFISH), for Prometheus's web.config.file. */
+const PW_BCRYPT = '$2b$12$JQrr76lqfAH5sEi9bPjoCuACJx2nuRjgb/MvZKn8XWiwUGDdn2f3S';
 
 interface Observation {
   at: number;
@@ -167,6 +169,23 @@ describe('Prometheus as the dashboard\'s history and fleet (real Prometheus 2.42
     assert.ok((payload.fleet?.rows.length ?? 0) >= 2);
     assert.ok(!JSON.stringify(payload).includes(token));
     assert.ok(parsePrometheusUrl('http://user:pw@127.0.0.1:9090') instanceof PrometheusError, 'credentials in the URL are refused');
+  });
+
+  it('a Prometheus that wants credentials: without a token the status asks for one, with a wrong one it says it was refused', async function () {
+    this.timeout(60_000);
+    // Prometheus 2.42 guards its API with basic auth only: a bearer token it does not know is refused with 401 like any other.
+    const guarded = await startPrometheus({ targets: [], basicAuth: { user: 'pg-health', password: 'pw', bcrypt: PW_BCRYPT } });
+    try {
+      const url = parsePrometheusUrl(guarded.url) as URL;
+      const without = await dashboard(new PrometheusFeed(() => undefined), new PrometheusClient({ url, timeoutMs: 5_000 }), defaultSelector('127.0.0.1', pg.port), '1h', []);
+      assert.equal(without.prometheus?.text, `Prometheus at ${guarded.url} wants a token (HTTP 401): set one with "PostgreSQL Health: Set Prometheus Token…". The chart shows this editor's own samples.`);
+      const wrong = await dashboard(new PrometheusFeed(() => undefined), new PrometheusClient({ url, token: 'not-the-one', timeoutMs: 5_000 }), defaultSelector('127.0.0.1', pg.port), '1h', []);
+      assert.equal(wrong.prometheus?.text, `Prometheus at ${guarded.url} refused the token (HTTP 401): set another with "PostgreSQL Health: Set Prometheus Token…". The chart shows this editor's own samples.`);
+      assert.ok(!JSON.stringify(wrong).includes('not-the-one'));
+      assert.equal(wrong.live?.usage.used, 4);
+    } finally {
+      await guarded.stop();
+    }
   });
 
   it('Prometheus down: the status says it cannot be reached and the chart shows the editor\'s own samples', async function () {
