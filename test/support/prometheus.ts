@@ -65,7 +65,13 @@ export async function startExporter(connectionString: string): Promise<Exporter>
   const kill = (): void => void proc.kill('SIGKILL');
   process.once('exit', kill);
   // The landing page: /metrics of an exporter whose server is down takes a second (it retries once).
-  await waitForHttp(`http://${address}/`, proc, log, 15_000);
+  try {
+    await waitForHttp(`http://${address}/`, proc, log, 15_000);
+  } catch (err) {
+    process.removeListener('exit', kill);
+    await stopChild(proc, 'SIGKILL', 1_000);
+    throw err;
+  }
   return {
     address,
     port,
@@ -119,7 +125,14 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   const kill = (): void => void proc.kill('SIGKILL');
   process.once('exit', kill);
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/-/ready`, proc, log, 30_000, headers);
+  try {
+    await waitForHttp(`${url}/-/ready`, proc, log, 30_000, headers);
+  } catch (err) {
+    process.removeListener('exit', kill);
+    await stopChild(proc, 'SIGKILL', 1_000);
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     url,
     port,
