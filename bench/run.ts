@@ -1,7 +1,7 @@
 // `npm run bench` (scripts/bench.mjs builds, then runs this): every section in one run, the table on
 // standard output, the raw numbers and the table in bench/results.json and bench/results.md.
 // `--size small` runs everything small (a few hundred files, 100 sessions) and writes to bench/tmp/
-// instead; `--only analysis,incremental,monitoring,extension,fleet,sqlmatch,languages,history` picks sections, and `--merge` keeps the
+// instead; `--only analysis,incremental,monitoring,extension,fleet,sqlmatch,languages,history,prometheus` picks sections, and `--merge` keeps the
 // other sections from the results already written; `--render` only rewrites results.md from results.json.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,11 +16,12 @@ import { runIncrementalBench } from './incremental';
 import { runMonitoringBench } from './monitoring';
 import { runSqlMatchBench } from './sqlMatch';
 import { runLanguagesBench } from './languages';
+import { runPrometheusBench } from './prometheus';
 import { renderMarkdown, type BenchResults } from './report';
 import { busiestProcesses, describeMachine, loadSample } from './stats';
 
-type Section = 'analysis' | 'incremental' | 'monitoring' | 'extension' | 'fleet' | 'sqlmatch' | 'languages' | 'history';
-const SECTIONS: Section[] = ['analysis', 'incremental', 'monitoring', 'extension', 'fleet', 'sqlmatch', 'languages', 'history'];
+type Section = 'analysis' | 'incremental' | 'monitoring' | 'extension' | 'fleet' | 'sqlmatch' | 'languages' | 'history' | 'prometheus';
+const SECTIONS: Section[] = ['analysis', 'incremental', 'monitoring', 'extension', 'fleet', 'sqlmatch', 'languages', 'history', 'prometheus'];
 
 interface Plan {
   size: 'full' | 'small';
@@ -34,11 +35,12 @@ interface Plan {
   fleet: { servers: number; databasesPerServer: number; cycles: number };
   sqlMatch: { statements: number; sessions: number; runs: number };
   history: { sessions: number; runs: number };
+  prometheus: { runs: number };
 }
 
 const PLANS: Record<'full' | 'small', Plan> = {
-  full: { size: 'full', corpus: FULL_CORPUS, repetitions: 3, profileFiles: 300, editPairs: 50, sessionSizes: [1000, 3000], queryRuns: 50, extensionSessions: 1000, fleet: { servers: 5, databasesPerServer: 10, cycles: 20 }, sqlMatch: { statements: 10_000, sessions: 3_000, runs: 5 }, history: { sessions: 100, runs: 50 } },
-  small: { size: 'small', corpus: { jsTsLines: 20_000, pyLines: 15_000 }, repetitions: 1, profileFiles: 50, editPairs: 15, sessionSizes: [100], queryRuns: 10, extensionSessions: 100, fleet: { servers: 2, databasesPerServer: 5, cycles: 5 }, sqlMatch: { statements: 1_000, sessions: 300, runs: 2 }, history: { sessions: 20, runs: 10 } },
+  full: { size: 'full', corpus: FULL_CORPUS, repetitions: 3, profileFiles: 300, editPairs: 50, sessionSizes: [1000, 3000], queryRuns: 50, extensionSessions: 1000, fleet: { servers: 5, databasesPerServer: 10, cycles: 20 }, sqlMatch: { statements: 10_000, sessions: 3_000, runs: 5 }, history: { sessions: 100, runs: 50 }, prometheus: { runs: 10 } },
+  small: { size: 'small', corpus: { jsTsLines: 20_000, pyLines: 15_000 }, repetitions: 1, profileFiles: 50, editPairs: 15, sessionSizes: [100], queryRuns: 10, extensionSessions: 100, fleet: { servers: 2, databasesPerServer: 5, cycles: 5 }, sqlMatch: { statements: 1_000, sessions: 300, runs: 2 }, history: { sessions: 20, runs: 10 }, prometheus: { runs: 3 } },
 };
 
 function parseArgs(argv: string[]): { plan: Plan; only: Section[]; merge: boolean; render: boolean } {
@@ -121,6 +123,7 @@ async function main(): Promise<void> {
   results.sqlmatch = await guard('sqlmatch', async () => runSqlMatchBench({ ...plan.sqlMatch, log }));
   results.languages = await guard('languages', () => runLanguagesBench({ repetitions: Math.max(3, plan.repetitions), threads: os.availableParallelism(), log }));
   results.history = await guard('history', () => runHistoryBench({ ...plan.history, log }));
+  results.prometheus = await guard('prometheus', () => runPrometheusBench({ ...plan.prometheus, log }));
 
   results.load.after = loadSample();
   results.busiestAfter = busiestProcesses();

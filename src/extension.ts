@@ -7,6 +7,7 @@ import { ConnectionCommands } from './connections/connectionCommands';
 import { noConnectionsMessage, readConnections, workspaceConnectionsIgnored } from './connections/connectionSettings';
 import { PasswordStore } from './connections/passwordStore';
 import { DashboardPanels } from './dashboard/dashboardPanels';
+import { connectionSelector, PrometheusSettings } from './dashboard/prometheusSettings';
 import { DASHBOARD_VIEW_TYPE } from './dashboard/protocol';
 import { registerAnalysisFeature } from './editor/analysisFeature';
 import { GO_TO_CODE_COMMAND, placeOf } from './editor/goToCode';
@@ -119,7 +120,17 @@ export function activate(context: vscode.ExtensionContext): void {
     });
     return poolsFor(pools, snapshot ? connectedDatabase(snapshot) : undefined);
   };
+  const prometheus = new PrometheusSettings(context.secrets);
+  context.subscriptions.push(prometheus);
   const dashboards = new DashboardPanels({
+    prometheus: () => prometheus.current(),
+    onDidChangePrometheus: prometheus.onDidChange,
+    prometheusConnections: () =>
+      readConnections()
+        .connections.filter((c) => c.kind !== 'pgbouncer')
+        .map((c) => ({ name: c.name, selector: connectionSelector(c) })),
+    openDashboard: (name) => void dashboards.createOrShow(name),
+    addConnection: (prefill) => connectionCommands.add(undefined, prefill),
     store,
     extensionUri: context.extensionUri,
     lease: (name) => manager.lease(name, 'dashboard'),
@@ -418,6 +429,8 @@ export function activate(context: vscode.ExtensionContext): void {
       else void vscode.window.showInformationMessage(vscode.l10n.t('Select a database (or one of its rows) in the Databases view first.'));
     }),
     command('pgHealth.copyMonitoringRoleSql', () => copyMonitoringRoleSql()),
+    command('pgHealth.setPrometheusToken', () => prometheus.setToken()),
+    command('pgHealth.clearPrometheusToken', () => prometheus.clearToken()),
     command('pgHealth.enableFixOnSave', () => enableFixOnSave()),
   );
 

@@ -19,7 +19,8 @@ export class ConnectionCommands {
     private readonly log: Logger,
   ) {}
 
-  async add(existing?: ConnectionConfig): Promise<ConnectionConfig | undefined> {
+  /** Adds a connection (prefilled with `prefill`, e.g. from the dashboard's Fleet), or edits `existing`. */
+  async add(existing?: ConnectionConfig, prefill?: Pick<ConnectionConfig, 'name' | 'host' | 'port' | 'prometheusSelector'>): Promise<ConnectionConfig | undefined> {
     const taken = new Set(readConnections().connections.map((c) => c.name));
     if (existing) taken.delete(existing.name);
     const state: AddState = {
@@ -27,9 +28,9 @@ export class ConnectionCommands {
       title: existing ? vscode.l10n.t('PostgreSQL Health: Edit Connection') : vscode.l10n.t('PostgreSQL Health: Add Connection'),
       taken,
       stored: existing ? await this.passwords.get(existing.name) : undefined,
-      name: existing?.name ?? '',
-      target: existing ? (existing.connectionString ?? existing.host ?? '127.0.0.1') : '127.0.0.1',
-      port: String(existing?.port ?? 5432),
+      name: existing?.name ?? prefill?.name ?? '',
+      target: existing ? (existing.connectionString ?? existing.host ?? '127.0.0.1') : (prefill?.host ?? '127.0.0.1'),
+      port: String(existing?.port ?? prefill?.port ?? 5432),
       database: existing?.database ?? 'postgres',
       user: existing?.user ?? 'postgres',
       ssl: existing?.ssl ?? 'prefer',
@@ -52,6 +53,8 @@ export class ConnectionCommands {
       if (state.ssl !== 'prefer' || state.keepSsl) config.ssl = state.ssl;
       if (needsCaStep(state) && state.sslRootCert.trim() !== '') config.sslRootCert = state.sslRootCert.trim();
     }
+    const selector = existing?.prometheusSelector ?? prefill?.prometheusSelector;
+    if (selector) config.prometheusSelector = selector;
     // An empty answer keeps the stored password: it is tested with the new settings and follows a rename.
     const secret = password === undefined || password === '' ? state.stored : password;
     const tested = await vscode.window.withProgress(

@@ -28,7 +28,7 @@ export function parseConnections(raw: unknown): ConfiguredConnections {
     if (seen.has(name)) return problems.push(vscode.l10n.t('{0}: the name "{1}" is used twice', at, name));
     seen.add(name);
     const config: ConnectionConfig = { name };
-    const str = (key: 'connectionString' | 'host' | 'database' | 'user' | 'sslRootCert'): void => {
+    const str = (key: 'connectionString' | 'host' | 'database' | 'user' | 'sslRootCert' | 'prometheusSelector'): void => {
       const v = entry[key];
       if (typeof v === 'string' && v !== '') config[key] = v;
     };
@@ -37,6 +37,7 @@ export function parseConnections(raw: unknown): ConfiguredConnections {
     str('database');
     str('user');
     str('sslRootCert');
+    str('prometheusSelector');
     const port = entry['port'];
     if (typeof port === 'number') config.port = port;
     else if (typeof port === 'string' && /^\d+$/.test(port)) config.port = Number(port);

@@ -5,6 +5,9 @@ import { SnapshotStore } from '../postgres/store';
 import type { Session } from '../postgres/snapshot';
 import type { PoolBudgetView } from './protocol';
 import { PoolerView } from './poolerView';
+import type { PrometheusClient, PrometheusError } from '../prometheus/prometheusClient';
+import type { Selector } from '../prometheus/selector';
+import type { ConnectionConfig } from '../postgres/connectionConfig';
 
 export interface DashboardHost {
   /** Read-only use: the dashboard renders from the store and never writes to it. */
@@ -34,4 +37,14 @@ export interface DashboardHost {
   poolerViews?(name: string): PoolerView[];
   /** Fires when a pooler has a new snapshot. */
   onDidChangePoolers?: (listener: () => void) => { dispose(): void };
+  /** With pgHealth.prometheus.url: the shared client, or why the URL is unusable; undefined without one. */
+  prometheus?(): PrometheusClient | PrometheusError | undefined;
+  /** Fires when the Prometheus URL, timeout or token changed. */
+  onDidChangePrometheus?: vscode.Event<unknown>;
+  /** The configured PostgreSQL connections with their Prometheus selectors (or what is wrong with one). */
+  prometheusConnections?(): Array<{ name: string; selector: Selector | string }>;
+  /** Opens the dashboard of another connection (a Fleet row). */
+  openDashboard?(name: string): void;
+  /** Add Connection, prefilled from a Fleet row. */
+  addConnection?(prefill: Pick<ConnectionConfig, 'name' | 'host' | 'port'>): Thenable<unknown>;
 }

@@ -7,6 +7,7 @@ import { pointEnd } from '../history/downsample';
 import { DatabaseState, HistoryPoint } from '../postgres/store';
 import { DEFAULT_IDLE_THRESHOLDS, IdleThresholds, idleAdvice, maxConnectionsAdvice, pgBouncerAdvice } from './advice';
 import { forecastCapacity } from './forecast';
+import { forecastDailyPeaks } from './longForecast';
 import {
   DashboardPayload,
   GroupDimension,
@@ -18,6 +19,8 @@ import {
   IdleInTransactionRow,
   LiveView,
   PoolBudgetView,
+  FleetView,
+  PrometheusStatusView,
   StateBucket,
   StateCounts,
   UsageLevel,
@@ -45,6 +48,23 @@ export interface DashboardOptions {
   leakOf?: (s: Session) => string | undefined;
   /** The workspace's pools against this database's capacity (poolBudget.ts). */
   budget?: PoolBudgetView;
+  /** With pgHealth.prometheus.url: what Prometheus gave (prometheusModel.ts builds it). */
+  prometheus?: PrometheusOptions;
+  /** The chart's right edge (default: the newest point). */
+  now?: number;
+}
+
+export interface PrometheusOptions {
+  status: PrometheusStatusView;
+  /** The chart's range, a point per step: drawn instead of the editor's own samples. */
+  chart?: { points: HistoryPoint[]; stepMs: number };
+  /** The last 7 days, for the forecast over days when they reach further back than the editor's own history. */
+  week?: HistoryPoint[];
+  fleet?: FleetView;
+}
+
+function spanOf(points: readonly { at: number }[]): number {
+  return points.length < 2 ? 0 : (points[points.length - 1] as { at: number }).at - (points[0] as { at: number }).at;
 }
 
 export function stateBucket(state: string | null): StateBucket {
@@ -292,18 +312,33 @@ function liveView(state: DatabaseState, snapshot: Snapshot, options: DashboardOp
 
 export function buildDashboardPayload(state: DatabaseState, options: DashboardOptions = {}): DashboardPayload {
   const range = options.historyRange ?? '1h';
-  const history = historyView(state.history, options.historyWindowMs ?? historyRangeMs(range), options.maxHistorySamples ?? 360, undefined, {
-    range,
-    retentionDays: options.retentionDays ?? 0,
-  });
+  const windowMs = options.historyWindowMs ?? historyRangeMs(range);
+  const maxSamples = options.maxHistorySamples ?? 360;
+  const prometheus = options.prometheus;
+  let history: HistoryView;
+  if (prometheus?.chart) {
+    // Prometheus answers for the whole range asked (a step apart): the chart spans it, a missing step is a gap.
+    const now = options.now ?? Date.now();
+    const stepMs = prometheus.chart.stepMs;
+    history = {
+      ...historyView(prometheus.chart.points, windowMs, maxSamples, now, { range, retentionDays: options.retentionDays ?? 0, gapMs: 1.5 * stepMs }),
+      from: now - windowMs,
+      source: { kind: 'prometheus', stepSeconds: Math.round(stepMs / 1000) },
+    };
+  } else {
+    history = historyView(state.history, windowMs, maxSamples, options.now, { range, retentionDays: options.retentionDays ?? 0 });
+  }
+  const long = prometheus?.week && spanOf(prometheus.week) > spanOf(state.history) ? prometheus.week : state.history;
   return {
     name: state.name,
     status: state.status,
     live: state.snapshot ? liveView(state, state.snapshot, options) : undefined,
     history,
-    forecast: forecastCapacity(state.history),
+    forecast: { ...forecastCapacity(state.history), longTerm: forecastDailyPeaks(long) },
     peak: Math.max(state.peak, state.snapshot?.used ?? 0),
     application: { findings: options.findings, nodePostgresRetry: NODE_POSTGRES_RETRY, psycopgRetry: PSYCOPG_RETRY },
     ...(options.budget ? { budget: options.budget } : {}),
+    ...(prometheus ? { prometheus: prometheus.status } : {}),
+    ...(prometheus?.fleet ? { fleet: prometheus.fleet } : {}),
   };
 }

@@ -9,6 +9,11 @@ import { createNonce, dashboardHtml } from './dashboardHtml';
 import { exportFileName, sessionsToCsv, snapshotToJson } from './exportSnapshot';
 import { dashboardTitle, ExportFormat, HistoryRange, HostToWebview, parseWebviewMessage, WebviewToHost } from './protocol';
 import { DashboardHost } from './dashboardHost';
+import { PrometheusFeed } from './prometheusFeed';
+import { prometheusOptions, serverAddress } from './prometheusModel';
+import { Reachability } from '../prometheus/reachability';
+import type { Selector } from '../prometheus/selector';
+import type { FleetView } from './protocol';
 
 /** Store changes arrive every poll (2 s by default) and in bursts after actions: coalesce them. */
 const PUSH_INTERVAL_MS = 500;
@@ -29,6 +34,11 @@ export class DashboardPanel implements vscode.Disposable {
   private disposed = false;
   /** The chart's range; the webview tells it on load (from its saved state) and on every pick. */
   private historyRange: HistoryRange = '1h';
+  /** Prometheus's numbers, read in the background; a landed fetch asks for a push. */
+  private readonly feed = new PrometheusFeed(() => this.schedulePush());
+  private readonly reach = new Reachability(() => this.schedulePush());
+  /** The Fleet as last pushed: its buttons name a row by key. */
+  private lastFleet: FleetView | undefined;
 
   constructor(
     readonly name: string,
@@ -54,6 +64,7 @@ export class DashboardPanel implements vscode.Disposable {
     if (host.onDidChangeFindings) this.disposables.push(host.onDidChangeFindings(() => this.schedulePush()));
     if (host.onDidChangeCode) this.disposables.push(host.onDidChangeCode(() => this.schedulePush()));
     if (host.onDidChangePoolers) this.disposables.push(host.onDidChangePoolers(() => this.schedulePush()));
+    if (host.onDidChangePrometheus) this.disposables.push(host.onDidChangePrometheus(() => this.schedulePush()));
     this.visibilityChanged();
   }
 
@@ -65,6 +76,7 @@ export class DashboardPanel implements vscode.Disposable {
     if (this.disposed) return;
     this.disposed = true;
     if (this.pushTimer) clearTimeout(this.pushTimer);
+    this.feed.dispose();
     this.lease?.dispose();
     this.lease = undefined;
     for (const d of this.disposables) d.dispose();
@@ -144,7 +156,41 @@ export class DashboardPanel implements vscode.Disposable {
       criticalRatio: config.get<number>('criticalThreshold', 0.95),
       historyRange: this.historyRange,
       retentionDays: config.get<number>('history.retentionDays', 7),
+      ...this.prometheusOptions(config),
     };
+  }
+
+  /** With pgHealth.prometheus.url: what the feed has (it never waits here; a fetch that lands pushes again). */
+  private prometheusOptions(config: vscode.WorkspaceConfiguration): Pick<DashboardOptions, 'prometheus'> {
+    const client = this.host.prometheus?.();
+    if (!client) {
+      this.lastFleet = undefined;
+      return {};
+    }
+    const connections = this.host.prometheusConnections?.() ?? [];
+    const own = connections.find((c) => c.name === this.name)?.selector ?? vscode.l10n.t('{0} is not a configured PostgreSQL connection.', this.name);
+    const view = this.feed.view({ client, selector: own, range: this.historyRange });
+    const prometheus = prometheusOptions(view, {
+      range: this.historyRange,
+      connections: connections.filter((c): c is { name: string; selector: Selector } => typeof c.selector !== 'string'),
+      reachable: (address) => this.reach.reachable(address),
+      warningRatio: config.get<number>('warningThreshold', 0.8),
+      criticalRatio: config.get<number>('criticalThreshold', 0.95),
+    });
+    this.lastFleet = prometheus.fleet;
+    return { prometheus };
+  }
+
+  private async fleetInstance(key: string): Promise<void> {
+    const row = this.lastFleet?.rows.find((r) => r.key === key);
+    if (!row) return;
+    if (row.connection !== null) {
+      this.host.openDashboard?.(row.connection);
+      return;
+    }
+    const address = serverAddress(row.address);
+    if (!address || !row.canAdd) return;
+    await this.host.addConnection?.({ name: row.label, host: address.host, port: address.port });
   }
 
   private async handle(message: WebviewToHost): Promise<void> {
@@ -161,6 +207,9 @@ export class DashboardPanel implements vscode.Disposable {
           return;
         case 'terminate':
           await this.terminate(message.pid, message.backendStart);
+          return;
+        case 'fleetInstance':
+          await this.fleetInstance(message.key);
           return;
         case 'openPool':
           await this.host.openPool?.(this.name, message.index);

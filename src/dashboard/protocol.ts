@@ -127,6 +127,52 @@ export interface HistoryView {
   samples: HistorySample[];
   /** Stretches without data inside the window, wide enough to see. */
   gaps: Array<{ from: number; to: number }>;
+  /** Where the points came from: this editor's samples (memory and disk), or Prometheus range queries a step apart. */
+  source?: { kind: 'prometheus'; stepSeconds: number };
+}
+
+/** What the dashboard says about Prometheus (pgHealth.prometheus.url), when one is configured. No token, ever. */
+export interface PrometheusStatusView {
+  /** ok: the chart reads Prometheus; the others say why it does not (or not fully). */
+  kind: 'loading' | 'ok' | 'error' | 'noSeries' | 'exporterDown';
+  /** The server's origin (scheme://host:port). */
+  origin: string;
+  /** The label matchers used for this connection. */
+  selector: string;
+  text: string;
+}
+
+/** One PostgreSQL instance Prometheus knows. */
+export interface FleetRow {
+  key: string;
+  /** The server as postgres_exporter names it (host:port), else the exporter's instance. */
+  label: string;
+  /** The exporter (Prometheus's instance label) and its job. */
+  instance: string;
+  job: string;
+  /** host:port of the server, when the exporter's `server` label is one. */
+  address: string | null;
+  used: number | null;
+  capacity: number | null;
+  maxConnections: number | null;
+  peak: number | null;
+  headroom: number | null;
+  /** pg_up: false when the exporter cannot reach PostgreSQL. */
+  up: boolean | null;
+  level: UsageLevel | 'unknown';
+  /** The configured connection these series belong to (its selector matches them). */
+  connection: string | null;
+  /** Not configured, at a host:port that answered: "Add Connection" is offered. */
+  canAdd: boolean;
+}
+
+export interface FleetView {
+  rows: FleetRow[];
+  /** The range the peaks cover. */
+  range: HistoryRange;
+  stepSeconds: number;
+  /** Set when Prometheus could not be read for the fleet. */
+  error: string | null;
 }
 
 export type ForecastKind = 'insufficient' | 'full' | 'rising' | 'stable' | 'falling';
@@ -139,6 +185,24 @@ export interface ForecastView {
   minutesToCapacity: number | null;
   /** Minutes of samples the fit covers. */
   windowMinutes: number;
+  text: string;
+  /** The daily peaks of the long history (on disk or Prometheus): time to exhaustion over days. */
+  longTerm?: LongForecastView;
+}
+
+export type LongForecastKind = 'insufficient' | 'full' | 'flat' | 'noisy' | 'rising';
+
+export interface LongForecastView {
+  kind: LongForecastKind;
+  /** Days until the fitted daily peak reaches capacity (rising, full). */
+  days: number | null;
+  /** The 80 % interval of that, from the slope's uncertainty. */
+  low: number | null;
+  high: number | null;
+  /** Growth of the daily peaks, connections a day. */
+  perDay: number | null;
+  /** Days whose peak went into the fit. */
+  dailyPeaks: number;
   text: string;
 }
 
@@ -258,6 +322,10 @@ export interface DashboardPayload {
   budget?: PoolBudgetView;
   /** PgBouncers in front of this server (configured entries of kind "pgbouncer" that hold backends of it). */
   poolers?: PoolerView[];
+  /** Set when pgHealth.prometheus.url is. */
+  prometheus?: PrometheusStatusView;
+  /** Every PostgreSQL instance Prometheus knows, least headroom first (with pgHealth.prometheus.url). */
+  fleet?: FleetView;
 }
 
 export type HostToWebview =
@@ -280,7 +348,9 @@ export type WebviewToHost =
   | { type: 'runAnalyzeWorkspace' }
   | { type: 'openProblems' }
   /** The chart's range picker. */
-  | { type: 'historyRange'; range: HistoryRange };
+  | { type: 'historyRange'; range: HistoryRange }
+  /** A Fleet row's button: open the dashboard of its connection, or add it as one. */
+  | { type: 'fleetInstance'; key: string };
 
 /** Longest text the webview may ask the host to copy (the snippets are a few KB). */
 export const MAX_COPY_LENGTH = 100_000;
@@ -316,6 +386,10 @@ export function parseWebviewMessage(value: unknown): WebviewToHost | undefined {
     case 'historyRange': {
       const range = message['range'];
       return isHistoryRange(range) ? { type: 'historyRange', range } : undefined;
+    }
+    case 'fleetInstance': {
+      const key = message['key'];
+      return typeof key === 'string' && key.length > 0 && key.length <= 1000 ? { type: 'fleetInstance', key } : undefined;
     }
     case 'export': {
       const format = message['format'];

@@ -16,4 +16,6 @@ export interface ConnectionConfig {
   user?: string;
   ssl?: SslMode;
   sslRootCert?: string;
+  /** Which Prometheus series are this server's, e.g. `{instance="127.0.0.1:9187"}`; default: postgres_exporter's `server` label = host:port. */
+  prometheusSelector?: string;
 }

@@ -10,6 +10,7 @@ import { createBudgetView } from './budgetView';
 import { h, replaceContent } from './dom';
 import { durationLabel, formatTime } from './format';
 import { historyChart } from './historyChart';
+import { createFleetView } from './fleetView';
 import { createPoolersView } from './poolersView';
 import { createSessionsView } from './sessionsView';
 import { badge, button, registerToolkit } from './toolkit';
@@ -65,6 +66,9 @@ const header = h(
 
 const usage = createUsageView();
 const forecast = h('p', { class: 'forecast', 'data-testid': 'forecast' });
+const forecastDays = h('p', { class: 'forecast-days', 'data-testid': 'forecast-days' });
+const prometheusStatus = h('p', { class: 'prometheus-status', role: 'status', 'data-testid': 'prometheus-status' });
+prometheusStatus.hidden = true;
 const historyCount = h('span', { 'data-testid': 'history-point-count' }, '0');
 const historyNote = h('p', { class: 'muted' }, historyCount);
 const historyBody = h('div', { class: 'history-body' });
@@ -103,7 +107,9 @@ const history = h(
   { class: 'card history', 'aria-labelledby': 'history-title' },
   h('h2', { id: 'history-title' }, l10n.t('Over time')),
   forecast,
+  forecastDays,
   historyRanges,
+  prometheusStatus,
   historyBody,
   historyLegend,
   historyNote,
@@ -112,9 +118,10 @@ const sessions = createSessionsView({ tab: restored?.tab, onTabChange: (tab) => 
 const advice = createAdviceView();
 const budget = createBudgetView();
 const poolers = createPoolersView();
+const fleet = createFleetView();
 
 const app = document.getElementById('app') ?? document.body;
-const page = [header, h('div', { class: 'row' }, usage.element, history), poolers.element, sessions.element, budget.element, advice.element];
+const page = [header, h('div', { class: 'row' }, usage.element, history), fleet.element, poolers.element, sessions.element, budget.element, advice.element];
 replaceContent(app, page);
 
 let lastPayload: DashboardPayload | undefined;
@@ -166,6 +173,13 @@ function render(payload: DashboardPayload): void {
   usage.update(payload);
   forecast.textContent = payload.forecast.text;
   forecast.setAttribute('data-kind', payload.forecast.kind);
+  const days = payload.forecast.longTerm;
+  forecastDays.textContent = days?.text ?? '';
+  forecastDays.setAttribute('data-kind', days?.kind ?? 'none');
+  forecastDays.hidden = days === undefined;
+  prometheusStatus.textContent = payload.prometheus?.text ?? '';
+  prometheusStatus.setAttribute('data-kind', payload.prometheus?.kind ?? 'none');
+  prometheusStatus.hidden = payload.prometheus === undefined;
   lastPayload = payload;
   drawHistory();
   replaceContent(historyLegend, [stateLegendWithoutCounts()]);
@@ -176,8 +190,10 @@ function render(payload: DashboardPayload): void {
   }
   historyCount.textContent = String(payload.history.pointCount);
   const span = durationLabel(payload.history.to - payload.history.from);
-  const kept =
-    payload.history.retentionDays > 0
+  const source = payload.history.source;
+  const kept = source
+    ? fill(l10n.t({ message: '{count} points over the last {span} from Prometheus, one every {step} s.', comment: ['{span} is a duration: "1 h", "7 d"'] }), { count: historyCount, span, step: String(source.stepSeconds) })
+    : payload.history.retentionDays > 0
       ? fill(l10n.t({ message: '{count} points over the last {span}, kept on disk for {days} days (recent samples all, older ones one per minute).', comment: ['{span} is a duration: "1 h", "3 d 12 h"'] }), {
           count: historyCount,
           span,
@@ -186,6 +202,7 @@ function render(payload: DashboardPayload): void {
       : fill(l10n.t({ message: '{count} samples over the last {span}, kept while VS Code runs.', comment: ['{span} is a duration: "1 h", "30 min"'] }), { count: historyCount, span });
   const gaps = payload.history.gaps.length > 0 ? [' ', l10n.t('Shaded: no data (VS Code closed, polling paused or the database unreachable).')] : [];
   replaceContent(historyNote, [...kept, ...gaps]);
+  fleet.update(payload);
   poolers.update(payload);
   sessions.update(payload);
   budget.update(payload);
