@@ -55,7 +55,9 @@ export function fleetView(fleet: FleetSeries, options: FleetOptions): FleetView 
       up: i.up,
       level,
       connection,
-      canAdd: connection === null && address !== undefined && options.reachable?.(`${address.host}:${address.port}`) === true,
+      // A loopback instance is offered when its port answers; another host is never probed from here
+      // (no traffic the user did not ask for): it is offered, and Add Connection's own test tells.
+      canAdd: connection === null && address !== undefined && (!isLoopback(address.host) || options.reachable?.(`${address.host}:${address.port}`) === true),
     };
   });
   return { rows, range: options.range, stepSeconds: Math.round(fleet.stepMs / 1000), error: null };
@@ -69,4 +71,10 @@ export function prometheusOptions(view: FeedView, fleet: FleetOptions): Promethe
   if (view.fleet instanceof PrometheusError) options.fleet = { rows: [], range: fleet.range, stepSeconds: 0, error: view.fleet.message };
   else if (view.fleet) options.fleet = fleetView(view.fleet, fleet);
   return options;
+}
+
+/** 127.0.0.0/8, ::1 and localhost: the only addresses the Fleet probes. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127(?:\.\d{1,3}){3}$/.test(h);
 }

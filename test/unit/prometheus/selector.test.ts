@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { defaultSelector, matchesLabels, parseSelector, Selector, withSelector } from '../../../src/prometheus/selector';
 import { parsePrometheusUrl, PrometheusError } from '../../../src/prometheus/prometheusClient';
+import { fleetView, isLoopback } from '../../../src/dashboard/prometheusModel';
 
 // What a user writes in prometheusSelector and pgHealth.prometheus.url, and what it selects.
 
@@ -41,5 +42,17 @@ describe('Prometheus selectors and URL', () => {
       assert.match(parsed.message, message);
       assert.ok(!parsed.message.includes('secret'));
     }
+  });
+
+  it('the Fleet probes loopback instances only: another host is offered to add without any traffic from the editor', () => {
+    assert.deepEqual(['127.0.0.1', '127.3.2.1', '::1', '[::1]', 'localhost', 'db1.internal', '10.0.0.5', '128.0.0.1'].map(isLoopback), [true, true, true, true, true, false, false, false]);
+    const probed: string[] = [];
+    const instance = (server: string) => ({ key: server, job: 'pg', instance: 'exp:9187', server, used: 1, capacity: 10, maxConnections: 13, peak: 2, headroom: 9, up: true, lastSeen: 0 });
+    const view = fleetView(
+      { instances: [instance('db1.internal:5432'), instance('127.0.0.1:5999')], rangeMs: 3_600_000, stepMs: 15_000 },
+      { range: '1h', connections: [], reachable: (address: string) => (probed.push(address), false) },
+    );
+    assert.deepEqual(probed, ['127.0.0.1:5999']);
+    assert.deepEqual(view.rows.map((r) => [r.label, r.canAdd]), [['db1.internal:5432', true], ['127.0.0.1:5999', false]]);
   });
 });
