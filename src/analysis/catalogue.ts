@@ -84,7 +84,7 @@ export interface AcquireApi {
   usableAfterRelease?: RegExp;
   /** Set for APIs learned from workspace functions: the function that was summarised. */
   summaryOf?: string;
-  /** Java/C#: learned from a method of this class; a call on another class by name (a static call) is another method. */
+  /** Java: learned from a method of this class; a call on another class by name (a static call) is another method. */
   staticOf?: string;
   /** An instance method (javax.sql.DataSource's getConnection): a call on a class by its name (`PostgreDataSource.getConnection()`, static) is the workspace's own. */
   instanceOnly?: boolean;

@@ -291,9 +291,10 @@ export function learnedAcquire(fn: FunctionModel, underlying: AcquireApi): Acqui
   delete driver.valueFormTakesNoArguments;
   delete driver.onlyWithMarker;
   delete driver.instanceOnly;
-  // Java and C# name a static method's class where it is called (`DataSource.getConnection()`): another
-  // class's method of the same name (`Database.getConnection()`, a cached singleton) is not this one.
-  const staticOf = (fn.family === 'java' || fn.family === 'cs') && fn.methodOf !== undefined ? fn.methodOf : undefined;
+  // Java names a static method's class where it is called (`DataSource.getConnection()`): another class's
+  // method of the same name (`Database.getConnection()`, a cached singleton) is not this one. (Not C#,
+  // whose properties are PascalCase too: `Dbconnection.Open()` is a call on an instance.)
+  const staticOf = fn.family === 'java' && fn.methodOf !== undefined ? fn.methodOf : undefined;
   return {
     ...driver,
     id: staticOf !== undefined ? `summary:${staticOf}.${fn.name}` : `summary:${fn.name}`,
