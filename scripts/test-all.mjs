@@ -68,7 +68,9 @@ if (only.length === 0) {
   check('lint', npx('eslint'), ['src', 'webview', 'test', 'scripts']);
 }
 if (built) {
-  suite('unit', npx('mocha'), ['--config', 'test/unit/.mocharc.json']);
+  // Two workers: the analysis suites keep a core busy while the server-backed ones wait on PostgreSQL
+  // (743 tests: 365 s instead of 524 s on 2 cores). Each test starts its own servers on free ports.
+  suite('unit', npx('mocha'), ['--config', 'test/unit/.mocharc.json', '--parallel', '--jobs', '2']);
   suite('reliability', npx('mocha'), ['--config', 'test/reliability/.mocharc.json']);
   suite('integration', process.execPath, ['out/test/integration/launch.js']);
   suite('e2e', npx('mocha'), ['--config', 'test/e2e/.mocharc.json']);
