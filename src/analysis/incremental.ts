@@ -213,7 +213,7 @@ export class IncrementalAnalysis {
       // What the workspace's pools are, from the other files' facts and this one's (drivers.ts).
       ...workspaceMarkers(new Set([...(this.options.summaries?.[this.family]?.facts ?? []), ...fileFacts(text, this.family)])),
       // Go: the calls on the workspace's own types that are not acquires (apis/goTypes.ts).
-      ...(this.family === 'go' ? ownTypeMarkers(model, this.goTypes(text)) : []),
+      ...(this.family === 'go' ? ownTypeMarkers(model, this.goTypes(text), true) : []),
     ];
     const findings = this.check({ ...model, poolNames: new Set([...model.poolNames, ...extra]) });
     lap('check');

@@ -181,4 +181,6 @@ export interface FileModel {
    * again only when it is named inside one of them; an acquire API, when it is named anywhere.
    */
   unlowered?: [number, number][];
+  /** Go: each typed receiver and acquire-named method the file calls (`ref` + NUL + method), so the workspace's types are matched without walking the model. */
+  typedCalls?: string[];
 }

@@ -59,7 +59,12 @@ function qualifier(type: string): string | undefined {
 
 /** Go text with comments and string, rune and raw string literals blanked out (same length). */
 export function goCodeOnly(text: string): string {
-  return text.replace(/\/\/[^\n]*|\/\*[\s\S]*?\*\/|"(?:[^"\\\n]|\\.)*"|`[^`]*`|'(?:[^'\\\n]|\\.)*'/g, (m) => m.replace(/[^\n]/g, ' '));
+  return text.replace(/\/\/[^\n]*|\/\*[\s\S]*?\*\/|"(?:[^"\\\n]|\\.)*"|`[^`]*`|'(?:[^'\\\n]|\\.)*'/g, blank);
+}
+
+/** Spaces for a match, its line breaks kept (most matches have none: a comment, a string). */
+function blank(m: string): string {
+  return m.includes('\n') ? m.replace(/[^\n]/g, ' ') : ' '.repeat(m.length);
 }
 
 /** The index of the bracket that closes the one at `open` (`(`, `[` or `{`), or -1. */
@@ -433,10 +438,20 @@ export function goTypesOf(facts: readonly string[]): GoTypes {
 
 /**
  * The poolNames markers of the calls in `model` that the facts show are the workspace's own methods
- * and not acquires: GO_OWN + receiver reference + `.` + method.
+ * and not acquires: GO_OWN + receiver reference + `.` + method. `walk`: read the calls off the model
+ * (the incremental analyser's models keep functions lowered earlier, whose calls its typedCalls lack).
  */
-export function ownTypeMarkers(model: FileModel, types: GoTypes): string[] {
+export function ownTypeMarkers(model: FileModel, types: GoTypes, walk = false): string[] {
   const out = new Set<string>();
+  if (model.typedCalls && !walk) {
+    // What the lowering noted: no walk over the model (a whole workspace's files are marked this way).
+    for (const call of model.typedCalls) {
+      const [ref = '', method = ''] = call.split('\u0000');
+      if (types.acquires(ref, method) === 'no') out.add(`${GO_OWN}${ref}.${method}`);
+    }
+    return [...out];
+  }
+  if (model.family !== 'go') return [];
   for (const fn of model.functions) {
     visitCalls(fn.body, (call) => {
       const ref = call.callee.receiverType;

@@ -34,6 +34,8 @@ export class LoweringContext {
   /** Every function the file defines (nested ones too), in source order of discovery. */
   readonly functions: FunctionModel[] = [];
   readonly poolNames = new Set<string>();
+  /** Go: FileModel.typedCalls. */
+  readonly typedCalls = new Set<string>();
   /** With a focus: text ranges where a name learned later could call for functions left unlowered, by node id (FileModel.unlowered). */
   readonly unlowered = new Map<number, [number, number]>();
 
@@ -113,7 +115,13 @@ export class LoweringContext {
   /** The file's model once its lowering is done: its functions, pool names and what was left unlowered. */
   fileModel(): FileModel {
     const unlowered = this.unloweredRanges();
-    return { family: this.family, functions: this.functions, poolNames: this.poolNames, ...(unlowered ? { unlowered } : {}) };
+    return {
+      family: this.family,
+      functions: this.functions,
+      poolNames: this.poolNames,
+      ...(unlowered ? { unlowered } : {}),
+      ...(this.family === 'go' ? { typedCalls: [...this.typedCalls] } : {}),
+    };
   }
 
   /** What FileModel.unlowered says. */

@@ -15,7 +15,7 @@ import { LoweringCore } from './core';
 import type { FunctionFocus } from './focus';
 import { negate } from './jsExpressions';
 import { GO_RESOURCE_METHODS } from '../apis/go';
-import { GO_ACQUIRE_METHODS, GO_LIBRARY_PACKAGES, namedType } from '../apis/goTypes';
+import { GO_ACQUIRE_METHODS, GO_LIBRARY_PACKAGES, goCodeOnly, namedType } from '../apis/goTypes';
 
 /** Calls whose result a declaration binds as a pool name (a lowering focus keeps the functions that name them). */
 export const GO_POOL_CONSTRUCTORS = ['Connect', 'ConnectConfig', 'New', 'NewWithConfig', 'Open', 'OpenDB'];
@@ -202,7 +202,7 @@ class GoLowering extends LoweringCore {
         const outer = this.scope;
         // A function literal sees the names around it (a closure captures variables, not values).
         this.scope = node.type === 'func_literal' ? { ...emptyScope(), blocks: [...outer.blocks.map((b) => new Map(b)), new Map()], declared: new Map(outer.declared), types: new Map(outer.types), ownFrom: outer.blocks.length } : emptyScope();
-        this.scope.text = codeOnly(node.childForFieldName('body')?.text ?? '');
+        this.scope.text = goCodeOnly(node.childForFieldName('body')?.text ?? '');
         for (const list of [node.childForFieldName('receiver'), node.childForFieldName('parameters')]) {
           for (const [name, type] of typedParameters(list)) {
             const variable = this.declare(name);
@@ -1034,7 +1034,10 @@ class GoLowering extends LoweringCore {
       const operand = calleeNode.childForFieldName('operand');
       callee = this.memberCallee(operand, calleeNode.childForFieldName('field')?.text ?? '', out);
       const receiverType = operand && GO_ACQUIRE_METHODS.has(callee.name) ? this.typeRef(operand) : undefined;
-      if (receiverType !== undefined) callee.receiverType = receiverType;
+      if (receiverType !== undefined) {
+        callee.receiverType = receiverType;
+        this.ctx.typedCalls.add(`${receiverType}\u0000${callee.name}`);
+      }
     } else if (calleeNode.type === 'identifier') {
       callee = { text: calleeNode.text, name: calleeNode.text };
     } else {
@@ -1071,10 +1074,6 @@ class GoLowering extends LoweringCore {
   }
 }
 
-/** Go text with its comments and string, rune and raw string literals blanked out. */
-function codeOnly(text: string): string {
-  return text.replace(/\/\/[^\n]*|\/\*[\s\S]*?\*\/|"(?:[^"\\\n]|\\.)*"|`[^`]*`|'(?:[^'\\\n]|\\.)*'/g, (m) => m.replace(/[^\n]/g, ' '));
-}
 
 function literalFact(node: SyntaxNode | undefined): { fact?: boolean } {
   if (!node) return {};
