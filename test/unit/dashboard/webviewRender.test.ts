@@ -111,8 +111,16 @@ describe('dashboard webview in a browser', function () {
     for (const type of ['openTerminateIdlePreview', 'runAnalyzeWorkspace', 'openProblems']) assert.ok(messages.some((m) => m.type === type), type);
   });
 
-  it('keeps only the connection name in the webview state', async () => {
-    assert.deepEqual(await view.evaluate('window.__state'), { connection: 'shop-prod' });
+  it('keeps only the connection name, and where the user left the page, in the webview state', async () => {
+    // The clicks above scroll buttons into view, so a scroll position may be saved too (after 150 ms):
+    // nothing else, and no session, query or setting, is ever kept.
+    const state = (await view.evaluate('window.__state')) as Record<string, unknown>;
+    assert.equal(state['connection'], 'shop-prod');
+    for (const [key, value] of Object.entries(state)) {
+      assert.ok(['connection', 'tab', 'scrollY'].includes(key), `unexpected key ${key} in the webview state`);
+      if (key === 'scrollY') assert.equal(typeof value, 'number');
+      if (key === 'tab') assert.equal(typeof value, 'string');
+    }
   });
 
   it('says when the monitor goes through a connection pooler, and where to point it instead', async () => {
