@@ -119,8 +119,14 @@ describe('Dashboard with Prometheus', function () {
     assert.equal(mine.action, 'this dashboard');
     assert.equal(mine.headroom, String(37 - compared.before));
     assert.ok(compared.rows.some((r) => r.label === `127.0.0.1:${other.port}`), JSON.stringify(compared.rows));
-    const values = await readDashboard(view);
-    assert.ok(numberOf(values, 'history-point-count') >= 2);
+    // A point every 10 s: a Prometheus that started a moment ago may have one so far.
+    const points = await eventually(
+      async () => numberOf(await readDashboard(view), 'history-point-count'),
+      (n) => n >= 2,
+      60_000,
+      'the chart from Prometheus to have two points',
+    );
+    assert.ok(points >= 2);
     await screenshot(page, 'prometheus-fleet');
   });
 
