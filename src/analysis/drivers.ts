@@ -13,7 +13,7 @@
 //   when its name says pool, because the analyser runs on workspaces that use PostgreSQL.
 // Only the built-in catalogue is filtered: APIs named in settings and helpers learned from the
 // workspace stand. The names travel in the file model's poolNames, prefixed with FOREIGN.
-import { goTypeFacts } from './apis/goTypes';
+import { goImportSpecs, goTypeFacts } from './apis/goTypes';
 import type { LanguageCatalogue } from './catalogue';
 import { CSHARP } from './apis/csharp';
 import { JAVA } from './apis/java';
@@ -129,9 +129,7 @@ const GO_POSTGRES_DRIVER = /^(?:postgres|postgresql|pgx|pgx\/v[45]|cloudsqlpostg
 function goImports(text: string): Imports {
   const out: Imports = { postgres: false, genericPool: false, foreign: false, marked: new Set(), bindings: new Set() };
   if (!text.includes('import')) return out;
-  // `import "x"`, `import alias "x"`, and each line of `import ( … )`.
-  for (const m of text.matchAll(/^\s*(?:import\s+)?(?:[\w.]+\s+)?"([^"\n]+)"/gm)) {
-    const path = m[1] ?? '';
+  for (const { path } of goImportSpecs(text)) {
     if (GO_POSTGRES.test(path)) out.postgres = true;
     else if (GO_FOREIGN.test(path)) out.foreign = true;
   }

@@ -283,14 +283,23 @@ function anyResourceApi(catalogue: Catalogue): AcquireApi {
   };
 }
 
+/**
+ * A copy of `api` without what limits the underlying call itself (no arguments, a marker of the file's
+ * imports, an instance method only, the class a static one is called on): a helper's callers are not bound by it.
+ */
+function withoutCallLimits(api: AcquireApi): AcquireApi {
+  const copy: AcquireApi = { ...api };
+  delete copy.valueFormTakesNoArguments;
+  delete copy.onlyWithMarker;
+  delete copy.instanceOnly;
+  delete copy.staticOf;
+  return copy;
+}
+
 /** The acquire API callers get when they call a function that returns an acquired resource. */
 export function learnedAcquire(fn: FunctionModel, underlying: AcquireApi): AcquireApi | undefined {
   if (!fn.name || GENERIC_NAMES.has(fn.name)) return undefined;
-  // What limits the driver's own call (no arguments, a marker of the file's imports) is not the helper's.
-  const driver: AcquireApi = { ...underlying };
-  delete driver.valueFormTakesNoArguments;
-  delete driver.onlyWithMarker;
-  delete driver.instanceOnly;
+  const driver = withoutCallLimits(underlying);
   // Java names a static method's class where it is called (`DataSource.getConnection()`): another class's
   // method of the same name (`Database.getConnection()`, a cached singleton) is not this one. (Not C#,
   // whose properties are PascalCase too: `Dbconnection.Open()` is a call on an instance.)
@@ -316,10 +325,7 @@ export function learnedAcquire(fn: FunctionModel, underlying: AcquireApi): Acqui
  */
 export function learnedWrapper(fn: FunctionModel, keeps: NonNullable<FunctionResult['keepsAcquired']>, module?: string): AcquireApi | undefined {
   if (!fn.name || fn.name === 'constructor' || fn.methodOf === undefined) return undefined;
-  const driver: AcquireApi = { ...keeps.api };
-  delete driver.valueFormTakesNoArguments;
-  delete driver.onlyWithMarker;
-  delete driver.instanceOnly;
+  const driver = withoutCallLimits(keeps.api);
   delete driver.releaseTemplate;
   // The wrapper's own releasing method is what gives it back, not a commit-or-rollback decision.
   delete driver.releaseDecides;

@@ -57,6 +57,20 @@ function qualifier(type: string): string | undefined {
   return dot > 0 ? type.slice(0, dot) : undefined;
 }
 
+/** `import "x"`, `import alias "x"` and each line of `import ( … )`: the path and its alias, if any. */
+export function goImportSpecs(text: string): { alias: string | undefined; path: string }[] {
+  return [...text.matchAll(/^\s*(?:import\s+)?(?:([\w.]+)\s+)?"([^"\n]+)"/gm)].map((m) => ({ alias: m[1], path: m[2] ?? '' }));
+}
+
+/** The name a file uses for an import: its alias, else the path's last segment (`github.com/jackc/pgx/v5` is pgx). */
+export function goImportName(spec: { alias: string | undefined; path: string }): string | undefined {
+  if (spec.alias !== undefined) return spec.alias === '_' || spec.alias === '.' || spec.alias === 'import' ? undefined : spec.alias;
+  const segments = spec.path.split('/');
+  let last = segments.pop() ?? '';
+  if (/^v\d+$/.test(last)) last = segments.pop() ?? last;
+  return last.replace(/^go-/, '').replace(/[.-]go$/, '').replace(/\W/g, '');
+}
+
 /** Go text with comments and string, rune and raw string literals blanked out (same length). */
 export function goCodeOnly(text: string): string {
   return text.replace(/\/\/[^\n]*|\/\*[\s\S]*?\*\/|"(?:[^"\\\n]|\\.)*"|`[^`]*`|'(?:[^'\\\n]|\\.)*'/g, blank);
@@ -80,6 +94,22 @@ function closing(code: string, open: number): number {
     }
   }
   return -1;
+}
+
+/**
+ * The lines of a bracketed body that start at its own depth (not inside a nested struct, call or
+ * literal), each with its offset in `body`.
+ */
+function outerLines(body: string): [line: string, offset: number][] {
+  const out: [string, number][] = [];
+  let depth = 0;
+  let offset = 0;
+  for (const line of body.split('\n')) {
+    if (depth === 0) out.push([line, offset]);
+    depth += (line.match(/[{([]/g)?.length ?? 0) - (line.match(/[})\]]/g)?.length ?? 0);
+    offset += line.length + 1;
+  }
+  return out;
 }
 
 /** A first result that is no type of the workspace's or a driver's: nothing, a builtin (`error`), a slice, a map, a channel or a function. */
@@ -152,13 +182,9 @@ function typeDeclaration(code: string, at: number, facts: Set<string>): void {
   }
   // `type ( A struct { … }; B = C )`: each spec starts a line at the group's own depth.
   const end = closing(code, at);
-  let depth = 0;
-  let offset = at + 1;
-  for (const line of code.slice(at + 1, end < 0 ? undefined : end).split('\n')) {
-    const spec = depth === 0 ? /^\s*(?=\w)/.exec(line) : null;
-    if (spec) typeSpec(code, offset + spec[0].length, facts);
-    depth += (line.match(/[{([]/g)?.length ?? 0) - (line.match(/[})\]]/g)?.length ?? 0);
-    offset += line.length + 1;
+  for (const [line, offset] of outerLines(code.slice(at + 1, end < 0 ? undefined : end))) {
+    const spec = /^\s*(?=\w)/.exec(line);
+    if (spec) typeSpec(code, at + 1 + offset + spec[0].length, facts);
   }
 }
 
@@ -177,12 +203,7 @@ function typeSpec(code: string, at: number, facts: Set<string>): void {
   }
   const open = code.indexOf('{', rest);
   const end = closing(code, open);
-  const body = code.slice(open + 1, end < 0 ? undefined : end);
-  let depth = 0;
-  for (const line of body.split('\n')) {
-    const inner = depth;
-    depth += (line.match(/[{(]/g)?.length ?? 0) - (line.match(/[})]/g)?.length ?? 0);
-    if (inner > 0) continue;
+  for (const [line] of outerLines(code.slice(open + 1, end < 0 ? undefined : end))) {
     const t = line.trim();
     if (t === '') continue;
     if (kind[1] === 'interface') {
@@ -278,13 +299,7 @@ function bodyStart(code: string, from: number): number {
 function varDeclaration(code: string, at: number, facts: Set<string>): void {
   if (code[at] === '(') {
     const end = closing(code, at);
-    const body = code.slice(at + 1, end < 0 ? undefined : end);
-    let depth = 0;
-    for (const line of body.split('\n')) {
-      const inner = depth;
-      depth += (line.match(/[{([]/g)?.length ?? 0) - (line.match(/[})\]]/g)?.length ?? 0);
-      if (inner === 0) varSpec(line.trim(), facts);
-    }
+    for (const [line] of outerLines(code.slice(at + 1, end < 0 ? undefined : end))) varSpec(line.trim(), facts);
     return;
   }
   varSpec(code.slice(at, code.indexOf('\n', at) < 0 ? undefined : code.indexOf('\n', at)).trim(), facts);
@@ -345,33 +360,27 @@ export class GoTypes {
     } else if (base.startsWith('r:')) type = this.one(`r:${base.slice(2)}`);
     for (const step of fields) {
       if (type === undefined) return undefined;
-      type = step.endsWith('()') ? this.resultOf(type, step.slice(0, -2), 0) : this.fieldOf(type, step, 0);
+      type = step.endsWith('()') ? this.resultOf(type, step.slice(0, -2)) : this.member(type, 'f', step);
     }
     return type;
   }
 
   /** The first result of `type`'s method `method` (its own or an embedded type's). */
-  private resultOf(type: string, method: string, depth: number): string | undefined {
+  private resultOf(type: string, method: string): string | undefined {
     const pkg = qualifier(type);
     if (pkg !== undefined && GO_LIBRARY_PACKAGES.has(pkg)) return method === 'SendBatch' ? 'pgx.BatchResults' : undefined;
-    const name = bareName(type);
-    const direct = this.one(`mr:${name}.${method}`);
-    if (direct !== undefined || depth > 2) return direct;
-    for (const embedded of this.index.get(`e:${name}`) ?? []) {
-      const found = this.resultOf(embedded, method, depth + 1);
-      if (found !== undefined) return found;
-    }
-    return undefined;
+    return this.member(type, 'mr', method);
   }
 
-  private fieldOf(type: string, field: string, depth: number): string | undefined {
-    const name = bareName(type);
-    const direct = this.one(`f:${name}.${field}`);
+  /** `type`'s member of this kind (`f` a field, `mr` a method's result), its own or an embedded type's. */
+  private member(type: string, kind: 'f' | 'mr', name: string, depth = 0): string | undefined {
+    const owner = bareName(type);
+    const direct = this.one(`${kind}:${owner}.${name}`);
     if (direct !== undefined || depth > 2) return direct;
-    for (const embedded of this.index.get(`e:${name}`) ?? []) {
+    for (const embedded of this.index.get(`e:${owner}`) ?? []) {
       // An embedded type's name is also a field: `s.Pool` for `struct{ *pgxpool.Pool }`.
-      if (bareName(embedded) === field) return embedded;
-      const found = this.fieldOf(embedded, field, depth + 1);
+      if (kind === 'f' && bareName(embedded) === name) return embedded;
+      const found = this.member(embedded, kind, name, depth + 1);
       if (found !== undefined) return found;
     }
     return undefined;
@@ -396,8 +405,7 @@ export class GoTypes {
     const results = this.index.get(`m:${name}.${method}`);
     if (results !== undefined) {
       if (results.includes('?')) return undefined;
-      const nilOnly = this.index.has(`nil:${name}.${method}`) && !results.some((r) => r === '?');
-      if (nilOnly && results.length === 1) return 'no';
+      if (results.length === 1 && this.index.has(`nil:${name}.${method}`)) return 'no';
       return results.some((r) => this.holds(r, 0)) ? 'yes' : 'no';
     }
     if (depth > 2) return undefined;

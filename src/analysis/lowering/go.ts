@@ -15,7 +15,7 @@ import { LoweringCore } from './core';
 import type { FunctionFocus } from './focus';
 import { negate } from './jsExpressions';
 import { GO_RESOURCE_METHODS } from '../apis/go';
-import { GO_ACQUIRE_METHODS, GO_LIBRARY_PACKAGES, goCodeOnly, namedType } from '../apis/goTypes';
+import { GO_ACQUIRE_METHODS, GO_LIBRARY_PACKAGES, goCodeOnly, goImportName, goImportSpecs, namedType } from '../apis/goTypes';
 
 /** Calls whose result a declaration binds as a pool name (a lowering focus keeps the functions that name them). */
 export const GO_POOL_CONSTRUCTORS = ['Connect', 'ConnectConfig', 'New', 'NewWithConfig', 'Open', 'OpenDB'];
@@ -144,7 +144,6 @@ class GoLowering extends LoweringCore {
     return name;
   }
 
-  /** Declared in this function (a parameter, a result, a local): not a package variable. */
   /**
    * Declared in this function itself, not captured from around a function literal: assigning a captured
    * variable (`conn, err = db.Conn(ctx)` in a retry closure) stores into the enclosing function's.
@@ -154,6 +153,7 @@ class GoLowering extends LoweringCore {
     return false;
   }
 
+  /** Declared in this function (a parameter, a result, a local): not a package variable. */
   private isDeclared(name: string): boolean {
     return this.scope.blocks.some((b) => b.has(name));
   }
@@ -345,17 +345,9 @@ class GoLowering extends LoweringCore {
   private imports(node: SyntaxNode): Set<string> {
     if (this.importNames) return this.importNames;
     const names = new Set<string>();
-    for (const m of node.tree.rootNode.text.matchAll(/^\s*(?:import\s+)?(?:([\w.]+)\s+)?"([^"\n]+)"/gm)) {
-      const alias = m[1];
-      if (alias !== undefined && alias !== '_' && alias !== '.' && alias !== 'import') {
-        names.add(alias);
-        continue;
-      }
-      const segments = (m[2] ?? '').split('/');
-      let last = segments.pop() ?? '';
-      // `github.com/jackc/pgx/v5` is package pgx.
-      if (/^v\d+$/.test(last)) last = segments.pop() ?? last;
-      names.add(last.replace(/^go-/, '').replace(/[.-]go$/, '').replace(/\W/g, ''));
+    for (const spec of goImportSpecs(node.tree.rootNode.text)) {
+      const name = goImportName(spec);
+      if (name !== undefined) names.add(name);
     }
     this.importNames = names;
     return names;
@@ -847,13 +839,11 @@ class GoLowering extends LoweringCore {
     const operator = bare.type === 'unary_expression' ? (bare.childForFieldName('operator')?.text ?? bare.children[0]?.text) : undefined;
     const operand = bare.childForFieldName('operand');
     if (operator === '!' && operand) return negate(this.condition(operand, out));
-    if (bare.type === 'call_expression' && /^errors\.(?:Is|As)$/.test(this.bare(bare.childForFieldName('function') ?? bare).text)) {
-      this.expr(bare, out);
-      return this.conditionOf(bare);
-    }
     if (bare.type === 'call_expression') {
-      // `rows.Next()`, `ok()`: the call's result is what is tested.
+      // `errors.Is(err, …)` says something of `err` (conditionOf); of `rows.Next()`, `ok()`, the result is what is tested.
       const value = this.expr(bare, out);
+      const known = this.conditionOf(bare);
+      if (known.kind !== 'unknown') return known;
       return value ? { kind: 'truthy', variable: value, negated: false } : { kind: 'unknown' };
     }
     return super.condition(bare, out);
